@@ -19,6 +19,8 @@ describe("the dependency-direction check", () => {
       /nothing but effect/,
     )
     expect(checkImport("packages/core/test/Connection.test.ts", "@effect/vitest")).toBeUndefined()
+    expect(checkImport("packages/core/bench/reconcile.ts", "node:perf_hooks")).toBeUndefined()
+    expect(checkImport("packages/core/test/Connection.test.ts", "pg")).toMatch(/nothing but effect/)
   })
 
   it("refuses imports of an app and reaching out of a package", () => {

@@ -1,7 +1,8 @@
 /**
  * Dependencies point inward: apps → adapters → core. This finds imports that break that rule.
  *
- * - core's source imports `effect` and its own files only (no I/O, no adapters); its tests may add the test runner.
+ * - core's source imports `effect` and its own files only (no I/O, no adapters); its tests, benchmarks and test
+ *   support may add the test runner and Node's built-ins (to read fixtures, time runs).
  * - nothing imports an app (`@finch-connections/api`, `@finch-connections/worker`) but the app itself.
  * - adapters do not import each other's internals, and no file reaches into another package with `../`.
  */
@@ -41,7 +42,7 @@ export const checkImport = (file: string, specifier: string): string | undefined
   if (apps.has(imported) && imported !== owner) return "nothing imports an app"
   if (area === "packages" && name === "core") {
     if (imported === "effect") return undefined
-    if (folder !== "src" && testRunner.includes(imported)) return undefined
+    if (folder !== "src" && (testRunner.includes(imported) || imported.startsWith("node:"))) return undefined
     return "packages/core imports nothing but effect"
   }
   if (imported.startsWith("@finch-connections/") && specifier.split("/").includes("internal")) {

@@ -1,0 +1,151 @@
+/**
+ * What Finch's `GET /introspect` says about a token: which provider, company, account and connection it belongs to.
+ * Decodes both the older response (`account_id`, `company_id`, `payroll_provider_id`) and the current one
+ * (`connection_id`, `provider_id`, `connection_status`, `entities`, `customer_id`, …); unknown fields are ignored.
+ */
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { AccountId, CompanyId, EntityId, FinchConnectionId, ProviderId } from "./Ids.ts"
+import { Product } from "./Product.ts"
+
+/** Finch's connection status values; parsed leniently (`error_reauth`, `disconnected` and new values are kept). */
+export const FinchConnectionStatus = Schema.String
+export type FinchConnectionStatus = typeof FinchConnectionStatus.Type
+
+/** Whether a Finch status means the employer must reconnect. */
+export const needsReauthentication = (status: FinchConnectionStatus): boolean =>
+  status === "reauth" || status === "error_reauth"
+
+const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+
+/** `connection_status` as Finch sends it. */
+export const ConnectionStatusResponse = Schema.Struct({
+  status: FinchConnectionStatus,
+  last_successful_sync: optionalNullable(Schema.String),
+  message: optionalNullable(Schema.String),
+})
+
+/** One entity of a multi-entity connection, as Finch sends it. */
+export const EntityResponse = Schema.Struct({
+  id: Schema.String,
+  name: optionalNullable(Schema.String),
+  source_id: optionalNullable(Schema.String),
+  status: optionalNullable(FinchConnectionStatus),
+})
+
+/** The wire shape of `GET /introspect`, old and new fields alike (all but the essentials optional). */
+export const IntrospectionResponse = Schema.Struct({
+  id: optionalNullable(Schema.String),
+  client_id: optionalNullable(Schema.String),
+  client_type: optionalNullable(Schema.String),
+  connection_id: optionalNullable(Schema.String),
+  connection_status: optionalNullable(ConnectionStatusResponse),
+  connection_type: optionalNullable(Schema.String),
+  products: Schema.Array(Schema.String),
+  provider_id: optionalNullable(Schema.String),
+  payroll_provider_id: optionalNullable(Schema.String),
+  account_id: optionalNullable(Schema.String),
+  company_id: optionalNullable(Schema.String),
+  authentication_methods: optionalNullable(
+    Schema.Array(
+      Schema.Struct({
+        type: Schema.String,
+        connection_status: optionalNullable(ConnectionStatusResponse),
+        products: optionalNullable(Schema.Array(Schema.String)),
+      }),
+    ),
+  ),
+  customer_id: optionalNullable(Schema.String),
+  customer_name: optionalNullable(Schema.String),
+  customer_email: optionalNullable(Schema.String),
+  entities: optionalNullable(Schema.Array(EntityResponse)),
+  manual: optionalNullable(Schema.Boolean),
+  username: optionalNullable(Schema.String),
+})
+export type IntrospectionResponse = typeof IntrospectionResponse.Type
+
+/** One entity reachable with a token. */
+export class Entity extends Schema.Class<Entity>("Entity")({
+  id: EntityId,
+  name: Schema.OptionFromSelf(Schema.String),
+  sourceId: Schema.OptionFromSelf(Schema.String),
+  status: Schema.OptionFromSelf(FinchConnectionStatus),
+}) {}
+
+/** The domain's view of an introspected token. */
+export class Introspection extends Schema.Class<Introspection>("Introspection")({
+  providerId: ProviderId,
+  companyId: Schema.OptionFromSelf(CompanyId),
+  accountId: Schema.OptionFromSelf(AccountId),
+  finchConnectionId: Schema.OptionFromSelf(FinchConnectionId),
+  /** The `customer_id` a Connect session stamped on the connection, when there was one. */
+  finchCustomerId: Schema.OptionFromSelf(Schema.String),
+  status: Schema.OptionFromSelf(FinchConnectionStatus),
+  products: Schema.Array(Product),
+  entities: Schema.Array(Entity),
+  clientType: Schema.OptionFromSelf(Schema.String),
+  connectionType: Schema.OptionFromSelf(Schema.String),
+  username: Schema.OptionFromSelf(Schema.String),
+}) {
+  /** Whether Finch already says this connection needs reauthentication (top-level, per method, or per entity). */
+  get needsReauthentication(): boolean {
+    return Option.exists(this.status, needsReauthentication)
+  }
+}
+
+const some = <A>(value: A | null | undefined): Option.Option<A> => Option.fromNullable(value)
+
+/** Decodes the wire response into an `Introspection`; fails when no provider id can be found. */
+export const IntrospectionFromResponse = Schema.transformOrFail(
+  IntrospectionResponse,
+  Schema.typeSchema(Introspection),
+  {
+    strict: true,
+    decode: (raw, _, ast) => {
+      const provider = raw.provider_id ?? raw.payroll_provider_id
+      if (provider === undefined || provider === null || provider.trim() === "") {
+        return ParseResult.fail(
+          new ParseResult.Type(ast, raw, "the introspection has neither provider_id nor payroll_provider_id"),
+        )
+      }
+      return ParseResult.succeed(
+        new Introspection({
+          providerId: ProviderId.make(provider.trim()),
+          companyId: some(raw.company_id).pipe(
+            Option.filter((id) => id.trim() !== ""),
+            Option.map((id) => CompanyId.make(id.trim())),
+          ),
+          accountId: some(raw.account_id).pipe(
+            Option.filter((id) => id.trim() !== ""),
+            Option.map((id) => AccountId.make(id.trim())),
+          ),
+          finchConnectionId: some(raw.connection_id).pipe(
+            Option.filter((id) => id.trim() !== ""),
+            Option.map((id) => FinchConnectionId.make(id.trim())),
+          ),
+          finchCustomerId: some(raw.customer_id),
+          status: some(raw.connection_status?.status),
+          products: raw.products.filter((p) => p.trim() !== "").map((p) => Product.make(p.trim())),
+          entities: (raw.entities ?? []).map(
+            (entity) =>
+              new Entity({
+                id: EntityId.make(entity.id),
+                name: some(entity.name),
+                sourceId: some(entity.source_id),
+                status: some(entity.status),
+              }),
+          ),
+          clientType: some(raw.client_type),
+          connectionType: some(raw.connection_type),
+          username: some(raw.username),
+        }),
+      )
+    },
+    encode: (introspection, _, ast) =>
+      ParseResult.fail(new ParseResult.Forbidden(ast, introspection, "an Introspection is never sent back to Finch")),
+  },
+)
+
+/** Decodes an unknown JSON value from `GET /introspect`. */
+export const decodeIntrospection = Schema.decodeUnknown(IntrospectionFromResponse)
