@@ -1,25 +1,186 @@
 /**
- * The typed shape of our tables and the Kysely instance over a pg pool.
+ * The typed shape of our tables and the Kysely instance over a pg pool. Rows stay in the store: repositories turn
+ * them into core's types before returning.
  */
-import { type ColumnType, type Generated, Kysely, PostgresDialect } from "kysely"
+import {
+  type ColumnType,
+  type Generated,
+  type GeneratedAlways,
+  type Insertable,
+  Kysely,
+  PostgresDialect,
+  type Selectable,
+} from "kysely"
 import pg from "pg"
+
+/** A timestamp the database fills in when not given. */
+type CreatedAt = ColumnType<Date, Date | undefined, never> & Generated<Date>
+
+/** A `jsonb` column: objects go in as JSON text or values, come out parsed. */
+type Json<T> = ColumnType<T, string, string>
 
 /** `customers`: one row per customer of the application, id chosen by the app. */
 export interface CustomersTable {
   readonly id: string
   readonly name: string
-  readonly created_at: ColumnType<Date, Date | undefined, never> & Generated<Date>
+  readonly created_at: CreatedAt
 }
+export type CustomerRow = Selectable<CustomersTable>
+
+/** An entity of a multi-entity connection, as stored in `connections.entities`. */
+export interface StoredEntity {
+  readonly id: string
+  readonly name: string | null
+  readonly status: string | null
+}
+
+/** `connections`: one provider+company of one customer (unique across customers). */
+export interface ConnectionsTable {
+  readonly id: string
+  readonly customer_id: string
+  readonly provider_id: string
+  readonly company_id: string
+  readonly finch_connection_id: string | null
+  readonly status: "active" | "reauth_required" | "disconnected"
+  readonly entities: ColumnType<ReadonlyArray<StoredEntity>, string | undefined, string>
+  readonly created_at: Date
+  readonly updated_at: Date
+  readonly reauth_required_at: Date | null
+  readonly disconnected_at: Date | null
+  readonly last_sync_started_at: Date | null
+  readonly last_sync_finished_at: Date | null
+  readonly last_sync_status: SyncRunStatus | null
+}
+export type ConnectionRow = Selectable<ConnectionsTable>
+export type NewConnectionRow = Insertable<ConnectionsTable>
+
+/** `connection_accounts`: one login on a connection and its current token. */
+export interface ConnectionAccountsTable {
+  readonly customer_id: string
+  readonly connection_id: string
+  readonly account_id: string
+  readonly token_id: string
+  readonly products: ReadonlyArray<string>
+  readonly status: "active" | "reauth_required" | "revoked"
+  readonly connected_at: Date
+  readonly updated_at: Date
+}
+export type ConnectionAccountRow = Selectable<ConnectionAccountsTable>
+export type NewConnectionAccountRow = Insertable<ConnectionAccountsTable>
+
+/** The life of a stored token: in use, superseded after reauth, revoked, or crypto-shredded. */
+export type AccessTokenStatus = "active" | "replaced" | "revoked" | "destroyed"
+
+/** `access_tokens`: encrypted tokens; key material is null once destroyed, the row stays for audit. */
+export interface AccessTokensTable {
+  readonly id: string
+  readonly customer_id: string
+  readonly connection_id: string
+  readonly account_id: string
+  readonly key_id: string | null
+  readonly nonce: Uint8Array | null
+  readonly ciphertext: Uint8Array | null
+  readonly status: AccessTokenStatus
+  readonly created_at: Date
+  readonly retired_at: Date | null
+  readonly replaced_by: string | null
+}
+export type AccessTokenRow = Selectable<AccessTokensTable>
+export type NewAccessTokenRow = Insertable<AccessTokensTable>
+
+/** `employee_records`: the latest records of each connection; matching columns are generated from the JSON. */
+export interface EmployeeRecordsTable {
+  readonly customer_id: string
+  readonly connection_id: string
+  readonly individual_id: string
+  readonly entity_id: string | null
+  readonly individual: Json<unknown>
+  readonly employment: Json<unknown | null> | null
+  readonly match_first_name: GeneratedAlways<string | null>
+  readonly match_last_name: GeneratedAlways<string | null>
+  readonly match_dob: GeneratedAlways<string | null>
+  readonly match_emails: GeneratedAlways<ReadonlyArray<string> | null>
+  readonly first_seen_at: Date
+  readonly last_seen_at: Date
+  readonly updated_at: Date
+  readonly removed_at: Date | null
+}
+export type EmployeeRecordRow = Selectable<EmployeeRecordsTable>
+
+/** The state of one sync run. */
+export type SyncRunStatus = "running" | "succeeded" | "partial" | "failed"
+
+/** `sync_runs`: one employee sync of a connection. */
+export interface SyncRunsTable {
+  readonly id: string
+  readonly customer_id: string
+  readonly connection_id: string
+  readonly status: SyncRunStatus
+  readonly records_added: Generated<number>
+  readonly records_updated: Generated<number>
+  readonly records_removed: Generated<number>
+  readonly records_unchanged: Generated<number>
+  readonly records_failed: Generated<number>
+  readonly error: string | null
+  readonly started_at: Date
+  readonly finished_at: Date | null
+}
+export type SyncRunRow = Selectable<SyncRunsTable>
+
+/** What an audit event records. */
+export type AuditEventKind =
+  | "connection_created"
+  | "account_added"
+  | "token_replaced"
+  | "reauth_required"
+  | "disconnected"
+
+/** `audit_events`: append-only history of a customer's connections. */
+export interface AuditEventsTable {
+  readonly id: GeneratedAlways<string>
+  readonly customer_id: string
+  readonly connection_id: string | null
+  readonly kind: AuditEventKind
+  readonly source: "finch_401" | "webhook" | "introspection" | "user" | "system"
+  readonly details: ColumnType<Record<string, unknown>, string | undefined, never>
+  readonly occurred_at: Date
+}
+export type AuditEventRow = Selectable<AuditEventsTable>
+export type NewAuditEventRow = Insertable<AuditEventsTable>
 
 /** Every table the store reads and writes. */
 export interface Database {
   readonly customers: CustomersTable
+  readonly connections: ConnectionsTable
+  readonly connection_accounts: ConnectionAccountsTable
+  readonly access_tokens: AccessTokensTable
+  readonly employee_records: EmployeeRecordsTable
+  readonly sync_runs: SyncRunsTable
+  readonly audit_events: AuditEventsTable
+}
+
+/**
+ * The roles created by the migrations: `finch_app` for the API, `finch_worker` (narrower) for background jobs.
+ * Neither owns a table nor bypasses row-level security.
+ */
+export type DatabaseRole = "finch_app" | "finch_worker"
+
+/** Options of a pool. */
+export interface KyselyOptions {
+  readonly max?: number
+  /** Run every session as this role (the login must be a member of it); the owner's login is used when absent. */
+  readonly role?: DatabaseRole
 }
 
 /** A Kysely instance on its own pool; destroy it to close the pool. */
-export const makeKysely = <DB = Database>(url: string, options: { readonly max?: number } = {}): Kysely<DB> =>
+export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = {}): Kysely<DB> =>
   new Kysely<DB>({
     dialect: new PostgresDialect({
-      pool: new pg.Pool({ connectionString: url, max: options.max ?? 10 }),
+      pool: new pg.Pool({
+        connectionString: url,
+        max: options.max ?? 10,
+        // Set at session start: no query on this pool can run before the role is in force.
+        ...(options.role === undefined ? {} : { options: `-c role=${options.role}` }),
+      }),
     }),
   })

@@ -4,10 +4,20 @@
 import type { Kysely } from "kysely"
 import { type Migration, Migrator } from "kysely/migration"
 import * as CreateCustomers from "./migrations/0001_create_customers.ts"
+import * as CreateRoles from "./migrations/0002_create_roles.ts"
+import * as CreateConnections from "./migrations/0003_create_connections.ts"
+import * as CreateEmployeeRecords from "./migrations/0004_create_employee_records.ts"
+import * as CreateSyncRuns from "./migrations/0005_create_sync_runs.ts"
+import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_create_customers": CreateCustomers,
+  "0002_create_roles": CreateRoles,
+  "0003_create_connections": CreateConnections,
+  "0004_create_employee_records": CreateEmployeeRecords,
+  "0005_create_sync_runs": CreateSyncRuns,
+  "0006_create_audit_events": CreateAuditEvents,
 }
 
 /** Brings the database up to the newest migration; a no-op when it is already there. */

@@ -1,0 +1,115 @@
+import { randomBytes } from "node:crypto"
+import { Redacted } from "effect"
+import { type Kysely, sql } from "kysely"
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
+import { makeKysely } from "../src/Database.ts"
+import { withDatabase } from "../src/DatabaseServer.ts"
+import { adminQuery } from "../src/internal/adminQuery.ts"
+import { migrateToLatest, migrations } from "../src/Migrations.ts"
+
+const customerOwnedTables = ["customers", "connections", "connection_accounts", "access_tokens", "employee_records"]
+  .concat(["sync_runs", "audit_events"])
+  .sort()
+
+describe("the migrations", () => {
+  const { serverUrl } = inject("testDatabase")
+  const name = `fc_test_empty_${randomBytes(6).toString("hex")}`
+  let db: Kysely<any>
+
+  beforeAll(async () => {
+    await adminQuery(serverUrl, `CREATE DATABASE "${name}"`)
+    db = makeKysely<any>(Redacted.value(withDatabase(Redacted.make(serverUrl), name)), { max: 2 })
+  })
+  afterAll(async () => {
+    await db.destroy()
+    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+  })
+
+  it("run on an empty database, then again as a no-op", async () => {
+    expect(await migrateToLatest(db)).toEqual(Object.keys(migrations))
+    expect(await migrateToLatest(db)).toEqual([])
+  })
+
+  it("create every table with its keys", async () => {
+    const { rows: tables } = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables
+      where table_schema = 'public' and table_name not like 'kysely%' order by table_name`.execute(db)
+    expect(tables.map((row) => row.table_name)).toEqual(customerOwnedTables)
+
+    const { rows: constraints } = await sql<{ name: string; definition: string }>`
+      select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint
+      where connamespace = 'public'::regnamespace and contype in ('u', 'f', 'p') order by conname`.execute(db)
+    const definitions = Object.fromEntries(constraints.map((row) => [row.name, row.definition]))
+    expect(definitions["connections_provider_company_key"]).toBe("UNIQUE (provider_id, company_id)")
+    expect(definitions["connection_accounts_pkey"]).toBe("PRIMARY KEY (connection_id, account_id)")
+    expect(definitions["access_tokens_connection_fkey"]).toBe(
+      "FOREIGN KEY (customer_id, connection_id) REFERENCES connections(customer_id, id)",
+    )
+
+    const { rows: indexes } = await sql<{ name: string; definition: string }>`
+      select indexname as name, indexdef as definition from pg_indexes where schemaname = 'public'`.execute(db)
+    const index = (indexName: string) => indexes.find((row) => row.name === indexName)?.definition
+    expect(index("connections_finch_connection_id_key")).toMatch(
+      /UNIQUE INDEX .* \(finch_connection_id\) WHERE \(finch_connection_id IS NOT NULL\)/,
+    )
+    expect(index("access_tokens_one_active_per_account")).toMatch(
+      /UNIQUE INDEX .* \(connection_id, account_id\) WHERE \(status = 'active'::text\)/,
+    )
+  })
+
+  it("derive the matching columns of employee records from their JSON", async () => {
+    const { rows: columns } = await sql<{ column_name: string; is_generated: string }>`
+      select column_name, is_generated from information_schema.columns
+      where table_name = 'employee_records' and column_name like 'match_%' order by column_name`.execute(db)
+    expect(columns).toEqual([
+      { column_name: "match_dob", is_generated: "ALWAYS" },
+      { column_name: "match_emails", is_generated: "ALWAYS" },
+      { column_name: "match_first_name", is_generated: "ALWAYS" },
+      { column_name: "match_last_name", is_generated: "ALWAYS" },
+    ])
+  })
+
+  it("turn on row-level security on every customer-owned table, with a policy for both roles", async () => {
+    const { rows } = await sql<{ relname: string; relrowsecurity: boolean; roles: string }>`
+      select c.relname, c.relrowsecurity,
+        (select string_agg(r.rolname, ',' order by r.rolname)
+         from pg_policy p cross join unnest(p.polroles) as role_oid join pg_roles r on r.oid = role_oid
+         where p.polrelid = c.oid) as roles
+      from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+        and c.relname not like 'kysely%' order by c.relname`.execute(db)
+    expect(rows).toEqual(
+      customerOwnedTables.map((relname) => ({ relname, relrowsecurity: true, roles: "finch_app,finch_worker" })),
+    )
+  })
+
+  it("create application roles that own nothing and cannot bypass row-level security", async () => {
+    const { rows } = await sql<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; owns: boolean }>`
+      select rolname, rolsuper, rolbypassrls,
+        exists (select 1 from pg_class c where c.relowner = r.oid and c.relnamespace = 'public'::regnamespace) as owns
+      from pg_roles r where rolname in ('finch_app', 'finch_worker') order by rolname`.execute(db)
+    expect(rows).toEqual([
+      { rolname: "finch_app", rolsuper: false, rolbypassrls: false, owns: false },
+      { rolname: "finch_worker", rolsuper: false, rolbypassrls: false, owns: false },
+    ])
+  })
+
+  it("can run concurrently in several databases of one server (roles are shared)", async () => {
+    const names = [0, 1, 2].map((i) => `${name}_${i}`)
+    await Promise.all(names.map((database) => adminQuery(serverUrl, `CREATE DATABASE "${database}"`)))
+    try {
+      const results = await Promise.all(
+        names.map(async (database) => {
+          const other = makeKysely<any>(Redacted.value(withDatabase(Redacted.make(serverUrl), database)), { max: 1 })
+          try {
+            return await migrateToLatest(other)
+          } finally {
+            await other.destroy()
+          }
+        }),
+      )
+      for (const applied of results) expect(applied).toEqual(Object.keys(migrations))
+    } finally {
+      await Promise.all(names.map((database) => adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}"`)))
+    }
+  })
+})
