@@ -3,8 +3,9 @@
  * copied to another row it does not decrypt.
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { ConnectionId, CustomerId, TokenId } from "./Ids.ts"
 
@@ -47,3 +48,54 @@ export class TokenVault extends Context.Tag("@finch-connections/core/TokenVault"
     ) => Effect.Effect<Redacted.Redacted<string>, TokenUnreadable>
   }
 >() {}
+
+const fnv1a = (bytes: Uint8Array): number => {
+  let hash = 0x811c9dc5
+  for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
+  return hash
+}
+
+const bindingText = (binding: TokenBinding) =>
+  `${binding.customerId}\u0000${binding.connectionId}\u0000${binding.tokenId}\u0000`
+
+const mask = (bytes: Uint8Array, nonce: Uint8Array) =>
+  bytes.map((byte, i) => byte ^ (nonce[i % nonce.length] ?? 0) ^ (i & 0xff))
+
+/**
+ * A fake vault for tests: NOT encryption (the bytes are only masked), but it keeps the contract — a ciphertext opens
+ * only with the binding it was sealed with, tampered bytes are refused, and two seals of one token differ.
+ */
+export const makeMemory: TokenVault["Type"] = {
+  seal: (binding, token) =>
+    Effect.sync(() => {
+      const nonce = globalThis.crypto.getRandomValues(new Uint8Array(12))
+      const payload = new TextEncoder().encode(bindingText(binding) + Redacted.value(token))
+      const ciphertext = new Uint8Array(payload.length + 4)
+      ciphertext.set(mask(payload, nonce))
+      new DataView(ciphertext.buffer).setUint32(payload.length, fnv1a(payload))
+      return { keyId: "memory", nonce, ciphertext }
+    }),
+  open: (binding, sealed) =>
+    Effect.suspend(() => {
+      const refuse = (reason: string) => Effect.fail(new TokenUnreadable({ ...pickBinding(binding), reason }))
+      if (sealed.keyId !== "memory") return refuse(`unknown key ${sealed.keyId}`)
+      if (sealed.ciphertext.length < 4) return refuse("ciphertext too short")
+      const body = sealed.ciphertext.subarray(0, sealed.ciphertext.length - 4)
+      const payload = mask(body, sealed.nonce)
+      const tag = new DataView(sealed.ciphertext.buffer, sealed.ciphertext.byteOffset).getUint32(body.length)
+      if (tag !== fnv1a(payload)) return refuse("authentication failed")
+      const text = new TextDecoder().decode(payload)
+      const prefix = bindingText(binding)
+      if (!text.startsWith(prefix)) return refuse("authentication failed")
+      return Effect.succeed(Redacted.make(text.slice(prefix.length)))
+    }),
+}
+
+const pickBinding = (binding: TokenBinding): TokenBinding => ({
+  customerId: binding.customerId,
+  connectionId: binding.connectionId,
+  tokenId: binding.tokenId,
+})
+
+/** `TokenVault` as the masking fake of `makeMemory`. */
+export const layerMemory: Layer.Layer<TokenVault> = Layer.succeed(TokenVault, makeMemory)
