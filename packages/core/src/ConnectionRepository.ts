@@ -149,6 +149,8 @@ export const makeMemory = Effect.gen(function* () {
           const known = [...connections.values()]
             .map((entry) => entry.connection)
             .filter((connection) => isRelevantTo(identity, connection))
+          // Give other fibers the turn a real database round trip would: without the lock, racing calls interleave.
+          yield* Effect.yieldNow()
           const decision = yield* decideTokenRecording({
             customerId: input.customerId,
             introspection: input.introspection,
