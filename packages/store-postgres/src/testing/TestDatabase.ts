@@ -3,10 +3,13 @@
  * dropped afterwards. Files run in parallel safely: each has its own database.
  */
 import { randomBytes } from "node:crypto"
-import { Effect, Redacted } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
+import type { Kysely } from "kysely"
 import { inject } from "vitest"
+import { type Database, type DatabaseRole, makeKysely } from "../Database.ts"
 import { withDatabase } from "../DatabaseServer.ts"
 import { adminQuery } from "../internal/adminQuery.ts"
+import * as PgDatabase from "../PgDatabase.ts"
 
 import type { TestDatabaseContext } from "./globalSetup.ts"
 
@@ -49,3 +52,27 @@ export const freshDatabase = Effect.acquireRelease(
   Effect.promise(() => createFreshDatabase()),
   (database) => Effect.promise(() => database.drop()),
 )
+
+/** The test file's fresh database, for tests that need its URL or a session as its owner. */
+export class TestDatabase extends Context.Tag("@finch-connections/store-postgres/testing/TestDatabase")<
+  TestDatabase,
+  FreshDatabase
+>() {}
+
+/** A fresh database for the life of the layer. */
+export const layer = Layer.scoped(TestDatabase, freshDatabase)
+
+/** A pool on the test database as its owner, who is not bound by row-level security: to arrange and inspect. */
+export const ownerKysely = Effect.flatMap(TestDatabase, (database) =>
+  Effect.acquireRelease(
+    Effect.sync((): Kysely<Database> => makeKysely<Database>(Redacted.value(database.url), { max: 2 })),
+    (db) => Effect.promise(() => db.destroy()),
+  ),
+)
+
+/** `PgDatabase` on a fresh database, sessions as `role` (`finch_app` unless given); the `TestDatabase` comes along. */
+export const layerPgDatabase = (options: { readonly role?: DatabaseRole; readonly max?: number } = {}) =>
+  Layer.scoped(
+    PgDatabase.PgDatabase,
+    Effect.flatMap(TestDatabase, (database) => PgDatabase.make({ url: database.url, ...options })),
+  ).pipe(Layer.provideMerge(layer))
