@@ -71,7 +71,13 @@ export interface Options {
   /** Retries after the first attempt. Default 2 (the SDK's). */
   readonly maxRetries?: number | undefined
   /** Backoff curve and the longest Finch-requested wait to sleep through; see `Retry.RetryPolicy`. */
-  readonly retryPolicy?: Partial<RetryPolicy> | undefined
+  readonly retryPolicy?:
+    | {
+        readonly initialDelay?: Duration.DurationInput | undefined
+        readonly maxDelay?: Duration.DurationInput | undefined
+        readonly maxRetryAfter?: Duration.DurationInput | undefined
+      }
+    | undefined
   /** `"finch"` (default): Finch's published per-endpoint limits; `"off"`; or limits of your own. */
   readonly rateLimits?: "finch" | "off" | RateLimiter.RateLimits | undefined
   /** Directory page size, at most Finch's 10,000 (the default). */
@@ -136,10 +142,14 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
   Effect.gen(function* () {
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     const timeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(60)))
+    const durationOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration) =>
+      input === undefined ? fallback : Duration.decode(input)
     const retryPolicy: RetryPolicy = {
-      ...defaultRetryPolicy,
-      ...options.retryPolicy,
-      ...(options.maxRetries === undefined ? {} : { maxRetries: Math.max(0, Math.floor(options.maxRetries)) }),
+      maxRetries:
+        options.maxRetries === undefined ? defaultRetryPolicy.maxRetries : Math.max(0, Math.floor(options.maxRetries)),
+      initialDelay: durationOr(options.retryPolicy?.initialDelay, defaultRetryPolicy.initialDelay),
+      maxDelay: durationOr(options.retryPolicy?.maxDelay, defaultRetryPolicy.maxDelay),
+      maxRetryAfter: durationOr(options.retryPolicy?.maxRetryAfter, defaultRetryPolicy.maxRetryAfter),
     }
     const limits = options.rateLimits ?? "finch"
     const limiter =
