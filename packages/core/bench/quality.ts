@@ -1,0 +1,33 @@
+/** Quick quality table over the public sets (also part of `pnpm bench`). */
+import { reconcileSync } from "../src/reconciliation/Reconciliation.ts"
+import { fake1000, febrl, type LabelledSet } from "./Datasets.ts"
+import { constraintViolations, pairwiseQuality } from "./Metrics.ts"
+
+export const labelledSets = (): Array<LabelledSet> => [
+  febrl("febrl1.csv", { withSsn: true }),
+  febrl("febrl1.csv", { withSsn: false }),
+  febrl("febrl2.csv", { withSsn: true }),
+  febrl("febrl2.csv", { withSsn: false }),
+  fake1000({ withCity: true }),
+  fake1000({ withCity: false }),
+]
+
+export const qualityRows = () =>
+  labelledSets().map((set) => {
+    const result = reconcileSync(set.records)
+    if (!("personIds" in result)) throw new Error(result.message)
+    const quality = pairwiseQuality(result.personOfRecord, set.truth)
+    return {
+      set: set.name,
+      records: set.records.length,
+      truePairs: quality.truePairs,
+      predictedPairs: quality.predictedPairs,
+      precision: quality.precision.toFixed(4),
+      recall: quality.recall.toFixed(4),
+      f1: quality.f1.toFixed(4),
+      violations: constraintViolations(set.records, result.personOfRecord),
+      candidatePairs: result.stats.candidatePairs,
+    }
+  })
+
+if (import.meta.main) console.table(qualityRows())

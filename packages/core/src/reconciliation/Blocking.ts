@@ -1,0 +1,180 @@
+/**
+ * Blocking: each record gets a handful of 32-bit keys (SSN, each email, each phone, the two names' sounds, each
+ * name's sound with the birth date, employee number with surname initial). Records sharing a key form a block;
+ * only pairs inside a block are compared, each pair once, so the cost grows with the number of records, not its
+ * square. A block larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox, "J5 S53")
+ * and is skipped; the other keys still find the true pairs in it.
+ */
+import { hashInts } from "./Interner.ts"
+import type { Prepared } from "./Prepare.ts"
+
+const NAMES = 1
+const NAME_DOB = 2
+const SSN = 3
+const EMAIL = 4
+const PHONE = 5
+const NUMBER = 6
+
+/** Keys in compressed rows: record k owns keys[start[k] .. start[k+1]). */
+interface Keys {
+  readonly start: Int32Array
+  readonly keys: Int32Array
+}
+
+/** A birth date that is the same under a day/month swap: YYYY, then the smaller and larger of month and day. */
+const swapProofDate = (date: number): number => {
+  const month = Math.floor(date / 100) % 100
+  const day = date % 100
+  return Math.floor(date / 10000) * 10000 + Math.min(month, day) * 100 + Math.max(month, day)
+}
+
+const blockingKeys = (d: Prepared): Keys => {
+  const n = d.size
+  const start = new Int32Array(n + 1)
+  let keys = new Int32Array(n * 6 + 16)
+  let length = 0
+  const push = (key: number) => {
+    if (length === keys.length) {
+      const grown = new Int32Array(keys.length * 2)
+      grown.set(keys)
+      keys = grown
+    }
+    keys[length++] = key | 0
+  }
+  for (let k = 0; k < n; k++) {
+    start[k] = length
+    const firstSound = d.firstPhonetic[k] as number
+    const lastSound = d.lastPhonetic[k] as number
+    const ssn = d.ssn[k] as number
+    if (ssn >= 0) push(hashInts(SSN, ssn, 0))
+    for (let e = d.emailStart[k] as number; e < (d.emailStart[k + 1] as number); e++) {
+      push(hashInts(EMAIL, d.emailIds[e] as number, 0))
+    }
+    for (let p = d.phoneStart[k] as number; p < (d.phoneStart[k + 1] as number); p++) {
+      push(hashInts(PHONE, d.phoneIds[p] as number, 0))
+    }
+    if (firstSound !== 0 && lastSound !== 0) {
+      push(hashInts(NAMES, Math.min(firstSound, lastSound), Math.max(firstSound, lastSound)))
+    }
+    const dob = d.dob[k] as number
+    if (dob !== 0) {
+      const date = swapProofDate(dob)
+      if (firstSound !== 0) push(hashInts(NAME_DOB, firstSound, date))
+      if (lastSound !== 0 && lastSound !== firstSound) push(hashInts(NAME_DOB, lastSound, date))
+    }
+    const number = d.employeeNumber[k] as number
+    if (number >= 0) {
+      const last = d.last[k] as number
+      const initial = last >= 0 ? (d.names[last] as string).charCodeAt(0) : 0
+      push(hashInts(NUMBER, number, initial))
+    }
+  }
+  start[n] = length
+  return { start, keys: keys.subarray(0, length) }
+}
+
+/** What blocking did, for the bench and the run summary. */
+export interface BlockingStats {
+  readonly keys: number
+  readonly blocks: number
+  readonly skippedBlocks: number
+  readonly candidatePairs: number
+}
+
+/**
+ * Calls `visit(i, j)` (canonical indices, i < j) once for every pair of records that share a usable block.
+ */
+export const forEachCandidatePair = (
+  d: Prepared,
+  maxBlockSize: number,
+  visit: (i: number, j: number) => void,
+): BlockingStats => {
+  const { keys, start } = blockingKeys(d)
+  const entries = keys.length
+  const owner = new Int32Array(entries)
+  for (let k = 0; k < d.size; k++) owner.fill(k, start[k] as number, start[k + 1] as number)
+
+  // open addressing: one slot per distinct key, entries chained through `next` in canonical record order
+  let capacity = 16
+  while (capacity < entries * 2) capacity *= 2
+  const mask = capacity - 1
+  const slotKey = new Int32Array(capacity)
+  const slotHead = new Int32Array(capacity).fill(-1)
+  const slotTail = new Int32Array(capacity)
+  const slotSize = new Int32Array(capacity)
+  const next = new Int32Array(entries).fill(-1)
+  const slotOf = new Int32Array(entries)
+  let blocks = 0
+  for (let e = 0; e < entries; e++) {
+    const key = keys[e] as number
+    let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & mask
+    while (slotHead[slot] !== -1 && slotKey[slot] !== key) slot = (slot + 1) & mask
+    if (slotHead[slot] === -1) {
+      slotKey[slot] = key
+      slotHead[slot] = e
+      slotSize[slot] = 1
+      blocks++
+    } else {
+      const previous = slotTail[slot] as number
+      next[previous] = e
+      // one record with two equal keys (first and last name sound alike) counts once
+      if (owner[previous] !== owner[e]) slotSize[slot] = (slotSize[slot] as number) + 1
+    }
+    slotTail[slot] = e
+    slotOf[e] = slot
+  }
+  const usable = new Uint8Array(entries)
+  for (let e = 0; e < entries; e++) {
+    const size = slotSize[slotOf[e] as number] as number
+    usable[e] = size >= 2 && size <= maxBlockSize ? 1 : 0
+  }
+
+  let candidatePairs = 0
+  let skippedBlocks = 0
+  const members = new Int32Array(maxBlockSize)
+  const positions = new Int32Array(maxBlockSize)
+  for (let slot = 0; slot < capacity; slot++) {
+    if (slotHead[slot] === -1) continue
+    const size = slotSize[slot] as number
+    if (size < 2) continue
+    if (size > maxBlockSize) {
+      skippedBlocks++
+      continue
+    }
+    let count = 0
+    for (let e = slotHead[slot] as number; e !== -1; e = next[e] as number) {
+      const record = owner[e] as number
+      if (count > 0 && members[count - 1] === record) continue
+      members[count] = record
+      positions[count] = e
+      count++
+    }
+    for (let a = 0; a < count; a++) {
+      const i = members[a] as number
+      const ei = positions[a] as number
+      const iStart = start[i] as number
+      for (let b = a + 1; b < count; b++) {
+        const j = members[b] as number
+        if (i === j) continue
+        // score each pair in the first usable block it shares, not again in later ones
+        let seenEarlier = false
+        const jStart = start[j] as number
+        const jEnd = start[j + 1] as number
+        for (let p = iStart; p < ei && !seenEarlier; p++) {
+          if (usable[p] === 0) continue
+          const key = keys[p]
+          for (let q = jStart; q < jEnd; q++) {
+            if (keys[q] === key) {
+              seenEarlier = true
+              break
+            }
+          }
+        }
+        if (seenEarlier) continue
+        candidatePairs++
+        visit(i, j)
+      }
+    }
+  }
+  return { keys: entries, blocks, skippedBlocks, candidatePairs }
+}

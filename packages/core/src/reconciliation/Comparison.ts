@@ -1,0 +1,388 @@
+/**
+ * Compares two prepared records field by field: each field gets an agreement level (exact, nickname, typo,
+ * day/month swap, …), each level a weight from the scoring model, and a few rules veto a link outright (two
+ * different well-formed SSNs; clearly different first names or birth dates without an SSN to vouch).
+ */
+import { areNicknames } from "./Nicknames.ts"
+import type { Prepared } from "./Prepare.ts"
+import { editDistance, jaroWinkler } from "./StringDistance.ts"
+import { frequencyWeight, type ScoringModel } from "./Weights.ts"
+
+/** The compared fields, in the order of their 3-bit slots in a packed comparison. */
+export const comparedFields = [
+  "first_name",
+  "last_name",
+  "dob",
+  "ssn",
+  "email",
+  "phone",
+  "middle_name",
+  "employee_number",
+  "start_date",
+  "residence",
+] as const
+export type ComparedField = (typeof comparedFields)[number]
+
+/** The agreement levels of each field; level 0 is always "missing" (absent on either side: no evidence). */
+export const levelNames: { readonly [F in ComparedField]: ReadonlyArray<string> } = {
+  first_name: ["missing", "exact", "nickname", "typo", "initial", "similar", "disagree"],
+  last_name: ["missing", "exact", "part", "typo", "similar", "disagree"],
+  dob: ["missing", "exact", "day_month_swap", "typo", "same_year", "disagree"],
+  ssn: ["missing", "exact", "typo", "disagree"],
+  email: ["missing", "exact", "same_local_part", "typo", "disagree"],
+  phone: ["missing", "exact", "disagree"],
+  middle_name: ["missing", "exact", "initial", "disagree"],
+  employee_number: ["missing", "exact", "disagree"],
+  start_date: ["missing", "exact", "disagree"],
+  residence: ["missing", "agree", "disagree"],
+}
+
+const FIRST = 0
+const LAST = 3
+const DOB = 6
+const SSN = 9
+const EMAIL = 12
+const PHONE = 15
+const MIDDLE = 18
+const NUMBER = 21
+const START = 24
+const RESIDENCE = 27
+/** bit set when first and last name matched crosswise */
+export const SWAPPED_NAMES = 1 << 30
+
+/** Why a pair may never link, whatever its score. */
+export const vetoNames = ["none", "different_ssn", "different_first_name", "different_birth_date"] as const
+export type Veto = (typeof vetoNames)[number]
+
+/** The level of `field` in a packed comparison. */
+export const levelOf = (packed: number, field: ComparedField): string => {
+  const slot = comparedFields.indexOf(field)
+  return levelNames[field][(packed >>> (slot * 3)) & 7] ?? "missing"
+}
+
+const isTypo = (a: string, b: string): boolean => {
+  const shortest = Math.min(a.length, b.length)
+  if (shortest < 3) return false
+  const distance = editDistance(a, b, 2)
+  return distance <= 1 || (distance === 2 && shortest >= 6)
+}
+
+/** Same length, one substituted character or two adjacent ones swapped. */
+const isOneKeystroke = (a: string, b: string): boolean => {
+  if (a.length !== b.length) return false
+  let first = -1
+  let count = 0
+  for (let i = 0; i < a.length; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) {
+      if (count === 0) first = i
+      count++
+      if (count > 2) return false
+    }
+  }
+  if (count === 1) return true
+  return count === 2 && a[first] === b[first + 1] && a[first + 1] === b[first]
+}
+
+/** Compares records pairwise; reuse one per run (it caches per-value weights). */
+export class Comparator {
+  /** total weight of the last comparison (bits) */
+  score = 0
+  /** levels of the last comparison, 3 bits per field (see `comparedFields`), plus SWAPPED_NAMES */
+  packed = 0
+  /** index into `vetoNames` of the last comparison (0: none) */
+  veto = 0
+
+  private readonly firstWeight: Float32Array
+  private readonly lastWeight: Float32Array
+  private readonly emailWeight: Float32Array
+  private readonly phoneWeight: Float32Array
+  private readonly otherIdWeight: Float32Array
+  private readonly dobWeight = new Map<number, number>()
+
+  readonly data: Prepared
+  readonly model: ScoringModel
+
+  constructor(data: Prepared, model: ScoringModel) {
+    this.data = data
+    this.model = model
+    const n = data.size
+    const weights = (counts: Int32Array, weight: ScoringModel["firstExact"]) => {
+      const out = new Float32Array(counts.length)
+      for (let id = 0; id < counts.length; id++) out[id] = frequencyWeight(weight, counts[id] as number, n)
+      return out
+    }
+    this.firstWeight = weights(data.firstCount, model.firstExact)
+    this.lastWeight = weights(data.lastCount, model.lastExact)
+    this.emailWeight = weights(data.emailCount, model.emailExact)
+    this.phoneWeight = weights(data.phoneCount, model.phoneExact)
+    this.otherIdWeight = weights(data.ssnCount, model.otherIdExact)
+    for (const [date, count] of data.dobCount) this.dobWeight.set(date, frequencyWeight(model.dobExact, count, n))
+  }
+
+  /** Level (see `levelNames.first_name`) of two first-name tokens. */
+  private firstLevel(a: number, b: number): number {
+    if (a < 0 || b < 0) return 0
+    if (a === b) return 1
+    const names = this.data.names
+    const x = names[a] as string
+    const y = names[b] as string
+    if (x.length === 1 || y.length === 1) return x.charCodeAt(0) === y.charCodeAt(0) ? 4 : 6
+    if (areNicknames(x, y)) return 2
+    if (x.length >= 3 && y.length >= 3 && (x.startsWith(y) || y.startsWith(x))) return 2
+    if (isTypo(x, y)) return 3
+    return jaroWinkler(x, y) >= 0.88 ? 5 : 6
+  }
+
+  /** Level (see `levelNames.last_name`) of the surnames of records i and j. */
+  private lastLevel(i: number, j: number): number {
+    const d = this.data
+    const a = d.last[i] as number
+    const b = d.last[j] as number
+    if (a < 0 || b < 0) return 0
+    if (a === b) return 1
+    const a1 = d.lastA[i] as number
+    const a2 = d.lastB[i] as number
+    const b1 = d.lastA[j] as number
+    const b2 = d.lastB[j] as number
+    if (a1 >= 0 || b1 >= 0) {
+      // double or hyphenated surname: one shared part is enough (married names often keep one)
+      if (a1 === b || a2 === b || b1 === a || b2 === a) return 2
+      if (a1 >= 0 && (a1 === b1 || a1 === b2)) return 2
+      if (a2 >= 0 && (a2 === b1 || a2 === b2)) return 2
+    }
+    const x = d.names[a] as string
+    const y = d.names[b] as string
+    if (isTypo(x, y)) return 3
+    return jaroWinkler(x, y) >= 0.9 ? 4 : 5
+  }
+
+  /** Compares records i and j (canonical indices): sets `score`, `packed` and `veto`; returns the score. */
+  compare(i: number, j: number): number {
+    const d = this.data
+    const m = this.model
+    let score = 0
+    let packed = 0
+
+    // names, with a crosswise check for first/last swapped between systems
+    let firstLevel = 0
+    if ((d.firstFull[i] as number) >= 0 && d.firstFull[i] === d.firstFull[j]) firstLevel = 1
+    else {
+      firstLevel = this.firstLevel(d.first[i] as number, d.first[j] as number)
+      if (firstLevel > 1) {
+        const pi = d.preferred[i] as number
+        const pj = d.preferred[j] as number
+        if ((pi >= 0 && (pi === d.first[j] || pi === pj)) || (pj >= 0 && pj === d.first[i])) firstLevel = 2
+      }
+    }
+    let lastLevel = this.lastLevel(i, j)
+    let firstExactWeight = firstLevel === 1 ? (this.firstWeight[d.first[i] as number] as number) : 0
+    let lastExactWeight = lastLevel === 1 ? (this.lastWeight[d.last[i] as number] as number) : 0
+    if ((firstLevel >= 5 || lastLevel >= 4) && d.first[i] !== -1 && d.last[i] !== -1) {
+      const crossFirst = this.firstLevel(d.first[i] as number, d.last[j] as number)
+      const crossLast = this.firstLevel(d.last[i] as number, d.first[j] as number)
+      if ((crossFirst === 1 || crossFirst === 3) && (crossLast === 1 || crossLast === 3)) {
+        firstLevel = crossFirst
+        lastLevel = crossLast
+        firstExactWeight = crossFirst === 1 ? (this.firstWeight[d.first[i] as number] as number) : 0
+        lastExactWeight = crossLast === 1 ? (this.lastWeight[d.last[i] as number] as number) : 0
+        packed |= SWAPPED_NAMES
+        score += m.swappedNamesPenalty
+      }
+    }
+    score +=
+      firstLevel === 1
+        ? firstExactWeight
+        : firstLevel === 2
+          ? m.firstNickname
+          : firstLevel === 3
+            ? m.firstTypo
+            : firstLevel === 4
+              ? m.firstInitial
+              : firstLevel === 5
+                ? m.firstSimilar
+                : firstLevel === 6
+                  ? m.firstDisagree
+                  : 0
+    score +=
+      lastLevel === 1
+        ? lastExactWeight
+        : lastLevel === 2
+          ? m.lastPart
+          : lastLevel === 3
+            ? m.lastTypo
+            : lastLevel === 4
+              ? m.lastSimilar
+              : lastLevel === 5
+                ? m.lastDisagree
+                : 0
+    packed |= (firstLevel << FIRST) | (lastLevel << LAST)
+
+    // date of birth
+    const bi = d.dob[i] as number
+    const bj = d.dob[j] as number
+    let dobLevel = 0
+    if (bi !== 0 && bj !== 0) {
+      if (bi === bj) {
+        dobLevel = 1
+        score += this.dobWeight.get(bi) ?? m.dobExact.max
+      } else {
+        const yi = Math.floor(bi / 10000)
+        const yj = Math.floor(bj / 10000)
+        const mi = Math.floor(bi / 100) % 100
+        const mj = Math.floor(bj / 100) % 100
+        const di = bi % 100
+        const dj = bj % 100
+        if (yi === yj && mi === dj && di === mj) {
+          dobLevel = 2
+          score += m.dobDayMonthSwap
+        } else if (isOneKeystroke(String(bi), String(bj))) {
+          dobLevel = 3
+          score += m.dobTypo
+        } else if (yi === yj) {
+          dobLevel = 4
+          score += m.dobSameYear
+        } else {
+          dobLevel = 5
+          score += m.dobDisagree
+        }
+      }
+    }
+    packed |= dobLevel << DOB
+
+    // SSN (or whatever national id the provider sent)
+    const si = d.ssn[i] as number
+    const sj = d.ssn[j] as number
+    let ssnLevel = 0
+    let veto = 0
+    if (si >= 0 && sj >= 0) {
+      const wellFormed = d.ssnWellFormed[i] === 1 && d.ssnWellFormed[j] === 1
+      if (si === sj) {
+        ssnLevel = 1
+        score += wellFormed ? m.ssnExact : (this.otherIdWeight[si] as number)
+      } else if (isOneKeystroke(d.ssns[si] as string, d.ssns[sj] as string)) {
+        ssnLevel = 2
+        score += m.ssnTypo
+      } else {
+        ssnLevel = 3
+        score += m.ssnDisagree
+        if (wellFormed) veto = 1
+      }
+    }
+    packed |= ssnLevel << SSN
+
+    // emails: any shared address; work addresses differ between employers, so only personal ones disagree
+    const ei0 = d.emailStart[i] as number
+    const ei1 = d.emailStart[i + 1] as number
+    const ej0 = d.emailStart[j] as number
+    const ej1 = d.emailStart[j + 1] as number
+    let emailLevel = 0
+    if (ei1 > ei0 && ej1 > ej0) {
+      emailLevel = 4
+      let best = 0
+      let personalBoth = false
+      for (let a = ei0; a < ei1; a++) {
+        const ea = d.emailIds[a] as number
+        for (let b = ej0; b < ej1; b++) {
+          const eb = d.emailIds[b] as number
+          if (ea === eb) {
+            emailLevel = 1
+            best = Math.max(best, this.emailWeight[ea] as number)
+          } else if (emailLevel > 2 && d.emailLocalIds[a] === d.emailLocalIds[b]) {
+            const local = d.emails[ea] as string
+            if (local.indexOf("@") >= 4) emailLevel = 2
+          } else if (emailLevel > 3) {
+            const x = d.emails[ea] as string
+            const y = d.emails[eb] as string
+            if (x.length >= 10 && y.length >= 10 && editDistance(x, y, 2) <= 2) emailLevel = 3
+          }
+          if (d.emailPersonal[a] === 1 && d.emailPersonal[b] === 1) personalBoth = true
+        }
+      }
+      score +=
+        emailLevel === 1
+          ? best
+          : emailLevel === 2
+            ? m.emailSameLocalPart
+            : emailLevel === 3
+              ? m.emailTypo
+              : personalBoth
+                ? m.emailDisagreePersonal
+                : 0
+    }
+    packed |= emailLevel << EMAIL
+
+    // phones
+    const pi0 = d.phoneStart[i] as number
+    const pi1 = d.phoneStart[i + 1] as number
+    const pj0 = d.phoneStart[j] as number
+    const pj1 = d.phoneStart[j + 1] as number
+    let phoneLevel = 0
+    if (pi1 > pi0 && pj1 > pj0) {
+      phoneLevel = 2
+      let best = 0
+      for (let a = pi0; a < pi1; a++) {
+        for (let b = pj0; b < pj1; b++) {
+          if (d.phoneIds[a] === d.phoneIds[b]) {
+            phoneLevel = 1
+            best = Math.max(best, this.phoneWeight[d.phoneIds[a] as number] as number)
+          }
+        }
+      }
+      score += phoneLevel === 1 ? best : m.phoneDisagree
+    }
+    packed |= phoneLevel << PHONE
+
+    // middle name or initial
+    const mi = d.middle[i] as number
+    const mj = d.middle[j] as number
+    if (mi >= 0 && mj >= 0) {
+      if (mi === mj) {
+        const isInitial = (d.names[mi] as string).length === 1
+        packed |= (isInitial ? 2 : 1) << MIDDLE
+        score += isInitial ? m.middleInitial : m.middleExact
+      } else if ((d.names[mi] as string).charCodeAt(0) === (d.names[mj] as string).charCodeAt(0)) {
+        packed |= 2 << MIDDLE
+        score += m.middleInitial
+      } else {
+        packed |= 3 << MIDDLE
+        score += m.middleDisagree
+      }
+    }
+
+    // employment: employee number and start date agree across entities of one provider, or after a migration
+    const ni = d.employeeNumber[i] as number
+    const nj = d.employeeNumber[j] as number
+    if (ni >= 0 && nj >= 0) {
+      packed |= (ni === nj ? 1 : 2) << NUMBER
+      if (ni === nj) score += m.employeeNumberExact
+    }
+    const ti = d.startDate[i] as number
+    const tj = d.startDate[j] as number
+    if (ti !== 0 && tj !== 0) {
+      packed |= (ti === tj ? 1 : 2) << START
+      if (ti === tj) score += m.startDateExact
+    }
+
+    // residence: postal code, else city
+    const zi = d.postal[i] as number
+    const zj = d.postal[j] as number
+    const ci = d.city[i] as number
+    const cj = d.city[j] as number
+    if ((zi >= 0 && zj >= 0) || (ci >= 0 && cj >= 0)) {
+      const agree = (zi >= 0 && zi === zj) || (ci >= 0 && ci === cj)
+      packed |= (agree ? 1 : 2) << RESIDENCE
+      score += agree ? m.residenceAgree : m.residenceDisagree
+    }
+
+    // vetoes: without an SSN to vouch, clearly different first names or birth dates keep twins, siblings and
+    // namesakes apart
+    if (veto === 0 && ssnLevel !== 1 && ssnLevel !== 2) {
+      if (firstLevel === 6) veto = 2
+      else if (dobLevel === 5 && !(firstLevel >= 1 && firstLevel <= 3 && lastLevel >= 1 && lastLevel <= 3)) veto = 3
+    }
+    this.score = score
+    this.packed = packed
+    this.veto = veto
+    return score
+  }
+}

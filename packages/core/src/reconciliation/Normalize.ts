@@ -1,0 +1,183 @@
+/**
+ * Normalisation of the identifying fields: names folded to lower-case ASCII tokens, dates to YYYYMMDD integers,
+ * emails and phone numbers to comparable strings, SSNs to digits with a validity check. Pure and allocation-light:
+ * it runs once per record on every reconciliation.
+ */
+
+const isAscii = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false
+  return true
+}
+const combiningMarks = /[\u0300-\u036f]/g
+const specialLetters: Record<string, string> = {
+  ß: "ss",
+  æ: "ae",
+  œ: "oe",
+  ø: "o",
+  ł: "l",
+  đ: "d",
+  ð: "d",
+  þ: "th",
+  ı: "i",
+}
+const specialPattern = /[ßæœøłđðþı]/g
+
+/** Lower-case, without diacritics (`José Ñúñez` → `jose nunez`). */
+export const foldCase = (raw: string): string => {
+  const lower = raw.toLowerCase()
+  if (isAscii(lower)) return lower
+  return lower
+    .normalize("NFD")
+    .replace(combiningMarks, "")
+    .replace(specialPattern, (letter) => specialLetters[letter] ?? letter)
+}
+
+/** Name words that are titles or generational suffixes, not part of the name. */
+const ignoredWords = new Set([
+  "mr",
+  "mrs",
+  "ms",
+  "miss",
+  "dr",
+  "prof",
+  "jr",
+  "sr",
+  "ii",
+  "iii",
+  "iv",
+  "esq",
+  "phd",
+  "md",
+])
+
+/** Surname particles: kept in the joined surname, never matched on their own. */
+export const surnameParticles = new Set([
+  "de",
+  "da",
+  "di",
+  "del",
+  "della",
+  "der",
+  "den",
+  "la",
+  "le",
+  "van",
+  "von",
+  "st",
+  "dos",
+  "das",
+  "du",
+  "mac",
+  "bin",
+  "al",
+  "el",
+])
+
+/**
+ * The words of a name: letters only; apostrophes vanish (`O'Brien` → `obrien`), every other non-letter separates
+ * (`Smith-Jones` → `smith`, `jones`); titles and suffixes are dropped.
+ */
+export const nameTokens = (raw: string | null | undefined): Array<string> => {
+  if (raw === null || raw === undefined || raw.length === 0) return []
+  const text = foldCase(raw)
+  const tokens: Array<string> = []
+  let start = -1
+  let current = ""
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 32
+    if (code >= 97 && code <= 122) {
+      if (start < 0) start = i
+      continue
+    }
+    if (code === 39 || code === 0x2019) {
+      // apostrophe: join the two sides
+      if (start >= 0) current += text.slice(start, i)
+      start = -1
+      continue
+    }
+    if (start >= 0) current += text.slice(start, i)
+    start = -1
+    if (current.length > 0) {
+      if (!ignoredWords.has(current)) tokens.push(current)
+      current = ""
+    }
+  }
+  return tokens
+}
+
+/** A date as the integer YYYYMMDD (0 when absent or unreadable). Accepts YYYY-MM-DD, YYYYMMDD and MM/DD/YYYY. */
+export const dateToInt = (raw: string | null | undefined): number => {
+  if (raw === null || raw === undefined) return 0
+  const text = raw.trim()
+  let digits = ""
+  let groups: Array<string> = []
+  if (/^\d{8}$/.test(text)) digits = text
+  else {
+    groups = text.split(/[-/.\sT]/).filter((g) => g.length > 0)
+    if (groups.length < 3) return 0
+    const [a = "", b = "", c = ""] = groups
+    if (a.length === 4) digits = a + b.padStart(2, "0") + c.slice(0, 2).padStart(2, "0")
+    else if (c.length === 4)
+      digits = c + a.padStart(2, "0") + b.padStart(2, "0") // US order, as Finch's old sandbox
+    else return 0
+  }
+  if (!/^\d{8}$/.test(digits)) return 0
+  const value = Number(digits)
+  return value >= 18000101 && value <= 21001231 ? value : 0
+}
+
+/** An email for comparison: trimmed, lower-case, `+tag` removed from the local part; "" when not an address. */
+export const normalizeEmail = (raw: string | null | undefined): string => {
+  if (raw === null || raw === undefined) return ""
+  const text = raw.trim().toLowerCase()
+  const at = text.lastIndexOf("@")
+  if (at <= 0 || at === text.length - 1) return ""
+  const local = text.slice(0, at)
+  const plus = local.indexOf("+")
+  return plus > 0 ? `${local.slice(0, plus)}${text.slice(at)}` : text
+}
+
+/**
+ * A phone number as digits with its country code: NANP numbers become 1 + 10 digits whether or not the `+1` was
+ * written; extensions are dropped; "" when fewer than 7 digits remain.
+ */
+export const normalizePhone = (raw: string | null | undefined): string => {
+  if (raw === null || raw === undefined) return ""
+  let text = raw
+  const extension = text.search(/(x|ext\.?|#)\s*\d+\s*$/i)
+  if (extension > 0) text = text.slice(0, extension)
+  let digits = text.replace(/\D/g, "")
+  if (digits.startsWith("00")) digits = digits.slice(2)
+  else if (digits.length === 10 && !text.trim().startsWith("+")) digits = `1${digits}`
+  return digits.length >= 7 ? digits : ""
+}
+
+const placeholderSsns = new Set(["123456789", "987654321", "078051120", "219099999"])
+
+/** An SSN (or other national id) as its digits; "" when absent. */
+export const normalizeSsn = (raw: string | null | undefined): string =>
+  raw === null || raw === undefined ? "" : raw.replace(/\D/g, "")
+
+/**
+ * Whether digits form a well-formed US SSN (9 digits; area not 000, 666 or 9xx; group not 00; serial not 0000;
+ * not a well-known placeholder). Only well-formed SSNs can veto a merge: anything else is soft evidence.
+ */
+export const isWellFormedSsn = (digits: string): boolean => {
+  if (digits.length !== 9) return false
+  if (/^(\d)\1{8}$/.test(digits) || placeholderSsns.has(digits)) return false
+  const area = digits.slice(0, 3)
+  return (
+    area !== "000" && area !== "666" && area[0] !== "9" && digits.slice(3, 5) !== "00" && digits.slice(5) !== "0000"
+  )
+}
+
+/** Free text (titles, departments, cities) folded for exact comparison. */
+export const normalizeText = (raw: string | null | undefined): string =>
+  raw === null || raw === undefined ? "" : nameTokens(raw).join(" ")
+
+/** A postal code for comparison: letters and digits only, upper-case; US ZIP+4 cut to 5. */
+export const normalizePostalCode = (raw: string | null | undefined): string => {
+  if (raw === null || raw === undefined) return ""
+  const code = raw.replace(/[^0-9a-z]/gi, "").toUpperCase()
+  return /^\d{9}$/.test(code) ? code.slice(0, 5) : code
+}

@@ -1,0 +1,122 @@
+/**
+ * Stable person ids: a cluster keeps the id of the oldest previous person it holds (a merge; the younger ids become
+ * aliases), a previous person whose records now sit in several clusters keeps its id in the cluster holding most
+ * of them (a split; the other parts get their own ids), and a cluster with no history gets a new id derived from
+ * its first record id, so the same input always yields the same ids.
+ */
+import { hashString } from "./Interner.ts"
+
+/** A person as a previous run left it. */
+export interface PreviousPerson {
+  readonly personId: string
+  readonly recordIds: ReadonlyArray<string>
+  /** when the person was first seen (any increasing number: run sequence, epoch ms); older ids win merges */
+  readonly since: number
+}
+
+/** `alias` was merged into `personId` in this run. */
+export interface Alias {
+  readonly alias: string
+  readonly personId: string
+}
+
+/** `personId` lost records to the new persons `into` in this run. */
+export interface Split {
+  readonly personId: string
+  readonly into: ReadonlyArray<string>
+}
+
+export interface Identities {
+  /** cluster index → person id */
+  readonly personIds: Array<string>
+  readonly since: Float64Array
+  readonly aliases: Array<Alias>
+  readonly splits: Array<Split>
+}
+
+const hex8 = (value: number) => (value >>> 0).toString(16).padStart(8, "0")
+
+/** A fresh id for a cluster whose first (canonical) record is `recordId`. */
+export const newPersonId = (recordId: string, attempt: number): string =>
+  `p_${hex8(hashString(recordId, 0x811c9dc5 ^ attempt))}${hex8(hashString(recordId, 0x01000193 + attempt))}`
+
+/**
+ * Names clusters. `clusterOf[k]` is the cluster (0..clusters-1) of canonical record k; `firstRecord[c]` the id of
+ * cluster c's first canonical record.
+ */
+export const assignIdentities = (
+  recordIds: ReadonlyArray<string>,
+  clusterOf: Int32Array,
+  firstRecord: ReadonlyArray<string>,
+  previous: ReadonlyArray<PreviousPerson>,
+  runAt: number,
+): Identities => {
+  const clusters = firstRecord.length
+  const indexOfRecord = new Map<string, number>()
+  if (previous.length > 0) {
+    recordIds.forEach((id, k) => {
+      indexOfRecord.set(id, k)
+    })
+  }
+
+  // overlap of every previous person with every cluster
+  const sorted = [...previous].sort((a, b) =>
+    a.since !== b.since ? a.since - b.since : a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0,
+  )
+  const overlaps: Array<{ person: number; cluster: number; count: number }> = []
+  sorted.forEach((person, p) => {
+    const counts = new Map<number, number>()
+    for (const recordId of person.recordIds) {
+      const k = indexOfRecord.get(recordId)
+      if (k === undefined) continue
+      const c = clusterOf[k] as number
+      counts.set(c, (counts.get(c) ?? 0) + 1)
+    }
+    for (const [cluster, count] of counts) overlaps.push({ person: p, cluster, count })
+  })
+  overlaps.sort((a, b) => a.person - b.person || b.count - a.count || a.cluster - b.cluster)
+
+  const personIds: Array<string> = new Array(clusters)
+  const since = new Float64Array(clusters).fill(runAt)
+  const takenBy = new Int32Array(sorted.length).fill(-1)
+  for (const { person, cluster } of overlaps) {
+    if (takenBy[person] !== -1 || personIds[cluster] !== undefined) continue
+    const chosen = sorted[person] as PreviousPerson
+    personIds[cluster] = chosen.personId
+    since[cluster] = chosen.since
+    takenBy[person] = cluster
+  }
+
+  const used = new Set<string>(previous.map((p) => p.personId))
+  for (let c = 0; c < clusters; c++) {
+    if (personIds[c] !== undefined) continue
+    let attempt = 0
+    let id = newPersonId(firstRecord[c] as string, attempt)
+    while (used.has(id)) id = newPersonId(firstRecord[c] as string, ++attempt)
+    used.add(id)
+    personIds[c] = id
+  }
+
+  const aliases: Array<Alias> = []
+  const splitInto = new Map<number, Array<string>>()
+  for (const { person, cluster } of overlaps) {
+    if (takenBy[person] === cluster) continue
+    const personId = (sorted[person] as PreviousPerson).personId
+    if (takenBy[person] === -1) {
+      aliases.push({ alias: personId, personId: personIds[cluster] as string })
+      takenBy[person] = -2
+    } else if (takenBy[person] === -2) {
+      // already an alias of another cluster: its records went two ways
+      aliases.push({ alias: personId, personId: personIds[cluster] as string })
+    } else {
+      splitInto.set(person, [...(splitInto.get(person) ?? []), personIds[cluster] as string])
+    }
+  }
+  const splits = [...splitInto.entries()].map(([person, into]) => ({
+    personId: (sorted[person] as PreviousPerson).personId,
+    into: into.sort(),
+  }))
+  aliases.sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : a.personId < b.personId ? -1 : 1))
+  splits.sort((a, b) => (a.personId < b.personId ? -1 : 1))
+  return { personIds, since, aliases, splits }
+}

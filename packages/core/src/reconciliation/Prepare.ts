@@ -1,0 +1,303 @@
+/**
+ * Turns source records into columns of integer codes (struct of arrays), in a canonical order that does not
+ * depend on the input order: everything downstream compares ints and indexes typed arrays.
+ */
+import { hashString, Interner } from "./Interner.ts"
+import {
+  dateToInt,
+  isWellFormedSsn,
+  nameTokens,
+  normalizeEmail,
+  normalizePhone,
+  normalizePostalCode,
+  normalizeSsn,
+  normalizeText,
+  surnameParticles,
+} from "./Normalize.ts"
+import { phoneticCode } from "./Phonetic.ts"
+import type { SourceRecord } from "./SourceRecord.ts"
+
+/** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
+export interface Prepared {
+  readonly size: number
+  readonly recordIds: ReadonlyArray<string>
+  /** canonical index → index in the caller's input */
+  readonly inputIndex: Int32Array
+  /** name tokens (first, middle, last, preferred share one table) */
+  readonly names: ReadonlyArray<string>
+  readonly first: Int32Array
+  readonly firstFull: Int32Array
+  readonly preferred: Int32Array
+  readonly middle: Int32Array
+  readonly last: Int32Array
+  readonly lastA: Int32Array
+  readonly lastB: Int32Array
+  readonly firstPhonetic: Int32Array
+  readonly lastPhonetic: Int32Array
+  readonly dob: Int32Array
+  readonly ssns: ReadonlyArray<string>
+  readonly ssn: Int32Array
+  readonly ssnWellFormed: Uint8Array
+  readonly emails: ReadonlyArray<string>
+  readonly emailStart: Int32Array
+  readonly emailIds: Int32Array
+  readonly emailLocalIds: Int32Array
+  readonly emailPersonal: Uint8Array
+  readonly phones: ReadonlyArray<string>
+  readonly phoneStart: Int32Array
+  readonly phoneIds: Int32Array
+  readonly connection: Int32Array
+  readonly group: Int32Array
+  readonly employeeNumber: Int32Array
+  readonly startDate: Int32Array
+  readonly postal: Int32Array
+  readonly city: Int32Array
+  /** how many records carry each name token as first name / as last name, each email, phone, ssn, dob */
+  readonly firstCount: Int32Array
+  readonly lastCount: Int32Array
+  readonly emailCount: Int32Array
+  readonly phoneCount: Int32Array
+  readonly ssnCount: Int32Array
+  readonly dobCount: Map<number, number>
+}
+
+/** Two records share a `record_id`. */
+export class DuplicateRecordIdError {
+  readonly _tag = "DuplicateRecordIdError"
+  readonly recordId: string
+  constructor(recordId: string) {
+    this.recordId = recordId
+  }
+}
+
+/** Canonical order: by a hash of the record id, ties broken by the id itself. */
+const canonicalOrder = (records: ReadonlyArray<SourceRecord>): Int32Array | DuplicateRecordIdError => {
+  const n = records.length
+  const hashes = new Uint32Array(n)
+  for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id) >>> 1
+  const order = new Int32Array(n)
+  if (n <= 1 << 22) {
+    const keys = new Float64Array(n)
+    for (let i = 0; i < n; i++) keys[i] = (hashes[i] as number) * 4194304 + i
+    keys.sort()
+    for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % 4194304
+  } else {
+    const indices = Array.from({ length: n }, (_, i) => i)
+    indices.sort((a, b) => (hashes[a] as number) - (hashes[b] as number))
+    for (let i = 0; i < n; i++) order[i] = indices[i] as number
+  }
+  // runs of equal hashes: order by the id itself, so the result never depends on input order
+  for (let start = 0; start < n; ) {
+    let end = start + 1
+    const hash = hashes[order[start] as number]
+    while (end < n && hashes[order[end] as number] === hash) end++
+    if (end - start > 1) {
+      const run = Array.from(order.subarray(start, end)).sort((a, b) => {
+        const x = (records[a] as SourceRecord).record_id
+        const y = (records[b] as SourceRecord).record_id
+        return x < y ? -1 : x > y ? 1 : 0
+      })
+      for (let k = 1; k < run.length; k++) {
+        const id = (records[run[k] as number] as SourceRecord).record_id
+        if (id === (records[run[k - 1] as number] as SourceRecord).record_id) return new DuplicateRecordIdError(id)
+      }
+      order.set(run, start)
+    }
+    start = end
+  }
+  return order
+}
+
+class IntList {
+  data = new Int32Array(1024)
+  length = 0
+  push(value: number) {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2)
+      grown.set(this.data)
+      this.data = grown
+    }
+    this.data[this.length++] = value
+  }
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length)
+  }
+}
+
+const countInto = (counts: Int32Array, ids: Int32Array) => {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k] as number
+    if (id >= 0) counts[id] = (counts[id] as number) + 1
+  }
+}
+
+/** Prepares records for matching, or fails on a repeated `record_id`. */
+export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | DuplicateRecordIdError => {
+  const order = canonicalOrder(records)
+  if (order instanceof DuplicateRecordIdError) return order
+  const n = records.length
+  const names = new Interner()
+  const ssns = new Interner()
+  const emails = new Interner()
+  const emailLocals = new Interner()
+  const phones = new Interner()
+  const others = new Interner()
+  const column = () => new Int32Array(n).fill(-1)
+  const first = column()
+  const firstFull = column()
+  const preferred = column()
+  const middle = column()
+  const last = column()
+  const lastA = column()
+  const lastB = column()
+  const firstPhonetic = new Int32Array(n)
+  const lastPhonetic = new Int32Array(n)
+  const dob = new Int32Array(n)
+  const ssn = column()
+  const ssnWellFormed = new Uint8Array(n)
+  const emailStart = new Int32Array(n + 1)
+  const emailIds = new IntList()
+  const emailLocalIds = new IntList()
+  const emailPersonalList = new IntList()
+  const phoneStart = new Int32Array(n + 1)
+  const phoneIds = new IntList()
+  const connection = new Int32Array(n)
+  const group = new Int32Array(n)
+  const employeeNumber = column()
+  const startDate = new Int32Array(n)
+  const postal = column()
+  const city = column()
+  const recordIds: Array<string> = new Array(n)
+  const dobCount = new Map<number, number>()
+
+  for (let k = 0; k < n; k++) {
+    const record = records[order[k] as number] as SourceRecord
+    recordIds[k] = record.record_id
+    const person = record.individual
+    const firstTokens = nameTokens(person.first_name)
+    const lastTokens = nameTokens(person.last_name)
+    const middleTokens = nameTokens(person.middle_name)
+    const preferredTokens = nameTokens(person.preferred_name)
+    if (firstTokens.length > 0) {
+      first[k] = names.id(firstTokens[0] as string)
+      firstFull[k] = firstTokens.length > 1 ? names.id(firstTokens.join("")) : (first[k] as number)
+      firstPhonetic[k] = phoneticCode(firstTokens[0] as string)
+      // "John A" written into first_name: the trailing initial is a middle initial
+      if (middleTokens.length === 0 && firstTokens.length === 2 && (firstTokens[1] as string).length === 1) {
+        middleTokens.push(firstTokens[1] as string)
+        firstFull[k] = first[k] as number
+      }
+    }
+    if (middleTokens.length > 0) middle[k] = names.id(middleTokens[0] as string)
+    if (preferredTokens.length > 0) preferred[k] = names.id(preferredTokens[0] as string)
+    if (lastTokens.length > 0) {
+      const joined = lastTokens.join("")
+      last[k] = names.id(joined)
+      lastPhonetic[k] = phoneticCode(joined)
+      const parts = lastTokens.filter((token) => token.length > 1 && !surnameParticles.has(token))
+      if (parts.length > 1 || (parts.length === 1 && parts[0] !== joined)) {
+        lastA[k] = names.id(parts[0] as string)
+        if (parts.length > 1) lastB[k] = names.id(parts[parts.length - 1] as string)
+      }
+    }
+    const birth = dateToInt(person.dob)
+    dob[k] = birth
+    if (birth !== 0) dobCount.set(birth, (dobCount.get(birth) ?? 0) + 1)
+    const ssnDigits = normalizeSsn(person.ssn)
+    if (ssnDigits.length >= 4 && !/^0+$/.test(ssnDigits)) {
+      ssn[k] = ssns.id(ssnDigits)
+      ssnWellFormed[k] = isWellFormedSsn(ssnDigits) ? 1 : 0
+    }
+    emailStart[k] = emailIds.length
+    for (const entry of person.emails ?? []) {
+      const email = normalizeEmail(entry?.data)
+      if (email === "") continue
+      const id = emails.id(email)
+      let seen = false
+      for (let e = emailStart[k] as number; e < emailIds.length; e++) if (emailIds.data[e] === id) seen = true
+      if (seen) continue
+      emailIds.push(id)
+      emailLocalIds.push(emailLocals.id(email.slice(0, email.lastIndexOf("@"))))
+      emailPersonalList.push(entry?.type === "personal" ? 1 : 0)
+    }
+    phoneStart[k] = phoneIds.length
+    for (const entry of person.phone_numbers ?? []) {
+      const phone = normalizePhone(entry?.data)
+      if (phone === "") continue
+      const id = phones.id(phone)
+      let seen = false
+      for (let e = phoneStart[k] as number; e < phoneIds.length; e++) if (phoneIds.data[e] === id) seen = true
+      if (!seen) phoneIds.push(id)
+    }
+    connection[k] = others.id(`c\u0000${record.connection_id}`)
+    group[k] = others.id(`g\u0000${record.connection_id}\u0000${record.entity_id ?? ""}`)
+    const employment = record.employment
+    if (employment !== null && employment !== undefined) {
+      const number = employment.source_id?.trim().toLowerCase() ?? ""
+      if (number !== "") employeeNumber[k] = others.id(`n\u0000${number}`)
+      startDate[k] = dateToInt(employment.start_date)
+    }
+    const residence = person.residence
+    if (residence !== null && residence !== undefined) {
+      const code = normalizePostalCode(residence.postal_code)
+      if (code !== "") postal[k] = others.id(`p\u0000${code}`)
+      const town = normalizeText(residence.city)
+      if (town !== "") city[k] = others.id(`t\u0000${town}`)
+    }
+  }
+  emailStart[n] = emailIds.length
+  phoneStart[n] = phoneIds.length
+
+  const firstCount = new Int32Array(names.size)
+  const lastCount = new Int32Array(names.size)
+  countInto(firstCount, first)
+  countInto(lastCount, last)
+  const emailIdArray = emailIds.toArray()
+  const phoneIdArray = phoneIds.toArray()
+  const emailCount = new Int32Array(emails.size)
+  const phoneCount = new Int32Array(phones.size)
+  const ssnCount = new Int32Array(ssns.size)
+  countInto(emailCount, emailIdArray)
+  countInto(phoneCount, phoneIdArray)
+  countInto(ssnCount, ssn)
+
+  return {
+    size: n,
+    recordIds,
+    inputIndex: order,
+    names: names.values,
+    first,
+    firstFull,
+    preferred,
+    middle,
+    last,
+    lastA,
+    lastB,
+    firstPhonetic,
+    lastPhonetic,
+    dob,
+    ssns: ssns.values,
+    ssn,
+    ssnWellFormed,
+    emails: emails.values,
+    emailStart,
+    emailIds: emailIdArray,
+    emailLocalIds: emailLocalIds.toArray(),
+    emailPersonal: Uint8Array.from(emailPersonalList.toArray()),
+    phones: phones.values,
+    phoneStart,
+    phoneIds: phoneIdArray,
+    connection,
+    group,
+    employeeNumber,
+    startDate,
+    postal,
+    city,
+    firstCount,
+    lastCount,
+    emailCount,
+    phoneCount,
+    ssnCount,
+    dobCount,
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * Employee reconciliation: one person across every connection of a customer, explainable, stable and fast.
+ *
+ * prepare (normalise, integer-code) → block (hash keys) → compare (Fellegi–Sunter weights) → cluster (union–find
+ * under constraints) → name (stable person ids). The result is columnar so a million records stay cheap; use
+ * `assignments`, `persons` and `explain` for readable views.
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { forEachCandidatePair } from "./Blocking.ts"
+import { cluster, type RefusedMerges } from "./Clustering.ts"
+import { Comparator, comparedFields, levelNames, SWAPPED_NAMES, vetoNames } from "./Comparison.ts"
+import { type Alias, assignIdentities, type PreviousPerson, type Split } from "./PersonIdentity.ts"
+import { DuplicateRecordIdError, prepare } from "./Prepare.ts"
+import type { SourceRecord } from "./SourceRecord.ts"
+import { defaultModel, type ScoringModel } from "./Weights.ts"
+
+export type { Alias, PreviousPerson, Split } from "./PersonIdentity.ts"
+
+/** A person's decision about two records; it always wins over the scores. */
+export interface ManualDecision {
+  readonly kind: "same_person" | "never_same_person"
+  readonly recordA: string
+  readonly recordB: string
+}
+
+export interface ReconcileOptions {
+  /** the previous run's persons, so their ids survive */
+  readonly previous?: ReadonlyArray<PreviousPerson> | undefined
+  readonly decisions?: ReadonlyArray<ManualDecision> | undefined
+  /** allow two records of one connection+entity in one person (default false: they are two people) */
+  readonly allowSameConnection?: boolean | undefined
+  readonly model?: ScoringModel | undefined
+  /** blocks with more records than this say nothing and are skipped (default 64) */
+  readonly maxBlockSize?: number | undefined
+  /** the `since` stamped on persons first seen in this run (default 0) */
+  readonly runAt?: number | undefined
+}
+
+/** One merge and its evidence: the link between two records that joined their groups. */
+export interface Link {
+  readonly recordA: string
+  readonly recordB: string
+  readonly score: number
+  /** field levels, 3 bits per field in `comparedFields` order (see `explain`) */
+  readonly packed: number
+  readonly manual: boolean
+}
+
+/** Counts for the run summary and the bench. */
+export interface ReconcileStats {
+  readonly records: number
+  readonly persons: number
+  readonly blockingKeys: number
+  readonly blocks: number
+  readonly skippedBlocks: number
+  readonly candidatePairs: number
+  readonly linksAboveThreshold: number
+  readonly merges: number
+  readonly refused: RefusedMerges
+}
+
+/** The outcome of a run, columnar: arrays indexed by the caller's input order or by person index. */
+export interface Reconciliation {
+  /** person index → stable id */
+  readonly personIds: ReadonlyArray<string>
+  /** person index → when first seen */
+  readonly personSince: Float64Array
+  /** input index → person index */
+  readonly personOfRecord: Int32Array
+  /** input index → index in `links` of the strongest merge touching the record (-1 if it stands alone) */
+  readonly linkOfRecord: Int32Array
+  readonly links: ReadonlyArray<Link>
+  readonly aliases: ReadonlyArray<Alias>
+  readonly splits: ReadonlyArray<Split>
+  /** manual decisions that contradict each other ("never" inside a "same" group); "same" was applied */
+  readonly manualConflicts: ReadonlyArray<ManualDecision>
+  readonly stats: ReconcileStats
+}
+
+/** Two input records share a `record_id`. */
+export class DuplicateRecordId extends Schema.TaggedError<DuplicateRecordId>()("DuplicateRecordId", {
+  recordId: Schema.String,
+}) {
+  override get message() {
+    return `Two records share the record_id "${this.recordId}"`
+  }
+}
+
+/** Runs reconciliation synchronously; the Effect wrapper is `reconcile`. */
+export const reconcileSync = (
+  records: ReadonlyArray<SourceRecord>,
+  options: ReconcileOptions = {},
+): Reconciliation | DuplicateRecordId => {
+  const model = options.model ?? defaultModel
+  const data = prepare(records)
+  if (data instanceof DuplicateRecordIdError) return new DuplicateRecordId({ recordId: data.recordId })
+  const n = data.size
+  const comparator = new Comparator(data, model)
+
+  // candidate links
+  let capacity = 1024
+  let li = new Int32Array(capacity)
+  let lj = new Int32Array(capacity)
+  let ls = new Float64Array(capacity)
+  let lp = new Int32Array(capacity)
+  let count = 0
+  const blocking = forEachCandidatePair(data, options.maxBlockSize ?? 64, (i, j) => {
+    const score = comparator.compare(i, j)
+    if (score < model.matchThreshold || comparator.veto !== 0) return
+    if (count === capacity) {
+      capacity *= 2
+      const grow = <A extends Int32Array | Float64Array>(from: A, to: A) => {
+        to.set(from)
+        return to
+      }
+      li = grow(li, new Int32Array(capacity))
+      lj = grow(lj, new Int32Array(capacity))
+      ls = grow(ls, new Float64Array(capacity))
+      lp = grow(lp, new Int32Array(capacity))
+    }
+    li[count] = i
+    lj[count] = j
+    ls[count] = score
+    lp[count] = comparator.packed
+    count++
+  })
+
+  // manual decisions, by canonical index
+  const indexOf = new Map<string, number>()
+  const decisions = options.decisions ?? []
+  if (decisions.length > 0) {
+    data.recordIds.forEach((id, k) => {
+      indexOf.set(id, k)
+    })
+  }
+  const same: Array<readonly [number, number]> = []
+  const never: Array<readonly [number, number]> = []
+  const sortedDecisions = [...decisions].sort((x, y) =>
+    `${x.kind}\u0000${x.recordA}\u0000${x.recordB}` < `${y.kind}\u0000${y.recordA}\u0000${y.recordB}` ? -1 : 1,
+  )
+  for (const decision of sortedDecisions) {
+    const a = indexOf.get(decision.recordA)
+    const b = indexOf.get(decision.recordB)
+    if (a === undefined || b === undefined || a === b) continue
+    ;(decision.kind === "same_person" ? same : never).push([a, b])
+  }
+
+  const clusters = cluster({
+    data,
+    comparator,
+    links: { i: li, j: lj, score: ls, packed: lp, count },
+    sameDecisions: same,
+    neverDecisions: never,
+    separateConnections: options.allowSameConnection !== true,
+    cohesionThreshold: model.cohesionThreshold,
+  })
+
+  // clusters numbered by their first canonical record
+  const clusterOfRoot = new Int32Array(n).fill(-1)
+  const clusterOf = new Int32Array(n)
+  const firstRecord: Array<string> = []
+  for (let k = 0; k < n; k++) {
+    const root = clusters.root[k] as number
+    if (clusterOfRoot[root] === -1) {
+      clusterOfRoot[root] = firstRecord.length
+      firstRecord.push(data.recordIds[k] as string)
+    }
+    clusterOf[k] = clusterOfRoot[root] as number
+  }
+  const identities = assignIdentities(
+    data.recordIds,
+    clusterOf,
+    firstRecord,
+    options.previous ?? [],
+    options.runAt ?? 0,
+  )
+
+  // evidence: manual links first, then accepted automatic links
+  const links: Array<Link> = []
+  const linkOfCanonical = new Int32Array(n).fill(-1)
+  const noteLink = (i: number, j: number, link: Link) => {
+    const index = links.length
+    links.push(link)
+    for (const k of [i, j]) {
+      const current = linkOfCanonical[k] as number
+      if (current === -1 || (links[current] as Link).score < link.score) linkOfCanonical[k] = index
+    }
+  }
+  for (const [a, b] of same) {
+    comparator.compare(a, b)
+    noteLink(a, b, {
+      recordA: data.recordIds[a] as string,
+      recordB: data.recordIds[b] as string,
+      score: comparator.score,
+      packed: comparator.packed,
+      manual: true,
+    })
+  }
+  for (const e of clusters.accepted) {
+    const i = li[e] as number
+    const j = lj[e] as number
+    noteLink(i, j, {
+      recordA: data.recordIds[i] as string,
+      recordB: data.recordIds[j] as string,
+      score: ls[e] as number,
+      packed: lp[e] as number,
+      manual: false,
+    })
+  }
+
+  const personOfRecord = new Int32Array(n)
+  const linkOfRecord = new Int32Array(n)
+  for (let k = 0; k < n; k++) {
+    const input = data.inputIndex[k] as number
+    personOfRecord[input] = clusterOf[k] as number
+    linkOfRecord[input] = linkOfCanonical[k] as number
+  }
+  const manualConflicts = clusters.manualConflicts.map(([a, b]) => ({
+    kind: "never_same_person" as const,
+    recordA: data.recordIds[a] as string,
+    recordB: data.recordIds[b] as string,
+  }))
+  return {
+    personIds: identities.personIds,
+    personSince: identities.since,
+    personOfRecord,
+    linkOfRecord,
+    links,
+    aliases: identities.aliases,
+    splits: identities.splits,
+    manualConflicts,
+    stats: {
+      records: n,
+      persons: firstRecord.length,
+      blockingKeys: blocking.keys,
+      blocks: blocking.blocks,
+      skippedBlocks: blocking.skippedBlocks,
+      candidatePairs: blocking.candidatePairs,
+      linksAboveThreshold: count,
+      merges: links.length,
+      refused: clusters.refused,
+    },
+  }
+}
+
+/** Reconciles a customer's records into persons. */
+export const reconcile: (
+  records: ReadonlyArray<SourceRecord>,
+  options?: ReconcileOptions,
+) => Effect.Effect<Reconciliation, DuplicateRecordId> = Effect.fn("Reconciliation.reconcile")(function* (
+  records: ReadonlyArray<SourceRecord>,
+  options?: ReconcileOptions,
+) {
+  const result = reconcileSync(records, options)
+  return result instanceof DuplicateRecordId ? yield* result : result
+})
+
+/** One field of a link's evidence. */
+export interface FieldEvidence {
+  readonly field: string
+  readonly level: string
+}
+
+/** The readable evidence of a link: how each present field compared, and the score. */
+export interface Evidence {
+  readonly recordA: string
+  readonly recordB: string
+  readonly score: number
+  readonly manual: boolean
+  readonly swappedNames: boolean
+  readonly fields: ReadonlyArray<FieldEvidence>
+}
+
+/** Decodes a link's packed levels (fields absent on either side are left out). */
+export const explain = (link: Link): Evidence => ({
+  recordA: link.recordA,
+  recordB: link.recordB,
+  score: Math.round(link.score * 100) / 100,
+  manual: link.manual,
+  swappedNames: (link.packed & SWAPPED_NAMES) !== 0,
+  fields: comparedFields.flatMap((field, slot) => {
+    const level = (link.packed >>> (slot * 3)) & 7
+    return level === 0 ? [] : [{ field, level: levelNames[field][level] ?? "missing" }]
+  }),
+})
+
+/** The fields that agreed in a link, as `field:level` (e.g. `first_name:nickname`, `dob:exact`). */
+export const matchedBy = (link: Link): Array<string> => {
+  const agreed = comparedFields.flatMap((field, slot) => {
+    const level = levelNames[field][(link.packed >>> (slot * 3)) & 7] ?? "missing"
+    return level === "missing" || level === "disagree" || level === "same_year" ? [] : [`${field}:${level}`]
+  })
+  if ((link.packed & SWAPPED_NAMES) !== 0) agreed.push("names:swapped")
+  if (link.manual) agreed.unshift("manual:same_person")
+  return agreed
+}
+
+/** One output line of `pnpm reconcile`. */
+export interface Assignment {
+  readonly record_id: string
+  readonly person_id: string
+  readonly score?: number
+  readonly matched_by?: ReadonlyArray<string>
+}
+
+/** The assignment of the input record at `index`. */
+export const assignmentOf = (
+  result: Reconciliation,
+  records: ReadonlyArray<SourceRecord>,
+  index: number,
+): Assignment => {
+  const record = records[index] as SourceRecord
+  const personId = result.personIds[result.personOfRecord[index] as number] as string
+  const linkIndex = result.linkOfRecord[index] as number
+  if (linkIndex < 0) return { record_id: record.record_id, person_id: personId }
+  const link = result.links[linkIndex] as Link
+  return {
+    record_id: record.record_id,
+    person_id: personId,
+    score: Math.round(link.score * 100) / 100,
+    matched_by: matchedBy(link),
+  }
+}
+
+/** The persons of a run with their record ids (sorted), ordered by person id. */
+export const persons = (
+  result: Reconciliation,
+  records: ReadonlyArray<SourceRecord>,
+): Array<{ readonly personId: string; readonly since: number; readonly recordIds: ReadonlyArray<string> }> => {
+  const members: Array<Array<string>> = result.personIds.map(() => [])
+  result.personOfRecord.forEach((p, index) => {
+    members[p]?.push((records[index] as SourceRecord).record_id)
+  })
+  return result.personIds
+    .map((personId, p) => ({
+      personId,
+      since: result.personSince[p] as number,
+      recordIds: (members[p] as Array<string>).sort(),
+    }))
+    .sort((a, b) => (a.personId < b.personId ? -1 : 1))
+}
+
+export { vetoNames }

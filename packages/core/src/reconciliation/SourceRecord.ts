@@ -1,0 +1,57 @@
+/**
+ * What reconciliation reads: one employee record as one connection knows it, in Finch's own field names
+ * (the same shape as a line of `pnpm reconcile`'s input). Every Finch field is optional and nullable.
+ */
+import * as Schema from "effect/Schema"
+
+const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+
+/** An email or phone number with Finch's `type` (`work` | `personal` | null). */
+export const Contact = Schema.Struct({
+  data: Schema.NullOr(Schema.String),
+  type: optionalNullable(Schema.String),
+})
+export type Contact = typeof Contact.Type
+
+/** The parts of a postal address reconciliation compares. */
+export const Residence = Schema.Struct({
+  city: optionalNullable(Schema.String),
+  postal_code: optionalNullable(Schema.String),
+  country: optionalNullable(Schema.String),
+})
+
+/** The fields of Finch's `Individual` that identify a person. */
+export const IndividualFields = Schema.Struct({
+  first_name: optionalNullable(Schema.String),
+  middle_name: optionalNullable(Schema.String),
+  last_name: optionalNullable(Schema.String),
+  preferred_name: optionalNullable(Schema.String),
+  dob: optionalNullable(Schema.String),
+  emails: optionalNullable(Schema.Array(Schema.NullOr(Contact))),
+  phone_numbers: optionalNullable(Schema.Array(Schema.NullOr(Contact))),
+  ssn: optionalNullable(Schema.String),
+  residence: optionalNullable(Residence),
+})
+export type IndividualFields = typeof IndividualFields.Type
+
+/** The fields of Finch's `Employment` that help (weakly) to identify a person. */
+export const EmploymentFields = Schema.Struct({
+  title: optionalNullable(Schema.String),
+  department: optionalNullable(Schema.Struct({ name: optionalNullable(Schema.String) })),
+  start_date: optionalNullable(Schema.String),
+  end_date: optionalNullable(Schema.String),
+  is_active: optionalNullable(Schema.Boolean),
+  source_id: optionalNullable(Schema.String),
+  manager: optionalNullable(Schema.Struct({ id: Schema.String })),
+})
+export type EmploymentFields = typeof EmploymentFields.Type
+
+/** One source record: `record_id` is unique within a run (e.g. `<connection>:<individual_id>`). */
+export const SourceRecord = Schema.Struct({
+  record_id: Schema.String.pipe(Schema.minLength(1)),
+  connection_id: Schema.String.pipe(Schema.minLength(1)),
+  entity_id: optionalNullable(Schema.String),
+  individual: IndividualFields,
+  employment: optionalNullable(EmploymentFields),
+})
+export type SourceRecord = typeof SourceRecord.Type

@@ -1,0 +1,80 @@
+/**
+ * Edit distances for the "typo" comparison levels.
+ */
+
+/**
+ * Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), or `limit + 1` as soon as it is
+ * certain to exceed `limit`.
+ */
+export const editDistance = (a: string, b: string, limit: number): number => {
+  const n = a.length
+  const m = b.length
+  if (Math.abs(n - m) > limit) return limit + 1
+  if (n === 0 || m === 0) return Math.max(n, m)
+  let previous2 = new Int32Array(m + 1)
+  let previous = new Int32Array(m + 1)
+  let current = new Int32Array(m + 1)
+  for (let j = 0; j <= m; j++) previous[j] = j
+  for (let i = 1; i <= n; i++) {
+    current[0] = i
+    let rowMin = i
+    const ai = a.charCodeAt(i - 1)
+    for (let j = 1; j <= m; j++) {
+      const bj = b.charCodeAt(j - 1)
+      let cost = (previous[j - 1] as number) + (ai === bj ? 0 : 1)
+      const del = (previous[j] as number) + 1
+      const ins = (current[j - 1] as number) + 1
+      if (del < cost) cost = del
+      if (ins < cost) cost = ins
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) {
+        const swap = (previous2[j - 2] as number) + 1
+        if (swap < cost) cost = swap
+      }
+      current[j] = cost
+      if (cost < rowMin) rowMin = cost
+    }
+    if (rowMin > limit) return limit + 1
+    const recycled = previous2
+    previous2 = previous
+    previous = current
+    current = recycled
+  }
+  return previous[m] as number
+}
+
+/** Jaro–Winkler similarity in [0, 1] (prefix scale 0.1, up to 4 characters). */
+export const jaroWinkler = (a: string, b: string): number => {
+  if (a === b) return 1
+  const n = a.length
+  const m = b.length
+  if (n === 0 || m === 0) return 0
+  const window = Math.max(0, Math.floor(Math.max(n, m) / 2) - 1)
+  const matchedA = new Uint8Array(n)
+  const matchedB = new Uint8Array(m)
+  let matches = 0
+  for (let i = 0; i < n; i++) {
+    const lo = Math.max(0, i - window)
+    const hi = Math.min(m - 1, i + window)
+    for (let j = lo; j <= hi; j++) {
+      if (matchedB[j] === 0 && a.charCodeAt(i) === b.charCodeAt(j)) {
+        matchedA[i] = 1
+        matchedB[j] = 1
+        matches++
+        break
+      }
+    }
+  }
+  if (matches === 0) return 0
+  let transpositions = 0
+  let k = 0
+  for (let i = 0; i < n; i++) {
+    if (matchedA[i] === 0) continue
+    while (matchedB[k] === 0) k++
+    if (a.charCodeAt(i) !== b.charCodeAt(k)) transpositions++
+    k++
+  }
+  const jaro = (matches / n + matches / m + (matches - transpositions / 2) / matches) / 3
+  let prefix = 0
+  while (prefix < 4 && prefix < n && prefix < m && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++
+  return jaro + prefix * 0.1 * (1 - jaro)
+}
