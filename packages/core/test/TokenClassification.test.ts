@@ -1,0 +1,452 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
+import * as Option from "effect/Option"
+import { Account, Connection, markDisconnected, markReauthRequired } from "../src/Connection.ts"
+import { AccountId, CompanyId, CustomerId, ProviderId } from "../src/Ids.ts"
+import type { Introspection } from "../src/Introspection.ts"
+import { applyClassification, classifyToken, identifyToken, TokenClassification } from "../src/TokenClassification.ts"
+import * as Fixtures from "../testing/Fixtures.ts"
+import { SimulatedStore } from "../testing/Simulation.ts"
+
+const acme = CustomerId.make("acme")
+const globex = CustomerId.make("globex")
+const token = Fixtures.introspection
+
+const classify = (customerId: CustomerId, introspection: Introspection, known: ReadonlyArray<Connection>) =>
+  Either.getOrThrow(classifyToken(customerId, introspection, known))
+
+const only = <A>(items: ReadonlyArray<A>): A => {
+  assert.lengthOf(items, 1)
+  return items[0]!
+}
+
+describe("identifyToken", () => {
+  it("uses company_id and account_id when Finch sends them (old model)", () => {
+    const identity = Either.getOrThrow(identifyToken(acme, token({ provider: "gusto", company: "c1", account: "a1" })))
+    assert.deepStrictEqual(
+      [identity.providerId, identity.companyId, identity.accountId, identity.accountIdFromFinch],
+      ["gusto", "c1", "a1", true],
+    )
+  })
+
+  it("falls back to the Finch connection id for the account when account_id is missing", () => {
+    const identity = Either.getOrThrow(
+      identifyToken(acme, token({ provider: "gusto", company: "c1", finchConnection: "f1" })),
+    )
+    assert.deepStrictEqual([identity.companyId, identity.accountId, identity.accountIdFromFinch], ["c1", "f1", false])
+  })
+
+  it("derives the company from the Finch connection id when company_id is missing (multi-entity)", () => {
+    const identity = Either.getOrThrow(
+      identifyToken(acme, token({ provider: "gusto", finchConnection: "f1", entities: ["e2", "e1"] })),
+    )
+    assert.deepStrictEqual([identity.companyId, identity.accountId], ["connection:f1", "f1"])
+  })
+
+  it("derives the company from the smallest entity id when neither company_id nor connection_id is present", () => {
+    const identity = Either.getOrThrow(identifyToken(acme, token({ provider: "gusto", entities: ["e2", "e1"] })))
+    assert.deepStrictEqual([identity.companyId, identity.accountId], ["entity:e1", "entity:e1"])
+  })
+
+  it("refuses a token naming no company, connection or entity", () => {
+    const error = Either.getLeft(identifyToken(acme, token({ provider: "gusto", account: "a1" })))
+    assert.strictEqual(Option.getOrThrow(error)._tag, "UnidentifiableToken")
+  })
+
+  it("refuses a token stamped by another customer's Connect session, and accepts our own stamp", () => {
+    const foreign = identifyToken(acme, token({ provider: "gusto", company: "c1", finchCustomer: "globex" }))
+    assert.strictEqual(Option.getOrThrow(Either.getLeft(foreign))._tag, "ForeignConnectSession")
+    const ours = identifyToken(acme, token({ provider: "gusto", company: "c1", finchCustomer: "acme" }))
+    assert.isTrue(Either.isRight(ours))
+  })
+})
+
+describe("classifyToken: the seed's seven scenarios", () => {
+  it("different logins: two admins of one provider+company are two accounts of ONE connection", () => {
+    const store = new SimulatedStore()
+    const [first, second] = store.recordAll(acme, [
+      token({ provider: "gusto", company: "acme-inc", account: "admin-alice" }),
+      token({ provider: "gusto", company: "acme-inc", account: "admin-bob" }),
+    ])
+    assert.deepStrictEqual([first?.classification, second?.classification], ["NewConnection", "NewAccount"])
+    const connection = only(store.all())
+    assert.deepStrictEqual(
+      connection.accounts.map((a) => a.accountId),
+      ["admin-alice", "admin-bob"],
+    )
+  })
+
+  it("different permissions: a second permission set is another account with its own products", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [
+      token({ provider: "adp_run", company: "acme-inc", account: "hr", products: ["directory", "individual"] }),
+      token({ provider: "adp_run", company: "acme-inc", account: "payroll", products: ["payment", "pay_statement"] }),
+    ])
+    const connection = only(store.all())
+    assert.deepStrictEqual(
+      connection.accounts.map((a) => [a.accountId, [...a.products]]),
+      [
+        ["hr", ["directory", "individual"]],
+        ["payroll", ["payment", "pay_statement"]],
+      ],
+    )
+    assert.deepStrictEqual([...connection.products].sort(), ["directory", "individual", "pay_statement", "payment"])
+  })
+
+  it("provider migration: the same employer moving from Gusto to ADP gets a second connection; the first stays", () => {
+    const store = new SimulatedStore()
+    const [gusto, adp] = store.recordAll(acme, [
+      token({ provider: "gusto", company: "acme-inc", account: "a1" }),
+      token({ provider: "adp_workforce_now", company: "acme-inc", account: "a1" }),
+    ])
+    assert.deepStrictEqual([gusto?.classification, adp?.classification], ["NewConnection", "NewConnection"])
+    assert.deepStrictEqual(
+      store
+        .all()
+        .map((c) => c.providerId)
+        .sort(),
+      ["adp_workforce_now", "gusto"],
+    )
+  })
+
+  it("foreign workers on a second provider: Deel beside Gusto is its own connection", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [
+      token({ provider: "gusto", company: "acme-us", account: "a1" }),
+      token({ provider: "deel", finchConnection: "deel-conn-1" }),
+    ])
+    const deel = store.all().find((c) => c.providerId === "deel")
+    assert.strictEqual(store.all().length, 2)
+    assert.strictEqual(deel?.companyId, "connection:deel-conn-1")
+  })
+
+  it("pay groups: each pay group Finch reports as its own company is its own connection", () => {
+    const store = new SimulatedStore()
+    const outcomes = store.recordAll(acme, [
+      token({ provider: "paychex_flex", company: "acme-hourly", account: "a1" }),
+      token({ provider: "paychex_flex", company: "acme-salaried", account: "a1" }),
+    ])
+    assert.deepStrictEqual(
+      outcomes.map((o) => o.classification),
+      ["NewConnection", "NewConnection"],
+    )
+    assert.deepStrictEqual(
+      store
+        .all()
+        .map((c) => c.companyId)
+        .sort(),
+      ["acme-hourly", "acme-salaried"],
+    )
+  })
+
+  it("legal entities: one multi-entity token (no company_id) is ONE connection that keeps every entity", () => {
+    const store = new SimulatedStore()
+    const [first, reauth] = store.recordAll(acme, [
+      token({ provider: "rippling", finchConnection: "f-entities", entities: ["acme-llc", "acme-holdings"] }),
+      // The employer later adds a third EIN through the reauth session: same connection, more entities.
+      token({
+        provider: "rippling",
+        finchConnection: "f-entities",
+        entities: ["acme-llc", "acme-holdings", "acme-eu"],
+      }),
+    ])
+    assert.deepStrictEqual([first?.classification, reauth?.classification], ["NewConnection", "TokenReplaced"])
+    const connection = only(store.all())
+    assert.deepStrictEqual(connection.entities.map((e) => e.id).sort(), ["acme-eu", "acme-holdings", "acme-llc"])
+    // Older Finch: one company_id per legal entity, so one connection per entity.
+    const older = new SimulatedStore()
+    older.recordAll(acme, [
+      token({ provider: "rippling", company: "acme-llc", account: "a1" }),
+      token({ provider: "rippling", company: "acme-holdings", account: "a1" }),
+    ])
+    assert.strictEqual(older.all().length, 2)
+  })
+
+  it("PEO: each co-employed company is its own connection; another PEO admin login joins its company's", () => {
+    const store = new SimulatedStore()
+    const outcomes = store.recordAll(acme, [
+      token({ provider: "justworks", company: "acme-at-justworks", account: "owner" }),
+      token({ provider: "justworks", company: "acme-labs-at-justworks", account: "owner" }),
+      token({ provider: "justworks", company: "acme-at-justworks", account: "peo-admin" }),
+    ])
+    assert.deepStrictEqual(
+      outcomes.map((o) => o.classification),
+      ["NewConnection", "NewConnection", "NewAccount"],
+    )
+    assert.strictEqual(store.all().length, 2)
+    // The PEO never makes the companies one: another customer connecting a co-employed company is refused.
+    const refused = store.record(globex, token({ provider: "justworks", company: "acme-at-justworks", account: "x" }))
+    assert.strictEqual(Option.getOrThrow(Either.getLeft(refused))._tag, "OwnedByAnotherCustomer")
+  })
+})
+
+describe("classifyToken: each outcome", () => {
+  it("NewConnection for an unknown provider+company, with the token's identity", () => {
+    const outcome = classify(acme, token({ provider: "gusto", company: "c1", account: "a1" }), [])
+    assert.deepStrictEqual(
+      summary(outcome),
+      summary(
+        TokenClassification.NewConnection({
+          providerId: ProviderId.make("gusto"),
+          companyId: CompanyId.make("c1"),
+          accountId: AccountId.make("a1"),
+        }),
+      ),
+    )
+  })
+
+  it("TokenReplaced for the same account, naming it, and the old token is retired", () => {
+    const store = new SimulatedStore()
+    const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
+    const replaced = Either.getOrThrow(store.record(acme, token({ provider: "gusto", company: "c1", account: "a1" })))
+    assert.strictEqual(replaced.classification, "TokenReplaced")
+    assert.strictEqual(replaced.account.accountId, "a1")
+    assert.deepStrictEqual(Option.getOrNull(replaced.retiredTokenId), first?.account.tokenId)
+    assert.notStrictEqual(replaced.account.tokenId, first?.account.tokenId)
+    assert.strictEqual(replaced.account.connectedAt.getTime(), first?.account.connectedAt.getTime())
+  })
+
+  it("TokenReplaced for the same Finch connection without account_id (reauth session), of the account needing reauth", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [
+      token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1" }),
+      token({ provider: "gusto", company: "c1", account: "a2", finchConnection: "f1" }),
+    ])
+    const connection = only(store.all())
+    // Only a2 needs reauthentication: the reauth token must replace a2's, not the healthy a1's.
+    store.put(
+      new Connection({
+        ...connection,
+        status: "reauth_required",
+        accounts: connection.accounts.map((a) =>
+          a.accountId === "a2" ? new Account({ ...a, status: "reauth_required" }) : a,
+        ),
+      }),
+    )
+    const outcome = classify(acme, token({ provider: "gusto", finchConnection: "f1" }), store.all())
+    assert.strictEqual(outcome._tag, "TokenReplaced")
+    assert.strictEqual(outcome._tag === "TokenReplaced" ? outcome.accountId : "", "a2")
+  })
+
+  it("NewAccount when the same Finch connection names a new account_id (older multi-account connections)", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1" })])
+    const outcome = classify(
+      acme,
+      token({ provider: "gusto", company: "c1", account: "a2", finchConnection: "f1" }),
+      store.all(),
+    )
+    assert.strictEqual(outcome._tag, "NewAccount")
+  })
+
+  it("the Finch connection id matches even when the token now lacks company_id", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1" })])
+    const applied = Either.getOrThrow(store.record(acme, token({ provider: "gusto", finchConnection: "f1" })))
+    assert.strictEqual(applied.classification, "TokenReplaced")
+    assert.strictEqual(applied.connection.companyId, "c1")
+    assert.strictEqual(store.all().length, 1)
+  })
+
+  it("an old-model connection learns its Finch connection id from a later token", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
+    const applied = Either.getOrThrow(
+      store.record(acme, token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1" })),
+    )
+    assert.deepStrictEqual(Option.getOrNull(applied.connection.finchConnectionId), "f1")
+  })
+
+  it("OwnedByAnotherCustomer when another customer holds the provider+company, or the Finch connection", () => {
+    const store = new SimulatedStore()
+    store.recordAll(globex, [token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1" })])
+    for (const attempt of [
+      token({ provider: "gusto", company: "c1", account: "mine" }),
+      token({ provider: "gusto", company: "c-other", finchConnection: "f1" }),
+      token({ provider: "gusto", finchConnection: "f1" }),
+    ]) {
+      assert.strictEqual(classify(acme, attempt, store.all())._tag, "OwnedByAnotherCustomer")
+    }
+    const error = Either.getLeft(store.record(acme, token({ provider: "gusto", company: "c1", account: "a1" })))
+    const refused = Option.getOrThrow(error)
+    assert.strictEqual(refused._tag, "OwnedByAnotherCustomer")
+    assert.notInclude(refused.message, "globex")
+  })
+
+  it("a disconnected connection connected again by its owner is reopened (same id), not duplicated", () => {
+    const store = new SimulatedStore()
+    const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
+    store.put(Either.getOrThrow(markDisconnected(first!.connection, new Date(5))))
+    const again = Either.getOrThrow(
+      store.record(acme, token({ provider: "gusto", company: "c1", account: "a2" }), new Date(10)),
+    )
+    assert.strictEqual(again.classification, "NewAccount")
+    assert.strictEqual(again.connection.id, first?.connection.id)
+    assert.strictEqual(again.connection.status, "active")
+    assert.isTrue(Option.isNone(again.connection.disconnectedAt))
+    // The old login stays revoked: its token was destroyed at disconnect.
+    assert.deepStrictEqual(
+      again.connection.accounts.map((a) => [a.accountId, a.status]),
+      [
+        ["a1", "revoked"],
+        ["a2", "active"],
+      ],
+    )
+    assert.strictEqual(store.all().length, 1)
+  })
+
+  it("another customer may not take over a disconnected connection either", () => {
+    const store = new SimulatedStore()
+    const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
+    store.put(Either.getOrThrow(markDisconnected(first!.connection, new Date(5))))
+    assert.strictEqual(
+      classify(globex, token({ provider: "gusto", company: "c1", account: "a1" }), store.all())._tag,
+      "OwnedByAnotherCustomer",
+    )
+  })
+
+  it("a reauth token brings a reauth_required connection back to active", () => {
+    const store = new SimulatedStore()
+    const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
+    store.put(Either.getOrThrow(markReauthRequired(first!.connection, new Date(5))))
+    const again = Either.getOrThrow(store.record(acme, token({ provider: "gusto", company: "c1", account: "a1" })))
+    assert.strictEqual(again.connection.status, "active")
+    assert.isTrue(Option.isNone(again.connection.reauthRequiredAt))
+    assert.deepStrictEqual(
+      again.connection.accounts.map((a) => a.status),
+      ["active"],
+    )
+  })
+})
+
+describe("applyClassification", () => {
+  it("refuses to apply OwnedByAnotherCustomer, or a connection of another customer", () => {
+    const store = new SimulatedStore()
+    const [first] = store.recordAll(globex, [token({ provider: "gusto", company: "c1", account: "a1" })])
+    const common = {
+      customerId: acme,
+      introspection: token({ provider: "gusto", company: "c1", account: "a1" }),
+      tokenId: first!.account.tokenId,
+      connectionId: first!.connection.id,
+      now: new Date(0),
+    }
+    for (const classification of [
+      TokenClassification.OwnedByAnotherCustomer({ providerId: first!.connection.providerId }),
+      TokenClassification.TokenReplaced({ connection: first!.connection, accountId: first!.account.accountId }),
+      TokenClassification.NewAccount({ connection: first!.connection, accountId: first!.account.accountId }),
+    ]) {
+      const refused = applyClassification({ ...common, classification })
+      assert.strictEqual(Option.getOrThrow(Either.getLeft(refused))._tag, "OwnedByAnotherCustomer")
+    }
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Properties over random histories of tokens from three customers, a few providers, companies and Finch connections.
+
+const customers = [acme, globex, CustomerId.make("initech")]
+const arbitraryToken = FastCheck.record({
+  customer: FastCheck.constantFrom(...customers),
+  provider: FastCheck.constantFrom("gusto", "deel", "adp_run"),
+  company: FastCheck.option(FastCheck.constantFrom("c1", "c2", "c3"), { nil: undefined }),
+  account: FastCheck.option(FastCheck.constantFrom("a1", "a2", "a3"), { nil: undefined }),
+  finchConnection: FastCheck.option(FastCheck.constantFrom("f1", "f2", "f3", "f4"), { nil: undefined }),
+  entities: FastCheck.subarray(["e1", "e2"]),
+  stamp: FastCheck.constantFrom("none", "own", "foreign"),
+  disconnectAfter: FastCheck.boolean(),
+})
+type ArbitraryToken = typeof arbitraryToken extends FastCheck.Arbitrary<infer A> ? A : never
+
+const toIntrospection = (t: ArbitraryToken) =>
+  token({
+    provider: t.provider,
+    ...(t.company === undefined ? {} : { company: t.company }),
+    ...(t.account === undefined ? {} : { account: t.account }),
+    ...(t.finchConnection === undefined ? {} : { finchConnection: t.finchConnection }),
+    entities: t.entities,
+    ...(t.stamp === "none" ? {} : { finchCustomer: t.stamp === "own" ? t.customer : "someone-else" }),
+  })
+
+const replay = (history: ReadonlyArray<ArbitraryToken>) => {
+  const store = new SimulatedStore()
+  const outcomes = history.map((t, i) => {
+    const result = store.record(t.customer, toIntrospection(t), new Date(i))
+    if (Either.isRight(result) && t.disconnectAfter) {
+      store.put(Either.getOrThrow(markDisconnected(result.right.connection, new Date(i))))
+    }
+    return result
+  })
+  return { store, outcomes }
+}
+
+const summary = (outcome: TokenClassification) =>
+  outcome._tag === "NewConnection"
+    ? `${outcome._tag}:${outcome.providerId}:${outcome.companyId}:${outcome.accountId}`
+    : outcome._tag === "OwnedByAnotherCustomer"
+      ? `${outcome._tag}:${outcome.providerId}`
+      : `${outcome._tag}:${outcome.connection.id}:${outcome.accountId}`
+
+describe("classifyToken properties", () => {
+  it.prop(
+    "is deterministic: the same token against the same connections, in any order, gets the same outcome",
+    [FastCheck.array(arbitraryToken, { maxLength: 25 }), arbitraryToken, FastCheck.integer()],
+    ([history, next, seed]) => {
+      const { store } = replay(history)
+      const known = store.all()
+      const shuffled = [...known].sort(
+        (a, b) => ((a.id.charCodeAt(35) ^ seed) & 7) - ((b.id.charCodeAt(35) ^ seed) & 7),
+      )
+      const first = classifyToken(next.customer, toIntrospection(next), known)
+      const second = classifyToken(next.customer, toIntrospection(next), shuffled.reverse())
+      assert.deepStrictEqual(Either.map(first, summary), Either.map(second, summary))
+    },
+  )
+
+  it.prop(
+    "never assigns a token to two customers nor to another customer's connection",
+    [FastCheck.array(arbitraryToken, { maxLength: 40 })],
+    ([history]) => {
+      const { store, outcomes } = replay(history)
+      outcomes.forEach((outcome, i) => {
+        if (Either.isRight(outcome)) assert.strictEqual(outcome.right.connection.customerId, history[i]?.customer)
+      })
+      const owners = new Map<string, string>()
+      for (const connection of store.all()) {
+        for (const account of connection.accounts) {
+          assert.isFalse(owners.has(account.tokenId), `token ${account.tokenId} is held twice`)
+          owners.set(account.tokenId, connection.customerId)
+        }
+      }
+    },
+  )
+
+  it.prop(
+    "never creates two connections for one provider+company, nor for one Finch connection",
+    [FastCheck.array(arbitraryToken, { maxLength: 40 })],
+    ([history]) => {
+      const { store } = replay(history)
+      const identities = store.all().map((c) => `${c.providerId}/${c.companyId}`)
+      assert.strictEqual(new Set(identities).size, identities.length)
+      const finchIds = store.all().flatMap((c) => Option.toArray(c.finchConnectionId))
+      assert.strictEqual(new Set(finchIds).size, finchIds.length)
+    },
+  )
+
+  it.prop(
+    "a refused token changes nothing, and a foreign Connect session is always refused",
+    [FastCheck.array(arbitraryToken, { maxLength: 25 }), arbitraryToken],
+    ([history, next]) => {
+      const { store } = replay(history)
+      const before = store.all().map((c) => `${c.id}:${c.accounts.length}:${c.status}`)
+      const result = store.record(next.customer, toIntrospection(next))
+      if (Either.isLeft(result)) {
+        assert.deepStrictEqual(
+          store.all().map((c) => `${c.id}:${c.accounts.length}:${c.status}`),
+          before,
+        )
+      }
+      if (next.stamp === "foreign") assert.isTrue(Either.isLeft(result))
+    },
+  )
+})
