@@ -1,0 +1,96 @@
+/** Data-refresh jobs (reference §8): one forced `data_sync_all` per connection per hour, ending as configured. */
+import * as Errors from "./Errors.ts"
+import type { Connection, Job } from "./State.ts"
+import type { World } from "./World.ts"
+
+export const allowedRefreshes = 1
+const quotaWindowMs = 60 * 60 * 1000
+
+const refreshesUsed = (connection: Connection, now: number) =>
+  connection.jobs.filter(
+    (job) =>
+      job.type === "data_sync_all" && job.scheduled_at === null && now - Date.parse(job.created_at) < quotaWindowMs,
+  )
+
+export const quota = (connection: Connection) => {
+  const used = refreshesUsed(connection, Date.now()).length
+  return { allowed_refreshes: allowedRefreshes, remaining_refreshes: Math.max(0, allowedRefreshes - used) }
+}
+
+export const jobUrl = (world: World, job: Job) => `${world.baseUrl}/jobs/automated/${job.job_id}`
+
+/** Starts a forced refresh; finishes at once with the connection's configured outcome. */
+export const startDataSync = (world: World, connection: Connection): { status: 201 | 202 | 429; body: object } => {
+  const account = connection.accounts[0]
+  if (account?.authentication_type === "assisted") {
+    throw new Errors.FinchFailure(400, {
+      statusCode: 400,
+      status: 400,
+      code: 400,
+      message: "cannot create automated job for Assisted Connect token",
+      name: "bad_request",
+    })
+  }
+  const now = Date.now()
+  const running = connection.jobs.find(
+    (job) => job.type === "data_sync_all" && (job.status === "pending" || job.status === "in_progress"),
+  )
+  if (running !== undefined) {
+    return { status: 202, body: { job_id: running.job_id, job_url: jobUrl(world, running), ...quota(connection) } }
+  }
+  const used = refreshesUsed(connection, now)
+  if (used.length >= allowedRefreshes) {
+    const oldest = Math.min(...used.map((job) => Date.parse(job.created_at)))
+    return {
+      status: 429,
+      body: {
+        allowed_refreshes: allowedRefreshes,
+        remaining_refreshes: 0,
+        retry_at: new Date(oldest + quotaWindowMs).toISOString(),
+      },
+    }
+  }
+  const created = new Date(now).toISOString()
+  const job: Job = {
+    job_id: world.state.ids.uuid(),
+    type: "data_sync_all",
+    status: "pending",
+    created_at: created,
+    scheduled_at: null,
+    started_at: null,
+    completed_at: null,
+    params: null,
+  }
+  connection.jobs.unshift(job)
+  finish(world, connection, job)
+  return { status: 201, body: { job_id: job.job_id, job_url: jobUrl(world, job), ...quota(connection) } }
+}
+
+const finish = (world: World, connection: Connection, job: Job) => {
+  const at = new Date().toISOString()
+  job.started_at = at
+  job.completed_at = at
+  job.status = connection.jobCompletionStatus
+  const company = world.state.companyOf(connection)
+  switch (job.status) {
+    case "complete":
+      company.dataRetrievedAt = at
+      connection.lastSuccessfulSync = at
+      break
+    case "reauth_error":
+      world.state.setStatus(connection, "reauth")
+      break
+    case "permissions_error":
+      world.state.setStatus(connection, "error_permissions")
+      break
+    default:
+      break
+  }
+  world.webhooks.emit({
+    event_type: "job.data_sync_all.completed",
+    connection,
+    data: { job_id: job.job_id, job_url: jobUrl(world, job) },
+  })
+}
+
+export const jobView = (world: World, job: Job) => ({ ...job, job_url: jobUrl(world, job) })

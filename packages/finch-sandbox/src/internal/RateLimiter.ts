@@ -1,0 +1,76 @@
+/**
+ * Finch's application rate limits (reference §6.5): a sliding 60-second window per application per endpoint,
+ * counting only successful requests.
+ */
+
+export type RateLimitMode = "finch" | "off" | "always"
+
+export const windowMs = 60_000
+
+/** Requests per minute per application, by the endpoint's limit bucket. */
+export const limits: Readonly<Record<string, number>> = {
+  company: 20,
+  directory: 20,
+  individual: 20,
+  employment: 20,
+  "pay-statement-item": 20,
+  payment: 12,
+  "pay-groups": 12,
+  "pay-statement": 12,
+}
+
+/** The limit bucket of a path, if Finch limits it. */
+export const bucketOf = (path: string): string | undefined => {
+  const match = /^\/employer\/(company|directory|individual|employment|payment|pay-statement|pay-groups)(?:\/|$)/.exec(
+    path,
+  )
+  return match?.[1]
+}
+
+export interface Verdict {
+  readonly allowed: boolean
+  /** Milliseconds until the window lets one more request through. */
+  readonly retryAfterMs: number
+}
+
+export class RateLimiter {
+  mode: RateLimitMode
+  /** Whether 429s carry a `Retry-After` header (Finch documents none). */
+  sendRetryAfter: boolean
+  private readonly windows = new Map<string, Array<number>>()
+  private readonly now: () => number
+
+  constructor(mode: RateLimitMode, sendRetryAfter = false, now: () => number = Date.now) {
+    this.mode = mode
+    this.sendRetryAfter = sendRetryAfter
+    this.now = now
+  }
+
+  private window(key: string): Array<number> {
+    const now = this.now()
+    const kept = (this.windows.get(key) ?? []).filter((at) => now - at < windowMs)
+    this.windows.set(key, kept)
+    return kept
+  }
+
+  /** Whether a request to `bucket` by `clientId` may go ahead now. */
+  check(clientId: string, bucket: string): Verdict {
+    if (this.mode === "off") return { allowed: true, retryAfterMs: 0 }
+    if (this.mode === "always") return { allowed: false, retryAfterMs: windowMs }
+    const limit = limits[bucket]
+    if (limit === undefined) return { allowed: true, retryAfterMs: 0 }
+    const window = this.window(`${clientId}:${bucket}`)
+    if (window.length < limit) return { allowed: true, retryAfterMs: 0 }
+    return { allowed: false, retryAfterMs: Math.max(0, (window[0] ?? 0) + windowMs - this.now()) }
+  }
+
+  /** Counts a successful request against the window. */
+  record(clientId: string, bucket: string) {
+    if (this.mode !== "finch") return
+    this.window(`${clientId}:${bucket}`).push(this.now())
+  }
+
+  reset() {
+    this.windows.clear()
+  }
+}

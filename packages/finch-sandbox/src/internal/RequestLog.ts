@@ -1,0 +1,34 @@
+/** Every Finch API call the sandbox served, so tests can count requests and retries at the server. */
+
+export interface LoggedRequest {
+  readonly method: string
+  readonly path: string
+  /** HTTP status sent; 0 when the connection was dropped. */
+  readonly status: number
+  readonly at: string
+  readonly request_id: string
+  /** The SDK's `X-Stainless-Retry-Count`, when sent. */
+  readonly retry_count?: number
+}
+
+export class RequestLog {
+  private entries: Array<LoggedRequest> = []
+
+  add(entry: LoggedRequest) {
+    this.entries.push(entry)
+  }
+
+  clear() {
+    this.entries = []
+  }
+
+  /** The requests in arrival order and a count per `METHOD path`. */
+  snapshot(): { requests: ReadonlyArray<LoggedRequest>; counts: Record<string, number> } {
+    const counts: Record<string, number> = {}
+    for (const entry of this.entries) {
+      const key = `${entry.method} ${entry.path}`
+      counts[key] = (counts[key] ?? 0) + 1
+    }
+    return { requests: [...this.entries], counts }
+  }
+}

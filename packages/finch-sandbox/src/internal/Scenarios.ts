@@ -1,0 +1,314 @@
+/**
+ * Named scenarios: the multi-connection situations an app meets in the wild, with the same people appearing in
+ * several connections under realistic variations, and the truth recorded for reconciliation tests.
+ */
+import type { CompanyRecord, EmploymentSpec, Member } from "./Companies.ts"
+import { isoDate, makePerson, type Person, type Variation } from "./People.ts"
+import * as Random from "./Random.ts"
+import type { State } from "./State.ts"
+
+export interface ScenarioLogin {
+  readonly username: string
+  readonly products: ReadonlyArray<string>
+}
+
+export interface ScenarioCompany {
+  readonly slug: string
+  readonly provider_id: string
+  readonly legal_name: string
+  /** Employees seen only here, generated after the shared members. */
+  readonly size: number
+  readonly members: ReadonlyArray<Member>
+  readonly logins: ReadonlyArray<ScenarioLogin>
+  readonly entities?: ReadonlyArray<string>
+  readonly defaults?: Partial<EmploymentSpec>
+}
+
+export interface Scenario {
+  readonly name: string
+  readonly description: string
+  readonly build: (random: Random.Random, today: Date) => ReadonlyArray<ScenarioCompany>
+}
+
+const organization = ["company", "directory", "individual", "employment"]
+const everything = [...organization, "ssn", "payment", "pay_statement"]
+
+const daysAgo = (today: Date, days: number) => isoDate(new Date(today.getTime() - days * 86_400_000))
+
+/** Variations weighted roughly as they turn up when one person sits in two payroll systems. */
+const someVariations = (random: Random.Random, person: Person): Array<Variation> => {
+  const roll = random.next()
+  if (roll < 0.35) return ["exact"]
+  if (roll < 0.5) return ["nickname"]
+  if (roll < 0.62) return person.gender === "female" ? ["married_name"] : ["typo"]
+  if (roll < 0.75) return ["missing_email"]
+  if (roll < 0.84) return ["typo"]
+  if (roll < 0.89) return ["missing_dob"]
+  if (roll < 0.94) return ["uppercase", "middle_name_dropped"]
+  return ["nickname", "missing_email"]
+}
+
+const people = (random: Random.Random, scenario: string, count: number, today: Date, from = 0) =>
+  Array.from({ length: count }, (_, i) => makePerson(random, `${scenario}:person:${from + i}`, today))
+
+const employee = (overrides: Partial<EmploymentSpec> = {}): EmploymentSpec => ({
+  active: true,
+  type: "employee",
+  subtype: "full_time",
+  ...overrides,
+})
+
+export const scenarios: ReadonlyArray<Scenario> = [
+  {
+    name: "two-logins",
+    description:
+      "One company at one provider (Gusto) reached by two logins with different permissions: one connection, two accounts.",
+    build: () => [
+      {
+        slug: "acme",
+        provider_id: "gusto",
+        legal_name: "Acme Bakery Co.",
+        size: 30,
+        members: [],
+        logins: [
+          { username: "acme_owner", products: [...organization, "ssn"] },
+          { username: "acme_bookkeeper", products: ["company", "directory", "payment", "pay_statement"] },
+        ],
+      },
+    ],
+  },
+  {
+    name: "provider-migration",
+    description:
+      "A company that moved from ADP Workforce Now to Gusto 120 days ago: most people are in both systems (terminated at the cutover in the old one), some records differ.",
+    build: (random, today) => {
+      const cutover = daysAgo(today, 120)
+      const moved = people(random, "provider-migration", 30, today)
+      return [
+        {
+          slug: "borealis-adp",
+          provider_id: "adp_workforce_now",
+          legal_name: "Borealis Outfitters, Inc.",
+          size: 8,
+          defaults: { active: false, end_date: cutover },
+          members: moved.map((person) => ({
+            person,
+            variations: ["exact"],
+            spec: employee({ active: false, start_date: daysAgo(today, random.int(200, 3000)), end_date: cutover }),
+          })),
+          logins: [{ username: "borealis_adp", products: everything }],
+        },
+        {
+          slug: "borealis-gusto",
+          provider_id: "gusto",
+          legal_name: "Borealis Outfitters, Inc.",
+          size: 6,
+          defaults: { active: true },
+          members: moved.map((person) => ({
+            person,
+            variations: someVariations(random, person),
+            spec: employee({ start_date: cutover }),
+          })),
+          logins: [{ username: "borealis_gusto", products: everything }],
+        },
+      ]
+    },
+  },
+  {
+    name: "foreign-contractors",
+    description:
+      "US employees on Gusto and foreign contractors paid through Deel; two people moved from the US payroll to contracting abroad.",
+    build: (random, today) => {
+      const movers = people(random, "foreign-contractors", 2, today)
+      const contractors = people(random, "foreign-contractors", 8, today, 2)
+      const countries = ["GB", "DE", "IN", "BR", "CA", "PH"]
+      const contract = (country: string): EmploymentSpec => ({
+        active: true,
+        type: "contractor",
+        subtype: "individual_contractor",
+        country,
+      })
+      return [
+        {
+          slug: "cobalt-us",
+          provider_id: "gusto",
+          legal_name: "Cobalt Robotics, Inc.",
+          size: 25,
+          members: movers.map((person) => ({
+            person,
+            variations: ["exact"],
+            spec: employee({ active: false, end_date: daysAgo(today, 60) }),
+          })),
+          logins: [{ username: "cobalt_us", products: everything }],
+        },
+        {
+          slug: "cobalt-deel",
+          provider_id: "deel",
+          legal_name: "Cobalt Robotics, Inc.",
+          size: 0,
+          members: [
+            ...movers.map((person) => ({
+              person,
+              variations: someVariations(random, person),
+              spec: contract(random.pick(countries)),
+            })),
+            ...contractors.map((person) => ({
+              person,
+              variations: ["exact"] as Array<Variation>,
+              spec: contract(random.pick(countries)),
+            })),
+          ],
+          logins: [
+            { username: "cobalt_deel", products: ["company", "directory", "individual", "employment", "payment"] },
+          ],
+        },
+      ]
+    },
+  },
+  {
+    name: "pay-groups",
+    description:
+      "Hourly and salaried pay groups kept as two companies at Paychex Flex; four people were promoted from hourly to salaried.",
+    build: (random, today) => {
+      const promoted = people(random, "pay-groups", 4, today)
+      const promotion = daysAgo(today, 200)
+      return [
+        {
+          slug: "driftwood-hourly",
+          provider_id: "paychex_flex",
+          legal_name: "Driftwood Hospitality LLC - Hourly",
+          size: 30,
+          defaults: { subtype: "part_time" },
+          members: promoted.map((person) => ({
+            person,
+            variations: ["exact"],
+            spec: employee({ subtype: "part_time", active: false, end_date: promotion }),
+          })),
+          logins: [{ username: "driftwood_hourly", products: everything }],
+        },
+        {
+          slug: "driftwood-salaried",
+          provider_id: "paychex_flex",
+          legal_name: "Driftwood Hospitality LLC - Salaried",
+          size: 10,
+          members: promoted.map((person) => ({
+            person,
+            variations: someVariations(random, person),
+            spec: employee({ start_date: promotion }),
+          })),
+          logins: [{ username: "driftwood_salaried", products: everything }],
+        },
+      ]
+    },
+  },
+  {
+    name: "legal-entities",
+    description:
+      "Two legal entities (separate EINs) of one group at Rippling, each its own company; three people work for both.",
+    build: (random, today) => {
+      const shared = people(random, "legal-entities", 3, today)
+      return [
+        {
+          slug: "evergreen-clinics",
+          provider_id: "rippling",
+          legal_name: "Evergreen Health Clinics LLC",
+          size: 20,
+          members: shared.map((person) => ({ person, variations: ["exact"], spec: employee() })),
+          logins: [{ username: "evergreen_clinics", products: everything }],
+        },
+        {
+          slug: "evergreen-billing",
+          provider_id: "rippling",
+          legal_name: "Evergreen Health Billing Inc.",
+          size: 10,
+          members: shared.map((person) => ({
+            person,
+            variations: someVariations(random, person),
+            spec: employee({ subtype: "part_time" }),
+          })),
+          logins: [{ username: "evergreen_billing", products: everything }],
+        },
+      ]
+    },
+  },
+  {
+    name: "peo",
+    description:
+      "A PEO (Justworks) serving three companies of one owner group; one login reaches all three, each its own connection. The owners are on every payroll.",
+    build: (random, today) => {
+      const owners = people(random, "peo", 3, today)
+      const floaters = people(random, "peo", 2, today, 3)
+      const placed = (list: ReadonlyArray<Person>, first: boolean): Array<Member> =>
+        list.map((person) => ({
+          person,
+          variations: first ? ["exact"] : someVariations(random, person),
+          spec: employee(),
+        }))
+      return [
+        {
+          slug: "fjord-studios",
+          provider_id: "justworks",
+          legal_name: "Fjord Studios LLC",
+          size: 15,
+          members: [...placed(owners, true), ...placed(floaters, true)],
+          logins: [{ username: "fjord_admin", products: everything }],
+        },
+        {
+          slug: "fjord-post",
+          provider_id: "justworks",
+          legal_name: "Fjord Post-Production LLC",
+          size: 10,
+          members: [...placed(owners, false), ...placed(floaters, false)],
+          logins: [{ username: "fjord_admin", products: everything }],
+        },
+        {
+          slug: "fjord-rentals",
+          provider_id: "justworks",
+          legal_name: "Fjord Rentals LLC",
+          size: 6,
+          members: placed(owners, false),
+          logins: [{ username: "fjord_admin", products: everything }],
+        },
+      ]
+    },
+  },
+  {
+    name: "multi-entity",
+    description:
+      "One company at ADP Workforce Now with three legal entities chosen in one Connect session: a single connection whose data is scoped with entity_ids.",
+    build: () => [
+      {
+        slug: "granite",
+        provider_id: "adp_workforce_now",
+        legal_name: "Granite Logistics Group",
+        size: 45,
+        members: [],
+        entities: ["Granite Logistics Inc.", "Granite Freight LLC", "Granite Warehousing LLC"],
+        logins: [{ username: "granite_admin", products: everything }],
+      },
+    ],
+  },
+]
+
+export interface BuiltCompany {
+  readonly spec: ScenarioCompany
+  readonly company: CompanyRecord
+}
+
+/** The scenario's companies, generated once per sandbox and registered so their logins work in Connect too. */
+export const materialize = (state: State, scenario: Scenario): ReadonlyArray<BuiltCompany> => {
+  const random = Random.make(state.options.seed, `scenario:${scenario.name}`)
+  return scenario.build(random, state.options.today).map((spec) => {
+    const company = state.company({
+      key: `scenario:${scenario.name}:${spec.slug}`,
+      provider_id: spec.provider_id,
+      legal_name: spec.legal_name,
+      size: spec.size,
+      members: spec.members,
+      ...(spec.entities === undefined ? {} : { entities: spec.entities }),
+      ...(spec.defaults === undefined ? {} : { defaults: spec.defaults }),
+    })
+    for (const login of spec.logins) state.registerLogin(spec.provider_id, login.username, company)
+    return { spec, company }
+  })
+}

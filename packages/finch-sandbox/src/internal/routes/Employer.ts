@@ -1,0 +1,144 @@
+/** The HRIS data endpoints (reference §5): company, directory, individual, employment, payment. */
+import type { Context } from "hono"
+import { Hono } from "hono"
+import type { CompanyRecord, Employee } from "../Companies.ts"
+import * as Errors from "../Errors.ts"
+import * as Guards from "../Guards.ts"
+import type { DirectoryItem, Individual } from "../Wire.ts"
+import type { SandboxEnv, World } from "../World.ts"
+
+/** Finch's batch maximum per request (SDK 10.8.1). */
+export const maxBatch = 10_000
+export const defaultPageSize = 100
+export const maxPageSize = 10_000
+
+const dataHeaders = (c: Context<SandboxEnv>, company: CompanyRecord) => {
+  c.header("Finch-Data-Retrieved", company.dataRetrievedAt)
+  c.header("Finch-Last-Attempted-Update-Date", company.dataRetrievedAt)
+  c.header("Finch-Last-Attempted-Update-Result", "success")
+}
+
+const integerQuery = (c: Context<SandboxEnv>, name: string, fallback: number, min: number, max: number) => {
+  const raw = c.req.query(name)
+  if (raw === undefined || raw === "") return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw Errors.invalidRequest(`[query:${name}]: must be an integer between ${min} and ${max}`)
+  }
+  return value
+}
+
+/** Employees visible through the given entities. */
+const visible = (company: CompanyRecord, entity_ids: ReadonlyArray<string>): ReadonlyArray<Employee> =>
+  company.entities.every((entity) => entity_ids.includes(entity.id))
+    ? company.employees
+    : company.employees.filter((employee) => entity_ids.includes(employee.entity_id))
+
+const batchIds = async (c: Context<SandboxEnv>) => {
+  const body = await Guards.objectBody(c)
+  const requests = body["requests"]
+  if (!Array.isArray(requests)) throw Errors.invalidRequest("[body:requests]: is required and must be an array")
+  if (requests.length > maxBatch) {
+    throw Errors.invalidRequest(`[body:requests]: at most ${maxBatch} items are allowed per request`)
+  }
+  const ids = requests.map((item, index) => {
+    if (!Guards.isRecord(item) || typeof item["individual_id"] !== "string") {
+      throw Errors.invalidRequest(`[body:requests.${index}.individual_id]: is required and must be a string`)
+    }
+    return item["individual_id"]
+  })
+  return { body, ids }
+}
+
+const notFoundItem = (individual_id: string) => ({
+  individual_id,
+  code: 404,
+  body: {
+    name: "not_found_error",
+    code: 404,
+    finch_code: "individual_not_found",
+    message: `The individual with id '${individual_id}' could not be found`,
+  },
+})
+
+export const employer = (world: World) => {
+  const app = new Hono<SandboxEnv>()
+
+  app.get("/employer/company", (c) => {
+    const access = Guards.dataAccess(c, world, "company")
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    dataHeaders(c, access.company)
+    return c.json(access.company.data)
+  })
+
+  app.get("/employer/directory", (c) => {
+    const access = Guards.dataAccess(c, world, "directory")
+    const limit = integerQuery(c, "limit", defaultPageSize, 1, maxPageSize)
+    const offset = integerQuery(c, "offset", 0, 0, Number.MAX_SAFE_INTEGER)
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    const employees = visible(access.company, access.entity_ids)
+    const individuals: Array<DirectoryItem> = employees.slice(offset, offset + limit).map((employee) => ({
+      id: employee.id,
+      first_name: employee.employment.first_name,
+      middle_name: employee.employment.middle_name,
+      last_name: employee.employment.last_name,
+      manager: employee.employment.manager,
+      department: employee.employment.department,
+      is_active: employee.employment.is_active,
+    }))
+    dataHeaders(c, access.company)
+    return c.json({ paging: { count: employees.length, offset }, individuals })
+  })
+
+  app.post("/employer/individual", async (c) => {
+    const access = Guards.dataAccess(c, world, "individual")
+    const { body, ids } = await batchIds(c)
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    const options = body["options"]
+    const include = Guards.isRecord(options) && Array.isArray(options["include"]) ? options["include"] : []
+    const withSsn = include.includes("ssn") && access.token.products.includes("ssn")
+    const responses = ids.map((individual_id) => {
+      const employee = access.company.byId.get(individual_id)
+      if (employee === undefined || !access.entity_ids.includes(employee.entity_id)) return notFoundItem(individual_id)
+      const individual: Individual = withSsn ? { ...employee.individual, ssn: employee.ssn } : employee.individual
+      return { individual_id, code: 200, body: individual }
+    })
+    dataHeaders(c, access.company)
+    return c.json({ responses })
+  })
+
+  app.post("/employer/employment", async (c) => {
+    const access = Guards.dataAccess(c, world, "employment")
+    const { ids } = await batchIds(c)
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    const responses = ids.map((individual_id) => {
+      const employee = access.company.byId.get(individual_id)
+      if (employee === undefined || !access.entity_ids.includes(employee.entity_id)) return notFoundItem(individual_id)
+      return { individual_id, code: 200, body: employee.employment }
+    })
+    dataHeaders(c, access.company)
+    return c.json({ responses })
+  })
+
+  app.get("/employer/payment", (c) => {
+    const access = Guards.dataAccess(c, world, "payment")
+    const date = (name: string) => {
+      const value = c.req.query(name)
+      if (value === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+        throw Errors.invalidRequest(`[query:${name}]: is required as YYYY-MM-DD`)
+      }
+      return value
+    }
+    const start = date("start_date")
+    const end = date("end_date")
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    dataHeaders(c, access.company)
+    return c.json(
+      access.company.payments.filter(
+        (payment) => payment.pay_date !== null && payment.pay_date >= start && payment.pay_date <= end,
+      ),
+    )
+  })
+
+  return app
+}
