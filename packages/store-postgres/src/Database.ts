@@ -8,6 +8,7 @@ import {
   type GeneratedAlways,
   type Insertable,
   Kysely,
+  type LogEvent,
   PostgresDialect,
   type Selectable,
 } from "kysely"
@@ -170,17 +171,23 @@ export interface KyselyOptions {
   readonly max?: number
   /** Run every session as this role (the login must be a member of it); the owner's login is used when absent. */
   readonly role?: DatabaseRole
+  /** Called with every query Kysely runs (e.g. to count round trips). */
+  readonly log?: (event: LogEvent) => void
 }
 
 /** A Kysely instance on its own pool; destroy it to close the pool. */
-export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = {}): Kysely<DB> =>
-  new Kysely<DB>({
-    dialect: new PostgresDialect({
-      pool: new pg.Pool({
-        connectionString: url,
-        max: options.max ?? 10,
-        // Set at session start: no query on this pool can run before the role is in force.
-        ...(options.role === undefined ? {} : { options: `-c role=${options.role}` }),
-      }),
-    }),
+export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = {}): Kysely<DB> => {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    // Set at session start: no query on this pool can run before the role is in force.
+    ...(options.role === undefined ? {} : { options: `-c role=${options.role}` }),
   })
+  // An idle session the server ended (restart, failover, a dropped database) is discarded by the pool and replaced
+  // on the next checkout; without a listener its error would crash the process.
+  pool.on("error", () => {})
+  return new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  })
+}

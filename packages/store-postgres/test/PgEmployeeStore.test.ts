@@ -1,0 +1,173 @@
+import { assert, layer } from "@effect/vitest"
+import { EmployeeStore } from "@finch-connections/core/EmployeeStore"
+import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
+import { Array as Arr, Effect, Layer, Option, Redacted } from "effect"
+import { withCustomer } from "../src/CustomerTransaction.ts"
+import { type Database, makeKysely } from "../src/Database.ts"
+import * as PgEmployeeStore from "../src/PgEmployeeStore.ts"
+import * as TestDatabase from "../src/testing/TestDatabase.ts"
+import { employee, insertConnection } from "./fixtures.ts"
+
+const EmployeeStoreTest = PgEmployeeStore.layer.pipe(Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 12 })))
+const acme = CustomerId.make("acme")
+
+layer(EmployeeStoreTest, { timeout: 120_000 })("PgEmployeeStore", (it) => {
+  it.effect("adds, updates, keeps and removes records, and lists only the current ones", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const connection = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const first = Arr.range(1, 4).map((n) => employee(connection, n))
+      assert.deepStrictEqual(yield* store.replaceSnapshot(acme, connection, first), {
+        added: 4,
+        updated: 0,
+        removed: 0,
+        unchanged: 0,
+      })
+      const second = [
+        employee(connection, 1),
+        employee(connection, 2, { title: "Manager" }),
+        employee(connection, 3, { firstName: "Renamed" }),
+        employee(connection, 5),
+      ]
+      assert.deepStrictEqual(yield* store.replaceSnapshot(acme, connection, second), {
+        added: 1,
+        updated: 2,
+        removed: 1,
+        unchanged: 1,
+      })
+      assert.deepStrictEqual(yield* store.listByConnection(acme, connection), second)
+      // Someone removed and back again counts as added; a repeated snapshot changes nothing.
+      assert.deepStrictEqual(yield* store.replaceSnapshot(acme, connection, [...second, employee(connection, 4)]), {
+        added: 1,
+        updated: 0,
+        removed: 0,
+        unchanged: 4,
+      })
+      assert.strictEqual((yield* store.listByCustomer(acme)).length, 5)
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("keeps first_seen, moves last_seen, and stamps removed_at", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const owner = yield* TestDatabase.ownerKysely
+      const connection = yield* insertConnection(owner, acme)
+      yield* store.replaceSnapshot(acme, connection, [employee(connection, 1), employee(connection, 2)])
+      const before = yield* Effect.promise(() =>
+        owner.selectFrom("employee_records").selectAll().where("connection_id", "=", connection).execute(),
+      )
+      yield* store.replaceSnapshot(acme, connection, [employee(connection, 1)])
+      const after = yield* Effect.promise(() =>
+        owner
+          .selectFrom("employee_records")
+          .selectAll()
+          .where("connection_id", "=", connection)
+          .orderBy("individual_id")
+          .execute(),
+      )
+      assert.deepStrictEqual(
+        after.map((row) => row.first_seen_at),
+        before.map((row) => row.first_seen_at),
+      )
+      assert.isTrue(after[0]!.last_seen_at > before[0]!.last_seen_at)
+      assert.isNull(after[0]!.removed_at)
+      assert.isNotNull(after[1]!.removed_at)
+      assert.deepStrictEqual(
+        {
+          first: after[0]!.match_first_name,
+          last: after[0]!.match_last_name,
+          dob: after[0]!.match_dob,
+          emails: after[0]!.match_emails,
+        },
+        { first: "first1", last: "last1", dob: "1990-01-15", emails: ["person.1@example.com"] },
+      )
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("keeps the last record of an individual listed twice", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const connection = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const twice = [employee(connection, 1), employee(connection, 1, { title: "Director" })]
+      assert.strictEqual((yield* store.replaceSnapshot(acme, connection, twice)).added, 1)
+      const [stored] = yield* store.listByConnection(acme, connection)
+      assert.strictEqual(Option.getOrThrow(stored!.employment).title, "Director")
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("treats another customer's connection as unknown, and lists nothing of it", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const globex = CustomerId.make("globex")
+      const theirs = yield* insertConnection(yield* TestDatabase.ownerKysely, globex)
+      yield* store.replaceSnapshot(globex, theirs, [employee(theirs, 1)])
+      const writing = yield* Effect.flip(store.replaceSnapshot(acme, theirs, [employee(theirs, 2)]))
+      assert.deepStrictEqual(
+        [writing._tag, writing.customerId, writing.connectionId],
+        ["ConnectionNotFound", "acme", theirs],
+      )
+      assert.strictEqual((yield* Effect.flip(store.listByConnection(acme, theirs)))._tag, "ConnectionNotFound")
+      assert.isFalse((yield* store.listByCustomer(acme)).some((record) => record.connectionId === theirs))
+      const unknown = ConnectionId.make("00000000-0000-4000-8000-000000000000")
+      assert.strictEqual((yield* Effect.flip(store.listByConnection(acme, unknown)))._tag, "ConnectionNotFound")
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("writes 10,000 employees in one statement", () =>
+    Effect.gen(function* () {
+      const database = yield* TestDatabase.TestDatabase
+      const connection = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const statements: Array<string> = []
+      const counted = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          makeKysely<Database>(Redacted.value(database.url), {
+            role: "finch_app",
+            log: (event) => statements.push(event.query.sql),
+          }),
+        ),
+        (db) => Effect.promise(() => db.destroy()),
+      )
+      const records = Arr.range(1, 10_000).map((n) => employee(connection, n))
+      const summary = yield* PgEmployeeStore.make({ db: counted }).replaceSnapshot(acme, connection, records)
+      assert.deepStrictEqual(summary, { added: 10_000, updated: 0, removed: 0, unchanged: 0 })
+      // begin, set the customer, lock the connection, the swap itself, commit
+      assert.strictEqual(statements.filter((text) => text.includes("unnest")).length, 1)
+      assert.isAtMost(statements.length, 5)
+      assert.strictEqual((yield* (yield* EmployeeStore).listByConnection(acme, connection)).length, 10_000)
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("never shows a reader half a sync while snapshots are swapped concurrently", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const connection = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const snapshotA = Arr.range(1, 1_500).map((n) => employee(connection, n))
+      const snapshotB = Arr.range(1_001, 2_500).map((n) => employee(connection, n, { title: "B" }))
+      const key = (records: ReadonlyArray<{ individualId: string; employment: Option.Option<{ title?: unknown }> }>) =>
+        records.map((r) => `${r.individualId}:${Option.getOrThrow(r.employment).title}`).join(",")
+      const allowed = new Set([key(snapshotA), key(snapshotB)])
+      yield* store.replaceSnapshot(acme, connection, snapshotA)
+      const writers = Effect.forEach(Arr.range(1, 8), (n) =>
+        store.replaceSnapshot(acme, connection, n % 2 === 0 ? snapshotA : snapshotB),
+      )
+      const readers = Effect.forEach(Arr.range(1, 30), () => store.listByConnection(acme, connection), {
+        concurrency: 4,
+      })
+      const [, seen] = yield* Effect.all([writers, readers], { concurrency: "unbounded" })
+      for (const records of seen) assert.isTrue(allowed.has(key(records)), `a reader saw ${records.length} records`)
+      // The same through a session that forgot nothing but raced on the lock: both snapshots landed whole.
+      const db = yield* TestDatabase.ownerKysely
+      const current = yield* withCustomer(db, acme, (trx) =>
+        Effect.promise(() =>
+          trx
+            .selectFrom("employee_records")
+            .select((eb) => eb.fn.countAll<string>().as("n"))
+            .where("connection_id", "=", connection)
+            .where("removed_at", "is", null)
+            .executeTakeFirstOrThrow(),
+        ),
+      )
+      assert.strictEqual(Number(current.n), 1_500)
+    }).pipe(Effect.scoped),
+  )
+})
