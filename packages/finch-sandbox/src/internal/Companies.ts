@@ -34,6 +34,11 @@ export interface CompanyRecord {
   readonly employees: Array<Employee>
   readonly byId: Map<string, Employee>
   readonly payments: Array<Payment>
+  /**
+   * Whether tokens for this company carry `company_id`. Finch leaves it out for multi-entity connections and for
+   * some providers (the SDK types it optional), so apps must cope with its absence.
+   */
+  readonly reportsCompanyId: boolean
   dataRetrievedAt: string
 }
 
@@ -68,6 +73,8 @@ export interface CompanyOptions {
   /** Defaults for generated employees (e.g. contractors abroad). */
   readonly defaults?: Partial<EmploymentSpec>
   readonly ssnSupported?: boolean
+  /** Defaults to true for a single-entity company, false for a multi-entity one. */
+  readonly reportsCompanyId?: boolean
   readonly today: Date
 }
 
@@ -196,6 +203,7 @@ export const generateCompany = (options: CompanyOptions): CompanyRecord => {
     employees,
     byId,
     payments: [],
+    reportsCompanyId: options.reportsCompanyId ?? entities.length <= 1,
     dataRetrievedAt: today.toISOString(),
   }
   record.payments.push(makePayment(random, record, today))

@@ -8,6 +8,8 @@ export interface ProviderRecord extends Provider {
   readonly ssnSupported: boolean
   /** Country and currency of generated workers when not the US (e.g. an employer of record). */
   readonly workerCountry?: string
+  /** False when the provider's tokens come without `company_id` (the connection is the only key). */
+  readonly reportsCompanyId?: boolean
 }
 
 const organization = ["company", "directory", "individual", "employment", "ssn"]
@@ -30,11 +32,13 @@ const provider = (
   ssnSupported: extra.ssnSupported ?? true,
   beta: false,
   ...(extra.workerCountry === undefined ? {} : { workerCountry: extra.workerCountry }),
+  ...(extra.reportsCompanyId === undefined ? {} : { reportsCompanyId: extra.reportsCompanyId }),
 })
 
 /** Real provider ids, so data looks like what apps see from Finch. */
 export const catalogue: ReadonlyArray<ProviderRecord> = [
   provider("gusto", "Gusto", ["oauth"], { mfa_required: true, primary_color: "#f45d47" }),
+  provider("adp_run", "ADP RUN", ["credential"], { mfa_required: true, primary_color: "#d0271d" }),
   provider("adp_workforce_now", "ADP Workforce Now", ["api_token", "assisted"], { primary_color: "#d0271d" }),
   provider("paychex_flex", "Paychex Flex", ["credential", "assisted"], {
     mfa_required: true,
@@ -49,6 +53,7 @@ export const catalogue: ReadonlyArray<ProviderRecord> = [
     products: ["company", "directory", "individual", "employment", "payment"],
     ssnSupported: false,
     workerCountry: "GB",
+    reportsCompanyId: false,
     primary_color: "#15357a",
   }),
   provider("paylocity", "Paylocity", ["credential", "assisted"], { primary_color: "#f58025" }),
@@ -57,6 +62,6 @@ export const catalogue: ReadonlyArray<ProviderRecord> = [
 
 /** The provider as `GET /providers` shows it (without the sandbox's own settings). */
 export const toWire = (record: ProviderRecord): Provider => {
-  const { defaultAuthentication: _a, ssnSupported: _s, workerCountry: _w, ...wire } = record
+  const { defaultAuthentication: _a, ssnSupported: _s, workerCountry: _w, reportsCompanyId: _r, ...wire } = record
   return wire
 }

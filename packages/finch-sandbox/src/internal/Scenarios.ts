@@ -60,9 +60,9 @@ const employee = (overrides: Partial<EmploymentSpec> = {}): EmploymentSpec => ({
 
 export const scenarios: ReadonlyArray<Scenario> = [
   {
-    name: "two-logins",
+    name: "different-logins",
     description:
-      "One company at one provider (Gusto) reached by two logins with different permissions: one connection, two accounts.",
+      "Two admins log in to the same company at Gusto: one connection holding two accounts (account_ids), same employees.",
     build: () => [
       {
         slug: "acme",
@@ -71,8 +71,26 @@ export const scenarios: ReadonlyArray<Scenario> = [
         size: 30,
         members: [],
         logins: [
-          { username: "acme_owner", products: [...organization, "ssn"] },
-          { username: "acme_bookkeeper", products: ["company", "directory", "payment", "pay_statement"] },
+          { username: "acme_alice", products: everything },
+          { username: "acme_bob", products: everything },
+        ],
+      },
+    ],
+  },
+  {
+    name: "different-permissions",
+    description:
+      "Two logins with different permission sets at ADP RUN (HR data vs payroll data): one connection, two accounts with their own products.",
+    build: () => [
+      {
+        slug: "acme",
+        provider_id: "adp_run",
+        legal_name: "Acme Bakery Co.",
+        size: 25,
+        members: [],
+        logins: [
+          { username: "acme_hr", products: [...organization, "ssn"] },
+          { username: "acme_payroll", products: ["company", "payment", "pay_statement"] },
         ],
       },
     ],
@@ -80,14 +98,14 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "provider-migration",
     description:
-      "A company that moved from ADP Workforce Now to Gusto 120 days ago: most people are in both systems (terminated at the cutover in the old one), some records differ.",
+      "A company that moved from Gusto to ADP Workforce Now 120 days ago: most people are in both systems (terminated at the cutover in the old one), some records differ.",
     build: (random, today) => {
       const cutover = daysAgo(today, 120)
       const moved = people(random, "provider-migration", 30, today)
       return [
         {
-          slug: "borealis-adp",
-          provider_id: "adp_workforce_now",
+          slug: "borealis-gusto",
+          provider_id: "gusto",
           legal_name: "Borealis Outfitters, Inc.",
           size: 8,
           defaults: { active: false, end_date: cutover },
@@ -96,11 +114,11 @@ export const scenarios: ReadonlyArray<Scenario> = [
             variations: ["exact"],
             spec: employee({ active: false, start_date: daysAgo(today, random.int(200, 3000)), end_date: cutover }),
           })),
-          logins: [{ username: "borealis_adp", products: everything }],
+          logins: [{ username: "borealis_gusto", products: everything }],
         },
         {
-          slug: "borealis-gusto",
-          provider_id: "gusto",
+          slug: "borealis-adp",
+          provider_id: "adp_workforce_now",
           legal_name: "Borealis Outfitters, Inc.",
           size: 6,
           defaults: { active: true },
@@ -109,7 +127,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
             variations: someVariations(random, person),
             spec: employee({ start_date: cutover }),
           })),
-          logins: [{ username: "borealis_gusto", products: everything }],
+          logins: [{ username: "borealis_adp", products: everything }],
         },
       ]
     },
@@ -117,7 +135,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "foreign-contractors",
     description:
-      "US employees on Gusto and foreign contractors paid through Deel; two people moved from the US payroll to contracting abroad.",
+      "US employees on Gusto and foreign contractors paid through Deel (whose tokens carry no company_id); two people moved from the US payroll to contracting abroad.",
     build: (random, today) => {
       const movers = people(random, "foreign-contractors", 2, today)
       const contractors = people(random, "foreign-contractors", 8, today, 2)
@@ -168,7 +186,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "pay-groups",
     description:
-      "Hourly and salaried pay groups kept as two companies at Paychex Flex; four people were promoted from hourly to salaried.",
+      "Hourly and salaried pay groups that Paychex Flex reports as two companies; four people were promoted from hourly to salaried.",
     build: (random, today) => {
       const promoted = people(random, "pay-groups", 4, today)
       const promotion = daysAgo(today, 200)
@@ -204,9 +222,39 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "legal-entities",
     description:
-      "Two legal entities (separate EINs) of one group at Rippling, each its own company; three people work for both.",
+      "Three legal entities (EINs) at Rippling picked in one Connect session: ONE connection with entities[] and no company_id; data is scoped with entity_ids; three people work for two entities.",
     build: (random, today) => {
       const shared = people(random, "legal-entities", 3, today)
+      return [
+        {
+          slug: "evergreen",
+          provider_id: "rippling",
+          legal_name: "Evergreen Health Group",
+          size: 36,
+          entities: ["Evergreen Health Clinics LLC", "Evergreen Health Billing Inc.", "Evergreen Health Labs LLC"],
+          members: [
+            ...shared.map((person) => ({
+              person,
+              variations: ["exact"] as Array<Variation>,
+              spec: employee({ entity: 0 }),
+            })),
+            ...shared.map((person) => ({
+              person,
+              variations: someVariations(random, person),
+              spec: employee({ subtype: "part_time", entity: 1 }),
+            })),
+          ],
+          logins: [{ username: "evergreen_admin", products: everything }],
+        },
+      ]
+    },
+  },
+  {
+    name: "legal-entities-separate",
+    description:
+      "The older model: two legal entities of one group at Rippling, each its own company_id and so its own connection; three people work for both.",
+    build: (random, today) => {
+      const shared = people(random, "legal-entities-separate", 3, today)
       return [
         {
           slug: "evergreen-clinics",
@@ -234,7 +282,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "peo",
     description:
-      "A PEO (Justworks) serving three companies of one owner group; one login reaches all three, each its own connection. The owners are on every payroll.",
+      "A PEO (Justworks) co-employing three companies of one owner group: the owner's login reaches all three (three connections), a PEO admin's login reaches the first (a second account there). The owners are on every payroll.",
     build: (random, today) => {
       const owners = people(random, "peo", 3, today)
       const floaters = people(random, "peo", 2, today, 3)
@@ -251,7 +299,10 @@ export const scenarios: ReadonlyArray<Scenario> = [
           legal_name: "Fjord Studios LLC",
           size: 15,
           members: [...placed(owners, true), ...placed(floaters, true)],
-          logins: [{ username: "fjord_admin", products: everything }],
+          logins: [
+            { username: "fjord_owner", products: everything },
+            { username: "fjord_peo_admin", products: organization },
+          ],
         },
         {
           slug: "fjord-post",
@@ -259,7 +310,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           legal_name: "Fjord Post-Production LLC",
           size: 10,
           members: [...placed(owners, false), ...placed(floaters, false)],
-          logins: [{ username: "fjord_admin", products: everything }],
+          logins: [{ username: "fjord_owner", products: everything }],
         },
         {
           slug: "fjord-rentals",
@@ -267,26 +318,10 @@ export const scenarios: ReadonlyArray<Scenario> = [
           legal_name: "Fjord Rentals LLC",
           size: 6,
           members: placed(owners, false),
-          logins: [{ username: "fjord_admin", products: everything }],
+          logins: [{ username: "fjord_owner", products: everything }],
         },
       ]
     },
-  },
-  {
-    name: "multi-entity",
-    description:
-      "One company at ADP Workforce Now with three legal entities chosen in one Connect session: a single connection whose data is scoped with entity_ids.",
-    build: () => [
-      {
-        slug: "granite",
-        provider_id: "adp_workforce_now",
-        legal_name: "Granite Logistics Group",
-        size: 45,
-        members: [],
-        entities: ["Granite Logistics Inc.", "Granite Freight LLC", "Granite Warehousing LLC"],
-        logins: [{ username: "granite_admin", products: everything }],
-      },
-    ],
   },
 ]
 

@@ -135,6 +135,9 @@ export class State {
       seed: this.options.seed,
       today: this.options.today,
       ssnSupported: options.ssnSupported ?? provider?.ssnSupported ?? true,
+      ...(options.reportsCompanyId === undefined && provider?.reportsCompanyId !== undefined
+        ? { reportsCompanyId: provider.reportsCompanyId }
+        : {}),
       ...(options.defaults === undefined && provider?.workerCountry !== undefined
         ? { defaults: { type: "contractor", subtype: "individual_contractor", country: provider.workerCountry } }
         : {}),

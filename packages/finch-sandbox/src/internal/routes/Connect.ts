@@ -193,7 +193,7 @@ export const connect = (world: World) => {
       provider_id: connection.provider_id,
       products: [...token.products],
       entity_ids: [...token.entity_ids],
-      company_id: company.id,
+      ...(company.reportsCompanyId ? { company_id: company.id } : {}),
       account_id: account.id,
       customer_id: connection.customer_id,
       customer_name: connection.customer_name,
