@@ -1,0 +1,28 @@
+import { connectionRepositoryContract } from "@finch-connections/core/testing/ConnectionRepositoryContract"
+import { customerRepositoryContract } from "@finch-connections/core/testing/CustomerRepositoryContract"
+import { employeeStoreContract } from "@finch-connections/core/testing/EmployeeStoreContract"
+import { tokenVaultContract } from "@finch-connections/core/testing/TokenVaultContract"
+import { Either, Layer } from "effect"
+import * as AesTokenVault from "../src/AesTokenVault.ts"
+import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
+import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
+import * as PgEmployeeStore from "../src/PgEmployeeStore.ts"
+import * as TestDatabase from "../src/testing/TestDatabase.ts"
+
+// core's contract suites, against real PostgreSQL: each suite gets a fresh database and sessions as finch_app.
+const keys = Either.getOrThrow(
+  AesTokenVault.parseKeys(`${AesTokenVault.generateKeyEntry("k2")},${AesTokenVault.generateKeyEntry("k1")}`),
+)
+const vault = AesTokenVault.layer({ keys })
+
+const stores = PgEmployeeStore.layer.pipe(
+  Layer.provideMerge(PgConnectionRepository.layer),
+  Layer.provideMerge(PgCustomerRepository.layer),
+  Layer.provideMerge(vault),
+  Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 24 })),
+)
+
+customerRepositoryContract("PostgreSQL", PgCustomerRepository.layer.pipe(Layer.provide(TestDatabase.layerPgDatabase())))
+tokenVaultContract("AES-256-GCM", vault)
+connectionRepositoryContract("PostgreSQL", stores)
+employeeStoreContract("PostgreSQL", stores)
