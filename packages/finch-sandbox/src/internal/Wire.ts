@@ -85,7 +85,7 @@ export interface Individual {
     | "two_or_more_races"
     | "decline_to_specify"
     | null
-  marital_status?: "single" | "married" | "divorced" | "widowed" | "domestic_partner" | "unknown" | null
+  marital_status: "single" | "married" | "divorced" | "widowed" | "domestic_partner" | "unknown" | null
   dob: string | null
   residence: Location | null
   ssn?: string | null
@@ -111,6 +111,10 @@ export interface Employment {
   latest_rehire_date: string | null
   class_code: string | null
   flsa_status: "exempt" | "non_exempt" | "unknown" | null
+  highly_compensated_employee: boolean | null
+  key_employee: boolean | null
+  union_code: string | null
+  union_local: string | null
   location: Location | null
   income?: Income | null
   income_history?: Array<Income | null> | null
@@ -205,18 +209,25 @@ export interface Provider {
   primary_color?: string
 }
 
+export interface Money {
+  amount: number | null
+  currency: string
+}
+
 export interface Payment {
   id: string
   pay_date: string | null
   debit_date: string | null
   pay_period: { start_date: string | null; end_date: string | null } | null
-  company_debit: { amount: number | null; currency: string | null } | null
-  gross_pay: { amount: number | null; currency: string | null } | null
-  net_pay: { amount: number | null; currency: string | null } | null
-  employer_taxes: { amount: number | null; currency: string | null } | null
-  employee_taxes: { amount: number | null; currency: string | null } | null
+  company_debit: Money | null
+  gross_pay: Money | null
+  net_pay: Money | null
+  employer_taxes: Money | null
+  employee_taxes: Money | null
   individual_ids: Array<string> | null
-  pay_frequencies: Array<string> | null
+  pay_frequencies: Array<
+    "annually" | "semi_annually" | "quarterly" | "monthly" | "semi_monthly" | "bi_weekly" | "weekly" | "daily" | "other"
+  > | null
   pay_group_ids: Array<string> | null
 }
 

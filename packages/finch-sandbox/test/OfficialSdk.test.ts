@@ -1,0 +1,124 @@
+/**
+ * The official SDK `@tryfinch/finch-api`, pointed at the sandbox, works end to end: a real client no one here wrote
+ * agrees with our fake. The type-level checks below make `tsc` prove the sandbox's wire types fit the SDK's.
+ */
+import Finch from "@tryfinch/finch-api"
+import type * as AccessTokens from "@tryfinch/finch-api/resources/access-tokens"
+import type * as Account from "@tryfinch/finch-api/resources/account"
+import type * as Company from "@tryfinch/finch-api/resources/hris/company"
+import type * as Directory from "@tryfinch/finch-api/resources/hris/directory"
+import type * as Employments from "@tryfinch/finch-api/resources/hris/employments"
+import type * as Individuals from "@tryfinch/finch-api/resources/hris/individuals"
+import type * as Payments from "@tryfinch/finch-api/resources/hris/payments"
+import type * as Providers from "@tryfinch/finch-api/resources/providers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type * as Wire from "../src/internal/Wire.ts"
+import { control, mint, useSandbox } from "./support/Http.ts"
+
+// Compile-time: every shape the sandbox serves is assignable to the SDK's type for it.
+type Fits<Ours extends Theirs, Theirs> = [Ours, Theirs]
+export type SdkTypeChecks = [
+  Fits<Wire.Introspection, Account.Introspection>,
+  Fits<Wire.CreateAccessTokenResponse, AccessTokens.CreateAccessTokenResponse>,
+  Fits<Wire.Company, Company.Company>,
+  Fits<Wire.DirectoryItem, Directory.IndividualInDirectory>,
+  Fits<Wire.Individual, Individuals.Individual.IndividualResponseBody>,
+  Fits<Wire.Employment, Employments.EmploymentData.EmploymentDataResponseBody>,
+  Fits<Wire.ErrorBody, Individuals.Individual.BatchError>,
+  Fits<Wire.Payment, Payments.Payment>,
+  Fits<Wire.Provider, Providers.Provider>,
+]
+
+describe("the official SDK against the sandbox", () => {
+  const sandbox = useSandbox({ beforeAll, afterAll })
+  const client = () =>
+    new Finch({
+      baseURL: sandbox().baseUrl,
+      clientID: sandbox().clientId,
+      clientSecret: sandbox().clientSecret,
+      maxRetries: 0,
+    })
+
+  it("creates a Connect session, exchanges the code and introspects the token", async () => {
+    const finch = client()
+    const session = await finch.connect.sessions.new({
+      customer_id: "customer-sdk",
+      customer_name: "SDK Customer",
+      products: ["company", "directory", "individual", "employment"],
+      redirect_uri: "http://127.0.0.1:9/callback",
+    })
+    expect(session.connect_url).toBe(`${sandbox().baseUrl}/authorize?session=${session.session_id}`)
+    const { code } = await control<{ code: string }>(sandbox(), `/connect/sessions/${session.session_id}/complete`, {
+      provider_id: "gusto",
+      username: "sdk_user",
+    })
+    const token = await finch.accessTokens.create({ code, redirect_uri: "http://127.0.0.1:9/callback" })
+    expect(token.token_type).toBe("bearer")
+    expect(token.customer_id).toBe("customer-sdk")
+    const introspection = await finch.withOptions({ accessToken: token.access_token }).account.introspect()
+    expect(introspection).toMatchObject({
+      connection_id: token.connection_id,
+      provider_id: "gusto",
+      payroll_provider_id: "gusto",
+      company_id: token.company_id,
+      account_id: token.account_id,
+      customer_id: "customer-sdk",
+      customer_name: "SDK Customer",
+      connection_status: { status: "connected" },
+      username: "sdk_user",
+    })
+  })
+
+  it("pages the whole directory and fetches every individual and employment", async () => {
+    const { access_token } = await mint(sandbox(), { employee_size: 250 })
+    const finch = client().withOptions({ accessToken: access_token })
+    const ids: Array<string> = []
+    for await (const person of finch.hris.directory.list({ limit: 100 })) ids.push(person.id)
+    expect(ids).toHaveLength(250)
+    expect(new Set(ids).size).toBe(250)
+    const requests = ids.map((individual_id) => ({ individual_id }))
+    const individuals: Array<Individuals.IndividualResponse> = []
+    for await (const item of finch.hris.individuals.retrieveMany({ requests })) individuals.push(item)
+    expect(individuals.map((item) => item.individual_id)).toEqual(ids)
+    expect(individuals.every((item) => item.code === 200)).toBe(true)
+    const employments: Array<Employments.EmploymentDataResponse> = []
+    for await (const item of finch.hris.employments.retrieveMany({ requests })) employments.push(item)
+    expect(employments.map((item) => item.individual_id)).toEqual(ids)
+    const company = await finch.hris.company.retrieve()
+    expect(company.id).not.toBe("")
+  })
+
+  it("lists providers", async () => {
+    const { access_token } = await mint(sandbox())
+    const providers: Array<Providers.ProviderListResponse> = []
+    for await (const provider of client().withOptions({ accessToken: access_token }).providers.list()) {
+      providers.push(provider)
+    }
+    expect(providers.map((provider) => provider.id)).toContain("gusto")
+  })
+
+  it("creates Finch sandbox connections with client credentials", async () => {
+    const created = await client().sandbox.connections.create({ provider_id: "gusto", employee_size: 5 })
+    expect(created.provider_id).toBe("gusto")
+    const second = await client().sandbox.connections.accounts.create({
+      provider_id: "gusto",
+      company_id: created.company_id ?? "",
+    })
+    expect(second.connection_id).toBe(created.connection_id)
+    expect(second.account_id).not.toBe(created.account_id)
+  })
+
+  it("surfaces Finch's errors as the SDK's typed errors", async () => {
+    const { access_token, connection_id } = await mint(sandbox(), { products: ["company"] })
+    const finch = client().withOptions({ accessToken: access_token })
+    await expect(finch.hris.directory.list().then(() => "ok")).rejects.toBeInstanceOf(Finch.PermissionDeniedError)
+    await control(sandbox(), `/connections/${connection_id}/status`, { status: "reauth" })
+    const reauth = await finch.hris.company.retrieve().catch((error: unknown) => error)
+    expect(reauth).toBeInstanceOf(Finch.AuthenticationError)
+    expect((reauth as InstanceType<typeof Finch.AuthenticationError>).error).toMatchObject({
+      finch_code: "reauthenticate_user",
+    })
+    await finch.account.disconnect()
+    await expect(finch.account.introspect()).rejects.toBeInstanceOf(Finch.AuthenticationError)
+  })
+})
