@@ -103,9 +103,11 @@ type Auth =
   | { readonly _tag: "Basic" }
   | { readonly _tag: "None" }
 
+/** `METHOD /path`: says what to send, names the call in errors and spans, and keys the rate limiter. */
+type Operation = `${"GET" | "POST"} /${string}`
+
 interface Call<A> {
-  /** `METHOD /path`: names the call in errors and spans, and keys the rate limiter. */
-  readonly operation: string
+  readonly operation: Operation
   readonly auth: Auth
   readonly body?: unknown
   readonly query?: ReadonlyArray<readonly [string, string]>
@@ -169,30 +171,36 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       ),
     )
 
-    const authorize = (request: HttpClientRequest.HttpClientRequest, auth: Auth) => {
+    // Missing client credentials are a deployment mistake, not something a caller can handle: a defect.
+    const clientCredentials = Effect.suspend(() =>
+      options.clientId === undefined || options.clientSecret === undefined
+        ? Effect.dieMessage("FINCH_CLIENT_ID and FINCH_CLIENT_SECRET must be configured for this Finch call")
+        : Effect.succeed({ id: options.clientId, secret: options.clientSecret }),
+    )
+
+    const authorize = (
+      request: HttpClientRequest.HttpClientRequest,
+      auth: Auth,
+    ): Effect.Effect<HttpClientRequest.HttpClientRequest> => {
       switch (auth._tag) {
         case "Bearer":
-          return HttpClientRequest.bearerToken(request, auth.token)
-        case "Basic": {
-          if (options.clientId === undefined || options.clientSecret === undefined) {
-            return Effect.dieMessage("FINCH_CLIENT_ID and FINCH_CLIENT_SECRET must be configured for this call")
-          }
-          return HttpClientRequest.basicAuth(request, options.clientId, options.clientSecret)
-        }
+          return Effect.succeed(HttpClientRequest.bearerToken(request, auth.token))
+        case "Basic":
+          return Effect.map(clientCredentials, ({ id, secret }) => HttpClientRequest.basicAuth(request, id, secret))
         case "None":
-          return request
+          return Effect.succeed(request)
       }
     }
 
     /** One call: limiter, timeout, retries, failure mapping, then decoding (a decode failure is never retried). */
-    const execute = <A>(method: "GET" | "POST", path: string, call: Call<A>): Effect.Effect<A, FinchError> =>
+    const execute = <A>(call: Call<A>): Effect.Effect<A, FinchError> =>
       Effect.gen(function* () {
-        const base = (method === "GET" ? HttpClientRequest.get(path) : HttpClientRequest.post(path)).pipe(
-          HttpClientRequest.setUrlParams(call.query ?? []),
-        )
+        const path = call.operation.slice(call.operation.indexOf(" ") + 1)
+        const base = (
+          call.operation.startsWith("GET ") ? HttpClientRequest.get(path) : HttpClientRequest.post(path)
+        ).pipe(HttpClientRequest.setUrlParams(call.query ?? []))
         const withBody = call.body === undefined ? base : HttpClientRequest.bodyUnsafeJson(base, call.body)
-        const authorized = authorize(withBody, call.auth)
-        const request = Effect.isEffect(authorized) ? yield* authorized : authorized
+        const request = yield* authorize(withBody, call.auth)
 
         const attempt = Effect.zipRight(
           limiter.take(call.operation),
@@ -242,16 +250,14 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       readonly code: string
       readonly redirectUri: Option.Option<string>
     }) {
-      if (options.clientId === undefined || options.clientSecret === undefined) {
-        return yield* Effect.dieMessage("FINCH_CLIENT_ID and FINCH_CLIENT_SECRET must be configured to exchange a code")
-      }
-      return yield* execute("POST", "/auth/token", {
+      const credentials = yield* clientCredentials
+      return yield* execute({
         operation: "POST /auth/token",
         // Finch takes the client credentials in the body here, and no Authorization header at all.
         auth: { _tag: "None" },
         body: {
-          client_id: options.clientId,
-          client_secret: Redacted.value(options.clientSecret),
+          client_id: credentials.id,
+          client_secret: Redacted.value(credentials.secret),
           code: input.code,
           ...Option.match(input.redirectUri, { onNone: () => ({}), onSome: (uri) => ({ redirect_uri: uri }) }),
         },
@@ -260,7 +266,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
     })
 
     const introspect = Effect.fn("FinchClient.introspect")(function* (token: Redacted.Redacted<string>) {
-      return yield* execute<Introspection>("GET", "/introspect", {
+      return yield* execute<Introspection>({
         operation: "GET /introspect",
         auth: bearer(token),
         decode: Schema.decodeUnknown(IntrospectionFromResponse),
@@ -276,7 +282,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       request: ConnectSessionRequest,
     ) {
       yield* Effect.annotateCurrentSpan("finch.customer_id", request.customerId)
-      return yield* execute("POST", "/connect/sessions", {
+      return yield* execute({
         operation: "POST /connect/sessions",
         auth: { _tag: "Basic" },
         body: {
@@ -301,7 +307,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       request: ReauthenticationSessionRequest,
     ) {
       yield* Effect.annotateCurrentSpan("finch.connection_id", request.finchConnectionId)
-      return yield* execute("POST", "/connect/sessions/reauthenticate", {
+      return yield* execute({
         operation: "POST /connect/sessions/reauthenticate",
         auth: { _tag: "Basic" },
         body: {
@@ -318,7 +324,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
     })
 
     const disconnect = Effect.fn("FinchClient.disconnect")(function* (token: Redacted.Redacted<string>) {
-      yield* execute("POST", "/disconnect", {
+      yield* execute({
         operation: "POST /disconnect",
         auth: bearer(token),
         decode: (json) => Effect.asVoid(Schema.decodeUnknown(DisconnectResponse)(json)),
@@ -329,7 +335,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       token: Redacted.Redacted<string>,
       options?: EmployerReadOptions,
     ) {
-      return yield* execute<Company>("GET", "/employer/company", {
+      return yield* execute<Company>({
         operation: "GET /employer/company",
         auth: bearer(token),
         query: entityQuery(options),
@@ -338,7 +344,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
     })
 
     const directoryPage = (token: Redacted.Redacted<string>, offset: number, options?: EmployerReadOptions) =>
-      execute("GET", "/employer/directory", {
+      execute({
         operation: "GET /employer/directory",
         auth: bearer(token),
         query: [["limit", String(pageSize)], ["offset", String(offset)], ...entityQuery(options)],
@@ -368,7 +374,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       extra: { readonly query: ReadonlyArray<readonly [string, string]>; readonly options?: unknown },
     ): Effect.Effect<ReadonlyArray<BatchItem<A>>, FinchError> =>
       Effect.forEach(batchesOf(individualIds, batchSize), (ids) =>
-        execute("POST", operation.slice("POST ".length), {
+        execute({
           operation,
           auth: bearer(token),
           query: extra.query,
@@ -415,7 +421,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
     })
 
     const providers = Effect.fn("FinchClient.providers")(function* (token?: Redacted.Redacted<string>) {
-      return yield* execute("GET", "/providers", {
+      return yield* execute({
         operation: "GET /providers",
         auth: token === undefined ? { _tag: "None" } : bearer(token),
         decode: Schema.decodeUnknown(ProvidersResponse),

@@ -10,9 +10,12 @@ import { Product } from "@finch-connections/core/Product"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { sandbox } from "./fixtures/Sandbox.ts"
 
 const products = (...names: ReadonlyArray<string>) => names.map((name) => Product.make(name))
@@ -441,6 +444,90 @@ describe("FinchClient against the sandbox: rate limits", () => {
       const error = yield* Effect.flip(client.company(connection.token))
       assert.strictEqual(error._tag, "FinchRateLimited")
       assert.isTrue(error._tag === "FinchRateLimited" && (error.retryAfterMs ?? 0) > 1000)
+    }),
+  )
+})
+
+describe("FinchClient against the sandbox: secrets", () => {
+  it.scopedLive("no span, span attribute, span event or log line carries a token, the client secret or an SSN", () =>
+    Effect.gen(function* () {
+      const finch = yield* sandbox()
+      const spans: Array<Tracer.Span> = []
+      const native = yield* Effect.tracer
+      const recording = Tracer.make({
+        span: (...args) => {
+          const span = native.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: native.context,
+      })
+      const logs: Array<string> = []
+      const capture = Logger.make(({ message, annotations, cause }) => {
+        logs.push(`${JSON.stringify(message)} ${JSON.stringify([...annotations])} ${String(cause)}`)
+      })
+
+      const secrets = yield* Effect.gen(function* () {
+        const client = yield* finch.client()
+        const session = yield* client.createConnectSession(sessionRequest)
+        const { code } = yield* finch.admin<{ code: string }>(
+          "POST",
+          `/connect/sessions/${session.sessionId}/complete`,
+          {
+            provider_id: "gusto",
+            username: "good_user",
+          },
+        )
+        const exchange = yield* client.exchangeCode({ code, redirectUri: Option.none() })
+        yield* client.introspect(exchange.accessToken)
+        const connection = yield* finch.connect({
+          employee_size: 5,
+          products: ["company", "directory", "individual", "employment", "ssn"],
+        })
+        const people = ids(Chunk.toReadonlyArray(yield* Stream.runCollect(client.directory(connection.token))))
+        const individuals = yield* client.individuals(connection.token, people, { includeSsn: true })
+        yield* client.employments(connection.token, people)
+        yield* finch.fault({ path: "/employer/company", status: 500, count: 1 })
+        yield* client.company(connection.token)
+        yield* Effect.flip(client.company(Redacted.make("tok-not-issued-but-secret")))
+        const ssns = individuals.flatMap((item) => (item._tag === "Found" && item.body.ssn ? [item.body.ssn] : []))
+        assert.strictEqual(ssns.length, 5)
+        return [
+          Redacted.value(exchange.accessToken),
+          connection.access_token,
+          finch.clientSecret,
+          "tok-not-issued-but-secret",
+          ...ssns,
+        ]
+      }).pipe(
+        Effect.withTracer(recording),
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
+        Logger.withMinimumLogLevel(LogLevel.All),
+      )
+
+      assert.isAbove(spans.length, 10)
+      const recorded = [
+        ...logs,
+        ...spans.map((span) =>
+          JSON.stringify({
+            name: span.name,
+            attributes: [...span.attributes].map(([key, value]) => [key, String(value)]),
+            events: (span as unknown as { events?: unknown }).events,
+            // What exporters record of an ended span: its failure, if any (success values are not exported).
+            status:
+              span.status._tag === "Ended"
+                ? span.status.exit._tag === "Failure"
+                  ? String(span.status.exit.cause)
+                  : "ok"
+                : "open",
+          }),
+        ),
+      ].join("\n")
+      assert.include(recorded, "FinchClient.individuals")
+      for (const secret of secrets) {
+        const at = recorded.indexOf(secret)
+        assert.strictEqual(at, -1, `${secrets.indexOf(secret)}: ${recorded.slice(Math.max(0, at - 300), at + 60)}`)
+      }
     }),
   )
 })
