@@ -3,7 +3,8 @@
  * sandbox or the in-memory layer. Tokens travel as `Redacted` and never appear in errors or logs.
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
@@ -11,7 +12,10 @@ import type { BatchItem, Company, DirectoryIndividual, Employment, Individual } 
 import type { FinchError } from "./FinchError.ts"
 import type { AccountId, CompanyId, CustomerId, EntityId, FinchConnectionId, ProviderId } from "./Ids.ts"
 import type { Introspection } from "./Introspection.ts"
+import { type FinchMemoryControl, makeFinchMemory } from "./internal/finchGatewayMemory.ts"
 import type { Product } from "./Product.ts"
+
+export type { FinchMemoryControl, MemoryEmployee, MemorySession } from "./internal/finchGatewayMemory.ts"
 
 /** The answer of `POST /auth/token`. */
 export interface TokenExchange {
@@ -96,3 +100,20 @@ export class FinchGateway extends Context.Tag("@finch-connections/core/FinchGate
     ) => Effect.Effect<ReadonlyArray<BatchItem<Employment>>, FinchError>
   }
 >() {}
+
+/** How tests script the in-memory Finch of `layerMemory` (grant codes, set statuses, inject failures, inspect calls). */
+export class FinchMemory extends Context.Tag("@finch-connections/core/FinchGateway/FinchMemory")<
+  FinchMemory,
+  FinchMemoryControl
+>() {}
+
+/**
+ * A scriptable in-memory Finch for use-case tests, with its `FinchMemory` control. Single-use codes, `/disconnect`
+ * revoking the whole Finch connection, 401s for revoked tokens and `reauthenticate_user` for a `reauth` status.
+ */
+export const layerMemory: Layer.Layer<FinchGateway | FinchMemory> = Layer.effectContext(
+  Effect.sync(() => {
+    const { control, gateway } = makeFinchMemory()
+    return Context.make(FinchGateway, gateway).pipe(Context.add(FinchMemory, control))
+  }),
+)
