@@ -11,23 +11,9 @@ import type * as Employments from "@tryfinch/finch-api/resources/hris/employment
 import type * as Individuals from "@tryfinch/finch-api/resources/hris/individuals"
 import type * as Payments from "@tryfinch/finch-api/resources/hris/payments"
 import type * as Providers from "@tryfinch/finch-api/resources/providers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
 import type * as Wire from "../src/internal/Wire.ts"
 import { control, mint, useSandbox } from "./support/Http.ts"
-
-// Compile-time: every shape the sandbox serves is assignable to the SDK's type for it.
-type Fits<Ours extends Theirs, Theirs> = [Ours, Theirs]
-export type SdkTypeChecks = [
-  Fits<Wire.Introspection, Account.Introspection>,
-  Fits<Wire.CreateAccessTokenResponse, AccessTokens.CreateAccessTokenResponse>,
-  Fits<Wire.Company, Company.Company>,
-  Fits<Wire.DirectoryItem, Directory.IndividualInDirectory>,
-  Fits<Wire.Individual, Individuals.Individual.IndividualResponseBody>,
-  Fits<Wire.Employment, Employments.EmploymentData.EmploymentDataResponseBody>,
-  Fits<Wire.ErrorBody, Individuals.Individual.BatchError>,
-  Fits<Wire.Payment, Payments.Payment>,
-  Fits<Wire.Provider, Providers.Provider>,
-]
 
 describe("the official SDK against the sandbox", () => {
   const sandbox = useSandbox({ beforeAll, afterAll })
@@ -38,6 +24,19 @@ describe("the official SDK against the sandbox", () => {
       clientSecret: sandbox().clientSecret,
       maxRetries: 0,
     })
+
+  it("serves shapes the SDK's types accept (checked by tsc)", () => {
+    expectTypeOf<Wire.Introspection>().toExtend<Account.Introspection>()
+    expectTypeOf<Wire.CreateAccessTokenResponse>().toExtend<AccessTokens.CreateAccessTokenResponse>()
+    expectTypeOf<Wire.Company>().toExtend<Company.Company>()
+    expectTypeOf<Wire.DirectoryItem>().toExtend<Directory.IndividualInDirectory>()
+    expectTypeOf<Wire.Individual>().toExtend<Individuals.Individual.IndividualResponseBody>()
+    expectTypeOf<Wire.Employment>().toExtend<Employments.EmploymentData.EmploymentDataResponseBody>()
+    expectTypeOf<Wire.ErrorBody>().toExtend<Individuals.Individual.BatchError>()
+    expectTypeOf<Wire.Payment>().toExtend<Payments.Payment>()
+    expectTypeOf<Wire.Provider>().toExtend<Providers.Provider>()
+    expectTypeOf<{ ssn: number }>().not.toExtend<Individuals.Individual.IndividualResponseBody>()
+  })
 
   it("creates a Connect session, exchanges the code and introspects the token", async () => {
     const finch = client()
