@@ -135,7 +135,10 @@ export const cluster = (
       for (let b = rb; b !== -1; b = groups.nextMember[b] as number) {
         if ((a === li && b === lj) || (a === lj && b === li)) continue
         const score = comparator.compare(a, b)
-        if (comparator.veto !== 0) {
+        // a clearly different first name inside one person is only acceptable on the strength of an SSN
+        const ssnLevel = (comparator.packed >>> 9) & 7
+        const differentFirstName = (comparator.packed & 7) === 6 && ssnLevel !== 1 && ssnLevel !== 2
+        if (comparator.veto !== 0 || differentFirstName) {
           refused.veto++
           return false
         }

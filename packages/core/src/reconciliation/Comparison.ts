@@ -98,6 +98,8 @@ export class Comparator {
   private readonly phoneWeight: Float32Array
   private readonly otherIdWeight: Float32Array
   private readonly dobWeight = new Map<number, number>()
+  /** prior log-odds of a pair being one person (see `ScoringModel.partnersPerRecord`) */
+  readonly prior: number
 
   readonly data: Prepared
   readonly model: ScoringModel
@@ -106,6 +108,7 @@ export class Comparator {
     this.data = data
     this.model = model
     const n = data.size
+    this.prior = Math.min(0, Math.log2(model.partnersPerRecord / Math.max(n, 1)))
     const weights = (counts: Int32Array, weight: ScoringModel["firstExact"]) => {
       const out = new Float32Array(counts.length)
       for (let id = 0; id < counts.length; id++) out[id] = frequencyWeight(weight, counts[id] as number, n)
@@ -130,7 +133,7 @@ export class Comparator {
     if (areNicknames(x, y)) return 2
     if (x.length >= 3 && y.length >= 3 && (x.startsWith(y) || y.startsWith(x))) return 2
     if (isTypo(x, y)) return 3
-    return jaroWinkler(x, y) >= 0.88 ? 5 : 6
+    return jaroWinkler(x, y) >= 0.85 ? 5 : 6
   }
 
   /** Level (see `levelNames.last_name`) of the surnames of records i and j. */
@@ -160,7 +163,7 @@ export class Comparator {
   compare(i: number, j: number): number {
     const d = this.data
     const m = this.model
-    let score = 0
+    let score = this.prior
     let packed = 0
 
     // names, with a crosswise check for first/last swapped between systems
@@ -177,10 +180,12 @@ export class Comparator {
     let lastLevel = this.lastLevel(i, j)
     let firstExactWeight = firstLevel === 1 ? (this.firstWeight[d.first[i] as number] as number) : 0
     let lastExactWeight = lastLevel === 1 ? (this.lastWeight[d.last[i] as number] as number) : 0
-    if ((firstLevel >= 5 || lastLevel >= 4) && d.first[i] !== -1 && d.last[i] !== -1) {
+    if (firstLevel >= 5 || lastLevel >= 4 || (firstLevel === 0) !== (lastLevel === 0)) {
       const crossFirst = this.firstLevel(d.first[i] as number, d.last[j] as number)
       const crossLast = this.firstLevel(d.last[i] as number, d.first[j] as number)
-      if ((crossFirst === 1 || crossFirst === 3) && (crossLast === 1 || crossLast === 3)) {
+      const good = (level: number) => level === 1 || level === 3
+      // swapped between systems: both cross pairs agree, or one does and the other side is missing
+      if ((good(crossFirst) && (good(crossLast) || crossLast === 0)) || (good(crossLast) && crossFirst === 0)) {
         firstLevel = crossFirst
         lastLevel = crossLast
         firstExactWeight = crossFirst === 1 ? (this.firstWeight[d.first[i] as number] as number) : 0
@@ -293,7 +298,15 @@ export class Comparator {
           } else if (emailLevel > 3) {
             const x = d.emails[ea] as string
             const y = d.emails[eb] as string
-            if (x.length >= 10 && y.length >= 10 && editDistance(x, y, 2) <= 2) emailLevel = 3
+            // cheap filter first: a typo keeps the length and the first character
+            if (
+              x.length >= 10 &&
+              Math.abs(x.length - y.length) <= 2 &&
+              x.charCodeAt(0) === y.charCodeAt(0) &&
+              editDistance(x, y, 2) <= 2
+            ) {
+              emailLevel = 3
+            }
           }
           if (d.emailPersonal[a] === 1 && d.emailPersonal[b] === 1) personalBoth = true
         }
@@ -376,9 +389,13 @@ export class Comparator {
 
     // vetoes: without an SSN to vouch, clearly different first names or birth dates keep twins, siblings and
     // namesakes apart
-    if (veto === 0 && ssnLevel !== 1 && ssnLevel !== 2) {
-      if (firstLevel === 6) veto = 2
-      else if (dobLevel === 5 && !(firstLevel >= 1 && firstLevel <= 3 && lastLevel >= 1 && lastLevel <= 3)) veto = 3
+    const strongId = ssnLevel === 1 || ssnLevel === 2 || emailLevel === 1 || phoneLevel === 1
+    if (veto === 0 && !(ssnLevel === 1 || ssnLevel === 2)) {
+      // a different first name needs the exact surname and birth date (or a shared email or phone);
+      // a different birth date needs both names to agree, or the first name and a shared identifier
+      const firstAgrees = firstLevel >= 1 && firstLevel !== 4 && firstLevel !== 6
+      if (firstLevel === 6 && !strongId && !((lastLevel === 1 || lastLevel === 2) && dobLevel === 1)) veto = 2
+      else if (dobLevel === 5 && !(firstAgrees && ((lastLevel >= 1 && lastLevel <= 3) || strongId))) veto = 3
     }
     this.score = score
     this.packed = packed

@@ -34,7 +34,12 @@ export interface Identities {
   readonly splits: Array<Split>
 }
 
-const hex8 = (value: number) => (value >>> 0).toString(16).padStart(8, "0")
+const hexDigits = "0123456789abcdef"
+const hex8 = (value: number) => {
+  let out = ""
+  for (let shift = 28; shift >= 0; shift -= 4) out += hexDigits[(value >>> shift) & 15]
+  return out
+}
 
 /** A fresh id for a cluster whose first (canonical) record is `recordId`. */
 export const newPersonId = (recordId: string, attempt: number): string =>

@@ -169,6 +169,9 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   const city = column()
   const recordIds: Array<string> = new Array(n)
   const dobCount = new Map<number, number>()
+  const connectionIds = new Map<string, number>()
+  const groupIds = new Map<string, Map<string, number>>()
+  let groupCount = 0
 
   for (let k = 0; k < n; k++) {
     const record = records[order[k] as number] as SourceRecord
@@ -229,8 +232,20 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
       for (let e = phoneStart[k] as number; e < phoneIds.length; e++) if (phoneIds.data[e] === id) seen = true
       if (!seen) phoneIds.push(id)
     }
-    connection[k] = others.id(`c\u0000${record.connection_id}`)
-    group[k] = others.id(`g\u0000${record.connection_id}\u0000${record.entity_id ?? ""}`)
+    let entities = groupIds.get(record.connection_id)
+    if (entities === undefined) {
+      entities = new Map()
+      groupIds.set(record.connection_id, entities)
+      connectionIds.set(record.connection_id, connectionIds.size)
+    }
+    const entity = record.entity_id ?? ""
+    let groupId = entities.get(entity)
+    if (groupId === undefined) {
+      groupId = groupCount++
+      entities.set(entity, groupId)
+    }
+    connection[k] = connectionIds.get(record.connection_id) as number
+    group[k] = groupId
     const employment = record.employment
     if (employment !== null && employment !== undefined) {
       const number = employment.source_id?.trim().toLowerCase() ?? ""

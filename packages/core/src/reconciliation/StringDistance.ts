@@ -2,24 +2,35 @@
  * Edit distances for the "typo" comparison levels.
  */
 
+const scratchSize = 128
+const rows = [new Int32Array(scratchSize), new Int32Array(scratchSize), new Int32Array(scratchSize)] as const
+const BIG = 1 << 20
+
 /**
  * Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), or `limit + 1` as soon as it is
- * certain to exceed `limit`.
+ * certain to exceed `limit`. Only the diagonal band of width `limit` is computed, with reused buffers.
  */
 export const editDistance = (a: string, b: string, limit: number): number => {
   const n = a.length
   const m = b.length
   if (Math.abs(n - m) > limit) return limit + 1
   if (n === 0 || m === 0) return Math.max(n, m)
-  let previous2 = new Int32Array(m + 1)
-  let previous = new Int32Array(m + 1)
-  let current = new Int32Array(m + 1)
-  for (let j = 0; j <= m; j++) previous[j] = j
+  const big = m + 1 >= scratchSize
+  let previous2 = big ? new Int32Array(m + 1) : rows[0]
+  let previous = big ? new Int32Array(m + 1) : rows[1]
+  let current = big ? new Int32Array(m + 1) : rows[2]
+  for (let j = 0; j <= m; j++) {
+    previous[j] = j <= limit ? j : BIG
+    previous2[j] = BIG
+  }
   for (let i = 1; i <= n; i++) {
-    current[0] = i
-    let rowMin = i
+    const lo = Math.max(1, i - limit)
+    const hi = Math.min(m, i + limit)
+    current[0] = i <= limit ? i : BIG
+    if (lo > 1) current[lo - 1] = BIG
+    let rowMin = BIG
     const ai = a.charCodeAt(i - 1)
-    for (let j = 1; j <= m; j++) {
+    for (let j = lo; j <= hi; j++) {
       const bj = b.charCodeAt(j - 1)
       let cost = (previous[j - 1] as number) + (ai === bj ? 0 : 1)
       const del = (previous[j] as number) + 1
@@ -33,13 +44,15 @@ export const editDistance = (a: string, b: string, limit: number): number => {
       current[j] = cost
       if (cost < rowMin) rowMin = cost
     }
+    if (hi < m) current[hi + 1] = BIG
     if (rowMin > limit) return limit + 1
     const recycled = previous2
     previous2 = previous
     previous = current
     current = recycled
   }
-  return previous[m] as number
+  const result = previous[m] as number
+  return result > limit ? limit + 1 : result
 }
 
 /** Jaro–Winkler similarity in [0, 1] (prefix scale 0.1, up to 4 characters). */

@@ -50,7 +50,12 @@ export interface ScoringModel {
   readonly startDateExact: number
   readonly residenceAgree: number
   readonly residenceDisagree: number
-  /** a pair links when its total reaches this */
+  /**
+   * prior log-odds that two records of a run are one person: log2(partners / records), where `partners` is how
+   * many other records of the same person a record has on average (1 for a typical multi-connection customer)
+   */
+  readonly partnersPerRecord: number
+  /** a pair links when its posterior log-odds (weights + prior) reach this */
   readonly matchThreshold: number
   /** every pair inside a person must reach this (no chaining through weak links) */
   readonly cohesionThreshold: number
@@ -78,9 +83,9 @@ export const defaultModel: ScoringModel = {
   ssnExact: 18,
   otherIdExact: { m: 0.9, floor: 1 / 1000000, min: 2, max: 16 },
   ssnTypo: 9,
-  ssnDisagree: -6,
+  ssnDisagree: -4,
   emailExact: { m: 0.9, floor: 1 / 1000000, min: 0, max: 14 },
-  emailSameLocalPart: 6,
+  emailSameLocalPart: 2,
   emailTypo: 5,
   emailDisagreePersonal: -1.5,
   phoneExact: { m: 0.9, floor: 1 / 1000000, min: 0, max: 12 },
@@ -92,8 +97,9 @@ export const defaultModel: ScoringModel = {
   startDateExact: 2.5,
   residenceAgree: 1.5,
   residenceDisagree: -0.5,
-  matchThreshold: 12,
-  cohesionThreshold: 2,
+  partnersPerRecord: 1,
+  matchThreshold: 0,
+  cohesionThreshold: -6,
 }
 
 /** The weight of exact agreement on a value held by `count` of `total` records. */

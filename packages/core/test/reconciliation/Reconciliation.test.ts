@@ -1,0 +1,156 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { random } from "../../bench/EmployeeGenerator.ts"
+import {
+  assignmentOf,
+  explain,
+  type ManualDecision,
+  persons,
+  type ReconcileOptions,
+  type Reconciliation,
+  reconcile,
+  reconcileSync,
+} from "../../src/reconciliation/Reconciliation.ts"
+import type { IndividualFields, SourceRecord } from "../../src/reconciliation/SourceRecord.ts"
+
+const record = (recordId: string, connectionId: string, individual: IndividualFields): SourceRecord => ({
+  record_id: recordId,
+  connection_id: connectionId,
+  individual,
+})
+
+const run = (records: ReadonlyArray<SourceRecord>, options?: ReconcileOptions): Reconciliation => {
+  const result = reconcileSync(records, options)
+  if (!("personIds" in result)) throw new Error(result.message)
+  return result
+}
+
+const personOf = (result: Reconciliation, records: ReadonlyArray<SourceRecord>, recordId: string) =>
+  result.personIds[result.personOfRecord[records.findIndex((r) => r.record_id === recordId)] as number]
+
+const robert = record("a:1", "a", {
+  first_name: "Robert",
+  last_name: "Müller",
+  dob: "1980-04-12",
+  emails: [{ data: "rob.mueller@gmail.com", type: "personal" }],
+})
+const bob = record("b:7", "b", {
+  first_name: "BOB",
+  last_name: "Muller",
+  dob: "1980-12-04",
+  emails: [{ data: "Rob.Mueller@gmail.com", type: "personal" }],
+})
+const other = record("b:8", "b", { first_name: "Alice", last_name: "Nguyen", dob: "1990-01-01" })
+const background = Array.from({ length: 40 }, (_, k) =>
+  record(`z:${k}`, `z${k % 3}`, { first_name: `Person${k}`, last_name: `Family${k}`, dob: `19${50 + k}-02-03` }),
+)
+
+describe("reconcile", () => {
+  it.effect("merges one person across connections and explains how the fields agreed", () =>
+    Effect.gen(function* () {
+      const records = [robert, bob, other, ...background]
+      const result = yield* reconcile(records)
+      assert.strictEqual(personOf(result, records, "a:1"), personOf(result, records, "b:7"))
+      assert.notStrictEqual(personOf(result, records, "a:1"), personOf(result, records, "b:8"))
+      const assignment = assignmentOf(result, records, 1)
+      assert.deepStrictEqual(
+        assignment.matched_by?.filter((m) => !m.startsWith("last")),
+        ["first_name:nickname", "dob:day_month_swap", "email:exact"],
+      )
+      const evidence = explain(result.links[0] as (typeof result.links)[number])
+      assert.isTrue(evidence.fields.some((f) => f.field === "last_name" && f.level === "exact"))
+    }),
+  )
+
+  it.effect("fails with DuplicateRecordId when two records share an id", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(reconcile([robert, { ...bob, record_id: "a:1" }]))
+      assert.strictEqual(error._tag, "DuplicateRecordId")
+      assert.strictEqual(error.recordId, "a:1")
+    }),
+  )
+
+  it("never puts two records of one connection and entity in one person, unless allowed", () => {
+    const twin = { ...bob, record_id: "a:2", connection_id: "a" }
+    const records = [robert, twin, ...background]
+    const strict = run(records)
+    assert.notStrictEqual(personOf(strict, records, "a:1"), personOf(strict, records, "a:2"))
+    const allowed = run(records, { allowSameConnection: true })
+    assert.strictEqual(personOf(allowed, records, "a:1"), personOf(allowed, records, "a:2"))
+    const otherEntity = { ...twin, entity_id: "entity-2" }
+    const records2 = [robert, otherEntity, ...background]
+    const entities = run(records2)
+    assert.strictEqual(personOf(entities, records2, "a:1"), personOf(entities, records2, "a:2"))
+  })
+
+  it("never merges two different well-formed SSNs, but tolerates a one-keystroke typo", () => {
+    const a = record("a:1", "a", { first_name: "Jane", last_name: "Doe", dob: "1970-01-02", ssn: "123-45-6780" })
+    const b = record("b:1", "b", { first_name: "Jane", last_name: "Doe", dob: "1970-01-02", ssn: "555-12-3456" })
+    const c = record("c:1", "c", { first_name: "Jane", last_name: "Doe", dob: "1970-01-02", ssn: "123-45-6708" })
+    const records = [a, b, ...background]
+    const result = run(records)
+    assert.notStrictEqual(personOf(result, records, "a:1"), personOf(result, records, "b:1"))
+    const typo = [a, c, ...background]
+    const merged = run(typo)
+    assert.strictEqual(personOf(merged, typo, "a:1"), personOf(merged, typo, "c:1"))
+  })
+
+  it("does not chain two different people through a sparse record", () => {
+    const john = record("a:1", "a", { first_name: "John", last_name: "Quilliam", dob: "1961-07-21" })
+    const sparse = record("b:1", "b", { last_name: "Quilliam", dob: "1961-07-21" })
+    const mary = record("c:1", "c", { first_name: "Mary", last_name: "Quilliam", dob: "1961-07-21", ssn: null })
+    const records = [john, sparse, mary, ...background]
+    const result = run(records)
+    assert.notStrictEqual(personOf(result, records, "a:1"), personOf(result, records, "c:1"))
+  })
+
+  it("lets manual decisions win over the scores", () => {
+    const records = [robert, bob, other, ...background]
+    const decisions: Array<ManualDecision> = [
+      { kind: "never_same_person", recordA: "a:1", recordB: "b:7" },
+      { kind: "same_person", recordA: "a:1", recordB: "b:8" },
+    ]
+    const result = run(records, { decisions })
+    assert.notStrictEqual(personOf(result, records, "a:1"), personOf(result, records, "b:7"))
+    assert.strictEqual(personOf(result, records, "a:1"), personOf(result, records, "b:8"))
+    const link = result.links.find((l) => l.manual)
+    assert.isDefined(link)
+  })
+
+  it("keeps person ids across runs: new data joins, a merge keeps the older id with an alias, a split is recorded", () => {
+    const first = run([robert, other, ...background], { runAt: 1 })
+    const before = persons(first, [robert, other, ...background])
+    const robertId = before.find((p) => p.recordIds.includes("a:1"))?.personId as string
+    const bobAlone = run([bob, ...background], { runAt: 2 })
+    const bobId = bobAlone.personIds[bobAlone.personOfRecord[0] as number] as string
+    const previous = [...before.map((p) => ({ ...p })), { personId: bobId, recordIds: ["b:7"], since: 2 }].filter(
+      (p, k, all) => all.findIndex((q) => q.personId === p.personId) === k,
+    )
+    const records = [robert, bob, other, ...background]
+    const second = run(records, { previous, runAt: 3 })
+    assert.strictEqual(personOf(second, records, "a:1"), robertId)
+    assert.strictEqual(personOf(second, records, "b:7"), robertId)
+    assert.deepStrictEqual(second.aliases, [{ alias: bobId, personId: robertId }])
+    const third = run(records, {
+      previous: persons(second, records),
+      decisions: [{ kind: "never_same_person", recordA: "a:1", recordB: "b:7" }],
+      runAt: 4,
+    })
+    assert.strictEqual(third.splits.length, 1)
+    assert.strictEqual(third.splits[0]?.personId, robertId)
+  })
+
+  it("gives identical output whatever the input order", () => {
+    const records = [robert, bob, other, ...background]
+    const baseline = persons(run(records), records)
+    for (let seed = 1; seed <= 5; seed++) {
+      const next = random(seed)
+      const shuffled = [...records]
+      for (let k = shuffled.length - 1; k > 0; k--) {
+        const swap = Math.floor(next() * (k + 1))
+        ;[shuffled[k], shuffled[swap]] = [shuffled[swap] as SourceRecord, shuffled[k] as SourceRecord]
+      }
+      assert.deepStrictEqual(persons(run(shuffled), shuffled), baseline)
+    }
+  })
+})
