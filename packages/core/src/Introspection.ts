@@ -90,7 +90,10 @@ export class Introspection extends Schema.Class<Introspection>("Introspection")(
 }) {
   /** Whether Finch already says this connection needs reauthentication (top-level, per method, or per entity). */
   get needsReauthentication(): boolean {
-    return Option.exists(this.status, needsReauthentication)
+    return (
+      Option.exists(this.status, needsReauthentication) ||
+      this.entities.some((entity) => Option.exists(entity.status, needsReauthentication))
+    )
   }
 }
 
@@ -125,7 +128,20 @@ export const IntrospectionFromResponse = Schema.transformOrFail(
             Option.map((id) => FinchConnectionId.make(id.trim())),
           ),
           finchCustomerId: some(raw.customer_id),
-          status: some(raw.connection_status?.status),
+          // Older responses carry the status per authentication method only: one needing reauth wins, then a
+          // connected one (the method the token came through), then whatever is first.
+          status: some(raw.connection_status?.status).pipe(
+            Option.orElse(() => {
+              const statuses = (raw.authentication_methods ?? []).flatMap((m) =>
+                m.connection_status ? [m.connection_status.status] : [],
+              )
+              return Option.fromNullable(
+                statuses.find(needsReauthentication) ??
+                  statuses.find((status) => status === "connected") ??
+                  statuses[0],
+              )
+            }),
+          ),
           products: raw.products.filter((p) => p.trim() !== "").map((p) => Product.make(p.trim())),
           entities: (raw.entities ?? []).map(
             (entity) =>
