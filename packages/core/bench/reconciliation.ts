@@ -1,0 +1,60 @@
+/**
+ * `pnpm bench`: reconciliation quality on the public sets (with and without SSN) and on generated employee data,
+ * then speed at 100k and 1M generated records (engine only, input already in memory). Prints figures; asserts nothing.
+ */
+import { reconcileSync } from "../src/reconciliation/Reconciliation.ts"
+import { generateEmployees } from "./EmployeeGenerator.ts"
+import { constraintViolations, pairwiseQuality } from "./Metrics.ts"
+import { qualityRows } from "./quality.ts"
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`
+
+console.log("Quality (pairwise over record pairs)")
+console.table(qualityRows())
+
+const generated = generateEmployees({ records: 50000, seed: 2026 })
+const generatedResult = reconcileSync(generated.records)
+if (!("personIds" in generatedResult)) throw new Error(generatedResult.message)
+const generatedQuality = pairwiseQuality(generatedResult.personOfRecord, generated.truth)
+console.table([
+  {
+    set: "generated employees (50k, seed 2026)",
+    precision: generatedQuality.precision.toFixed(4),
+    recall: generatedQuality.recall.toFixed(4),
+    f1: generatedQuality.f1.toFixed(4),
+    violations: constraintViolations(generated.records, generatedResult.personOfRecord),
+  },
+])
+
+console.log("Speed (engine only; the machine's 2 cores are shared, so expect noise)")
+const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number)
+const rows: Array<Record<string, string | number>> = []
+let perRecordAt100k = 0
+for (const size of sizes) {
+  const set = generateEmployees({ records: size, seed: 99 })
+  globalThis.gc?.()
+  const heapBefore = process.memoryUsage().heapUsed
+  const started = performance.now()
+  const result = reconcileSync(set.records)
+  const elapsed = performance.now() - started
+  if (!("personIds" in result)) throw new Error(result.message)
+  const heapAfter = process.memoryUsage().heapUsed
+  const perRecord = (elapsed * 1000) / size
+  if (size === sizes[0]) perRecordAt100k = perRecord
+  const quality = pairwiseQuality(result.personOfRecord, set.truth)
+  rows.push({
+    records: size,
+    "wall ms": Math.round(elapsed),
+    "records/s": Math.round(size / (elapsed / 1000)),
+    "µs/record": perRecord.toFixed(2),
+    "ratio to first": (perRecord / perRecordAt100k).toFixed(2),
+    "candidate pairs": result.stats.candidatePairs,
+    links: result.stats.merges,
+    persons: result.stats.persons,
+    precision: quality.precision.toFixed(4),
+    recall: quality.recall.toFixed(4),
+    "heap growth": mib(heapAfter - heapBefore),
+    "peak RSS (process)": mib(process.resourceUsage().maxRSS * 1024),
+  })
+}
+console.table(rows)
