@@ -3,8 +3,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import * as Webhooks from "../src/Webhooks.ts"
+import { recordingServer } from "./fixtures/RecordingServer.ts"
+import { sandbox } from "./fixtures/Sandbox.ts"
 
 // The reference's known vector (§7), checked independently with Python's hmac.
 const secret = Redacted.make("5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH")
@@ -172,6 +175,44 @@ describe("Webhooks", () => {
       const shown = `${error.message} ${JSON.stringify(error)}`
       assert.notInclude(shown, Redacted.value(secret))
       assert.notInclude(shown, signature.slice(3))
+    }),
+  )
+})
+
+describe("Webhooks from the sandbox", () => {
+  it.scopedLive("verifies and unwraps the events the sandbox signs and posts, and rejects them tampered", () =>
+    Effect.gen(function* () {
+      const receiver = yield* recordingServer
+      const webhookSecret = Buffer.from("a webhook secret of thirty-two b").toString("base64")
+      const finch = yield* sandbox({ webhook: { url: `${receiver.baseUrl}/finch/webhooks`, secret: webhookSecret } })
+      const connection = yield* finch.connect({ employee_size: 2 })
+      yield* finch.admin("POST", `/connections/${connection.connection_id}/status`, { status: "reauth" })
+      const delivery = yield* Effect.suspend(() => {
+        const hook = receiver.requests.find((request) => request.path === "/finch/webhooks")
+        return hook === undefined ? Effect.fail("not delivered yet") : Effect.succeed(hook)
+      }).pipe(Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 100 }))
+
+      const webhooks = yield* Webhooks.make({ secret: Redacted.make(webhookSecret) })
+      const event = (yield* webhooks.unwrap({ headers: delivery.headers, body: delivery.body })) as {
+        readonly event_type: string
+        readonly connection_id: string
+        readonly data: { readonly status: string }
+      }
+      assert.strictEqual(event.event_type, "account.updated")
+      assert.strictEqual(event.connection_id, connection.connection_id)
+      assert.strictEqual(event.data.status, "reauth")
+
+      const tampered = yield* Effect.flip(
+        webhooks.verify({ headers: delivery.headers, body: delivery.body.replace("reauth", "connected") }),
+      )
+      assert.strictEqual(tampered.reason, "NoMatchingSignature")
+      const otherSecret = yield* Webhooks.make({
+        secret: Redacted.make(Buffer.from("another secret").toString("base64")),
+      })
+      assert.strictEqual(
+        (yield* Effect.flip(otherSecret.verify({ headers: delivery.headers, body: delivery.body }))).reason,
+        "NoMatchingSignature",
+      )
     }),
   )
 })
