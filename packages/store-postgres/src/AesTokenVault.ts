@@ -155,11 +155,10 @@ export const keysConfig: Config.Config<Arr.NonEmptyReadonlyArray<TokenKey>> = Co
  * generated once into the data folder (`FINCH_CONNECTIONS_DATA_DIR`), with a warning; with a real server and no keys
  * it refuses to start.
  */
-export const layerConfig = Layer.effect(
-  TokenVault,
-  Effect.gen(function* () {
+export const configuredKeys: Effect.Effect<Arr.NonEmptyReadonlyArray<TokenKey>, ConfigError.ConfigError> = Effect.gen(
+  function* () {
     const configured = yield* Config.option(keysConfig)
-    if (Option.isSome(configured)) return make({ keys: configured.value })
+    if (Option.isSome(configured)) return configured.value
     const databaseUrl = yield* Config.option(Config.redacted("DATABASE_URL"))
     if (Option.exists(databaseUrl, (url) => Redacted.value(url) !== "")) {
       return yield* Effect.fail(
@@ -170,6 +169,12 @@ export const layerConfig = Layer.effect(
       )
     }
     const dataDir = yield* Config.string("FINCH_CONNECTIONS_DATA_DIR").pipe(Config.withDefault(defaultDataDir()))
-    return make({ keys: yield* localKeys(dataDir) })
-  }),
+    return yield* localKeys(dataDir)
+  },
+)
+
+/** The vault over `configuredKeys`. */
+export const layerConfig = Layer.effect(
+  TokenVault,
+  Effect.map(configuredKeys, (keys) => make({ keys })),
 )

@@ -1,0 +1,85 @@
+/**
+ * Key rotation: re-encrypts every stored token that is not under the current (first) key. Put the new key first in
+ * `TOKEN_ENCRYPTION_KEYS`, keep the old ones after it, run this, then drop the old keys. Runs as the schema owner
+ * (it works across customers, which the application roles cannot), in small batches, each its own transaction.
+ */
+
+import { ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
+import { type Array as Arr, Effect } from "effect"
+import type { Kysely } from "kysely"
+import type { TokenKey } from "./AesTokenVault.ts"
+import * as AesTokenVault from "./AesTokenVault.ts"
+import type { Database } from "./Database.ts"
+import { query } from "./DatabaseError.ts"
+
+/** What a rotation did. */
+export interface RotationSummary {
+  readonly reencrypted: number
+  /** Tokens none of the keys opens (their key is missing, or the bytes were altered); left as they are. */
+  readonly unreadable: ReadonlyArray<string>
+}
+
+/** Re-encrypts, under the first of `keys`, every live token sealed with another key. */
+export const reencryptTokens = (options: {
+  readonly db: Kysely<Database>
+  readonly keys: Arr.NonEmptyReadonlyArray<TokenKey>
+  readonly batchSize?: number
+}) =>
+  Effect.gen(function* () {
+    const { db, keys } = options
+    const vault = AesTokenVault.make({ keys })
+    const currentKeyId = keys[0].id
+    const batchSize = options.batchSize ?? 500
+    let reencrypted = 0
+    const unreadable: Array<string> = []
+    let after = "00000000-0000-0000-0000-000000000000"
+    for (;;) {
+      const batch = yield* query(() =>
+        db.transaction().execute(async (trx) => {
+          const rows = await trx
+            .selectFrom("access_tokens")
+            .select(["id", "customer_id", "connection_id", "key_id", "nonce", "ciphertext"])
+            .where("status", "<>", "destroyed")
+            .where("key_id", "<>", currentKeyId)
+            .where("id", ">", after)
+            .orderBy("id")
+            .limit(batchSize)
+            .forUpdate()
+            .execute()
+          let done = 0
+          for (const row of rows) {
+            const binding = {
+              customerId: CustomerId.make(row.customer_id),
+              connectionId: ConnectionId.make(row.connection_id),
+              tokenId: TokenId.make(row.id),
+            }
+            const resealed = await Effect.runPromise(
+              vault.open(binding, { keyId: row.key_id ?? "", nonce: row.nonce!, ciphertext: row.ciphertext! }).pipe(
+                Effect.flatMap((token) => vault.seal(binding, token)),
+                Effect.option,
+              ),
+            )
+            if (resealed._tag === "None") {
+              unreadable.push(row.id)
+              continue
+            }
+            await trx
+              .updateTable("access_tokens")
+              .set({
+                key_id: resealed.value.keyId,
+                nonce: resealed.value.nonce,
+                ciphertext: resealed.value.ciphertext,
+              })
+              .where("id", "=", row.id)
+              .execute()
+            done++
+          }
+          return { last: rows.at(-1)?.id, done }
+        }),
+      ).pipe(Effect.orDie)
+      reencrypted += batch.done
+      if (batch.last === undefined) break
+      after = batch.last
+    }
+    return { reencrypted, unreadable } satisfies RotationSummary
+  })
