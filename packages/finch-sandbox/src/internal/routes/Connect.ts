@@ -137,16 +137,21 @@ export const connect = (world: World) => {
     }
     const session = openSession(world, field("session"))
     const entities = form["entity_ids"]
+    const company = field("company_id") === undefined ? undefined : world.state.companies.get(field("company_id") ?? "")
+    // The picker lists every company's entities; keep the ones of the company chosen.
+    const chosenEntities =
+      entities === undefined
+        ? undefined
+        : (Array.isArray(entities) ? entities : [entities])
+            .filter((value) => typeof value === "string")
+            .filter((id) => company === undefined || company.entities.some((entity) => entity.id === id))
     const choice: Completion = {
       provider_id: field("provider_id"),
       company_id: field("company_id"),
       username: field("username"),
       password: field("password") ?? "",
       state: field("state"),
-      entity_ids:
-        entities === undefined
-          ? undefined
-          : (Array.isArray(entities) ? entities : [entities]).filter((value) => typeof value === "string"),
+      entity_ids: chosenEntities === undefined || chosenEntities.length === 0 ? undefined : chosenEntities,
     }
     const pick = loginReachesChoice(world, session, choice)
     if (pick !== undefined) return c.html(pick)
