@@ -201,6 +201,35 @@ export const connectionRepositoryContract = <E>(
           }),
       )
 
+      it.effect("a token needing reauthentication still opens by account name (to call /disconnect with it)", () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const customerId = yield* newCustomer
+          const token = Fixtures.accessToken()
+          const recorded = yield* record(customerId, Fixtures.oldModelToken("gusto"), token)
+          yield* repository.markReauthRequired(customerId, recorded.connection.id, "finch_401")
+          assert.strictEqual((yield* Effect.flip(open(customerId, recorded.connection.id)))._tag, "NoUsableToken")
+          const named = yield* open(customerId, recorded.connection.id, { account: recorded.account.accountId })
+          assert.strictEqual(Redacted.value(named.token), Redacted.value(token))
+        }),
+      )
+
+      it.effect("lists the customer's connections newest first", () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const customerId = yield* newCustomer
+          const created: Array<ConnectionId> = []
+          for (const provider of ["gusto", "deel", "adp_run"]) {
+            created.push((yield* record(customerId, Fixtures.oldModelToken(provider))).connection.id)
+            yield* Effect.sleep("5 millis")
+          }
+          assert.deepStrictEqual(
+            (yield* repository.list(customerId)).map((c) => c.id),
+            created.reverse(),
+          )
+        }),
+      )
+
       it.effect("isolation: another customer's connection is exactly as unknown as a missing one", () =>
         Effect.gen(function* () {
           const repository = yield* ConnectionRepository
