@@ -21,7 +21,9 @@ import {
 import { covers, Product } from "./Product.ts"
 
 /**
- * The connection lifecycle: `active` → `reauth_required` → `active` (token replaced) … → `disconnected` (terminal).
+ * The connection lifecycle: `active` → `reauth_required` → `active` (token replaced) … → `disconnected`, which is
+ * terminal for every lifecycle signal (`markReauthRequired`, `markActive`, `markDisconnected`); only a fresh Finch
+ * Connect by the owning customer reopens the row (`reopen`), keeping its id.
  */
 export const ConnectionStatus = Schema.Literal("active", "reauth_required", "disconnected")
 export type ConnectionStatus = typeof ConnectionStatus.Type
