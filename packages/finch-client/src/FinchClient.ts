@@ -113,6 +113,11 @@ interface Call<A> {
   readonly query?: ReadonlyArray<readonly [string, string]>
   /** Fails with a `ParseError`, or with a plain reason when the shape is right but the content is not. */
   readonly decode: (json: unknown) => Effect.Effect<A, ParseResult.ParseError | string>
+  /**
+   * For calls that change state: a failure of a *retried* attempt that shows an earlier attempt took effect
+   * (its answer was lost), and the result to return then.
+   */
+  readonly settledByEarlierAttempt?: { readonly when: (error: FinchError) => boolean; readonly value: A }
 }
 
 const entityQuery = (options: EmployerReadOptions | undefined): ReadonlyArray<readonly [string, string]> =>
@@ -226,7 +231,20 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
             ),
           ),
         )
-        const response = yield* withRetries(retryPolicy, () => attempt)
+        const settled = call.settledByEarlierAttempt
+        const outcome = yield* withRetries(retryPolicy, (retry) =>
+          retry === 0 || settled === undefined
+            ? Effect.map(attempt, Either.right)
+            : attempt.pipe(
+                Effect.map(Either.right),
+                Effect.catchIf(
+                  (failure) => settled.when(failure.error),
+                  () => Effect.succeed(Either.left(settled.value)),
+                ),
+              ),
+        )
+        if (Either.isLeft(outcome)) return outcome.left
+        const response = outcome.right
         const requestId = response.header("finch-request-id") ?? null
         return yield* call
           .decode(FinchFailure.parseJson(response.text))
@@ -328,6 +346,11 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
         operation: "POST /disconnect",
         auth: bearer(token),
         decode: (json) => Effect.asVoid(Schema.decodeUnknown(DisconnectResponse)(json)),
+        // A retry answered "invalid token" means the lost earlier attempt already revoked it: disconnected.
+        settledByEarlierAttempt: {
+          when: (error) => error._tag === "FinchUnauthorized" && error.name === "invalid_token_error",
+          value: undefined,
+        },
       })
     })
 

@@ -353,3 +353,27 @@ describe("FinchClient retries on the wire", () => {
     }),
   )
 })
+
+describe("FinchClient state-changing calls on the wire", () => {
+  it.scopedLive("a disconnect whose answer was lost is done when the retry finds the token already revoked", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer
+      let revoked = false
+      server.answer(() => {
+        if (!revoked) {
+          revoked = true
+          return { drop: true }
+        }
+        return { status: 401, body: { code: 401, name: "invalid_token_error", message: "revoked" } }
+      })
+      const client = yield* clientFor(server.baseUrl, { maxRetries: 2 })
+      yield* client.disconnect(token)
+      assert.strictEqual(server.requests.length, 2)
+      // Without a lost earlier attempt, the same 401 is the caller's to see.
+      server.requests.length = 0
+      const error = yield* Effect.flip(client.disconnect(token))
+      assert.strictEqual(error._tag, "FinchUnauthorized")
+      assert.strictEqual(server.requests.length, 1)
+    }),
+  )
+})
