@@ -1,0 +1,140 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
+import { startSandbox } from "../src/Sandbox.ts"
+import { call, control, mint, useSandbox } from "./support/Http.ts"
+
+const finch429 = {
+  statusCode: 429,
+  status: 429,
+  code: 429,
+  message: "Too many requests for token",
+  name: "rate_limit_exceeded_error",
+  finch_code: "finch_application_rl",
+}
+
+describe("Finch's rate limits", () => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { rateLimits: "finch" })
+  afterEach(async () => {
+    vi.useRealTimers()
+    await control(sandbox(), "/rate-limits", { mode: "finch", retry_after: false }, "PUT")
+  })
+
+  const hit = async (token: string, path: string, times: number) => {
+    const statuses: Array<number> = []
+    for (let i = 0; i < times; i++) statuses.push((await call(sandbox(), path, { token })).status)
+    return statuses
+  }
+
+  it("allows 20 directory calls a minute per application, across tokens, then answers Finch's 429", async () => {
+    const a = await mint(sandbox())
+    const b = await mint(sandbox())
+    expect(await hit(a.access_token, "/employer/directory", 12)).toEqual(Array(12).fill(200))
+    expect(await hit(b.access_token, "/employer/directory", 8)).toEqual(Array(8).fill(200))
+    const limited = await call(sandbox(), "/employer/directory", { token: a.access_token })
+    expect(limited.status).toBe(429)
+    expect(limited.body).toEqual(finch429)
+    expect(limited.headers.get("retry-after")).toBeNull()
+    // Each endpoint has its own bucket; unlimited endpoints are untouched.
+    expect((await call(sandbox(), "/employer/company", { token: a.access_token })).status).toBe(200)
+    expect((await call(sandbox(), "/introspect", { token: a.access_token })).status).toBe(200)
+  })
+
+  it("slides the window: a call is allowed again 60 s after the oldest one", async () => {
+    const { access_token } = await mint(sandbox())
+    vi.useFakeTimers({ toFake: ["Date"] })
+    const start = Date.now()
+    vi.setSystemTime(start)
+    await hit(access_token, "/employer/company", 10)
+    vi.setSystemTime(start + 30_000)
+    await hit(access_token, "/employer/company", 10)
+    expect((await call(sandbox(), "/employer/company", { token: access_token })).status).toBe(429)
+    vi.setSystemTime(start + 59_000)
+    expect((await call(sandbox(), "/employer/company", { token: access_token })).status).toBe(429)
+    vi.setSystemTime(start + 60_001)
+    // The first ten left the window; the last ten are still in it.
+    expect(await hit(access_token, "/employer/company", 10)).toEqual(Array(10).fill(200))
+    expect((await call(sandbox(), "/employer/company", { token: access_token })).status).toBe(429)
+  })
+
+  it("counts only successful requests", async () => {
+    const narrow = await mint(sandbox(), { products: ["company"] })
+    const wide = await mint(sandbox(), { products: ["company", "individual"] })
+    for (let i = 0; i < 25; i++) {
+      expect(
+        (await call(sandbox(), "/employer/individual", { token: narrow.access_token, body: { requests: [] } })).status,
+      ).toBe(403)
+    }
+    const statuses: Array<number> = []
+    for (let i = 0; i < 21; i++) {
+      statuses.push(
+        (await call(sandbox(), "/employer/individual", { token: wide.access_token, body: { requests: [] } })).status,
+      )
+    }
+    expect(statuses).toEqual([...Array(20).fill(200), 429])
+  })
+
+  it("allows 12 payment calls a minute", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["payment"] })
+    const statuses = await hit(access_token, "/employer/payment?start_date=2026-01-01&end_date=2026-12-31", 13)
+    expect(statuses).toEqual([...Array(12).fill(200), 429])
+  })
+
+  it("can send Retry-After with the seconds until the window frees up", async () => {
+    await control(sandbox(), "/rate-limits", { mode: "finch", retry_after: true }, "PUT")
+    const { access_token } = await mint(sandbox(), { products: ["employment"] })
+    const statuses: Array<number> = []
+    let retryAfter: string | null = null
+    for (let i = 0; i < 21; i++) {
+      const reply = await call(sandbox(), "/employer/employment", { token: access_token, body: { requests: [] } })
+      statuses.push(reply.status)
+      retryAfter = reply.headers.get("retry-after")
+    }
+    expect(statuses.at(-1)).toBe(429)
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1)
+    expect(Number(retryAfter)).toBeLessThanOrEqual(60)
+  })
+
+  it("'always' limits every limited endpoint at once; 'off' limits nothing", async () => {
+    const { access_token } = await mint(sandbox())
+    await control(sandbox(), "/rate-limits", { mode: "always" }, "PUT")
+    const always = await call(sandbox(), "/employer/company", { token: access_token })
+    expect(always.status).toBe(429)
+    expect(always.body).toEqual(finch429)
+    expect((await call(sandbox(), "/introspect", { token: access_token })).status).toBe(200)
+    await control(sandbox(), "/rate-limits", { mode: "off" }, "PUT")
+    expect(await hit(access_token, "/employer/company", 30)).toEqual(Array(30).fill(200))
+  })
+
+  it("refuses an unknown mode", async () => {
+    const reply = await call(sandbox(), "/_sandbox/rate-limits", {
+      method: "PUT",
+      body: { mode: "sometimes" },
+      noVersion: true,
+    })
+    expect(reply.status).toBe(400)
+  })
+})
+
+describe("rate limits at start-up", () => {
+  it("are off by default", async () => {
+    const sandbox = await startSandbox()
+    try {
+      const { access_token } = await mint(sandbox)
+      const statuses: Array<number> = []
+      for (let i = 0; i < 25; i++)
+        statuses.push((await call(sandbox, "/employer/company", { token: access_token })).status)
+      expect(statuses).toEqual(Array(25).fill(200))
+    } finally {
+      await sandbox.close()
+    }
+  })
+
+  it("can start as 'always'", async () => {
+    const sandbox = await startSandbox({ rateLimits: "always" })
+    try {
+      const { access_token } = await mint(sandbox)
+      expect((await call(sandbox, "/employer/directory", { token: access_token })).status).toBe(429)
+    } finally {
+      await sandbox.close()
+    }
+  })
+})
