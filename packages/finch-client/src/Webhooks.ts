@@ -57,9 +57,7 @@ export interface Delivery {
 export const toleranceSeconds = 5 * 60
 
 const headerOf = (headers: IncomingHeaders, name: string): string | undefined => {
-  if (typeof (headers as globalThis.Headers).get === "function" && !(name in headers)) {
-    return (headers as globalThis.Headers).get(name) ?? undefined
-  }
+  if (headers instanceof globalThis.Headers) return headers.get(name) ?? undefined
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === name) return typeof value === "string" ? value : value?.[0]
   }
