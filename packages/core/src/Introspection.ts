@@ -127,7 +127,7 @@ export const IntrospectionFromResponse = Schema.transformOrFail(
             Option.filter((id) => id.trim() !== ""),
             Option.map((id) => FinchConnectionId.make(id.trim())),
           ),
-          finchCustomerId: some(raw.customer_id),
+          finchCustomerId: some(raw.customer_id).pipe(Option.filter((id) => id.trim() !== "")),
           // Older responses carry the status per authentication method only: one needing reauth wins, then a
           // connected one (the method the token came through), then whatever is first.
           status: some(raw.connection_status?.status).pipe(

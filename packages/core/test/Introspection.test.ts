@@ -93,6 +93,7 @@ describe("decodeIntrospection", () => {
       assert.isTrue(Option.isNone(introspection.companyId))
       assert.isTrue(Option.isNone(introspection.accountId))
       assert.isTrue(Option.isNone(introspection.finchConnectionId))
+      assert.isTrue(Option.isNone(introspection.finchCustomerId))
     }),
   )
 
