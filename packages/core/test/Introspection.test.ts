@@ -89,6 +89,7 @@ describe("decodeIntrospection", () => {
         company_id: "  ",
         account_id: "",
         connection_id: " ",
+        customer_id: "",
       })
       assert.isTrue(Option.isNone(introspection.companyId))
       assert.isTrue(Option.isNone(introspection.accountId))
