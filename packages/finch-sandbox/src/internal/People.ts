@@ -114,9 +114,12 @@ export interface Appearance {
   readonly personal_email: string | null
 }
 
+/** A one-keystroke slip: two different adjacent letters swapped (or a letter doubled when none differ). */
 const swapAdjacent = (random: Random, text: string) => {
-  if (text.length < 3) return `${text}${text.slice(-1)}`
-  const i = random.int(1, text.length - 2)
+  const candidates: Array<number> = []
+  for (let i = 1; i < text.length - 1; i++) if (text.charAt(i) !== text.charAt(i + 1)) candidates.push(i)
+  if (candidates.length === 0) return `${text}${text.slice(-1)}`
+  const i = random.pick(candidates)
   return text.slice(0, i) + text.charAt(i + 1) + text.charAt(i) + text.slice(i + 2)
 }
 
