@@ -2,6 +2,10 @@
  * Fetches a whole company — directory, individuals, employments — through the client from the sandbox with Finch's
  * rate limits on, and checks it took the fewest requests Finch's page (10,000) and batch (10,000) maxima allow.
  * Run with `pnpm bench` (BENCH_EMPLOYEES overrides the company size, default 10,000).
+ *
+ * `BENCH_SMALL_COMPANIES=<n>` adds a second run: n small companies synced one after another, more calls per endpoint
+ * than Finch's 20 a minute, to show the client's limiter waiting instead of collecting 429s (takes over a minute
+ * once n > 20).
  */
 import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
@@ -60,7 +64,35 @@ const program = Effect.gen(function* () {
   }
 })
 
-Effect.runPromise(Effect.scoped(program)).catch((error: unknown) => {
+const manySmallCompanies = Effect.gen(function* () {
+  const companies = yield* Config.integer("BENCH_SMALL_COMPANIES").pipe(Config.withDefault(0))
+  if (companies <= 0) return
+  const finch = yield* sandbox({ rateLimits: "finch" })
+  const client = yield* finch.client({ rateLimits: "finch" })
+  const connections = yield* Effect.forEach(Array.from({ length: companies }), () =>
+    finch.connect({ employee_size: 25 }),
+  )
+  yield* finch.clearRequests
+  const started = performance.now()
+  let employees = 0
+  for (const connection of connections) {
+    const ids = Chunk.toReadonlyArray(yield* Stream.runCollect(client.directory(connection.token))).map((p) => p.id)
+    yield* client.individuals(connection.token, ids)
+    yield* client.employments(connection.token, ids)
+    employees += ids.length
+  }
+  const wallMs = performance.now() - started
+  const log = yield* finch.requests
+  const rateLimited = log.requests.filter((r) => r.status === 429).length
+  console.log(`\nmany small companies (sandbox and client both at Finch's limits)`)
+  console.log(`  companies / employees        ${companies} / ${employees}`)
+  console.log(`  requests made                ${log.requests.length} (minimum ${3 * companies})`)
+  console.log(`  answered 429                 ${rateLimited}`)
+  console.log(`  wall time                    ${(wallMs / 1000).toFixed(1)} s (the limiter waited for Finch's window)`)
+  if (rateLimited > 0 || log.requests.length !== 3 * companies) process.exitCode = 1
+})
+
+Effect.runPromise(Effect.scoped(Effect.zipRight(program, manySmallCompanies))).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1
 })
