@@ -11,8 +11,10 @@ import type { AddressInfo } from "node:net"
 import { type ServerType, serve } from "@hono/node-server"
 import { createApp } from "./internal/App.ts"
 import { Faults } from "./internal/Faults.ts"
+import { isLoopbackHost } from "./internal/Loopback.ts"
 import { RateLimiter, type RateLimitMode } from "./internal/RateLimiter.ts"
 import { RequestLog } from "./internal/RequestLog.ts"
+import { SandboxWrites } from "./internal/SandboxWrites.ts"
 import { State } from "./internal/State.ts"
 import { Webhooks, type WebhookTarget } from "./internal/Webhooks.ts"
 import type { ClientType } from "./internal/Wire.ts"
@@ -63,9 +65,6 @@ export class NonLoopbackRefused extends Error {
   }
 }
 
-export const isLoopbackHost = (host: string) =>
-  host === "localhost" || host === "::1" || host === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(host)
-
 /** Starts the sandbox and resolves once it listens. */
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
   const host = options.host ?? "127.0.0.1"
@@ -90,6 +89,8 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     rateLimiter: new RateLimiter(options.rateLimits ?? "off", options.rateLimitRetryAfter ?? false),
     requests: new RequestLog(),
     webhooks,
+    writes: new SandboxWrites(),
+    allowNonLoopback: options.allowNonLoopback === true,
     clientId,
     clientSecret,
     baseUrl: "",

@@ -132,6 +132,36 @@ describe("responses against Finch's OpenAPI documents (2024)", () => {
     expectValid(schemas.response("management", "/sandbox/jobs/configuration", "get", "200"), configuration.body)
   })
 
+  it("Finch's /sandbox/* write endpoints", async () => {
+    const { access_token } = await mint(sandbox(), { products: all })
+    const someone = (await call(sandbox(), "/employer/directory", { token: access_token })).body.individuals[0].id
+    const company = await call(sandbox(), "/sandbox/company", {
+      method: "PUT",
+      token: access_token,
+      body: { legal_name: "Renamed LLC", ein: "12-3456789" },
+    })
+    expectValid(schemas.response("management", "/sandbox/company", "put", "200"), company.body)
+    const directory = await call(sandbox(), "/sandbox/directory", {
+      token: access_token,
+      body: [{ first_name: "Ada" }],
+    })
+    expectValid(schemas.response("management", "/sandbox/directory", "post", "200"), directory.body)
+    const individual = await call(sandbox(), `/sandbox/individual/${someone}`, {
+      method: "PUT",
+      token: access_token,
+      body: { preferred_name: "Sam" },
+    })
+    expectValid(schemas.response("management", "/sandbox/individual/{individual_id}", "put", "200"), individual.body)
+    const employment = await call(sandbox(), `/sandbox/employment/${someone}`, {
+      method: "PUT",
+      token: access_token,
+      body: { title: "Lead" },
+    })
+    expectValid(schemas.response("management", "/sandbox/employment/{individual_id}", "put", "200"), employment.body)
+    const payment = await call(sandbox(), "/sandbox/payment", { token: access_token, body: {} })
+    expectValid(schemas.response("management", "/sandbox/payment", "post", "200"), payment.body)
+  })
+
   it("POST /jobs/automated, GET /jobs/automated and GET /jobs/automated/{job_id}", async () => {
     const { access_token } = await mint(sandbox(), { products: all })
     const created = await call(sandbox(), "/jobs/automated", { token: access_token, body: { type: "data_sync_all" } })

@@ -39,6 +39,8 @@ export interface CompanyRecord {
    * some providers (the SDK types it optional), so apps must cope with its absence.
    */
   readonly reportsCompanyId: boolean
+  /** Writes made through Finch's `/sandbox/*` endpoints, applied by the next successful data sync. */
+  readonly staged: Array<() => void>
   dataRetrievedAt: string
 }
 
@@ -204,10 +206,30 @@ export const generateCompany = (options: CompanyOptions): CompanyRecord => {
     byId,
     payments: [],
     reportsCompanyId: options.reportsCompanyId ?? entities.length <= 1,
+    staged: [],
     dataRetrievedAt: today.toISOString(),
   }
   record.payments.push(makePayment(random, record, today))
   return record
+}
+
+/** A new, mock-filled employee at an existing company (what Finch's `POST /sandbox/directory` creates). */
+export const hire = (company: CompanyRecord, random: Random.Random, today: Date): Employee => {
+  const index = company.employees.length
+  const person = makePerson(random, `${company.key}#hire-${index}-${random.digits(6)}`, today)
+  return makeEmployee(
+    random,
+    { person, variations: ["exact"], spec: { active: true, type: "employee", subtype: "full_time" } },
+    {
+      index,
+      domain: company.data.primary_email?.split("@")[1] ?? "company.example.com",
+      entities: company.entities,
+      headquarters: company.data.locations?.[0] ?? usLocation(random),
+      managers: company.employees.slice(0, 5).map((employee) => employee.id),
+      today,
+      ssnSupported: true,
+    },
+  )
 }
 
 interface EmployeeContext {

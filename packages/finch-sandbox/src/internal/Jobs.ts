@@ -74,6 +74,7 @@ const finish = (world: World, connection: Connection, job: Job) => {
   const company = world.state.companyOf(connection)
   switch (job.status) {
     case "complete":
+      world.writes.apply(company)
       company.dataRetrievedAt = at
       connection.lastSuccessfulSync = at
       break

@@ -3,6 +3,7 @@ import type { HttpBindings } from "@hono/node-server"
 import type { Faults } from "./Faults.ts"
 import type { RateLimiter } from "./RateLimiter.ts"
 import type { RequestLog } from "./RequestLog.ts"
+import type { SandboxWrites } from "./SandboxWrites.ts"
 import type { State } from "./State.ts"
 import type { Webhooks } from "./Webhooks.ts"
 
@@ -12,6 +13,9 @@ export interface World {
   readonly rateLimiter: RateLimiter
   readonly requests: RequestLog
   readonly webhooks: Webhooks
+  readonly writes: SandboxWrites
+  /** Whether webhooks may target (and the server bind) addresses beyond loopback. */
+  readonly allowNonLoopback: boolean
   readonly clientId: string
   readonly clientSecret: string
   /** Where Connect pages and job URLs point; known once the server listens. */

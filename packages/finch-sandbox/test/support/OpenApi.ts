@@ -21,6 +21,13 @@ const annotationOnly = new Set([
   "deprecated",
 ])
 
+/** Local refs stay in their document; the documents also point at each other as `../<name>/openapi.yaml#…`. */
+const resolveRef = (ref: string, documentId: string) => {
+  if (ref.startsWith("#/")) return `${documentId}${ref}`
+  const other = /^\.\.\/(employer|management)\/openapi\.yaml(#.*)$/.exec(ref)
+  return other === null ? ref : `${other[1]}.json${other[2]}`
+}
+
 /** OpenAPI 3.0 schema → JSON Schema (draft-07 as ajv reads it). */
 const toJsonSchema = (node: Json, documentId: string): Json => {
   if (Array.isArray(node)) return node.map((item) => toJsonSchema(item, documentId))
@@ -28,7 +35,7 @@ const toJsonSchema = (node: Json, documentId: string): Json => {
   const out: { [key: string]: Json } = {}
   for (const [key, value] of Object.entries(node)) {
     if (key.startsWith("x-") || annotationOnly.has(key) || key === "nullable") continue
-    if (key === "$ref" && typeof value === "string" && value.startsWith("#/")) out[key] = `${documentId}${value}`
+    if (key === "$ref" && typeof value === "string") out[key] = resolveRef(value, documentId)
     else if (key === "properties" && value !== null && typeof value === "object" && !Array.isArray(value)) {
       out[key] = Object.fromEntries(
         Object.entries(value).map(([name, schema]) => [name, toJsonSchema(schema, documentId)]),

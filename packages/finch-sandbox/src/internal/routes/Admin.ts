@@ -9,14 +9,12 @@ import { completeSession, openSession } from "../Connect.ts"
 import * as Errors from "../Errors.ts"
 import type { FaultInput } from "../Faults.ts"
 import * as Guards from "../Guards.ts"
+import { isLoopbackAddress, isLoopbackHost } from "../Loopback.ts"
 import type { RateLimitMode } from "../RateLimiter.ts"
 import { materialize, scenarios } from "../Scenarios.ts"
 import type { Connection } from "../State.ts"
 import type { SandboxEnv, World } from "../World.ts"
 import { parseEmployeeSize, parseProducts, parseStatus } from "./FinchSandbox.ts"
-
-const isLoopback = (address: string | undefined) =>
-  address !== undefined && (address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127."))
 
 const connectionView = (world: World, connection: Connection) => ({
   connection_id: connection.id,
@@ -41,7 +39,7 @@ export const admin = (world: World) => {
   const state = world.state
 
   app.use(async (c, next) => {
-    if (!isLoopback(getConnInfo(c).remote.address)) {
+    if (!isLoopbackAddress(getConnInfo(c).remote.address)) {
       throw new Errors.FinchFailure(403, {
         code: 403,
         name: "forbidden",
@@ -309,6 +307,14 @@ export const admin = (world: World) => {
     const body = await Guards.objectBody(c)
     const url = Guards.optionalString(body, "url")
     const secret = Guards.optionalString(body, "secret")
+    if (url !== undefined) {
+      if (!URL.canParse(url)) throw Errors.invalidRequest("[body:url]: must be an absolute URL")
+      if (!world.allowNonLoopback && !isLoopbackHost(new URL(url).hostname)) {
+        throw Errors.invalidRequest(
+          "[body:url]: the sandbox only posts webhooks to loopback unless started with allowNonLoopback",
+        )
+      }
+    }
     world.webhooks.target = url === undefined || secret === undefined ? undefined : { url, secret }
     return c.json({ url: url ?? null })
   })

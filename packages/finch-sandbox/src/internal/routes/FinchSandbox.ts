@@ -131,6 +131,40 @@ export const finchSandbox = (world: World) => {
     return c.json(accountView(connection, account))
   })
 
+  app.put("/sandbox/company", async (c) => {
+    const { connection } = Guards.bearer(c, world)
+    const body = await Guards.objectBody(c)
+    return c.json(world.writes.updateCompany(state.companyOf(connection), body))
+  })
+
+  app.post("/sandbox/directory", async (c) => {
+    const { connection } = Guards.bearer(c, world)
+    const body = await Guards.jsonBody(c)
+    const items = body === undefined ? [] : body
+    if (!Array.isArray(items) || !items.every(Guards.isRecord)) {
+      throw Errors.invalidRequest("The request body must be a JSON array of individuals")
+    }
+    return c.json(world.writes.addEmployees(state.companyOf(connection), items, state.ids, state.options.today))
+  })
+
+  app.put("/sandbox/individual/:individual_id", async (c) => {
+    const { connection } = Guards.bearer(c, world)
+    const body = await Guards.objectBody(c)
+    return c.json(world.writes.updateIndividual(state.companyOf(connection), c.req.param("individual_id"), body))
+  })
+
+  app.put("/sandbox/employment/:individual_id", async (c) => {
+    const { connection } = Guards.bearer(c, world)
+    const body = await Guards.objectBody(c)
+    return c.json(world.writes.updateEmployment(state.companyOf(connection), c.req.param("individual_id"), body))
+  })
+
+  app.post("/sandbox/payment", async (c) => {
+    const { connection } = Guards.bearer(c, world)
+    const body = await Guards.objectBody(c)
+    return c.json(world.writes.addPayment(state.companyOf(connection), body, state.ids, state.options.today))
+  })
+
   app.get("/sandbox/jobs/configuration", (c) => {
     const { connection } = Guards.bearer(c, world)
     return c.json([{ type: "data_sync_all", completion_status: connection.jobCompletionStatus }])

@@ -1,0 +1,91 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import Finch from "@tryfinch/finch-api"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { sign } from "../src/internal/Webhooks.ts"
+import { type Sandbox, startSandbox } from "../src/Sandbox.ts"
+import { call, control, mint } from "./support/Http.ts"
+
+interface Received {
+  readonly headers: IncomingHttpHeaders
+  readonly body: string
+}
+
+const secret = Buffer.from("sandbox-webhook-secret-0123456789").toString("base64")
+
+describe("webhooks", () => {
+  let receiver: Server
+  let sandbox: Sandbox
+  const received: Array<Received> = []
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => {
+        body += chunk
+      })
+      request.on("end", () => {
+        received.push({ headers: request.headers, body })
+        response.writeHead(200).end()
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve))
+    const port = (receiver.address() as AddressInfo).port
+    sandbox = await startSandbox({ webhook: { url: `http://127.0.0.1:${port}/finch`, secret } })
+  })
+
+  afterAll(async () => {
+    await sandbox.close()
+    await new Promise((resolve) => receiver.close(resolve))
+  })
+
+  const settled = () =>
+    control<{ deliveries: Array<{ event_type: string; status: number }> }>(sandbox, "/webhook/deliveries")
+
+  it("signs like Finch: the SDK's test vector", () => {
+    expect(
+      sign(
+        "5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH",
+        "msg_2Lh9KRb0pzN4LePd3XiA4v12Axj",
+        1676312382,
+        '{"company_id":"720be419-0293-4d32-a707-32179b0827ab"}',
+      ),
+    ).toBe("v1,m7y0TV2C+hlHxU42wCieApTSTaA8/047OAplBqxIV/s=")
+  })
+
+  it("posts a signed account.updated when a connection's status changes, which the official SDK accepts", async () => {
+    const { connection_id, company_id } = await mint(sandbox)
+    received.length = 0
+    await control(sandbox, `/connections/${connection_id}/status`, { status: "reauth" })
+    const { deliveries } = await settled()
+    expect(deliveries.at(-1)).toMatchObject({ event_type: "account.updated", status: 200 })
+    const delivery = received.at(-1)
+    expect(delivery).toBeDefined()
+    const headers = delivery?.headers ?? {}
+    expect(headers["finch-event-id"]).toMatch(/^msg_/)
+    expect(headers["finch-signature"]).toMatch(/^v1,/)
+    const finch = new Finch({ accessToken: "unused", webhookSecret: secret })
+    const event = finch.webhooks.unwrap(delivery?.body ?? "", headers as Record<string, string>) as Record<string, any>
+    expect(event).toMatchObject({
+      event_type: "account.updated",
+      connection_id,
+      company_id,
+      data: { status: "reauth" },
+    })
+    expect(() => finch.webhooks.verifySignature(`${delivery?.body} `, headers as Record<string, string>)).toThrow()
+  })
+
+  it("posts job.data_sync_all.completed when a refresh job finishes", async () => {
+    const { access_token, connection_id } = await mint(sandbox)
+    received.length = 0
+    const job = await call(sandbox, "/jobs/automated", { token: access_token, body: { type: "data_sync_all" } })
+    expect(job.status).toBe(201)
+    await settled()
+    const event = JSON.parse(received.at(-1)?.body ?? "{}")
+    expect(event).toMatchObject({
+      event_type: "job.data_sync_all.completed",
+      connection_id,
+      data: { job_id: job.body.job_id, job_url: job.body.job_url },
+    })
+  })
+})
