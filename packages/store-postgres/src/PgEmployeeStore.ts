@@ -50,7 +50,12 @@ const lastPerIndividual = (records: ReadonlyArray<EmployeeRecord>): ReadonlyArra
   ...new Map(records.map((record) => [record.individualId, record])).values(),
 ]
 
-/** Upserts `records` and marks the connection's other current records removed, in one statement. */
+/**
+ * Upserts `records` and marks the connection's other current records removed, in one statement. Every part of it
+ * sees the table as it was before the statement, which is what the counts compare against. The joins are written so
+ * that no plan is quadratic even when the table's statistics are stale (an index probe per record, a hashed
+ * `not in`).
+ */
 export const swapSnapshot = (
   trx: Kysely<Database>,
   input: {
@@ -71,17 +76,14 @@ export const swapSnapshot = (
         select * from unnest(${individualIds}::text[], ${entityIds}::text[], ${individuals}::jsonb[],
           ${employments}::jsonb[]) as t(individual_id, entity_id, individual, employment)
       ),
-      previous as (
-        select individual_id, entity_id, individual, employment, removed_at
-        from employee_records where connection_id = ${connectionId}
-      ),
       compared as (
         select
           p.individual_id is null or p.removed_at is not null as added,
           p.individual_id is not null and p.removed_at is null
             and (p.entity_id, p.individual, p.employment) is distinct from (i.entity_id, i.individual, i.employment)
             as updated
-        from input i left join previous p using (individual_id)
+        from input i
+          left join employee_records p on p.connection_id = ${connectionId} and p.individual_id = i.individual_id
       ),
       upserted as (
         insert into employee_records (customer_id, connection_id, individual_id, entity_id, individual, employment,
@@ -106,7 +108,7 @@ export const swapSnapshot = (
       removed as (
         update employee_records set removed_at = ${now}, updated_at = ${now}
         where connection_id = ${connectionId} and removed_at is null
-          and not exists (select 1 from input where input.individual_id = employee_records.individual_id)
+          and individual_id not in (select individual_id from input)
         returning 1
       )
       select
