@@ -1,0 +1,97 @@
+/** The CLI (`pnpm start`): the same sandbox as a process, with fault flags. */
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { afterEach, describe, expect, it } from "vitest"
+import { call, mint } from "./support/Http.ts"
+
+const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url))
+const running: Array<ChildProcess> = []
+
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill("SIGTERM")
+})
+
+/** Starts the CLI and resolves with its base URL and credentials once it prints them. */
+const start = (args: ReadonlyArray<string>) =>
+  new Promise<{ baseUrl: string; clientId: string; clientSecret: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    running.push(child)
+    let out = ""
+    child.stdout.on("data", (chunk) => {
+      out += chunk
+      const baseUrl = /FINCH_BASE_URL=(\S+)/.exec(out)?.[1]
+      const clientId = /FINCH_CLIENT_ID=(\S+)/.exec(out)?.[1]
+      const clientSecret = /FINCH_CLIENT_SECRET=(\S+)/.exec(out)?.[1]
+      if (baseUrl !== undefined && clientId !== undefined && clientSecret !== undefined) {
+        resolve({ baseUrl, clientId, clientSecret })
+      }
+    })
+    child.once("exit", (code) => reject(new Error(`cli exited with ${code}: ${out}`)))
+  })
+
+/** Runs the CLI to completion. */
+const run = (args: ReadonlyArray<string>) =>
+  new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stderr = ""
+    let stdout = ""
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk
+    })
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk
+    })
+    child.once("exit", (code) => resolve({ code, stderr, stdout }))
+  })
+
+describe("the CLI", () => {
+  it("starts a sandbox with the given credentials and applies fault flags", async () => {
+    const started = await start([
+      "--",
+      "--port",
+      "0",
+      "--seed",
+      "5",
+      "--client-id",
+      "cli-client",
+      "--client-secret",
+      "cli-secret",
+      "--fail-status",
+      "503",
+      "--fail-count",
+      "2",
+      "--fail-path",
+      "/employer/company",
+    ])
+    expect(started.clientId).toBe("cli-client")
+    const sandbox = { ...started, port: 0, close: async () => {} }
+    const { access_token } = await mint(sandbox)
+    const statuses = []
+    for (let i = 0; i < 3; i++)
+      statuses.push((await call(sandbox, "/employer/company", { token: access_token })).status)
+    expect(statuses).toEqual([503, 503, 200])
+  })
+
+  it("applies --rate-limits always", async () => {
+    const started = await start(["--port", "0", "--rate-limits", "always", "--retry-after"])
+    const sandbox = { ...started, port: 0, close: async () => {} }
+    const { access_token } = await mint(sandbox)
+    const reply = await call(sandbox, "/employer/directory", { token: access_token })
+    expect(reply.status).toBe(429)
+    expect(reply.headers.get("retry-after")).toBe("60")
+  })
+
+  it("refuses a non-loopback host and says so", async () => {
+    const result = await run(["--host", "0.0.0.0", "--port", "0"])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("refuses to listen on '0.0.0.0'")
+    expect(result.stderr).toContain("--allow-non-loopback")
+  })
+
+  it("rejects bad flags with usage", async () => {
+    const result = await run(["--rate-limits", "sometimes"])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("--rate-limits")
+    expect((await run(["--help"])).stdout).toContain("--fail-status")
+  })
+})
