@@ -11,7 +11,7 @@
 import * as HttpHeaders from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type { BatchItem, Company, DirectoryIndividual, Employment, Individual } from "@finch-connections/core/FinchData"
+import type { BatchItem, Company, DirectoryIndividual } from "@finch-connections/core/FinchData"
 import * as FinchData from "@finch-connections/core/FinchData"
 import { FinchDecodeError, type FinchError } from "@finch-connections/core/FinchError"
 import {
@@ -416,16 +416,10 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       options?: EmployerReadOptions & { readonly includeSsn?: boolean },
     ) {
       yield* Effect.annotateCurrentSpan("finch.individual_count", individualIds.length)
-      return yield* batch<Individual, unknown>(
-        "POST /employer/individual",
-        FinchData.Individual as Schema.Schema<Individual, unknown>,
-        token,
-        individualIds,
-        {
-          query: entityQuery(options),
-          options: options?.includeSsn === true ? { include: ["ssn"] } : undefined,
-        },
-      )
+      return yield* batch("POST /employer/individual", FinchData.Individual, token, individualIds, {
+        query: entityQuery(options),
+        options: options?.includeSsn === true ? { include: ["ssn"] } : undefined,
+      })
     })
 
     const employments = Effect.fn("FinchClient.employments")(function* (
@@ -434,13 +428,9 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       options?: EmployerReadOptions,
     ) {
       yield* Effect.annotateCurrentSpan("finch.individual_count", individualIds.length)
-      return yield* batch<Employment, unknown>(
-        "POST /employer/employment",
-        FinchData.Employment as Schema.Schema<Employment, unknown>,
-        token,
-        individualIds,
-        { query: entityQuery(options) },
-      )
+      return yield* batch("POST /employer/employment", FinchData.Employment, token, individualIds, {
+        query: entityQuery(options),
+      })
     })
 
     const providers = Effect.fn("FinchClient.providers")(function* (token?: Redacted.Redacted<string>) {
