@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as FastCheck from "effect/FastCheck"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
@@ -176,6 +177,25 @@ describe("Webhooks", () => {
       assert.notInclude(shown, Redacted.value(secret))
       assert.notInclude(shown, signature.slice(3))
     }),
+  )
+})
+
+describe("Webhooks signatures", () => {
+  it.prop(
+    "whatever the body and event id, a delivery verifies with its own signature and not once a byte changes",
+    [FastCheck.string({ unit: "binary", maxLength: 200 }), FastCheck.stringMatching(/^msg_[A-Za-z0-9]{1,30}$/)],
+    ([body, id]) => {
+      const key = Either.getOrThrow(Webhooks.decodeSecret(secret))
+      const now = String(Math.floor(Date.now() / 1000))
+      const signed = {
+        "finch-event-id": id,
+        "finch-timestamp": now,
+        "finch-signature": Webhooks.sign(key, { eventId: id, timestamp: now, body }),
+      }
+      const ok = Effect.runSync(Effect.either(Webhooks.verifyWithKey(key, { headers: signed, body })))
+      const changed = Effect.runSync(Effect.either(Webhooks.verifyWithKey(key, { headers: signed, body: `${body}.` })))
+      return Either.isRight(ok) && Either.isLeft(changed)
+    },
   )
 })
 
