@@ -204,6 +204,42 @@ export const make = (options: {
       trx.updateTable("connections").set(connectionState(connection)).where("id", "=", connection.id).execute(),
     ).pipe(Effect.zipRight(saveAccounts(trx, connection)))
 
+  /**
+   * Stores a lifecycle transition: only the status columns of the connection and of the accounts it changed, which
+   * is all the worker role may update.
+   */
+  const saveTransition = (trx: CustomerTransaction, before: Connection, after: Connection) =>
+    Effect.gen(function* () {
+      yield* query(() =>
+        trx
+          .updateTable("connections")
+          .set({
+            status: after.status,
+            updated_at: after.updatedAt,
+            reauth_required_at: Option.getOrNull(after.reauthRequiredAt),
+            ...(Option.getOrNull(after.disconnectedAt) === Option.getOrNull(before.disconnectedAt)
+              ? {}
+              : { disconnected_at: Option.getOrNull(after.disconnectedAt) }),
+          })
+          .where("id", "=", after.id)
+          .execute(),
+      )
+      for (const account of after.accounts) {
+        const previous = before.accounts.find((candidate) => candidate.accountId === account.accountId)
+        if (previous?.status === account.status && previous.updatedAt.getTime() === account.updatedAt.getTime()) {
+          continue
+        }
+        yield* query(() =>
+          trx
+            .updateTable("connection_accounts")
+            .set({ status: account.status, updated_at: account.updatedAt })
+            .where("connection_id", "=", after.id)
+            .where("account_id", "=", account.accountId)
+            .execute(),
+        )
+      }
+    })
+
   const recordInTransaction = (
     trx: CustomerTransaction,
     input: Parameters<ConnectionRepository["Type"]["recordToken"]>[0],
@@ -341,7 +377,7 @@ export const make = (options: {
             const connection = yield* findOne(trx, customerId, connectionId, true)
             const next = yield* markReauthRequired(connection, yield* now)
             if (next === connection) return connection
-            yield* saveConnection(trx, next)
+            yield* saveTransition(trx, connection, next)
             yield* audit(trx, next, "reauth_required", source, {})
             return next
           }),
@@ -355,7 +391,7 @@ export const make = (options: {
         Effect.gen(function* () {
           const connection = yield* findOne(trx, customerId, connectionId, true)
           const next = yield* markDisconnected(connection, yield* now)
-          yield* saveConnection(trx, next)
+          yield* saveTransition(trx, connection, next)
           // Crypto-shred: the key material goes, the row stays for the audit trail.
           const destroyed = yield* query(() =>
             trx

@@ -2,9 +2,11 @@ import { assert, layer } from "@effect/vitest"
 import { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
 import { CustomerRepository } from "@finch-connections/core/CustomerRepository"
 import type { CustomerId } from "@finch-connections/core/Ids"
+import { Introspection } from "@finch-connections/core/Introspection"
 import * as Fixtures from "@finch-connections/core/testing/Fixtures"
 import { Array as Arr, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
+import { type Database, makeKysely } from "../src/Database.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
 import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
@@ -20,9 +22,17 @@ const newCustomer = Effect.flatMap(CustomerRepository, (customers) => customers.
   Effect.map((customer) => customer.id),
 )
 
-const record = (customerId: CustomerId, fields: Fixtures.IntrospectionFields, token = Fixtures.accessToken()) =>
+const record = (
+  customerId: CustomerId,
+  fields: Fixtures.IntrospectionFields | Introspection,
+  token = Fixtures.accessToken(),
+) =>
   Effect.flatMap(ConnectionRepository, (repository) =>
-    repository.recordToken({ customerId, introspection: Fixtures.introspection(fields), accessToken: token }),
+    repository.recordToken({
+      customerId,
+      introspection: fields instanceof Introspection ? fields : Fixtures.introspection(fields),
+      accessToken: token,
+    }),
   )
 
 /** Every stored token of a connection, read as the owner (row-level security does not apply). */
@@ -210,6 +220,47 @@ layer(ConnectionRepositoryTest)("PgConnectionRepository at rest", (it) => {
         { kind: "account_added", source: "user" },
         { kind: "disconnected", source: "user" },
       ])
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("as the worker role: marks reauthentication and opens tokens, but cannot record or destroy tokens", () =>
+    Effect.gen(function* () {
+      const database = yield* TestDatabase.TestDatabase
+      const workerDb = yield* Effect.acquireRelease(
+        Effect.sync(() => makeKysely<Database>(Redacted.value(database.url), { role: "finch_worker", max: 2 })),
+        (db) => Effect.promise(() => db.destroy()),
+      )
+      const worker = PgConnectionRepository.make({ db: workerDb, vault: AesTokenVault.make({ keys }) })
+      const customerId = yield* newCustomer
+      const token = Fixtures.accessToken()
+      const { connection } = yield* record(customerId, Fixtures.oldModelToken("gusto"), token)
+      const opened = yield* worker.openToken({
+        customerId,
+        connectionId: connection.id,
+        products: [],
+        account: Option.none(),
+      })
+      assert.strictEqual(Redacted.value(opened.token), Redacted.value(token))
+      const marked = yield* worker.markReauthRequired(customerId, connection.id, "finch_401")
+      assert.strictEqual(marked.status, "reauth_required")
+      assert.deepStrictEqual(
+        (yield* (yield* ConnectionRepository).get(customerId, connection.id)).accounts.map((a) => a.status),
+        ["reauth_required"],
+      )
+      const recording = yield* Effect.exit(
+        worker.recordToken({
+          customerId,
+          introspection: Fixtures.oldModelToken(),
+          accessToken: Fixtures.accessToken(),
+        }),
+      )
+      assert.match(String(recording), /InsufficientPrivilege/)
+      const disconnecting = yield* Effect.exit(worker.markDisconnected(customerId, connection.id, "system"))
+      assert.match(String(disconnecting), /InsufficientPrivilege/)
+      assert.strictEqual(
+        (yield* (yield* ConnectionRepository).get(customerId, connection.id)).status,
+        "reauth_required",
+      )
     }).pipe(Effect.scoped),
   )
 })
