@@ -136,7 +136,9 @@ export const generateEmployees = (options: {
     }
     personIndex++
   }
-  return { records, truth: Int32Array.from(truth), people: personIndex }
+  // as if read from JSON Lines: flat strings, not the rope strings template literals build
+  const parsed = records.map((record) => JSON.parse(JSON.stringify(record)) as SourceRecord)
+  return { records: parsed, truth: Int32Array.from(truth), people: personIndex }
 }
 
 const appearance = (next: () => number, p: Person, connection: number, suffix: string): SourceRecord => {

@@ -1,5 +1,5 @@
 /**
- * Blocking: each record gets a handful of 32-bit keys (SSN, each email, each phone, the two names' sounds, each
+ * Blocking: each record gets a handful of 32-bit keys (SSN, each email, each phone, each
  * name's sound with the birth date, employee number with surname initial). Records sharing a key form a block;
  * only pairs inside a block are compared, each pair once, so the cost grows with the number of records, not its
  * square. A block larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox, "J5 S53")
@@ -53,8 +53,10 @@ const blockingKeys = (d: Prepared): Keys => {
     for (let p = d.phoneStart[k] as number; p < (d.phoneStart[k + 1] as number); p++) {
       push(hashInts(PHONE, d.phoneIds[p] as number, 0))
     }
-    if (firstSound !== 0 && lastSound !== 0) {
-      push(hashInts(NAMES, Math.min(firstSound, lastSound), Math.max(firstSound, lastSound)))
+    const firstName = d.first[k] as number
+    const lastName = d.last[k] as number
+    if (firstName >= 0 && lastName >= 0) {
+      push(hashInts(NAMES, Math.min(firstName, lastName), Math.max(firstName, lastName)))
     }
     const dob = d.dob[k] as number
     if (dob !== 0) {

@@ -1,8 +1,8 @@
 /**
  * Clustering under constraints: links are merged strongest first (union–find), and a merge happens only when the
  * two groups may form one person — no two records of one connection+entity (unless allowed), no manual "never"
- * between them, and every cross pair holds together (no veto, score ≥ the cohesion threshold), so a person is
- * never a chain of weak links. Manual "same person" decisions are merged first and bypass every check.
+ * between them, and the two groups hold together (no vetoed cross pair, average cross-pair score ≥ the cohesion
+ * threshold), so a person is never a chain of weak links. Manual "same person" decisions are merged first and bypass every check.
  */
 import type { Comparator } from "./Comparison.ts"
 import type { Prepared } from "./Prepare.ts"
@@ -131,22 +131,23 @@ export const cluster = (
         }
       }
     }
+    // every cross pair must be free of vetoes, and on average they must still agree (average linkage)
+    let total = 0
+    let pairs = 0
     for (let a = ra; a !== -1; a = groups.nextMember[a] as number) {
       for (let b = rb; b !== -1; b = groups.nextMember[b] as number) {
         if ((a === li && b === lj) || (a === lj && b === li)) continue
-        const score = comparator.compare(a, b)
-        // a clearly different first name inside one person is only acceptable on the strength of an SSN
-        const ssnLevel = (comparator.packed >>> 9) & 7
-        const differentFirstName = (comparator.packed & 7) === 6 && ssnLevel !== 1 && ssnLevel !== 2
-        if (comparator.veto !== 0 || differentFirstName) {
+        total += comparator.compare(a, b)
+        pairs++
+        if (comparator.veto !== 0) {
           refused.veto++
           return false
         }
-        if (score < input.cohesionThreshold) {
-          refused.weakLink++
-          return false
-        }
       }
+    }
+    if (pairs > 0 && total / pairs < input.cohesionThreshold) {
+      refused.weakLink++
+      return false
     }
     return true
   }

@@ -293,8 +293,10 @@ export class Comparator {
             emailLevel = 1
             best = Math.max(best, this.emailWeight[ea] as number)
           } else if (emailLevel > 2 && d.emailLocalIds[a] === d.emailLocalIds[b]) {
-            const local = d.emails[ea] as string
-            if (local.indexOf("@") >= 4) emailLevel = 2
+            // a shared local part says something only when it is not just the name (`t.m39`, `jb88`)
+            const email = d.emails[ea] as string
+            const at = email.indexOf("@")
+            if (at >= 3 && /\d/.test(email.slice(0, at))) emailLevel = 2
           } else if (emailLevel > 3) {
             const x = d.emails[ea] as string
             const y = d.emails[eb] as string

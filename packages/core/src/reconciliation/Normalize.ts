@@ -33,7 +33,7 @@ export const foldCase = (raw: string): string => {
 }
 
 /** Name words that are titles or generational suffixes, not part of the name. */
-const ignoredWords = new Set([
+export const ignoredNameWords = new Set([
   "mr",
   "mrs",
   "ms",
@@ -98,7 +98,7 @@ export const nameTokens = (raw: string | null | undefined): Array<string> => {
     if (start >= 0) current += text.slice(start, i)
     start = -1
     if (current.length > 0) {
-      if (!ignoredWords.has(current)) tokens.push(current)
+      if (!ignoredNameWords.has(current)) tokens.push(current)
       current = ""
     }
   }
@@ -108,6 +108,17 @@ export const nameTokens = (raw: string | null | undefined): Array<string> => {
 /** A date as the integer YYYYMMDD (0 when absent or unreadable). Accepts YYYY-MM-DD, YYYYMMDD and MM/DD/YYYY. */
 export const dateToInt = (raw: string | null | undefined): number => {
   if (raw === null || raw === undefined) return 0
+  if (raw.length === 10 && raw.charCodeAt(4) === 45 && raw.charCodeAt(7) === 45) {
+    // YYYY-MM-DD, the Finch format: read the digits directly
+    let value = 0
+    for (let i = 0; i < 10; i++) {
+      if (i === 4 || i === 7) continue
+      const digit = raw.charCodeAt(i) - 48
+      if (digit < 0 || digit > 9) return 0
+      value = value * 10 + digit
+    }
+    return value >= 18000101 && value <= 21001231 ? value : 0
+  }
   const text = raw.trim()
   let digits = ""
   let groups: Array<string> = []

@@ -2,9 +2,10 @@
  * Turns source records into columns of integer codes (struct of arrays), in a canonical order that does not
  * depend on the input order: everything downstream compares ints and indexes typed arrays.
  */
-import { hashString, Interner } from "./Interner.ts"
+import { hashString } from "./Interner.ts"
 import {
   dateToInt,
+  ignoredNameWords,
   isWellFormedSsn,
   nameTokens,
   normalizeEmail,
@@ -16,6 +17,7 @@ import {
 } from "./Normalize.ts"
 import { phoneticCode } from "./Phonetic.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
+import { StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
 export interface Prepared {
@@ -131,17 +133,116 @@ const countInto = (counts: Int32Array, ids: Int32Array) => {
   }
 }
 
+/** Name tokens interned straight from the text; ids of ignored words and particles are reserved up front. */
+class NameTokenizer {
+  readonly table = new StringTable()
+  readonly ignoredBelow: number
+  readonly particlesBelow: number
+  private phonetic = new Int32Array(1024)
+  readonly out = new Int32Array(16)
+
+  constructor() {
+    for (const word of ignoredNameWords) this.table.id(word)
+    this.ignoredBelow = this.table.size
+    for (const word of surnameParticles) this.table.id(word)
+    this.particlesBelow = this.table.size
+  }
+
+  /** Writes the token ids of `raw` into `out`; returns how many. */
+  tokens(raw: string | null | undefined): number {
+    if (raw === null || raw === undefined || raw.length === 0) return 0
+    let count = 0
+    let simple = true
+    for (let i = 0; i < raw.length; i++) {
+      const code = raw.charCodeAt(i)
+      if (code > 127 || code === 39) {
+        simple = false
+        break
+      }
+    }
+    if (!simple) {
+      for (const token of nameTokens(raw)) if (count < this.out.length) this.out[count++] = this.table.id(token)
+      return count
+    }
+    let start = -1
+    for (let i = 0; i <= raw.length; i++) {
+      const code = i < raw.length ? raw.charCodeAt(i) | 32 : 32
+      if (code >= 97 && code <= 122) {
+        if (start < 0) start = i
+        continue
+      }
+      if (start >= 0) {
+        const id = this.table.idOfRange(raw, start, i, true)
+        if (id >= this.ignoredBelow && count < this.out.length) this.out[count++] = id
+        start = -1
+      }
+    }
+    return count
+  }
+
+  /** The id of the tokens joined without separator. */
+  joined(count: number): number {
+    if (count === 1) return this.out[0] as number
+    let text = ""
+    for (let t = 0; t < count; t++) text += this.table.values[this.out[t] as number]
+    return this.table.id(text)
+  }
+
+  isParticle(id: number): boolean {
+    return id >= this.ignoredBelow && id < this.particlesBelow
+  }
+
+  phoneticOf(id: number): number {
+    if (id >= this.phonetic.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.phonetic.length * 2))
+      grown.set(this.phonetic)
+      this.phonetic = grown
+    }
+    let code = this.phonetic[id] as number
+    if (code === 0) {
+      code = phoneticCode(this.table.values[id] as string)
+      this.phonetic[id] = code
+    }
+    return code
+  }
+}
+
+/** Interns a normalised email (and its local part); -1 when it is not an address. Fast path avoids allocation. */
+const internEmail = (raw: string | null | undefined, emails: StringTable, locals: StringTable, out: Int32Array) => {
+  if (raw === null || raw === undefined) return false
+  let start = 0
+  let end = raw.length
+  while (start < end && raw.charCodeAt(start) <= 32) start++
+  while (end > start && raw.charCodeAt(end - 1) <= 32) end--
+  const at = raw.lastIndexOf("@", end - 1)
+  if (at <= start || at >= end - 1) return false
+  const plus = raw.indexOf("+", start)
+  if (plus >= 0 && plus < at) {
+    const email = normalizeEmail(raw)
+    if (email === "") return false
+    out[0] = emails.id(email)
+    out[1] = locals.id(email.slice(0, email.lastIndexOf("@")))
+    return true
+  }
+  out[0] = emails.idOfRange(raw, start, end, true)
+  out[1] = locals.idOfRange(raw, start, at, true)
+  return true
+}
+
 /** Prepares records for matching, or fails on a repeated `record_id`. */
 export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | DuplicateRecordIdError => {
   const order = canonicalOrder(records)
   if (order instanceof DuplicateRecordIdError) return order
   const n = records.length
-  const names = new Interner()
-  const ssns = new Interner()
-  const emails = new Interner()
-  const emailLocals = new Interner()
-  const phones = new Interner()
-  const others = new Interner()
+  const tokenizer = new NameTokenizer()
+  const names = tokenizer.table.values
+  const tokens = tokenizer.out
+  const ssns = new StringTable()
+  const emails = new StringTable()
+  const emailLocals = new StringTable()
+  const emailScratch = new Int32Array(2)
+  const phones = new StringTable()
+  const others = new StringTable()
   const column = () => new Int32Array(n).fill(-1)
   const first = column()
   const firstFull = column()
@@ -177,30 +278,41 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     const record = records[order[k] as number] as SourceRecord
     recordIds[k] = record.record_id
     const person = record.individual
-    const firstTokens = nameTokens(person.first_name)
-    const lastTokens = nameTokens(person.last_name)
-    const middleTokens = nameTokens(person.middle_name)
-    const preferredTokens = nameTokens(person.preferred_name)
-    if (firstTokens.length > 0) {
-      first[k] = names.id(firstTokens[0] as string)
-      firstFull[k] = firstTokens.length > 1 ? names.id(firstTokens.join("")) : (first[k] as number)
-      firstPhonetic[k] = phoneticCode(firstTokens[0] as string)
+    let middleId = -1
+    let middleCount = tokenizer.tokens(person.middle_name)
+    if (middleCount > 0) middleId = tokens[0] as number
+    const firstCount = tokenizer.tokens(person.first_name)
+    if (firstCount > 0) {
+      const head = tokens[0] as number
+      first[k] = head
+      firstPhonetic[k] = tokenizer.phoneticOf(head)
       // "John A" written into first_name: the trailing initial is a middle initial
-      if (middleTokens.length === 0 && firstTokens.length === 2 && (firstTokens[1] as string).length === 1) {
-        middleTokens.push(firstTokens[1] as string)
-        firstFull[k] = first[k] as number
+      if (middleCount === 0 && firstCount === 2 && (names[tokens[1] as number] as string).length === 1) {
+        middleId = tokens[1] as number
+        middleCount = 1
+        firstFull[k] = head
+      } else {
+        firstFull[k] = tokenizer.joined(firstCount)
       }
     }
-    if (middleTokens.length > 0) middle[k] = names.id(middleTokens[0] as string)
-    if (preferredTokens.length > 0) preferred[k] = names.id(preferredTokens[0] as string)
-    if (lastTokens.length > 0) {
-      const joined = lastTokens.join("")
-      last[k] = names.id(joined)
-      lastPhonetic[k] = phoneticCode(joined)
-      const parts = lastTokens.filter((token) => token.length > 1 && !surnameParticles.has(token))
-      if (parts.length > 1 || (parts.length === 1 && parts[0] !== joined)) {
-        lastA[k] = names.id(parts[0] as string)
-        if (parts.length > 1) lastB[k] = names.id(parts[parts.length - 1] as string)
+    middle[k] = middleId
+    if (tokenizer.tokens(person.preferred_name) > 0) preferred[k] = tokens[0] as number
+    const lastCount = tokenizer.tokens(person.last_name)
+    if (lastCount > 0) {
+      const joined = tokenizer.joined(lastCount)
+      last[k] = joined
+      lastPhonetic[k] = tokenizer.phoneticOf(joined)
+      if (lastCount > 1) {
+        let a = -1
+        let b = -1
+        for (let t = 0; t < lastCount; t++) {
+          const id = tokens[t] as number
+          if (tokenizer.isParticle(id) || (names[id] as string).length < 2) continue
+          if (a < 0) a = id
+          else b = id
+        }
+        lastA[k] = a
+        lastB[k] = b
       }
     }
     const birth = dateToInt(person.dob)
@@ -212,26 +324,30 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
       ssnWellFormed[k] = isWellFormedSsn(ssnDigits) ? 1 : 0
     }
     emailStart[k] = emailIds.length
-    for (const entry of person.emails ?? []) {
-      const email = normalizeEmail(entry?.data)
-      if (email === "") continue
-      const id = emails.id(email)
-      let seen = false
-      for (let e = emailStart[k] as number; e < emailIds.length; e++) if (emailIds.data[e] === id) seen = true
-      if (seen) continue
-      emailIds.push(id)
-      emailLocalIds.push(emailLocals.id(email.slice(0, email.lastIndexOf("@"))))
-      emailPersonalList.push(entry?.type === "personal" ? 1 : 0)
+    const emailList = person.emails
+    if (emailList !== null && emailList !== undefined) {
+      for (const entry of emailList) {
+        if (entry === null || !internEmail(entry.data, emails, emailLocals, emailScratch)) continue
+        const id = emailScratch[0] as number
+        let seen = false
+        for (let e = emailStart[k] as number; e < emailIds.length; e++) if (emailIds.data[e] === id) seen = true
+        if (seen) continue
+        emailIds.push(id)
+        emailLocalIds.push(emailScratch[1] as number)
+        emailPersonalList.push(entry.type === "personal" ? 1 : 0)
+      }
     }
     phoneStart[k] = phoneIds.length
-    for (const entry of person.phone_numbers ?? []) {
-      const phone = normalizePhone(entry?.data)
-      if (phone === "") continue
-      const id = phones.id(phone)
-      let seen = false
-      for (let e = phoneStart[k] as number; e < phoneIds.length; e++) if (phoneIds.data[e] === id) seen = true
-      if (!seen) phoneIds.push(id)
-    }
+    const phoneList = person.phone_numbers
+    if (phoneList !== null && phoneList !== undefined && phoneList.length > 0)
+      for (const entry of phoneList) {
+        const phone = normalizePhone(entry?.data)
+        if (phone === "") continue
+        const id = phones.id(phone)
+        let seen = false
+        for (let e = phoneStart[k] as number; e < phoneIds.length; e++) if (phoneIds.data[e] === id) seen = true
+        if (!seen) phoneIds.push(id)
+      }
     let entities = groupIds.get(record.connection_id)
     if (entities === undefined) {
       entities = new Map()
@@ -263,8 +379,8 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   emailStart[n] = emailIds.length
   phoneStart[n] = phoneIds.length
 
-  const firstCount = new Int32Array(names.size)
-  const lastCount = new Int32Array(names.size)
+  const firstCount = new Int32Array(names.length)
+  const lastCount = new Int32Array(names.length)
   countInto(firstCount, first)
   countInto(lastCount, last)
   const emailIdArray = emailIds.toArray()
@@ -280,7 +396,7 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     size: n,
     recordIds,
     inputIndex: order,
-    names: names.values,
+    names,
     first,
     firstFull,
     preferred,

@@ -55,6 +55,9 @@ export const editDistance = (a: string, b: string, limit: number): number => {
   return result > limit ? limit + 1 : result
 }
 
+const matchScratchA = new Uint8Array(scratchSize)
+const matchScratchB = new Uint8Array(scratchSize)
+
 /** Jaro–Winkler similarity in [0, 1] (prefix scale 0.1, up to 4 characters). */
 export const jaroWinkler = (a: string, b: string): number => {
   if (a === b) return 1
@@ -62,8 +65,9 @@ export const jaroWinkler = (a: string, b: string): number => {
   const m = b.length
   if (n === 0 || m === 0) return 0
   const window = Math.max(0, Math.floor(Math.max(n, m) / 2) - 1)
-  const matchedA = new Uint8Array(n)
-  const matchedB = new Uint8Array(m)
+  const big = n > scratchSize || m > scratchSize
+  const matchedA = big ? new Uint8Array(n) : matchScratchA.fill(0, 0, n)
+  const matchedB = big ? new Uint8Array(m) : matchScratchB.fill(0, 0, m)
   let matches = 0
   for (let i = 0; i < n; i++) {
     const lo = Math.max(0, i - window)

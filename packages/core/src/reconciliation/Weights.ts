@@ -68,18 +68,18 @@ export const defaultModel: ScoringModel = {
   firstTypo: 4,
   firstInitial: 1.5,
   firstSimilar: 0.5,
-  firstDisagree: -5,
+  firstDisagree: -4,
   lastExact: { m: 0.88, floor: 1 / 5000, min: 1, max: 12.3 },
   lastPart: 6,
   lastTypo: 4.5,
   lastSimilar: 1,
-  lastDisagree: -5,
+  lastDisagree: -3.5,
   swappedNamesPenalty: -1,
   dobExact: { m: 0.93, floor: 1 / 20000, min: 3, max: 14 },
   dobDayMonthSwap: 7,
   dobTypo: 6,
   dobSameYear: 0,
-  dobDisagree: -5,
+  dobDisagree: -4,
   ssnExact: 18,
   otherIdExact: { m: 0.9, floor: 1 / 1000000, min: 2, max: 16 },
   ssnTypo: 9,
@@ -98,13 +98,14 @@ export const defaultModel: ScoringModel = {
   residenceAgree: 1.5,
   residenceDisagree: -0.5,
   partnersPerRecord: 1,
-  matchThreshold: 0,
-  cohesionThreshold: -6,
+  matchThreshold: 3,
+  cohesionThreshold: 0,
 }
 
-/** The weight of exact agreement on a value held by `count` of `total` records. */
+/** The weight of exact agreement on a value held by `count` of `total` records (count ≥ 2 when two records agree). */
 export const frequencyWeight = (weight: FrequencyWeight, count: number, total: number): number => {
-  const u = Math.max(count / Math.max(total, 1), weight.floor)
+  // leave-one-out: the chance that *another* record carries the value this one carries
+  const u = Math.max((count - 1) / Math.max(total, 1), weight.floor)
   const bits = Math.log2(weight.m / u)
   return Math.min(weight.max, Math.max(weight.min, bits))
 }

@@ -98,8 +98,9 @@ describe("reconcile", () => {
   it("does not chain two different people through a sparse record", () => {
     const john = record("a:1", "a", { first_name: "John", last_name: "Quilliam", dob: "1961-07-21" })
     const sparse = record("b:1", "b", { last_name: "Quilliam", dob: "1961-07-21" })
-    const mary = record("c:1", "c", { first_name: "Mary", last_name: "Quilliam", dob: "1961-07-21", ssn: null })
-    const records = [john, sparse, mary, ...background]
+    const mary = record("c:1", "c", { first_name: "Mary", last_name: "Quilliam", dob: "1975-03-02", ssn: null })
+    const sparse2 = record("d:1", "d", { last_name: "Quilliam", dob: "1975-03-02" })
+    const records = [john, sparse, mary, sparse2, ...background]
     const result = run(records)
     assert.notStrictEqual(personOf(result, records, "a:1"), personOf(result, records, "c:1"))
   })
