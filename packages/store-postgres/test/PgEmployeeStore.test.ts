@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { EmployeeStore } from "@finch-connections/core/EmployeeStore"
 import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
-import { Array as Arr, Effect, Layer, Option, Redacted } from "effect"
+import { Array as Arr, Effect, FastCheck as fc, Layer, Option, Redacted } from "effect"
 import { withCustomer } from "../src/CustomerTransaction.ts"
 import { type Database, makeKysely } from "../src/Database.ts"
 import * as PgEmployeeStore from "../src/PgEmployeeStore.ts"
@@ -169,5 +169,42 @@ layer(EmployeeStoreTest, { timeout: 120_000 })("PgEmployeeStore", (it) => {
       )
       assert.strictEqual(Number(current.n), 1_500)
     }).pipe(Effect.scoped),
+  )
+
+  // Each snapshot lists individuals by number, each in one of three versions (its title); a model says what changed.
+  const snapshots = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 2 }))), {
+    minLength: 1,
+    maxLength: 5,
+  })
+
+  it.effect.prop(
+    "the summary of every swap agrees with a model of the snapshots, and the listing is the last snapshot",
+    [snapshots],
+    ([sequence]) =>
+      Effect.gen(function* () {
+        const store = yield* EmployeeStore
+        const connection = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+        let current = new Map<number, number>()
+        for (const listed of sequence) {
+          const next = new Map(listed)
+          const expected = {
+            added: [...next.keys()].filter((n) => !current.has(n)).length,
+            updated: [...next].filter(([n, version]) => current.has(n) && current.get(n) !== version).length,
+            removed: [...current.keys()].filter((n) => !next.has(n)).length,
+            unchanged: [...next].filter(([n, version]) => current.get(n) === version).length,
+          }
+          const records = listed.map(([n, version]) => employee(connection, n, { title: `v${version}` }))
+          assert.deepStrictEqual(yield* store.replaceSnapshot(acme, connection, records), expected)
+          current = next
+        }
+        const stored = yield* store.listByConnection(acme, connection)
+        assert.deepStrictEqual(
+          stored.map((record) => `${record.individualId}:${Option.getOrThrow(record.employment).title}`),
+          [...current]
+            .sort(([a], [b]) => a - b)
+            .map(([n, version]) => `${employee(connection, n).individualId}:v${version}`),
+        )
+      }).pipe(Effect.scoped),
+    { fastCheck: { numRuns: 25 } },
   )
 })
