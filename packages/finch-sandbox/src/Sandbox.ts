@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from "node:crypto"
 import type { AddressInfo } from "node:net"
 import { type ServerType, serve } from "@hono/node-server"
 import { createApp } from "./internal/App.ts"
-import { Faults } from "./internal/Faults.ts"
+import { Faults, PendingItems } from "./internal/Faults.ts"
 import { isLoopbackHost } from "./internal/Loopback.ts"
 import { RateLimiter, type RateLimitMode } from "./internal/RateLimiter.ts"
 import { RequestLog } from "./internal/RequestLog.ts"
@@ -86,6 +86,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       onEvent: (event) => webhooks.emit(event),
     }),
     faults: new Faults(),
+    pendingPayStatements: new PendingItems(),
     rateLimiter: new RateLimiter(options.rateLimits ?? "off", options.rateLimitRetryAfter ?? false),
     requests: new RequestLog(),
     webhooks,

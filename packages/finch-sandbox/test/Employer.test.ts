@@ -266,3 +266,79 @@ describe("scopes, statuses and entities", () => {
     expect(before.body).toEqual([])
   })
 })
+
+describe("POST /employer/pay-statement", () => {
+  const sandbox = useSandbox({ beforeAll, afterAll })
+  const payroll = ["company", "directory", "payment", "pay_statement"]
+
+  const paymentOf = async (token: string) =>
+    (await call(sandbox(), "/employer/payment?start_date=2026-06-15&end_date=2026-06-15", { token })).body[0]
+
+  it("returns one statement per paid person, paged per payment, that adds up", async () => {
+    const { access_token } = await mint(sandbox(), { products: payroll, employee_size: 30 })
+    const payment = await paymentOf(access_token)
+    const reply = await call(sandbox(), "/employer/pay-statement", {
+      token: access_token,
+      body: { requests: [{ payment_id: payment.id }, { payment_id: payment.id, limit: 5, offset: 2 }] },
+    })
+    expect(reply.status).toBe(200)
+    const [whole, page] = reply.body.responses
+    expect(whole.code).toBe(200)
+    expect(whole.body.paging).toEqual({ count: payment.individual_ids.length, offset: 0 })
+    expect(whole.body.pay_statements.map((s: { individual_id: string }) => s.individual_id)).toEqual(
+      payment.individual_ids,
+    )
+    expect(page.body.pay_statements).toEqual(whole.body.pay_statements.slice(2, 7))
+    for (const statement of whole.body.pay_statements) {
+      const withheld = statement.taxes
+        .filter((tax: { employer: boolean }) => !tax.employer)
+        .reduce((sum: number, tax: { amount: number }) => sum + tax.amount, 0)
+      const deducted = statement.employee_deductions.reduce((sum: number, d: { amount: number }) => sum + d.amount, 0)
+      expect(statement.net_pay.amount).toBe(statement.gross_pay.amount - withheld - deducted)
+    }
+  })
+
+  it("answers per item: 404 for an unknown payment, 202 while statements are being fetched", async () => {
+    const { access_token } = await mint(sandbox(), { products: payroll })
+    const payment = await paymentOf(access_token)
+    await control(sandbox(), "/pay-statements/pending", { payment_id: payment.id, count: 1 })
+    const unknown = "00000000-0000-4000-8000-000000000000"
+    const reply = await call(sandbox(), "/employer/pay-statement", {
+      token: access_token,
+      body: { requests: [{ payment_id: payment.id }, { payment_id: unknown }] },
+    })
+    expect(reply.status).toBe(200)
+    expect(reply.body.responses.map((r: { code: number }) => r.code)).toEqual([202, 404])
+    expect(reply.body.responses[0].body).toEqual({
+      code: 202,
+      name: "accepted",
+      finch_code: "data_sync_in_progress",
+      message: "The pay statements for this payment are being fetched. Please check back later.",
+    })
+    expect(reply.body.responses[1].body.finch_code).toBe("payment_not_found")
+    const later = await call(sandbox(), "/employer/pay-statement", {
+      token: access_token,
+      body: { requests: [{ payment_id: payment.id }] },
+    })
+    expect(later.body.responses[0].code).toBe(200)
+  })
+
+  it("takes at most 10 payments per request and needs the pay_statement product", async () => {
+    const { access_token } = await mint(sandbox(), { products: payroll })
+    const payment = await paymentOf(access_token)
+    const eleven = Array.from({ length: 11 }, () => ({ payment_id: payment.id }))
+    const over = await call(sandbox(), "/employer/pay-statement", { token: access_token, body: { requests: eleven } })
+    expect(over.status).toBe(400)
+    const ten = await call(sandbox(), "/employer/pay-statement", {
+      token: access_token,
+      body: { requests: eleven.slice(1) },
+    })
+    expect(ten.body.responses).toHaveLength(10)
+    const narrow = await mint(sandbox(), { products: ["payment"] })
+    const denied = await call(sandbox(), "/employer/pay-statement", {
+      token: narrow.access_token,
+      body: { requests: [{ payment_id: payment.id }] },
+    })
+    expect(denied.status).toBe(403)
+  })
+})

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { call, control, mint, useSandbox } from "./support/Http.ts"
 
 interface Log {
-  requests: Array<{ method: string; path: string; status: number; retry_count?: number }>
+  requests: Array<{ method: string; path: string; query: string; status: number; retry_count?: number }>
   counts: Record<string, number>
 }
 
@@ -133,7 +133,7 @@ describe("the request log", () => {
     await control(sandbox(), "/requests", undefined, "DELETE")
     await control(sandbox(), "/faults", { path: "/employer/directory", status: 500, count: 2 })
     for (let i = 0; i < 3; i++) {
-      await call(sandbox(), "/employer/directory", {
+      await call(sandbox(), `/employer/directory?offset=${i}`, {
         token: access_token,
         headers: { "X-Stainless-Retry-Count": String(i) },
       })
@@ -141,11 +141,11 @@ describe("the request log", () => {
     await call(sandbox(), "/introspect", { token: access_token })
     const log = await control<Log>(sandbox(), "/requests")
     expect(log.counts).toEqual({ "GET /employer/directory": 3, "GET /introspect": 1 })
-    expect(log.requests.map((r) => [r.path, r.status, r.retry_count])).toEqual([
-      ["/employer/directory", 500, 0],
-      ["/employer/directory", 500, 1],
-      ["/employer/directory", 200, 2],
-      ["/introspect", 200, undefined],
+    expect(log.requests.map((r) => [r.path, r.query, r.status, r.retry_count])).toEqual([
+      ["/employer/directory", "offset=0", 500, 0],
+      ["/employer/directory", "offset=1", 500, 1],
+      ["/employer/directory", "offset=2", 200, 2],
+      ["/introspect", "", 200, undefined],
     ])
     await control(sandbox(), "/requests", undefined, "DELETE")
     expect((await control<Log>(sandbox(), "/requests")).requests).toEqual([])

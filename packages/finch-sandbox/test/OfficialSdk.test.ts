@@ -9,6 +9,7 @@ import type * as Company from "@tryfinch/finch-api/resources/hris/company"
 import type * as Directory from "@tryfinch/finch-api/resources/hris/directory"
 import type * as Employments from "@tryfinch/finch-api/resources/hris/employments"
 import type * as Individuals from "@tryfinch/finch-api/resources/hris/individuals"
+import type * as PayStatements from "@tryfinch/finch-api/resources/hris/pay-statements"
 import type * as Payments from "@tryfinch/finch-api/resources/hris/payments"
 import type * as Providers from "@tryfinch/finch-api/resources/providers"
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
@@ -35,6 +36,7 @@ describe("the official SDK against the sandbox", () => {
     expectTypeOf<Wire.ErrorBody>().toExtend<Individuals.Individual.BatchError>()
     expectTypeOf<Wire.Payment>().toExtend<Payments.Payment>()
     expectTypeOf<Wire.Provider>().toExtend<Providers.Provider>()
+    expectTypeOf<Wire.PayStatement>().toExtend<PayStatements.PayStatement>()
     expectTypeOf<{ ssn: number }>().not.toExtend<Individuals.Individual.IndividualResponseBody>()
   })
 
@@ -85,6 +87,23 @@ describe("the official SDK against the sandbox", () => {
     expect(employments.map((item) => item.individual_id)).toEqual(ids)
     const company = await finch.hris.company.retrieve()
     expect(company.id).not.toBe("")
+  })
+
+  it("lists payments and fetches their pay statements", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["payment", "pay_statement"], employee_size: 12 })
+    const finch = client().withOptions({ accessToken: access_token })
+    const payments: Array<Payments.Payment> = []
+    for await (const payment of finch.hris.payments.list({ start_date: "2026-01-01", end_date: "2026-12-31" })) {
+      payments.push(payment)
+    }
+    expect(payments).toHaveLength(1)
+    const responses: Array<PayStatements.PayStatementResponse> = []
+    for await (const response of finch.hris.payStatements.retrieveMany({
+      requests: payments.map((payment) => ({ payment_id: payment.id })),
+    })) {
+      responses.push(response)
+    }
+    expect(responses.map((response) => response.code)).toEqual([200])
   })
 
   it("lists providers", async () => {

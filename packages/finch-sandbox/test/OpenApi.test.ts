@@ -94,6 +94,20 @@ describe("responses against Finch's OpenAPI documents (2024)", () => {
     expectValid(schemas.response("employer", "/employer/payment", "get", "200"), reply.body)
   })
 
+  it("POST /employer/pay-statement", async () => {
+    const { access_token } = await mint(sandbox(), { products: all, employee_size: 40 })
+    const payments = await call(sandbox(), "/employer/payment?start_date=2026-01-01&end_date=2026-12-31", {
+      token: access_token,
+    })
+    const reply = await call(sandbox(), "/employer/pay-statement", {
+      token: access_token,
+      body: { requests: payments.body.map((payment: { id: string }) => ({ payment_id: payment.id })) },
+    })
+    expect(reply.status).toBe(200)
+    expect(reply.body.responses[0].body.pay_statements.length).toBeGreaterThan(10)
+    expectValid(schemas.response("employer", "/employer/pay-statement", "post", "200"), reply.body)
+  })
+
   it("GET /introspect, GET /providers and POST /disconnect", async () => {
     const { access_token } = await mint(sandbox(), { products: all, username: "good_user" })
     const introspect = await call(sandbox(), "/introspect", { token: access_token })

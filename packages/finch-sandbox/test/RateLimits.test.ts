@@ -78,6 +78,17 @@ describe("Finch's rate limits", () => {
     expect(statuses).toEqual([...Array(12).fill(200), 429])
   })
 
+  it("allows 12 pay-statement calls a minute", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["pay_statement"] })
+    const statuses: Array<number> = []
+    for (let i = 0; i < 13; i++) {
+      statuses.push(
+        (await call(sandbox(), "/employer/pay-statement", { token: access_token, body: { requests: [] } })).status,
+      )
+    }
+    expect(statuses).toEqual([...Array(12).fill(200), 429])
+  })
+
   it("can send Retry-After with the seconds until the window frees up", async () => {
     await control(sandbox(), "/rate-limits", { mode: "finch", retry_after: true }, "PUT")
     const { access_token } = await mint(sandbox(), { products: ["employment"] })

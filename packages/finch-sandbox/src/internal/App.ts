@@ -29,10 +29,12 @@ export const createApp = (world: World) => {
     const path = c.req.path
     if (isControlPath(path)) return next()
     const retryCount = Number(c.req.header("x-stainless-retry-count"))
+    const query = new URL(c.req.url).search.slice(1)
     const log = (status: number) =>
       world.requests.add({
         method: c.req.method,
         path,
+        query,
         status,
         at: new Date().toISOString(),
         request_id: requestId,

@@ -51,3 +51,20 @@ export class Faults {
     return fault
   }
 }
+
+/** Payments whose pay statements answer Finch's per-item 202 (`data_sync_in_progress`) for the next N reads. */
+export class PendingItems {
+  private readonly remaining = new Map<string, number>()
+
+  set(id: string, count: number) {
+    this.remaining.set(id, count)
+  }
+
+  /** Takes one pending read of `id`; false once none are left. */
+  take(id: string): boolean {
+    const left = this.remaining.get(id) ?? 0
+    if (left <= 0) return false
+    this.remaining.set(id, left - 1)
+    return true
+  }
+}

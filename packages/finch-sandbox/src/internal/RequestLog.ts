@@ -3,6 +3,8 @@
 export interface LoggedRequest {
   readonly method: string
   readonly path: string
+  /** The query string without its `?` ("" when none), e.g. `limit=10000&offset=20000`. */
+  readonly query: string
   /** HTTP status sent; 0 when the connection was dropped. */
   readonly status: number
   readonly at: string

@@ -231,6 +231,42 @@ export interface Payment {
   pay_group_ids: Array<string> | null
 }
 
+export interface PayStatement {
+  individual_id: string
+  type: "regular_payroll" | "off_cycle_payroll" | "one_time_payment" | null
+  payment_method: "check" | "direct_deposit" | "other" | null
+  total_hours: number | null
+  gross_pay: Money | null
+  net_pay: Money | null
+  earnings: Array<{
+    type: "salary" | "wage" | "1099" | "overtime" | "bonus" | "other" | null
+    name: string | null
+    amount: number | null
+    currency: string | null
+    hours: number | null
+  } | null> | null
+  taxes: Array<{
+    type: "state" | "federal" | "local" | "fica" | null
+    name: string | null
+    employer: boolean | null
+    amount: number | null
+    currency: string | null
+  }> | null
+  employee_deductions: Array<{
+    name: string | null
+    amount: number | null
+    currency: string | null
+    pre_tax: boolean | null
+    type: "401k" | "s125_medical" | null
+  }> | null
+  employer_contributions: Array<{
+    name: string | null
+    amount: number | null
+    currency: string | null
+    type: "401k" | "s125_medical" | null
+  }> | null
+}
+
 /** Every product a Connect session may request (SDK enum). */
 export const products = [
   "benefits",

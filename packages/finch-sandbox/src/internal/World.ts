@@ -1,6 +1,6 @@
 /** Everything a request handler can reach: the state and the traffic controls around it. */
 import type { HttpBindings } from "@hono/node-server"
-import type { Faults } from "./Faults.ts"
+import type { Faults, PendingItems } from "./Faults.ts"
 import type { RateLimiter } from "./RateLimiter.ts"
 import type { RequestLog } from "./RequestLog.ts"
 import type { SandboxWrites } from "./SandboxWrites.ts"
@@ -10,6 +10,7 @@ import type { Webhooks } from "./Webhooks.ts"
 export interface World {
   readonly state: State
   readonly faults: Faults
+  readonly pendingPayStatements: PendingItems
   readonly rateLimiter: RateLimiter
   readonly requests: RequestLog
   readonly webhooks: Webhooks

@@ -194,6 +194,16 @@ export const admin = (world: World) => {
     return c.json({ fault_id: fault.id }, 201)
   })
 
+  app.post("/pay-statements/pending", async (c) => {
+    const body = await Guards.objectBody(c)
+    const payment_id = Guards.requiredString(body, "payment_id")
+    const count = Guards.optionalNumber(body, "count") ?? 1
+    if (!Number.isInteger(count) || count < 0)
+      throw Errors.invalidRequest("[body:count]: must be a non-negative integer")
+    world.pendingPayStatements.set(payment_id, count)
+    return c.json({ payment_id, count })
+  })
+
   app.get("/faults", (c) => c.json({ faults: world.faults.list() }))
 
   app.delete("/faults", (c) => {

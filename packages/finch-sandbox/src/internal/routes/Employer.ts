@@ -4,6 +4,7 @@ import { Hono } from "hono"
 import type { CompanyRecord, Employee } from "../Companies.ts"
 import * as Errors from "../Errors.ts"
 import * as Guards from "../Guards.ts"
+import { maxPayments, statementsOf } from "../PayStatements.ts"
 import type { DirectoryItem, Individual } from "../Wire.ts"
 import type { SandboxEnv, World } from "../World.ts"
 
@@ -138,6 +139,60 @@ export const employer = (world: World) => {
         (payment) => payment.pay_date !== null && payment.pay_date >= start && payment.pay_date <= end,
       ),
     )
+  })
+
+  app.post("/employer/pay-statement", async (c) => {
+    const access = Guards.dataAccess(c, world, "pay_statement")
+    const body = await Guards.objectBody(c)
+    const requests = body["requests"]
+    if (!Array.isArray(requests)) throw Errors.invalidRequest("[body:requests]: is required and must be an array")
+    if (requests.length > maxPayments) {
+      throw Errors.invalidRequest(`[body:requests]: at most ${maxPayments} payments are allowed per request`)
+    }
+    const items = requests.map((item, index) => {
+      if (!Guards.isRecord(item) || typeof item["payment_id"] !== "string") {
+        throw Errors.invalidRequest(`[body:requests.${index}.payment_id]: is required and must be a string`)
+      }
+      const limit = typeof item["limit"] === "number" ? item["limit"] : undefined
+      const offset = typeof item["offset"] === "number" ? item["offset"] : 0
+      return { payment_id: item["payment_id"], limit, offset }
+    })
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    const responses = items.map(({ payment_id, limit, offset }) => {
+      const payment = access.company.payments.find((candidate) => candidate.id === payment_id)
+      if (payment === undefined) {
+        return {
+          payment_id,
+          code: 404,
+          body: {
+            name: "not_found_error",
+            code: 404,
+            finch_code: "payment_not_found",
+            message: `The payment with id '${payment_id}' could not be found`,
+          },
+        }
+      }
+      if (world.pendingPayStatements.take(payment_id)) {
+        return {
+          payment_id,
+          code: 202,
+          body: {
+            code: 202,
+            name: "accepted",
+            finch_code: "data_sync_in_progress",
+            message: "The pay statements for this payment are being fetched. Please check back later.",
+          },
+        }
+      }
+      const all = statementsOf(access.company, payment).filter((statement) => {
+        const employee = access.company.byId.get(statement.individual_id)
+        return employee !== undefined && access.entity_ids.includes(employee.entity_id)
+      })
+      const page = all.slice(offset, limit === undefined ? undefined : offset + limit)
+      return { payment_id, code: 200, body: { paging: { count: all.length, offset }, pay_statements: page } }
+    })
+    dataHeaders(c, access.company)
+    return c.json({ responses })
   })
 
   return app
