@@ -75,6 +75,32 @@ describe("webhooks", () => {
     expect(() => finch.webhooks.verifySignature(`${delivery?.body} `, headers as Record<string, string>)).toThrow()
   })
 
+  it("sends the data events of sandbox writes once a data sync applies them", async () => {
+    const { access_token, connection_id } = await mint(sandbox)
+    const someone = (await call(sandbox, "/employer/directory", { token: access_token })).body.individuals[0].id
+    await call(sandbox, `/sandbox/individual/${someone}`, {
+      method: "PUT",
+      token: access_token,
+      body: { preferred_name: "Al" },
+    })
+    await call(sandbox, "/sandbox/directory", { token: access_token, body: [{ first_name: "New" }] })
+    await settled()
+    received.length = 0
+    await call(sandbox, "/sandbox/jobs", { token: access_token, body: { type: "data_sync_all" } })
+    await settled()
+    const events = received.map((delivery) => JSON.parse(delivery.body))
+    // Finch does not promise delivery order; neither does the sandbox.
+    expect(events.map((event) => event.event_type).sort()).toEqual([
+      "directory.created",
+      "individual.updated",
+      "job.data_sync_all.completed",
+    ])
+    expect(events.find((event) => event.event_type === "individual.updated")).toMatchObject({
+      connection_id,
+      data: { individual_id: someone },
+    })
+  })
+
   it("posts job.data_sync_all.completed when a refresh job finishes", async () => {
     const { access_token, connection_id } = await mint(sandbox)
     received.length = 0

@@ -25,6 +25,12 @@ export interface Employee {
   readonly ssn: string | null
 }
 
+/** A change waiting for the next data sync, and the webhook event Finch sends once it lands. */
+export interface StagedWrite {
+  readonly apply: () => void
+  readonly event: { readonly event_type: string; readonly data: unknown }
+}
+
 export interface CompanyRecord {
   readonly id: string
   readonly key: string
@@ -40,7 +46,7 @@ export interface CompanyRecord {
    */
   readonly reportsCompanyId: boolean
   /** Writes made through Finch's `/sandbox/*` endpoints, applied by the next successful data sync. */
-  readonly staged: Array<() => void>
+  readonly staged: Array<StagedWrite>
   dataRetrievedAt: string
 }
 

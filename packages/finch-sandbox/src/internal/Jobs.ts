@@ -74,7 +74,14 @@ const finish = (world: World, connection: Connection, job: Job) => {
   const company = world.state.companyOf(connection)
   switch (job.status) {
     case "complete":
-      world.writes.apply(company)
+      for (const event of world.writes.apply(company)) {
+        // Every live connection to the company hears about the change, as each has its own webhook stream.
+        for (const reader of world.state.connections.values()) {
+          if (reader.company_id === company.id && reader.status !== "disconnected") {
+            world.webhooks.emit({ ...event, connection: reader })
+          }
+        }
+      }
       company.dataRetrievedAt = at
       connection.lastSuccessfulSync = at
       break

@@ -2,7 +2,7 @@
  * Finch's sandbox write endpoints change a company's data, but (like Finch) the change shows in `/employer/*` only
  * after the next successful data sync (`POST /sandbox/jobs` or `POST /jobs/automated`).
  */
-import { type CompanyRecord, type Employee, hire } from "./Companies.ts"
+import { type CompanyRecord, type Employee, hire, type StagedWrite } from "./Companies.ts"
 import * as Errors from "./Errors.ts"
 import { isoDate } from "./People.ts"
 import type * as Random from "./Random.ts"
@@ -37,7 +37,10 @@ export class SandboxWrites {
   updateCompany(company: CompanyRecord, body: Record<string, unknown>): Omit<Company, "id"> {
     const update = { ...(this.companies.get(company.id) ?? {}), ...pick(body, companyFields) } as Partial<Company>
     this.companies.set(company.id, update)
-    company.staged.push(() => Object.assign(company.data, update))
+    company.staged.push({
+      apply: () => Object.assign(company.data, update),
+      event: { event_type: "company.updated", data: null },
+    })
     const { id: _id, ...rest } = projected(company.data, update)
     return rest
   }
@@ -50,9 +53,12 @@ export class SandboxWrites {
     return employee
   }
 
-  private stage(company: CompanyRecord, next: Employee) {
+  private stage(company: CompanyRecord, next: Employee, event_type: string) {
     this.employees.set(next.id, next)
-    company.staged.push(() => replaceEmployee(company, next))
+    company.staged.push({
+      apply: () => replaceEmployee(company, next),
+      event: { event_type, data: { individual_id: next.id } },
+    })
   }
 
   /** `PUT /sandbox/individual/{id}`. */
@@ -67,7 +73,7 @@ export class SandboxWrites {
       employment: { ...employee.employment, ...names },
       ssn: ssn === undefined ? employee.ssn : ssn,
     }
-    this.stage(company, next)
+    this.stage(company, next, "individual.updated")
     return { ...next.individual, ...(ssn === undefined ? {} : { ssn }) }
   }
 
@@ -81,7 +87,7 @@ export class SandboxWrites {
       employment: { ...employee.employment, ...changes } as Employment,
       individual: { ...employee.individual, ...names },
     }
-    this.stage(company, next)
+    this.stage(company, next, "employment.updated")
     return next.employment
   }
 
@@ -99,7 +105,7 @@ export class SandboxWrites {
       const individual = { ...fresh.individual, ...individualChanges, id: fresh.id } as Individual
       const employment = { ...fresh.employment, ...pick(item, employmentFields), ...names, id: fresh.id } as Employment
       const ssn = typeof givenSsn === "string" ? givenSsn : fresh.ssn
-      this.stage(company, { ...fresh, individual, employment, ssn })
+      this.stage(company, { ...fresh, individual, employment, ssn }, "directory.created")
       return { ...employment, ...individual }
     })
   }
@@ -134,14 +140,19 @@ export class SandboxWrites {
       pay_frequencies: ["other"],
       pay_group_ids: [],
     }
-    company.staged.push(() => company.payments.push(payment))
+    company.staged.push({
+      apply: () => company.payments.push(payment),
+      event: { event_type: "payment.created", data: { payment_id: payment.id, pay_date: end } },
+    })
     return { payment_id: payment.id, pay_date: end }
   }
 
-  /** Applies every staged write of the company (a successful data sync). */
-  apply(company: CompanyRecord) {
-    for (const write of company.staged.splice(0)) write()
+  /** Applies every staged write of the company (a successful data sync); returns the events to send. */
+  apply(company: CompanyRecord): Array<StagedWrite["event"]> {
+    const writes = company.staged.splice(0)
+    for (const write of writes) write.apply()
     this.companies.delete(company.id)
     for (const employee of company.employees) this.employees.delete(employee.id)
+    return writes.map((write) => write.event)
   }
 }
