@@ -68,18 +68,29 @@ export const assignIdentities = (
   const sorted = [...previous].sort((a, b) =>
     a.since !== b.since ? a.since - b.since : a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0,
   )
-  const overlaps: Array<{ person: number; cluster: number; count: number }> = []
+  const overlaps: Array<{ person: number; cluster: number; count: number; firstRecord: string }> = []
   sorted.forEach((person, p) => {
-    const counts = new Map<number, number>()
+    const counts = new Map<number, { count: number; firstRecord: string }>()
     for (const recordId of person.recordIds) {
       const k = indexOfRecord.get(recordId)
       if (k === undefined) continue
       const c = clusterOf[k] as number
-      counts.set(c, (counts.get(c) ?? 0) + 1)
+      const entry = counts.get(c)
+      if (entry === undefined) counts.set(c, { count: 1, firstRecord: recordId })
+      else {
+        entry.count++
+        if (recordId < entry.firstRecord) entry.firstRecord = recordId
+      }
     }
-    for (const [cluster, count] of counts) overlaps.push({ person: p, cluster, count })
+    for (const [cluster, { count, firstRecord }] of counts) overlaps.push({ person: p, cluster, count, firstRecord })
   })
-  overlaps.sort((a, b) => a.person - b.person || b.count - a.count || a.cluster - b.cluster)
+  // oldest person first; it stays with the part holding most of its records, ties to the part with the smallest id
+  overlaps.sort(
+    (a, b) =>
+      a.person - b.person ||
+      b.count - a.count ||
+      (a.firstRecord < b.firstRecord ? -1 : a.firstRecord > b.firstRecord ? 1 : a.cluster - b.cluster),
+  )
 
   const personIds: Array<string> = new Array(clusters)
   const since = new Float64Array(clusters).fill(runAt)
