@@ -370,3 +370,58 @@ describe("connections made through Connect", () => {
     expect(reply.status).toBe(404)
   })
 })
+
+describe("re-authentication and entities", () => {
+  const sandbox = useSandbox({ beforeAll, afterAll })
+
+  it("the employer can add an entity while re-authenticating: same connection, more entities", async () => {
+    const { body } = await newSession(sandbox(), { customer_id: "c-entities" })
+    const all = (await complete(sandbox(), body.session_id, { provider_id: "rippling", username: "multi_entity" }))
+      .connection_id
+    const first = await call(sandbox(), "/_sandbox/connections/" + all, { noVersion: true })
+    const entityIds = first.body.entity_ids as Array<string>
+    expect(entityIds).toHaveLength(3)
+    // A second customer picks only two of the three entities.
+    const two = await newSession(sandbox(), { customer_id: "c-two-entities" })
+    const picked = await complete(sandbox(), two.body.session_id, {
+      provider_id: "rippling",
+      username: "multi_entity",
+      entity_ids: entityIds.slice(0, 2),
+    })
+    const token = (await exchange(sandbox(), picked.code)).body
+    expect(token.entity_ids).toEqual(entityIds.slice(0, 2))
+    const reauth = await call(sandbox(), "/connect/sessions/reauthenticate", {
+      basic: basicOf(sandbox()),
+      body: { connection_id: picked.connection_id, redirect_uri: redirectUri },
+    })
+    // Without a choice, re-authentication keeps the two entities.
+    const page = await fetch(reauth.body.connect_url)
+    expect(await page.text()).toContain('value="multi_entity"')
+    const kept = await complete(sandbox(), reauth.body.session_id, { entity_ids: entityIds })
+    const renewed = (await exchange(sandbox(), kept.code)).body
+    expect(renewed.connection_id).toBe(picked.connection_id)
+    expect(renewed.account_id).toBe(token.account_id)
+    expect(renewed.entity_ids).toEqual(entityIds)
+    const introspect = await call(sandbox(), "/introspect", { token: renewed.access_token })
+    expect(introspect.body.entities.map((entity: { status: string }) => entity.status)).toEqual([
+      "connected",
+      "connected",
+      "connected",
+    ])
+  })
+
+  it("re-authenticating without a choice keeps the login and the entities", async () => {
+    const { body } = await newSession(sandbox(), { customer_id: "c-keep" })
+    const picked = await complete(sandbox(), body.session_id, { username: "keep_user" })
+    const token = (await exchange(sandbox(), picked.code)).body
+    const reauth = await call(sandbox(), "/connect/sessions/reauthenticate", {
+      basic: basicOf(sandbox()),
+      body: { connection_id: picked.connection_id },
+    })
+    const renewed = (await exchange(sandbox(), (await complete(sandbox(), reauth.body.session_id)).code, {})).body
+    expect(renewed.account_id).toBe(token.account_id)
+    expect(renewed.entity_ids).toEqual(token.entity_ids)
+    const listed = await call(sandbox(), `/_sandbox/connections/${picked.connection_id}`, { noVersion: true })
+    expect(listed.body.accounts).toHaveLength(1)
+  })
+})

@@ -1,4 +1,5 @@
 /** Finch Connect simulated: completing a session yields a single-use authorization code. */
+import type { CompanyRecord } from "./Companies.ts"
 import * as Errors from "./Errors.ts"
 import type { Session } from "./State.ts"
 import type { AuthenticationType } from "./Wire.ts"
@@ -44,20 +45,30 @@ export const completeSession = (world: World, session: Session, choice: Completi
     if (connection === undefined || connection.status === "disconnected") {
       throw Errors.invalidRequest("The connection to re-authenticate no longer exists")
     }
-    const username = choice.username ?? connection.accounts[0]?.username ?? "good_user"
     const company = state.companyOf(connection)
-    const joined = state.connect({
-      customer_id: connection.customer_id,
-      provider_id: connection.provider_id,
-      company,
-      username,
-      products: session.products ?? connection.accounts[0]?.products ?? [],
-      authentication_type: connection.accounts[0]?.authentication_type ?? null,
-    })
+    // The employer may change which entities the connection covers while re-authenticating.
+    const chosen = choice.entity_ids ?? connection.entity_ids
+    checkEntities(company, chosen)
+    let account =
+      choice.username === undefined
+        ? connection.accounts[0]
+        : connection.accounts.find((candidate) => candidate.username === choice.username)
+    if (account === undefined) {
+      account = state.connect({
+        customer_id: connection.customer_id,
+        provider_id: connection.provider_id,
+        company,
+        username: choice.username ?? null,
+        products: session.products ?? connection.accounts[0]?.products ?? [],
+        authentication_type: connection.accounts[0]?.authentication_type ?? null,
+        entity_ids: chosen,
+      }).account
+    }
+    connection.entity_ids = [...chosen]
     connectionId = connection.id
-    accountId = joined.account.id
-    products = session.products ?? latestProducts(world, connection.id) ?? joined.account.products
-    entityIds = connection.entity_ids
+    accountId = account.id
+    products = session.products ?? latestProducts(world, connection.id) ?? account.products
+    entityIds = chosen
   } else {
     const provider_id = choice.provider_id ?? session.provider_id ?? "gusto"
     if (session.provider_id !== null && provider_id !== session.provider_id) {
@@ -81,11 +92,7 @@ export const completeSession = (world: World, session: Session, choice: Completi
     }
     if (company === undefined) throw Errors.invalidRequest("The login reaches no company")
     const entity_ids = choice.entity_ids ?? company.entities.map((entity) => entity.id)
-    for (const id of entity_ids) {
-      if (!company.entities.some((entity) => entity.id === id)) {
-        throw Errors.invalidRequest(`Entity '${id}' does not belong to company '${company.id}'`)
-      }
-    }
+    checkEntities(company, entity_ids)
     const authentication_type: AuthenticationType | null = session.authentication_type
     const joined = state.connect({
       customer_id: session.customer_id,
@@ -120,6 +127,15 @@ export const completeSession = (world: World, session: Session, choice: Completi
     code: code.code,
     redirect_url: redirectUrl(session.redirect_uri, code.code, choice.state),
     connection_id: connectionId,
+  }
+}
+
+const checkEntities = (company: CompanyRecord, entityIds: ReadonlyArray<string>) => {
+  if (entityIds.length === 0) throw Errors.invalidRequest("Pick at least one entity")
+  for (const id of entityIds) {
+    if (!company.entities.some((entity) => entity.id === id)) {
+      throw Errors.invalidRequest(`Entity '${id}' does not belong to company '${company.id}'`)
+    }
   }
 }
 

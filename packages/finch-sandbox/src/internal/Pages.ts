@@ -25,6 +25,10 @@ export const connectPage = (world: World, session: Session, extra: { state: stri
           .map((p) => `<option value="${escapeHtml(p.id)}">${escapeHtml(p.display_name)}</option>`)
           .join("")}</select>`
       : `<p>Provider: <strong>${escapeHtml(world.state.providers.get(fixed)?.display_name ?? fixed)}</strong></p>${hidden("provider_id", fixed)}`
+  const reauthenticating =
+    session.connection_id === null ? undefined : world.state.connections.get(session.connection_id)
+  // Re-authentication logs in again as the connection's own login.
+  const username = reauthenticating === undefined ? "good_user" : (reauthenticating.accounts[0]?.username ?? "")
   const heading = session.kind === "reauthenticate" ? "Reconnect your payroll system" : "Connect your payroll system"
   return layout(
     heading,
@@ -33,7 +37,7 @@ Products: ${escapeHtml((session.products ?? []).join(", ") || "as before")}.</p>
 <form method="post" action="/authorize">
 ${hidden("session", session.id)}${hidden("state", extra.state)}
 ${providerField}
-<label for="username">Username</label><input id="username" name="username" value="good_user">
+<label for="username">Username</label><input id="username" name="username" value="${escapeHtml(username)}">
 <label for="password">Password</label><input id="password" name="password" type="password" value="good_pass">
 <p class="note">The same username reaches the same company; use good_user_1, good_user_2… for others, multi_entity for several entities.</p>
 <button type="submit">Connect</button></form>`,
@@ -45,13 +49,16 @@ ${providerField}
  * chosen yet: the company and entity picker. Undefined when there is nothing to choose.
  */
 export const loginReachesChoice = (world: World, session: Session, choice: Completion): string | undefined => {
-  if (session.kind === "reauthenticate" || choice.company_id !== undefined || choice.entity_ids !== undefined) {
-    return undefined
-  }
+  if (choice.company_id !== undefined || choice.entity_ids !== undefined) return undefined
   const provider_id = choice.provider_id ?? session.provider_id ?? "gusto"
   if (!world.state.providers.has(provider_id) || (choice.username ?? "").startsWith("bad_")) return undefined
   if (choice.password !== undefined && choice.password !== "good_pass") return undefined
-  const companies = world.state.companiesForLogin(provider_id, choice.username ?? "good_user")
+  const reauthenticating =
+    session.connection_id === null ? undefined : world.state.connections.get(session.connection_id)
+  const companies =
+    reauthenticating === undefined
+      ? world.state.companiesForLogin(provider_id, choice.username ?? "good_user")
+      : [world.state.companyOf(reauthenticating)]
   const only = companies[0]
   if (companies.length <= 1 && (only === undefined || only.entities.length <= 1)) return undefined
   const options = companies
@@ -65,7 +72,7 @@ ${escapeHtml(company.data.legal_name ?? company.id)}</label>${
           ? company.entities
               .map(
                 (entity) =>
-                  `<label style="margin-left:1.5rem"><input type="checkbox" name="entity_ids" value="${escapeHtml(entity.id)}" checked style="width:auto"> ${escapeHtml(entity.name)}</label>`,
+                  `<label style="margin-left:1.5rem"><input type="checkbox" name="entity_ids" value="${escapeHtml(entity.id)}"${reauthenticating === undefined || reauthenticating.entity_ids.includes(entity.id) ? " checked" : ""} style="width:auto"> ${escapeHtml(entity.name)}</label>`,
               )
               .join("")
           : ""
