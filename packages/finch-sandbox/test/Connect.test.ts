@@ -117,6 +117,8 @@ describe("the Connect page", () => {
     const form = new URLSearchParams({ session: body.session_id, username: "good_user", password: "wrong" })
     const submitted = await fetch(`${sandbox().baseUrl}/authorize`, { method: "POST", body: form, redirect: "manual" })
     expect(submitted.status).toBe(400)
+    expect(submitted.headers.get("content-type")).toContain("text/html")
+    expect(await submitted.text()).toContain("Incorrect username or password")
   })
 
   it("asks which entities when the login reaches several, and the token gets the ones picked", async () => {
@@ -171,6 +173,7 @@ describe("the Connect page", () => {
   it("answers 404 for an unknown session", async () => {
     const page = await fetch(`${sandbox().baseUrl}/authorize?session=nope`)
     expect(page.status).toBe(404)
+    expect(await page.text()).toContain("Connect session &#39;nope&#39; was not found")
   })
 })
 

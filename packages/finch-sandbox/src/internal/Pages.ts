@@ -87,3 +87,14 @@ ${hidden("username", choice.username)}${hidden("password", choice.password)}
 ${options}<button type="submit">Continue</button></form>`,
   )
 }
+
+/** The embedded flow's end: the code the Connect SDK would hand to `onSuccess`. */
+export const connectedPage = (code: string) =>
+  layout("Connected", `<p>Connected. Authorization code: <code id="code">${escapeHtml(code)}</code></p>`)
+
+/** A failure shown to the person in Connect. */
+export const errorPage = (message: string) =>
+  layout(
+    "Could not connect",
+    `<p id="error">${escapeHtml(message)}</p><p><a href="javascript:history.back()">Back</a></p>`,
+  )

@@ -3,7 +3,7 @@ import { Hono } from "hono"
 import { type Completion, completeSession, openSession } from "../Connect.ts"
 import * as Errors from "../Errors.ts"
 import * as Guards from "../Guards.ts"
-import { connectPage, loginReachesChoice } from "../Pages.ts"
+import { connectedPage, connectPage, errorPage, loginReachesChoice } from "../Pages.ts"
 import type { Session } from "../State.ts"
 import { type AuthenticationType, products as allProducts, type CreateAccessTokenResponse } from "../Wire.ts"
 import type { SandboxEnv, World } from "../World.ts"
@@ -123,12 +123,19 @@ export const connect = (world: World) => {
     return c.json({ session_id: session.id, connect_url: connectUrl(session) }, 201)
   })
 
-  app.get("/authorize", (c) => {
+  // The Connect pages are for people: their failures are pages too, with Finch's status code.
+  const page = new Hono<SandboxEnv>()
+  page.onError((error, c) => {
+    const status = error instanceof Errors.FinchFailure ? error.status : 500
+    return c.html(errorPage(error.message), status as 400)
+  })
+
+  page.get("/authorize", (c) => {
     const session = openSession(world, c.req.query("session"))
     return c.html(connectPage(world, session, { state: c.req.query("state") }))
   })
 
-  app.post("/authorize", async (c) => {
+  page.post("/authorize", async (c) => {
     const form = await c.req.parseBody({ all: true })
     const field = (name: string) => {
       const value = form[name]
@@ -157,10 +164,9 @@ export const connect = (world: World) => {
     if (pick !== undefined) return c.html(pick)
     const completed = completeSession(world, session, choice)
     if (completed.redirect_url !== null) return c.redirect(completed.redirect_url, 302)
-    return c.html(
-      `<!doctype html><title>Connected</title><p>Connected. Authorization code: <code id="code">${completed.code}</code></p>`,
-    )
+    return c.html(connectedPage(completed.code))
   })
+  app.route("/", page)
 
   app.post("/auth/token", async (c) => {
     const body = await Guards.objectBody(c)
