@@ -17,6 +17,8 @@ describe("webhooks", () => {
   let receiver: Server
   let sandbox: Sandbox
   const received: Array<Received> = []
+  /** Statuses the receiver answers with next (200 once they run out). */
+  const answers: Array<number> = []
 
   beforeAll(async () => {
     receiver = createServer((request, response) => {
@@ -26,7 +28,7 @@ describe("webhooks", () => {
       })
       request.on("end", () => {
         received.push({ headers: request.headers, body })
-        response.writeHead(200).end()
+        response.writeHead(answers.shift() ?? 200).end()
       })
     })
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve))
@@ -99,6 +101,38 @@ describe("webhooks", () => {
       connection_id,
       data: { individual_id: someone },
     })
+  })
+
+  it("retries a failed delivery once with the same event id", async () => {
+    const { connection_id } = await mint(sandbox)
+    received.length = 0
+    answers.push(500)
+    await control(sandbox, "/webhook/events", { connection_id, event_type: "test", data: { hello: "world" } })
+    await settled()
+    expect(received).toHaveLength(2)
+    expect(received[0]?.headers["finch-event-id"]).toBe(received[1]?.headers["finch-event-id"])
+    expect(JSON.parse(received[1]?.body ?? "{}")).toMatchObject({
+      event_type: "test",
+      connection_id,
+      data: { hello: "world" },
+    })
+  })
+
+  it("can deliver every event twice, as Finch sometimes does", async () => {
+    const { connection_id } = await mint(sandbox)
+    const port = new URL(
+      `http://${(receiver.address() as AddressInfo).address}:${(receiver.address() as AddressInfo).port}`,
+    )
+    await control(sandbox, "/webhook", { url: `${port.origin}/finch`, secret, duplicate: true }, "PUT")
+    try {
+      received.length = 0
+      await control(sandbox, "/webhook/events", { connection_id, event_type: "company.updated" })
+      await settled()
+      expect(received).toHaveLength(2)
+      expect(received[0]?.headers["finch-event-id"]).toBe(received[1]?.headers["finch-event-id"])
+    } finally {
+      await control(sandbox, "/webhook", { url, secret }, "PUT")
+    }
   })
 
   it("posts job.data_sync_all.completed when a refresh job finishes", async () => {

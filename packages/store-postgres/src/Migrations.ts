@@ -9,6 +9,7 @@ import * as CreateConnections from "./migrations/0003_create_connections.ts"
 import * as CreateEmployeeRecords from "./migrations/0004_create_employee_records.ts"
 import * as CreateSyncRuns from "./migrations/0005_create_sync_runs.ts"
 import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
+import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -18,6 +19,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0004_create_employee_records": CreateEmployeeRecords,
   "0005_create_sync_runs": CreateSyncRuns,
   "0006_create_audit_events": CreateAuditEvents,
+  "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
 }
 
 /** Brings the database up to the newest migration; a no-op when it is already there. */

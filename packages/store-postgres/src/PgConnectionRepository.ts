@@ -3,9 +3,10 @@
  * lifecycle transitions, `selectAccount`); this module loads what they need and stores what they decide, atomically.
  *
  * Recording a token takes a transaction-scoped advisory lock per provider+company (and per Finch connection id), so
- * concurrent tokens of one connection serialize. Row-level security hides other customers' connections, so a
- * provider+company owned by another customer shows up only as the unique key refusing our insert: that refusal is
- * `OwnedByAnotherCustomer`.
+ * concurrent tokens of one connection serialize. Row-level security hides other customers' connections; whether one of
+ * them holds the token's provider+company (or Finch connection) comes from a narrow security-definer function, and
+ * core's classification turns it into `OwnedByAnotherCustomer`. The unique keys stay the last word: a violation of
+ * either is reported the same way.
  */
 import { createHash, randomUUID } from "node:crypto"
 import {
@@ -23,7 +24,7 @@ import {
   type TokenRecorded,
 } from "@finch-connections/core/ConnectionRepository"
 import { CustomerNotFound } from "@finch-connections/core/Customer"
-import { ConnectionId, type CustomerId, TokenId } from "@finch-connections/core/Ids"
+import { ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
 import { decideTokenRecording, identifyToken, type TokenIdentity } from "@finch-connections/core/TokenClassification"
 import { type TokenBinding, TokenUnreadable, TokenVault } from "@finch-connections/core/TokenVault"
 import { Clock, Effect, Either, Layer, Option, Schema } from "effect"
@@ -114,6 +115,26 @@ const lockKeys = (identity: TokenIdentity): ReadonlyArray<bigint> =>
     lockKey(`provider-company\u0000${identity.providerId}\u0000${identity.companyId}`),
     ...Option.toArray(Option.map(identity.finchConnectionId, (id) => lockKey(`finch-connection\u0000${id}`))),
   ].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+
+/**
+ * Stands for a connection another customer holds, which row-level security keeps us from reading: it carries only
+ * what the token itself says, under a customer id that is not ours, so core's classification refuses the token.
+ */
+const heldByAnotherCustomer = (customerId: CustomerId, identity: TokenIdentity): Connection =>
+  new Connection({
+    id: ConnectionId.make("00000000-0000-4000-8000-000000000000"),
+    customerId: CustomerId.make(customerId === "another customer" ? "yet another customer" : "another customer"),
+    providerId: identity.providerId,
+    companyId: identity.companyId,
+    finchConnectionId: identity.finchConnectionId,
+    status: "active",
+    accounts: [],
+    entities: [],
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    reauthRequiredAt: Option.none(),
+    disconnectedAt: Option.none(),
+  })
 
 const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
@@ -266,10 +287,14 @@ export const make = (options: {
           ),
         true,
       )
+      const heldElsewhere = yield* query(() =>
+        sql<{ held: boolean }>`select connection_held_by_another_customer(${identity.providerId},
+          ${identity.companyId}, ${Option.getOrNull(identity.finchConnectionId)}) as held`.execute(trx),
+      )
       const decision = yield* decideTokenRecording({
         customerId,
         introspection,
-        known,
+        known: heldElsewhere.rows[0]?.held ? [...known, heldByAnotherCustomer(customerId, identity)] : known,
         tokenId: TokenId.make(randomUUID()),
         connectionId: ConnectionId.make(randomUUID()),
         now: yield* now,

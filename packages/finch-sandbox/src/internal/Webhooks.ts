@@ -13,13 +13,19 @@ export interface WebhookTarget {
   readonly url: string
   /** Base64, as Finch's dashboard shows it. */
   readonly secret: string
+  /** Deliver every event twice with the same `Finch-Event-Id` (Finch warns duplicates happen). */
+  readonly duplicate?: boolean
 }
 
 export interface Delivery {
   readonly event_id: string
   readonly event_type: string
+  readonly attempt: number
   readonly status: number | "failed"
 }
+
+/** Attempts per event: the first try and one immediate retry (Finch retries on, with growing delays). */
+const attempts = 2
 
 export class Webhooks {
   target: WebhookTarget | undefined
@@ -49,26 +55,34 @@ export class Webhooks {
     if (target === undefined) return
     const body = JSON.stringify(Webhooks.payload(event))
     const eventId = `msg_${randomBytes(16).toString("base64url")}`
-    const timestamp = Math.floor(Date.now() / 1000)
-    const delivery = fetch(target.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "finch-event-id": eventId,
-        "finch-timestamp": String(timestamp),
-        "finch-signature": sign(target.secret, eventId, timestamp, body),
-      },
-      body,
-    })
-      .then(async (response) => {
-        await response.body?.cancel()
-        this.deliveries.push({ event_id: eventId, event_type: event.event_type, status: response.status })
-      })
-      .catch(() => {
-        this.deliveries.push({ event_id: eventId, event_type: event.event_type, status: "failed" })
-      })
-    this.pending.add(delivery)
-    void delivery.finally(() => this.pending.delete(delivery))
+    const deliver = async () => {
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const timestamp = Math.floor(Date.now() / 1000)
+        const status = await fetch(target.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "finch-event-id": eventId,
+            "finch-timestamp": String(timestamp),
+            "finch-signature": sign(target.secret, eventId, timestamp, body),
+          },
+          body,
+        }).then(
+          async (response) => {
+            await response.body?.cancel()
+            return response.status
+          },
+          () => "failed" as const,
+        )
+        this.deliveries.push({ event_id: eventId, event_type: event.event_type, attempt, status })
+        if (typeof status === "number" && status >= 200 && status < 300) return
+      }
+    }
+    const runs = target.duplicate === true ? [deliver(), deliver()] : [deliver()]
+    for (const run of runs) {
+      this.pending.add(run)
+      void run.finally(() => this.pending.delete(run))
+    }
   }
 
   /** Resolves once every delivery started so far has finished. */

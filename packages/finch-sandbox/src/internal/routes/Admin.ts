@@ -325,8 +325,18 @@ export const admin = (world: World) => {
         )
       }
     }
-    world.webhooks.target = url === undefined || secret === undefined ? undefined : { url, secret }
-    return c.json({ url: url ?? null })
+    world.webhooks.target =
+      url === undefined || secret === undefined ? undefined : { url, secret, duplicate: body["duplicate"] === true }
+    return c.json({ url: url ?? null, duplicate: world.webhooks.target?.duplicate ?? false })
+  })
+
+  app.post("/webhook/events", async (c) => {
+    const body = await Guards.objectBody(c)
+    const connection = state.connections.get(Guards.requiredString(body, "connection_id"))
+    if (connection === undefined) throw Errors.notFound("No such connection")
+    const event_type = Guards.requiredString(body, "event_type")
+    world.webhooks.emit({ event_type, connection, data: body["data"] ?? null })
+    return c.json({ status: "sent" }, 202)
   })
 
   app.get("/webhook/deliveries", async (c) => {
