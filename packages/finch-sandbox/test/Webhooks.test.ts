@@ -120,10 +120,8 @@ describe("webhooks", () => {
 
   it("can deliver every event twice, as Finch sometimes does", async () => {
     const { connection_id } = await mint(sandbox)
-    const port = new URL(
-      `http://${(receiver.address() as AddressInfo).address}:${(receiver.address() as AddressInfo).port}`,
-    )
-    await control(sandbox, "/webhook", { url: `${port.origin}/finch`, secret, duplicate: true }, "PUT")
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/finch`
+    await control(sandbox, "/webhook", { url, secret, duplicate: true }, "PUT")
     try {
       received.length = 0
       await control(sandbox, "/webhook/events", { connection_id, event_type: "company.updated" })
