@@ -10,6 +10,7 @@ import * as CreateEmployeeRecords from "./migrations/0004_create_employee_record
 import * as CreateSyncRuns from "./migrations/0005_create_sync_runs.ts"
 import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
+import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0005_create_sync_runs": CreateSyncRuns,
   "0006_create_audit_events": CreateAuditEvents,
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
+  "0050_create_persons": CreatePersons,
 }
 
 /** Brings the database up to the newest migration; a no-op when it is already there. */

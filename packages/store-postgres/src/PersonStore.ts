@@ -1,0 +1,248 @@
+/**
+ * core's `PersonStore` on PostgreSQL. Saving a run is one customer-scoped transaction: the customer's persons and
+ * record links are replaced (bulk `unnest` inserts, so a million records are a few round trips) and the run's
+ * aliases and splits appended — a reader sees the previous run or the new one, never a mix.
+ */
+import type { CustomerId } from "@finch-connections/core/Ids"
+import {
+  canonicalDecision,
+  type PersonRun,
+  PersonStore,
+  type RecordAssignment,
+} from "@finch-connections/core/PersonStore"
+import type { ManualDecision, PreviousPerson, Split } from "@finch-connections/core/reconciliation/Reconciliation"
+import { Effect, Layer, Option } from "effect"
+import { type Generated, type Kysely, sql } from "kysely"
+import { type CustomerTransaction, withCustomer } from "./CustomerTransaction.ts"
+import type { Database } from "./Database.ts"
+import { query } from "./DatabaseError.ts"
+import * as PgDatabase from "./PgDatabase.ts"
+
+/** `persons`: the latest run's persons. */
+export interface PersonsTable {
+  customer_id: string
+  person_id: string
+  since: number
+  saved_at: Date
+}
+/** `person_links`: which person each record belongs to, with its link's evidence. */
+export interface PersonLinksTable {
+  customer_id: string
+  record_id: string
+  person_id: string
+  score: number | null
+  matched_by: ReadonlyArray<string>
+}
+/** `person_aliases`: ids merged into another person. */
+export interface PersonAliasesTable {
+  customer_id: string
+  alias_id: string
+  person_id: string
+  created_at: Date
+}
+/** `person_splits`: persons whose records went several ways. */
+export interface PersonSplitsTable {
+  id: Generated<string>
+  customer_id: string
+  person_id: string
+  into_ids: Array<string>
+  created_at: Date
+}
+/** `person_decisions`: manual decisions, pair ordered (record_a < record_b). */
+export interface PersonDecisionsTable {
+  customer_id: string
+  record_a: string
+  record_b: string
+  kind: ManualDecision["kind"]
+  decided_at: Date
+}
+/** The tables of this module. */
+export type PersonTables = {
+  persons: PersonsTable
+  person_links: PersonLinksTable
+  person_aliases: PersonAliasesTable
+  person_splits: PersonSplitsTable
+  person_decisions: PersonDecisionsTable
+}
+
+const tables = (trx: CustomerTransaction) => trx.withTables<PersonTables>()
+
+/** Rows per bulk statement: keeps each parameter array well under the protocol's limits. */
+const batchSize = 50_000
+
+const batches = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let start = 0; start < items.length; start += batchSize) out.push(items.slice(start, start + batchSize))
+  return out
+}
+
+const saveRun = (trx: CustomerTransaction, customerId: string, run: PersonRun, now: Date) =>
+  Effect.gen(function* () {
+    const t = tables(trx)
+    yield* query(() => t.deleteFrom("person_links").where("customer_id", "=", customerId).execute())
+    yield* query(() => t.deleteFrom("persons").where("customer_id", "=", customerId).execute())
+    for (const batch of batches(run.persons)) {
+      yield* query(() =>
+        sql`insert into persons (customer_id, person_id, since, saved_at)
+          select ${customerId}, person_id, since, ${now}
+          from unnest(${batch.map((p) => p.personId)}::text[], ${batch.map((p) => p.since)}::float8[])
+            as t(person_id, since)`.execute(trx),
+      )
+    }
+    for (const batch of batches(run.assignments)) {
+      yield* query(() =>
+        sql`insert into person_links (customer_id, record_id, person_id, score, matched_by)
+          select ${customerId}, record_id, person_id, score, matched_by
+          from unnest(${batch.map((a) => a.recordId)}::text[], ${batch.map((a) => a.personId)}::text[],
+            ${batch.map((a) => a.score)}::float8[], ${batch.map((a) => JSON.stringify(a.matchedBy))}::jsonb[])
+            as t(record_id, person_id, score, matched_by)`.execute(trx),
+      )
+    }
+    for (const alias of run.aliases) {
+      yield* query(() =>
+        t
+          .insertInto("person_aliases")
+          .values({ customer_id: customerId, alias_id: alias.alias, person_id: alias.personId, created_at: now })
+          .onConflict((conflict) =>
+            conflict.columns(["customer_id", "alias_id"]).doUpdateSet({ person_id: alias.personId, created_at: now }),
+          )
+          .execute(),
+      )
+    }
+    for (const split of run.splits) {
+      yield* query(() =>
+        t
+          .insertInto("person_splits")
+          .values({ customer_id: customerId, person_id: split.personId, into_ids: [...split.into], created_at: now })
+          .execute(),
+      )
+    }
+  })
+
+/** Builds the store over `db`. */
+export const make = (options: { readonly db: Kysely<Database> }): PersonStore["Type"] => {
+  const { db } = options
+  const inCustomer = <A>(customerId: CustomerId, use: (trx: CustomerTransaction) => Effect.Effect<A, unknown>) =>
+    withCustomer(db, customerId, use).pipe(Effect.orDie)
+  return PersonStore.of({
+    saveRun: Effect.fn("PersonStore.saveRun")(function* (customerId, run) {
+      yield* Effect.annotateCurrentSpan({ customerId, persons: run.persons.length })
+      yield* inCustomer(customerId, (trx) => saveRun(trx, customerId, run, new Date()))
+    }),
+    previousPersons: Effect.fn("PersonStore.previousPersons")(function* (customerId) {
+      yield* Effect.annotateCurrentSpan({ customerId })
+      const rows = yield* inCustomer(customerId, (trx) =>
+        query(() =>
+          sql<{ person_id: string; since: number; record_ids: Array<string> }>`
+            select p.person_id, p.since,
+              coalesce(array_agg(l.record_id order by l.record_id) filter (where l.record_id is not null), '{}')
+                as record_ids
+            from persons p left join person_links l using (customer_id, person_id)
+            where p.customer_id = ${customerId}
+            group by p.person_id, p.since
+            order by p.person_id`.execute(trx),
+        ),
+      )
+      return rows.rows.map(
+        (row): PreviousPerson => ({ personId: row.person_id, since: Number(row.since), recordIds: row.record_ids }),
+      )
+    }),
+    resolvePerson: Effect.fn("PersonStore.resolvePerson")(function* (customerId, personId) {
+      yield* Effect.annotateCurrentSpan({ customerId, personId })
+      return yield* inCustomer(customerId, (trx) =>
+        Effect.gen(function* () {
+          const t = tables(trx)
+          let current = personId
+          const seen = new Set<string>()
+          for (;;) {
+            const alias = yield* query(() =>
+              t.selectFrom("person_aliases").select("person_id").where("alias_id", "=", current).executeTakeFirst(),
+            )
+            if (alias === undefined || seen.has(current)) break
+            seen.add(current)
+            current = alias.person_id
+          }
+          if (current !== personId) return Option.some(current)
+          const person = yield* query(() =>
+            t.selectFrom("persons").select("person_id").where("person_id", "=", personId).executeTakeFirst(),
+          )
+          return person === undefined ? Option.none() : Option.some(personId)
+        }),
+      )
+    }),
+    assignmentOf: Effect.fn("PersonStore.assignmentOf")(function* (customerId, recordId) {
+      yield* Effect.annotateCurrentSpan({ customerId, recordId })
+      const row = yield* inCustomer(customerId, (trx) =>
+        query(() =>
+          tables(trx)
+            .selectFrom("person_links")
+            .select(["record_id", "person_id", "score", "matched_by"])
+            .where("record_id", "=", recordId)
+            .executeTakeFirst(),
+        ),
+      )
+      return Option.map(
+        Option.fromNullable(row),
+        (r): RecordAssignment => ({
+          recordId: r.record_id,
+          personId: r.person_id,
+          score: r.score === null ? null : Number(r.score),
+          matchedBy: r.matched_by,
+        }),
+      )
+    }),
+    splits: Effect.fn("PersonStore.splits")(function* (customerId) {
+      yield* Effect.annotateCurrentSpan({ customerId })
+      const rows = yield* inCustomer(customerId, (trx) =>
+        query(() => tables(trx).selectFrom("person_splits").select(["person_id", "into_ids"]).orderBy("id").execute()),
+      )
+      return rows.map((row): Split => ({ personId: row.person_id, into: row.into_ids }))
+    }),
+    decide: Effect.fn("PersonStore.decide")(function* (customerId, decision) {
+      yield* Effect.annotateCurrentSpan({ customerId, kind: decision.kind })
+      const { kind, recordA, recordB } = canonicalDecision(decision)
+      if (recordA === recordB) return
+      const now = new Date()
+      yield* inCustomer(customerId, (trx) =>
+        query(() =>
+          tables(trx)
+            .insertInto("person_decisions")
+            .values({ customer_id: customerId, record_a: recordA, record_b: recordB, kind, decided_at: now })
+            .onConflict((conflict) =>
+              conflict.columns(["customer_id", "record_a", "record_b"]).doUpdateSet({ kind, decided_at: now }),
+            )
+            .execute(),
+        ),
+      )
+    }),
+    undecide: Effect.fn("PersonStore.undecide")(function* (customerId, recordA, recordB) {
+      yield* Effect.annotateCurrentSpan({ customerId })
+      const [a, b] = recordA <= recordB ? [recordA, recordB] : [recordB, recordA]
+      yield* inCustomer(customerId, (trx) =>
+        query(() =>
+          tables(trx).deleteFrom("person_decisions").where("record_a", "=", a).where("record_b", "=", b).execute(),
+        ),
+      )
+    }),
+    decisions: Effect.fn("PersonStore.decisions")(function* (customerId) {
+      yield* Effect.annotateCurrentSpan({ customerId })
+      const rows = yield* inCustomer(customerId, (trx) =>
+        query(() =>
+          tables(trx)
+            .selectFrom("person_decisions")
+            .select(["kind", "record_a", "record_b"])
+            .orderBy("record_a")
+            .orderBy("record_b")
+            .execute(),
+        ),
+      )
+      return rows.map((row): ManualDecision => ({ kind: row.kind, recordA: row.record_a, recordB: row.record_b }))
+    }),
+  })
+}
+
+/** The store on the layer's `PgDatabase`. */
+export const layer: Layer.Layer<PersonStore, never, PgDatabase.PgDatabase> = Layer.effect(
+  PersonStore,
+  Effect.map(PgDatabase.PgDatabase, (db) => make({ db })),
+)
