@@ -24,6 +24,9 @@ const usage = `finch-sandbox — a local fake of the Finch API and Finch Connect
   --fail-path <prefix>       only calls whose path starts with this (e.g. /employer/directory)
   --latency-ms <n>           add this latency to the next --fail-count calls
   --drop                     drop the connection of the next --fail-count calls
+  --connect <provider>[:<n>] mint a connected token at start (n employees); repeatable
+  --scenario <name>          connect a named scenario's logins at start; repeatable
+  --customer-id <id>         customer for --connect and --scenario (default: one per scenario)
   --help                     show this help
 `
 
@@ -48,6 +51,9 @@ const { values } = parseArgs({
     "fail-path": { type: "string" },
     "latency-ms": { type: "string" },
     drop: { type: "boolean", default: false },
+    connect: { type: "string", multiple: true, default: [] },
+    scenario: { type: "string", multiple: true, default: [] },
+    "customer-id": { type: "string" },
     help: { type: "boolean", default: false },
   },
   allowPositionals: false,
@@ -108,10 +114,43 @@ try {
     })
     if (response.status !== 201) fail(`could not install the fault: ${await response.text()}`)
   }
+  const control = async (path: string, body: unknown) => {
+    const response = await fetch(`${sandbox.baseUrl}/_sandbox${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+    const text = await response.text()
+    if (!response.ok) fail(`${path}: ${text}`)
+    return JSON.parse(text) as Record<string, unknown>
+  }
+  // Sandbox tokens are fake and printed on purpose: they are what a developer starts the sandbox for.
+  const minted: Array<string> = []
+  for (const spec of values.connect) {
+    const [provider_id, size] = spec.split(":")
+    const connection = await control("/connections", {
+      provider_id,
+      products: ["company", "directory", "individual", "employment", "payment", "pay_statement", "ssn"],
+      ...(size === undefined ? {} : { employee_size: integer("connect", size) }),
+      ...(values["customer-id"] === undefined ? {} : { customer_id: values["customer-id"] }),
+    })
+    minted.push(`  ${provider_id}: connection ${connection["connection_id"]} token ${connection["access_token"]}`)
+  }
+  for (const name of values.scenario) {
+    const result = await control(`/scenarios/${name}`, {
+      ...(values["customer-id"] === undefined ? {} : { customer_id: values["customer-id"] }),
+    })
+    for (const connection of result["connections"] as Array<Record<string, unknown>>) {
+      minted.push(
+        `  ${name} ${connection["provider_id"]} (${connection["company_name"]}, ${connection["username"]}): connection ${connection["connection_id"]} token ${connection["access_token"]}`,
+      )
+    }
+  }
   process.stdout.write(
     `finch-sandbox listening on ${sandbox.baseUrl}\n` +
       `  FINCH_BASE_URL=${sandbox.baseUrl}\n  FINCH_CLIENT_ID=${sandbox.clientId}\n  FINCH_CLIENT_SECRET=${sandbox.clientSecret}\n` +
-      `  control API: ${sandbox.baseUrl}/_sandbox (rate limits: ${mode})\n`,
+      `  control API: ${sandbox.baseUrl}/_sandbox (rate limits: ${mode})\n` +
+      (minted.length === 0 ? "" : `connections:\n${minted.join("\n")}\n`),
   )
   const stop = () => {
     void sandbox.close().then(() => process.exit(0))

@@ -81,6 +81,31 @@ describe("the CLI", () => {
     expect(reply.headers.get("retry-after")).toBe("60")
   })
 
+  it("connects providers and scenarios at start and prints their tokens", async () => {
+    const child = spawn(
+      process.execPath,
+      [cli, "--port", "0", "--connect", "gusto:12", "--scenario", "peo", "--customer-id", "cli-customer"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    )
+    running.push(child)
+    const out = await new Promise<string>((resolve, reject) => {
+      let text = ""
+      child.stdout.on("data", (chunk) => {
+        text += chunk
+        if (text.includes("fjord_peo_admin")) resolve(text)
+      })
+      child.once("exit", (code) => reject(new Error(`cli exited with ${code}: ${text}`)))
+    })
+    const baseUrl = /FINCH_BASE_URL=(\S+)/.exec(out)?.[1] ?? ""
+    const gustoToken = /gusto: connection \S+ token (\S+)/.exec(out)?.[1] ?? ""
+    const sandbox = { baseUrl, clientId: "", clientSecret: "", port: 0, close: async () => {} }
+    const directory = await call(sandbox, "/employer/directory", { token: gustoToken })
+    expect(directory.body.paging.count).toBe(12)
+    expect(out.match(/peo justworks/g)).toHaveLength(4)
+    const introspect = await call(sandbox, "/introspect", { token: gustoToken })
+    expect(introspect.body.customer_id).toBe("cli-customer")
+  })
+
   it("refuses a non-loopback host and says so", async () => {
     const result = await run(["--host", "0.0.0.0", "--port", "0"])
     expect(result.code).toBe(2)
