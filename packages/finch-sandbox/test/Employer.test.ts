@@ -142,6 +142,24 @@ describe("batch endpoints", () => {
     expect("ssn" in (await fetchOne(withScope.access_token))).toBe(false)
     expect("ssn" in (await fetchOne(withoutScope.access_token, { include: ["ssn"] }))).toBe(false)
   })
+
+  it("gives SSNs as the provider does: encrypted_ssn at Workday, none at Deel", async () => {
+    const fetchFirst = async (provider_id: string) => {
+      const { access_token } = await mint(sandbox(), { provider_id, products: all })
+      const [id] = await idsOf(access_token)
+      const reply = await call(sandbox(), "/employer/individual", {
+        token: access_token,
+        body: { requests: [{ individual_id: id }], options: { include: ["ssn"] } },
+      })
+      return reply.body.responses[0].body
+    }
+    const workday = await fetchFirst("workday")
+    expect(workday.ssn).toBeNull()
+    expect(workday.encrypted_ssn).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    const deel = await fetchFirst("deel")
+    expect(deel.ssn).toBeNull()
+    expect(deel.encrypted_ssn).toBeUndefined()
+  })
 })
 
 describe("scopes, statuses and entities", () => {

@@ -6,6 +6,8 @@ export interface ProviderRecord extends Provider {
   readonly defaultAuthentication: AuthenticationType
   /** Whether the provider returns SSNs at all. */
   readonly ssnSupported: boolean
+  /** Whether SSNs come as `encrypted_ssn` (an opaque string) rather than plain `ssn`. */
+  readonly ssnEncrypted?: boolean
   /** Country and currency of generated workers when not the US (e.g. an employer of record). */
   readonly workerCountry?: string
   /** False when the provider's tokens come without `company_id` (the connection is the only key). */
@@ -33,6 +35,7 @@ const provider = (
   beta: false,
   ...(extra.workerCountry === undefined ? {} : { workerCountry: extra.workerCountry }),
   ...(extra.reportsCompanyId === undefined ? {} : { reportsCompanyId: extra.reportsCompanyId }),
+  ...(extra.ssnEncrypted === undefined ? {} : { ssnEncrypted: extra.ssnEncrypted }),
 })
 
 /** Real provider ids, so data looks like what apps see from Finch. */
@@ -57,11 +60,18 @@ export const catalogue: ReadonlyArray<ProviderRecord> = [
     primary_color: "#15357a",
   }),
   provider("paylocity", "Paylocity", ["credential", "assisted"], { primary_color: "#f58025" }),
-  provider("workday", "Workday", ["credential"], { primary_color: "#0875e1" }),
+  provider("workday", "Workday", ["credential"], { primary_color: "#0875e1", ssnEncrypted: true }),
 ]
 
 /** The provider as `GET /providers` shows it (without the sandbox's own settings). */
 export const toWire = (record: ProviderRecord): Provider => {
-  const { defaultAuthentication: _a, ssnSupported: _s, workerCountry: _w, reportsCompanyId: _r, ...wire } = record
+  const {
+    defaultAuthentication: _a,
+    ssnSupported: _s,
+    workerCountry: _w,
+    reportsCompanyId: _r,
+    ssnEncrypted: _e,
+    ...wire
+  } = record
   return wire
 }

@@ -1,4 +1,5 @@
 /** The HRIS data endpoints (reference §5): company, directory, individual, employment, payment. */
+import { createHash } from "node:crypto"
 import type { Context } from "hono"
 import { Hono } from "hono"
 import type { CompanyRecord, Employee } from "../Companies.ts"
@@ -51,6 +52,17 @@ const batchIds = async (c: Context<SandboxEnv>) => {
   return { body, ids }
 }
 
+/** The individual with its SSN as the provider gives it: plain, or only as an opaque `encrypted_ssn`. */
+const withSsnOf = (employee: Employee, encrypted: boolean): Individual =>
+  encrypted
+    ? {
+        ...employee.individual,
+        ssn: null,
+        encrypted_ssn:
+          employee.ssn === null ? null : createHash("sha256").update(`sandbox-ssn:${employee.ssn}`).digest("base64"),
+      }
+    : { ...employee.individual, ssn: employee.ssn }
+
 const notFoundItem = (individual_id: string) => ({
   individual_id,
   code: 404,
@@ -98,10 +110,11 @@ export const employer = (world: World) => {
     const options = body["options"]
     const include = Guards.isRecord(options) && Array.isArray(options["include"]) ? options["include"] : []
     const withSsn = include.includes("ssn") && access.token.products.includes("ssn")
+    const encrypted = world.state.providers.get(access.connection.provider_id)?.ssnEncrypted === true
     const responses = ids.map((individual_id) => {
       const employee = access.company.byId.get(individual_id)
       if (employee === undefined || !access.entity_ids.includes(employee.entity_id)) return notFoundItem(individual_id)
-      const individual: Individual = withSsn ? { ...employee.individual, ssn: employee.ssn } : employee.individual
+      const individual: Individual = withSsn ? withSsnOf(employee, encrypted) : employee.individual
       return { individual_id, code: 200, body: individual }
     })
     dataHeaders(c, access.company)
