@@ -171,6 +171,34 @@ layer(TestDatabase.layerPgDatabase())("row-level security", (it) => {
     }).pipe(Effect.scoped),
   )
 
+  it.effect(
+    "the one window onto other customers is whether they hold a provider+company: a boolean, app role only",
+    () =>
+      Effect.gen(function* () {
+        const app = yield* PgDatabase
+        const held = (customer: string, company: string) =>
+          withCustomer(app, customer, (trx) =>
+            query(() =>
+              sql<{
+                held: boolean
+              }>`select connection_held_by_another_customer('gusto', ${company}, null) as held`.execute(trx),
+            ),
+          ).pipe(Effect.map((result) => result.rows[0]?.held))
+        assert.isTrue(yield* held("acme", "company-of-globex"))
+        assert.isFalse(yield* held("acme", "company-of-acme"))
+        assert.isFalse(yield* held("acme", "company-of-nobody"))
+        const database = yield* TestDatabase.TestDatabase
+        const worker = yield* Effect.acquireRelease(
+          Effect.sync(() => makeKysely<Database>(Redacted.value(database.url), { role: "finch_worker", max: 1 })),
+          (db) => Effect.promise(() => db.destroy()),
+        )
+        const refused = yield* Effect.flip(
+          query(() => sql`select connection_held_by_another_customer('gusto', 'x', null)`.execute(worker)),
+        )
+        assert.strictEqual(refused.reason, "InsufficientPrivilege")
+      }).pipe(Effect.scoped),
+  )
+
   it.effect("the application role owns nothing, cannot bypass the policies, and cannot switch them off", () =>
     Effect.gen(function* () {
       const app = yield* PgDatabase
