@@ -158,6 +158,36 @@ describe("the Connect page", () => {
     expect(introspect.body.entities.map((entity: { id: string }) => entity.id)).toEqual([entityIds[0], entityIds[2]])
   })
 
+  it("a scenario's login reaches its companies, even before the scenario is instantiated", async () => {
+    const { body } = await newSession(sandbox(), { customer_id: "peo-through-connect" })
+    const first = await fetch(`${sandbox().baseUrl}/authorize`, {
+      method: "POST",
+      body: new URLSearchParams({
+        session: body.session_id,
+        provider_id: "justworks",
+        username: "fjord_owner",
+        password: "good_pass",
+      }),
+      redirect: "manual",
+    })
+    const html = await first.text()
+    expect(html).toContain("Fjord Studios LLC")
+    expect(html).toContain("Fjord Post-Production LLC")
+    expect(html).toContain("Fjord Rentals LLC")
+    const companyIds = [...html.matchAll(/name="company_id" value="([^"]+)"/g)].map((match) => match[1] ?? "")
+    expect(companyIds).toHaveLength(3)
+    const { code } = await complete(sandbox(), body.session_id, {
+      provider_id: "justworks",
+      username: "fjord_owner",
+      company_id: companyIds[1],
+    })
+    const token = (await exchange(sandbox(), code)).body
+    expect(token.company_id).toBe(companyIds[1])
+    const truth = await control(sandbox(), "/scenarios/peo/truth?customer_id=peo-through-connect")
+    const records = truth.people.flatMap((person: any) => person.records)
+    expect(records.filter((record: any) => record.connection_id === token.connection_id).length).toBeGreaterThan(10)
+  })
+
   it("shows the code itself for the embedded flow (no redirect_uri)", async () => {
     const { body } = await newSession(sandbox(), { redirect_uri: null })
     const submitted = await fetch(`${sandbox().baseUrl}/authorize`, {

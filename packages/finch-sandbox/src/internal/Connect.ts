@@ -1,6 +1,7 @@
 /** Finch Connect simulated: completing a session yields a single-use authorization code. */
 import type { CompanyRecord } from "./Companies.ts"
 import * as Errors from "./Errors.ts"
+import { companiesReachedBy } from "./Scenarios.ts"
 import type { Session } from "./State.ts"
 import type { AuthenticationType } from "./Wire.ts"
 import type { World } from "./World.ts"
@@ -78,7 +79,7 @@ export const completeSession = (world: World, session: Session, choice: Completi
     if (provider === undefined) throw Errors.invalidRequest(`Unknown provider '${provider_id}'`)
     const username = choice.username ?? "good_user"
     if (username.startsWith("bad_")) throw Errors.invalidRequest("Incorrect username or password")
-    const reachable = state.companiesForLogin(provider_id, username)
+    const reachable = companiesReachedBy(state, provider_id, username)
     let company = reachable[0]
     if (choice.company_id !== undefined) {
       company =

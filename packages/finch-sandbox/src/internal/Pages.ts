@@ -1,5 +1,6 @@
 /** The small HTML pages of the simulated Finch Connect. */
 import type { Completion } from "./Connect.ts"
+import { companiesReachedBy } from "./Scenarios.ts"
 import type { Session } from "./State.ts"
 import type { World } from "./World.ts"
 
@@ -57,7 +58,7 @@ export const loginReachesChoice = (world: World, session: Session, choice: Compl
     session.connection_id === null ? undefined : world.state.connections.get(session.connection_id)
   const companies =
     reauthenticating === undefined
-      ? world.state.companiesForLogin(provider_id, choice.username ?? "good_user")
+      ? companiesReachedBy(world.state, provider_id, choice.username ?? "good_user")
       : [world.state.companyOf(reauthenticating)]
   const only = companies[0]
   if (companies.length <= 1 && (only === undefined || only.entities.length <= 1)) return undefined

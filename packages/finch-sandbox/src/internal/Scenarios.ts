@@ -347,3 +347,18 @@ export const materialize = (state: State, scenario: Scenario): ReadonlyArray<Bui
     return { spec, company }
   })
 }
+
+/**
+ * The companies a login reaches, materializing first any scenario that owns the login, so a scenario's usernames
+ * work in Connect even before the scenario was instantiated.
+ */
+export const companiesReachedBy = (state: State, provider_id: string, username: string, employeeSize?: number) => {
+  for (const scenario of scenarios) {
+    const random = Random.make(state.options.seed, `scenario:${scenario.name}`)
+    const owns = scenario
+      .build(random, state.options.today)
+      .some((spec) => spec.provider_id === provider_id && spec.logins.some((login) => login.username === username))
+    if (owns) materialize(state, scenario)
+  }
+  return state.companiesForLogin(provider_id, username, employeeSize)
+}

@@ -11,7 +11,7 @@ import type { FaultInput } from "../Faults.ts"
 import * as Guards from "../Guards.ts"
 import { isLoopbackAddress, isLoopbackHost } from "../Loopback.ts"
 import type { RateLimitMode } from "../RateLimiter.ts"
-import { materialize, scenarios } from "../Scenarios.ts"
+import { companiesReachedBy, materialize, scenarios } from "../Scenarios.ts"
 import type { Connection } from "../State.ts"
 import type { SandboxEnv, World } from "../World.ts"
 import { parseEmployeeSize, parseProducts, parseStatus } from "./FinchSandbox.ts"
@@ -85,7 +85,7 @@ export const admin = (world: World) => {
       company =
         username === null
           ? state.newCompany(provider_id, size)
-          : state.companiesForLogin(provider_id, username, size)[0]
+          : companiesReachedBy(state, provider_id, username, size)[0]
     }
     if (company === undefined) throw Errors.invalidRequest("No company could be chosen")
     const status = body["status"] === undefined ? undefined : parseStatus(body["status"])
