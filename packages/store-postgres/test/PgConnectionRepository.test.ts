@@ -48,125 +48,128 @@ const tokensOf = (connectionId: string) =>
     ),
   )
 
-layer(ConnectionRepositoryTest, { timeout: 120_000 })("PgConnectionRepository under concurrency", (it) => {
-  it.effect(
-    "50 concurrent tokens for one provider+company: one connection, every account once, one active token each",
-    () =>
+layer(ConnectionRepositoryTest, { timeout: 120_000, excludeTestServices: true })(
+  "PgConnectionRepository under concurrency",
+  (it) => {
+    it.effect(
+      "50 concurrent tokens for one provider+company: one connection, every account once, one active token each",
+      () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const customerId = yield* newCustomer
+          const company = Fixtures.unique("company")
+          // 10 logins, each connecting 5 times at once.
+          const calls = Arr.range(0, 49).map((i) => ({ account: `login-${i % 10}`, token: Fixtures.accessToken() }))
+          const results = yield* Effect.forEach(
+            calls,
+            ({ account, token }) => record(customerId, { provider: "gusto", company, account }, token),
+            { concurrency: "unbounded" },
+          )
+          assert.strictEqual(new Set(results.map((result) => result.connection.id)).size, 1)
+          assert.strictEqual(results.filter((result) => result.classification === "NewConnection").length, 1)
+          assert.strictEqual(results.filter((result) => result.classification === "NewAccount").length, 9)
+          assert.strictEqual(results.filter((result) => result.classification === "TokenReplaced").length, 40)
+          const [connection, ...others] = yield* repository.list(customerId)
+          assert.lengthOf(others, 0)
+          assert.deepStrictEqual(
+            connection!.accounts.map((account) => account.accountId).sort(),
+            Arr.range(0, 9).map((i) => `login-${i}`),
+          )
+          const tokens = yield* tokensOf(connection!.id)
+          assert.lengthOf(tokens, 50, "no token is lost")
+          for (const account of connection!.accounts) {
+            const active = tokens.filter((token) => token.account_id === account.accountId && token.status === "active")
+            assert.deepStrictEqual(
+              active.map((token) => token.id),
+              [account.tokenId],
+            )
+            // The account's token opens to the plaintext of whichever call stored it last.
+            const opened = yield* repository.openToken({
+              customerId,
+              connectionId: connection!.id,
+              products: [],
+              account: Option.some(account.accountId),
+            })
+            const stored = results.findIndex((result) => result.account.tokenId === account.tokenId)
+            assert.strictEqual(Redacted.value(opened.token), Redacted.value(calls[stored]!.token))
+          }
+          assert.isTrue(
+            tokens.filter((token) => token.status === "replaced").every((token) => token.replaced_by !== null),
+          )
+        }).pipe(Effect.scoped),
+    )
+
+    it.effect("several customers racing for one provider+company: one owns it, every other is refused", () =>
+      Effect.gen(function* () {
+        for (const _round of Arr.range(1, 5)) {
+          const customers = yield* Effect.all(Arr.replicate(newCustomer, 4))
+          const company = Fixtures.unique("company")
+          const outcomes = yield* Effect.forEach(
+            customers,
+            (customerId) => Effect.either(record(customerId, { provider: "gusto", company, account: customerId })),
+            { concurrency: "unbounded" },
+          )
+          const owners = outcomes.filter(Either.isRight)
+          assert.lengthOf(owners, 1)
+          for (const refused of outcomes.filter(Either.isLeft)) {
+            assert.strictEqual(refused.left._tag, "OwnedByAnotherCustomer")
+          }
+          for (const [index, customerId] of customers.entries()) {
+            const listed = yield* Effect.flatMap(ConnectionRepository, (repository) => repository.list(customerId))
+            assert.lengthOf(listed, Either.isRight(outcomes[index]!) ? 1 : 0)
+          }
+        }
+      }),
+    )
+
+    it.effect("concurrent reauthentication tokens: one active token at the end, the others retired, none lost", () =>
       Effect.gen(function* () {
         const repository = yield* ConnectionRepository
         const customerId = yield* newCustomer
-        const company = Fixtures.unique("company")
-        // 10 logins, each connecting 5 times at once.
-        const calls = Arr.range(0, 49).map((i) => ({ account: `login-${i % 10}`, token: Fixtures.accessToken() }))
+        const finchConnection = Fixtures.unique("conn")
+        const first = yield* record(customerId, {
+          provider: "gusto",
+          company: Fixtures.unique("company"),
+          account: "login-1",
+          finchConnection,
+        })
+        yield* repository.markReauthRequired(customerId, first.connection.id, "finch_401")
+        const reauthTokens = Arr.range(1, 20).map(() => Fixtures.accessToken())
         const results = yield* Effect.forEach(
-          calls,
-          ({ account, token }) => record(customerId, { provider: "gusto", company, account }, token),
+          reauthTokens,
+          (token) => record(customerId, { provider: "gusto", finchConnection }, token),
           { concurrency: "unbounded" },
         )
-        assert.strictEqual(new Set(results.map((result) => result.connection.id)).size, 1)
-        assert.strictEqual(results.filter((result) => result.classification === "NewConnection").length, 1)
-        assert.strictEqual(results.filter((result) => result.classification === "NewAccount").length, 9)
-        assert.strictEqual(results.filter((result) => result.classification === "TokenReplaced").length, 40)
-        const [connection, ...others] = yield* repository.list(customerId)
-        assert.lengthOf(others, 0)
+        assert.isTrue(results.every((result) => result.classification === "TokenReplaced"))
+        const connection = yield* repository.get(customerId, first.connection.id)
+        assert.strictEqual(connection.status, "active")
+        assert.lengthOf(connection.accounts, 1)
+        const tokens = yield* tokensOf(first.connection.id)
+        assert.lengthOf(tokens, 21, "the first token and all 20 replacements are kept")
+        const active = tokens.filter((token) => token.status === "active")
         assert.deepStrictEqual(
-          connection!.accounts.map((account) => account.accountId).sort(),
-          Arr.range(0, 9).map((i) => `login-${i}`),
+          active.map((token) => token.id),
+          [connection.accounts[0]!.tokenId],
         )
-        const tokens = yield* tokensOf(connection!.id)
-        assert.lengthOf(tokens, 50, "no token is lost")
-        for (const account of connection!.accounts) {
-          const active = tokens.filter((token) => token.account_id === account.accountId && token.status === "active")
-          assert.deepStrictEqual(
-            active.map((token) => token.id),
-            [account.tokenId],
-          )
-          // The account's token opens to the plaintext of whichever call stored it last.
-          const opened = yield* repository.openToken({
-            customerId,
-            connectionId: connection!.id,
-            products: [],
-            account: Option.some(account.accountId),
-          })
-          const stored = results.findIndex((result) => result.account.tokenId === account.tokenId)
-          assert.strictEqual(Redacted.value(opened.token), Redacted.value(calls[stored]!.token))
+        const retired = tokens.filter((token) => token.status === "replaced")
+        assert.lengthOf(retired, 20)
+        assert.isTrue(retired.every((token) => token.retired_at !== null && token.ciphertext !== null))
+        // The replacements form one chain from the first token to the active one.
+        const next = new Map(retired.map((token) => [token.id, token.replaced_by]))
+        let cursor: string | null | undefined = first.account.tokenId
+        let steps = 0
+        while (cursor !== undefined && cursor !== null && next.has(cursor)) {
+          cursor = next.get(cursor)
+          steps++
         }
-        assert.isTrue(
-          tokens.filter((token) => token.status === "replaced").every((token) => token.replaced_by !== null),
-        )
+        assert.strictEqual(steps, 20)
+        assert.strictEqual(cursor, active[0]!.id)
       }).pipe(Effect.scoped),
-  )
+    )
+  },
+)
 
-  it.effect("several customers racing for one provider+company: one owns it, every other is refused", () =>
-    Effect.gen(function* () {
-      for (const _round of Arr.range(1, 5)) {
-        const customers = yield* Effect.all(Arr.replicate(newCustomer, 4))
-        const company = Fixtures.unique("company")
-        const outcomes = yield* Effect.forEach(
-          customers,
-          (customerId) => Effect.either(record(customerId, { provider: "gusto", company, account: customerId })),
-          { concurrency: "unbounded" },
-        )
-        const owners = outcomes.filter(Either.isRight)
-        assert.lengthOf(owners, 1)
-        for (const refused of outcomes.filter(Either.isLeft)) {
-          assert.strictEqual(refused.left._tag, "OwnedByAnotherCustomer")
-        }
-        for (const [index, customerId] of customers.entries()) {
-          const listed = yield* Effect.flatMap(ConnectionRepository, (repository) => repository.list(customerId))
-          assert.lengthOf(listed, Either.isRight(outcomes[index]!) ? 1 : 0)
-        }
-      }
-    }),
-  )
-
-  it.effect("concurrent reauthentication tokens: one active token at the end, the others retired, none lost", () =>
-    Effect.gen(function* () {
-      const repository = yield* ConnectionRepository
-      const customerId = yield* newCustomer
-      const finchConnection = Fixtures.unique("conn")
-      const first = yield* record(customerId, {
-        provider: "gusto",
-        company: Fixtures.unique("company"),
-        account: "login-1",
-        finchConnection,
-      })
-      yield* repository.markReauthRequired(customerId, first.connection.id, "finch_401")
-      const reauthTokens = Arr.range(1, 20).map(() => Fixtures.accessToken())
-      const results = yield* Effect.forEach(
-        reauthTokens,
-        (token) => record(customerId, { provider: "gusto", finchConnection }, token),
-        { concurrency: "unbounded" },
-      )
-      assert.isTrue(results.every((result) => result.classification === "TokenReplaced"))
-      const connection = yield* repository.get(customerId, first.connection.id)
-      assert.strictEqual(connection.status, "active")
-      assert.lengthOf(connection.accounts, 1)
-      const tokens = yield* tokensOf(first.connection.id)
-      assert.lengthOf(tokens, 21, "the first token and all 20 replacements are kept")
-      const active = tokens.filter((token) => token.status === "active")
-      assert.deepStrictEqual(
-        active.map((token) => token.id),
-        [connection.accounts[0]!.tokenId],
-      )
-      const retired = tokens.filter((token) => token.status === "replaced")
-      assert.lengthOf(retired, 20)
-      assert.isTrue(retired.every((token) => token.retired_at !== null && token.ciphertext !== null))
-      // The replacements form one chain from the first token to the active one.
-      const next = new Map(retired.map((token) => [token.id, token.replaced_by]))
-      let cursor: string | null | undefined = first.account.tokenId
-      let steps = 0
-      while (cursor !== undefined && cursor !== null && next.has(cursor)) {
-        cursor = next.get(cursor)
-        steps++
-      }
-      assert.strictEqual(steps, 20)
-      assert.strictEqual(cursor, active[0]!.id)
-    }).pipe(Effect.scoped),
-  )
-})
-
-layer(ConnectionRepositoryTest)("PgConnectionRepository at rest", (it) => {
+layer(ConnectionRepositoryTest, { excludeTestServices: true })("PgConnectionRepository at rest", (it) => {
   it.effect("stores tokens encrypted, bound to their row, and shreds them on disconnect keeping the rows", () =>
     Effect.gen(function* () {
       const repository = yield* ConnectionRepository
