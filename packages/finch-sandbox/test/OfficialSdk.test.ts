@@ -106,6 +106,27 @@ describe("the official SDK against the sandbox", () => {
     expect(responses.map((response) => response.code)).toEqual([200])
   })
 
+  it("runs, lists and reads automated jobs, and configures sandbox jobs", async () => {
+    const { access_token } = await mint(sandbox())
+    const finch = client().withOptions({ accessToken: access_token })
+    const configuration = await finch.sandbox.jobs.configuration.update({
+      type: "data_sync_all",
+      completion_status: "complete",
+    })
+    expect(configuration.completion_status).toBe("complete")
+    const created = await finch.jobs.automated.create({ type: "data_sync_all" })
+    expect(created.remaining_refreshes).toBe(0)
+    const job = await finch.jobs.automated.retrieve(created.job_id ?? "")
+    expect(job).toMatchObject({ type: "data_sync_all", status: "complete", job_url: created.job_url })
+    const someone = (await finch.hris.directory.list()).individuals[0]?.id ?? ""
+    const w4 = await finch.jobs.automated.create({ type: "w4_form_employee_sync", params: { individual_id: someone } })
+    const list = await finch.jobs.automated.list()
+    expect(list.data.map((item) => item.job_id)).toEqual([w4.job_id, created.job_id])
+    expect(list.meta.quotas?.data_sync_all?.remaining_refreshes).toBe(0)
+    const limited = await finch.jobs.automated.create({ type: "data_sync_all" }).catch((error: unknown) => error)
+    expect(limited).toBeInstanceOf(Finch.RateLimitError)
+  })
+
   it("lists providers", async () => {
     const { access_token } = await mint(sandbox())
     const providers: Array<Providers.ProviderListResponse> = []

@@ -101,4 +101,25 @@ const finish = (world: World, connection: Connection, job: Job) => {
   })
 }
 
+/** A W-4 sync for one employee: no quota, done at once (the sandbox keeps no W-4 forms). */
+export const startW4Sync = (world: World, connection: Connection, individualId: string) => {
+  const company = world.state.companyOf(connection)
+  if (!company.byId.has(individualId)) {
+    throw Errors.notFound(`The individual with id '${individualId}' could not be found`, "individual_not_found")
+  }
+  const at = new Date().toISOString()
+  const job: Job = {
+    job_id: world.state.ids.uuid(),
+    type: "w4_form_employee_sync",
+    status: "complete",
+    created_at: at,
+    scheduled_at: null,
+    started_at: at,
+    completed_at: at,
+    params: { individual_id: individualId },
+  }
+  connection.jobs.unshift(job)
+  return { job_id: job.job_id, job_url: jobUrl(world, job), ...quota(connection) }
+}
+
 export const jobView = (world: World, job: Job) => ({ ...job, job_url: jobUrl(world, job) })

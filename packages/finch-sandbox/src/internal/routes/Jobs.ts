@@ -2,7 +2,7 @@
 import { Hono } from "hono"
 import * as Errors from "../Errors.ts"
 import * as Guards from "../Guards.ts"
-import { jobView, quota, startDataSync } from "../Jobs.ts"
+import { jobView, quota, startDataSync, startW4Sync } from "../Jobs.ts"
 import type { SandboxEnv, World } from "../World.ts"
 
 const jobNotFound = (id: string) =>
@@ -22,8 +22,15 @@ export const jobs = (world: World) => {
     const { connection } = Guards.bearer(c, world)
     const body = await Guards.objectBody(c)
     const type = Guards.optionalString(body, "type")
-    if (type !== "data_sync_all")
-      throw Errors.invalidRequest("[body:type]: only 'data_sync_all' is supported by the sandbox")
+    if (type === "w4_form_employee_sync") {
+      const params = body["params"]
+      const individualId = Guards.isRecord(params) ? params["individual_id"] : undefined
+      if (typeof individualId !== "string") throw Errors.invalidRequest("[body:params.individual_id]: is required")
+      return c.json(startW4Sync(world, connection, individualId), 201)
+    }
+    if (type !== "data_sync_all") {
+      throw Errors.invalidRequest("[body:type]: must be 'data_sync_all' or 'w4_form_employee_sync'")
+    }
     const result = startDataSync(world, connection)
     return c.json(result.body, result.status)
   })
