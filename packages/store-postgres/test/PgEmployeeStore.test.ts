@@ -113,6 +113,21 @@ layer(EmployeeStoreTest, { timeout: 120_000 })("PgEmployeeStore", (it) => {
     }).pipe(Effect.scoped),
   )
 
+  it.effect("the worker role, which runs syncs, can swap and read snapshots", () =>
+    Effect.gen(function* () {
+      const database = yield* TestDatabase.TestDatabase
+      const connection = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const worker = yield* Effect.acquireRelease(
+        Effect.sync(() => makeKysely<Database>(Redacted.value(database.url), { role: "finch_worker", max: 1 })),
+        (db) => Effect.promise(() => db.destroy()),
+      )
+      const store = PgEmployeeStore.make({ db: worker })
+      const records = [employee(connection, 1), employee(connection, 2)]
+      assert.strictEqual((yield* store.replaceSnapshot(acme, connection, records)).added, 2)
+      assert.deepStrictEqual(yield* store.listByConnection(acme, connection), records)
+    }).pipe(Effect.scoped),
+  )
+
   it.effect("writes 10,000 employees in one statement", () =>
     Effect.gen(function* () {
       const database = yield* TestDatabase.TestDatabase
