@@ -38,6 +38,17 @@ describe("Finch's rate limits", () => {
     expect((await call(sandbox(), "/introspect", { token: a.access_token })).status).toBe(200)
   })
 
+  it("holds the limit under concurrent requests", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["employment"] })
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        call(sandbox(), "/employer/employment", { token: access_token, body: { requests: [] } }),
+      ),
+    )
+    const statuses = replies.map((reply) => reply.status).sort()
+    expect(statuses).toEqual([...Array(20).fill(200), ...Array(10).fill(429)])
+  })
+
   it("slides the window: a call is allowed again 60 s after the oldest one", async () => {
     const { access_token } = await mint(sandbox())
     vi.useFakeTimers({ toFake: ["Date"] })

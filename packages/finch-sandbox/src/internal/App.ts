@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { setTimeout as sleep } from "node:timers/promises"
-import { Hono } from "hono"
+import { type Context, Hono } from "hono"
 import * as Errors from "./Errors.ts"
 import { account } from "./routes/Account.ts"
 import { admin } from "./routes/Admin.ts"
@@ -76,10 +76,8 @@ export const createApp = (world: World) => {
       }
     }
     await next()
-    const bucket = c.get("rateBucket")
-    if (bucket !== undefined && c.res.status === 200) {
-      world.rateLimiter.record(world.clientId, bucket)
-    }
+    // Only successful requests count toward Finch's limits.
+    if (c.res.status !== 200) c.get("releaseRateSlot")?.()
     log(c.res.status)
   })
 
@@ -106,7 +104,7 @@ export const createApp = (world: World) => {
   return app
 }
 
-const respond = (c: import("hono").Context<SandboxEnv>, failure: Errors.FinchFailure) => {
+const respond = (c: Context<SandboxEnv>, failure: Errors.FinchFailure) => {
   for (const [name, value] of Object.entries(failure.headers)) c.header(name, value)
   return c.json(failure.body, failure.status as 400)
 }

@@ -63,7 +63,7 @@ export const dataAccess = (c: Context, world: World, product: string): DataAcces
   const { token, connection } = bearer(c, world)
   const bucket = bucketOf(c.req.path)
   if (bucket !== undefined) {
-    const verdict = world.rateLimiter.check(world.clientId, bucket)
+    const verdict = world.rateLimiter.acquire(world.clientId, bucket)
     if (!verdict.allowed) {
       throw Errors.rateLimited(
         world.rateLimiter.sendRetryAfter
@@ -71,7 +71,7 @@ export const dataAccess = (c: Context, world: World, product: string): DataAcces
           : {},
       )
     }
-    c.set("rateBucket", bucket)
+    c.set("releaseRateSlot", verdict.release)
   }
   if (!token.products.includes(product)) throw Errors.insufficientScope(product)
   switch (connection.status) {

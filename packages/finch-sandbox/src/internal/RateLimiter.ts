@@ -53,21 +53,31 @@ export class RateLimiter {
     return kept
   }
 
-  /** Whether a request to `bucket` by `clientId` may go ahead now. */
-  check(clientId: string, bucket: string): Verdict {
-    if (this.mode === "off") return { allowed: true, retryAfterMs: 0 }
-    if (this.mode === "always") return { allowed: false, retryAfterMs: windowMs }
+  /**
+   * Lets a request to `bucket` by `clientId` start, or not. An allowed request holds its slot at once (so concurrent
+   * requests cannot all slip in); call `release` if it ends up unsuccessful, since only successes count.
+   */
+  acquire(clientId: string, bucket: string): Verdict & { readonly release: () => void } {
+    const none = () => {}
+    if (this.mode === "off") return { allowed: true, retryAfterMs: 0, release: none }
+    if (this.mode === "always") return { allowed: false, retryAfterMs: windowMs, release: none }
     const limit = limits[bucket]
-    if (limit === undefined) return { allowed: true, retryAfterMs: 0 }
+    if (limit === undefined) return { allowed: true, retryAfterMs: 0, release: none }
     const window = this.window(`${clientId}:${bucket}`)
-    if (window.length < limit) return { allowed: true, retryAfterMs: 0 }
-    return { allowed: false, retryAfterMs: Math.max(0, (window[0] ?? 0) + windowMs - this.now()) }
-  }
-
-  /** Counts a successful request against the window. */
-  record(clientId: string, bucket: string) {
-    if (this.mode !== "finch") return
-    this.window(`${clientId}:${bucket}`).push(this.now())
+    if (window.length >= limit) {
+      return { allowed: false, retryAfterMs: Math.max(0, (window[0] ?? 0) + windowMs - this.now()), release: none }
+    }
+    const at = this.now()
+    window.push(at)
+    return {
+      allowed: true,
+      retryAfterMs: 0,
+      release: () => {
+        const current = this.windows.get(`${clientId}:${bucket}`)
+        const index = current?.indexOf(at) ?? -1
+        if (current !== undefined && index >= 0) current.splice(index, 1)
+      },
+    }
   }
 
   reset() {

@@ -27,7 +27,7 @@ export interface World {
 export interface SandboxEnv {
   Bindings: HttpBindings
   Variables: {
-    /** The rate-limit bucket this call counts against once it succeeds. */
-    rateBucket: string | undefined
+    /** Gives back the rate-limit slot this call holds, for when it does not succeed. */
+    releaseRateSlot: (() => void) | undefined
   }
 }
