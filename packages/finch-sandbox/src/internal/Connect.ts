@@ -131,7 +131,8 @@ export const completeSession = (world: World, session: Session, choice: Completi
   }
 }
 
-const checkEntities = (company: CompanyRecord, entityIds: ReadonlyArray<string>) => {
+/** Entities picked for a connection must be some of the company's own; 400 otherwise. */
+export const checkEntities = (company: CompanyRecord, entityIds: ReadonlyArray<string>) => {
   if (entityIds.length === 0) throw Errors.invalidRequest("Pick at least one entity")
   for (const id of entityIds) {
     if (!company.entities.some((entity) => entity.id === id)) {

@@ -5,7 +5,7 @@
  */
 import { getConnInfo } from "@hono/node-server/conninfo"
 import { Hono } from "hono"
-import { completeSession, openSession } from "../Connect.ts"
+import { checkEntities, completeSession, openSession } from "../Connect.ts"
 import * as Errors from "../Errors.ts"
 import type { FaultInput } from "../Faults.ts"
 import * as Guards from "../Guards.ts"
@@ -14,7 +14,7 @@ import type { RateLimitMode } from "../RateLimiter.ts"
 import { companiesReachedBy, materialize, scenarios } from "../Scenarios.ts"
 import type { Connection } from "../State.ts"
 import type { SandboxEnv, World } from "../World.ts"
-import { parseEmployeeSize, parseProducts, parseStatus } from "./FinchSandbox.ts"
+import { parseAuthentication, parseEmployeeSize, parseProducts, parseStatus } from "./FinchSandbox.ts"
 
 const connectionView = (world: World, connection: Connection) => ({
   connection_id: connection.id,
@@ -90,6 +90,7 @@ export const admin = (world: World) => {
     if (company === undefined) throw Errors.invalidRequest("No company could be chosen")
     const status = body["status"] === undefined ? undefined : parseStatus(body["status"])
     const entity_ids = Guards.optionalStrings(body, "entity_ids")
+    if (entity_ids !== undefined) checkEntities(company, entity_ids)
     const { connection, account } = state.connect({
       customer_id: Guards.optionalString(body, "customer_id") ?? null,
       customer_name: Guards.optionalString(body, "customer_name") ?? null,
@@ -97,7 +98,7 @@ export const admin = (world: World) => {
       company,
       username,
       products,
-      authentication_type: (Guards.optionalString(body, "authentication_type") ?? null) as never,
+      authentication_type: parseAuthentication(body) ?? null,
       ...(entity_ids === undefined ? {} : { entity_ids }),
     })
     if (status !== undefined) state.setStatus(connection, status)

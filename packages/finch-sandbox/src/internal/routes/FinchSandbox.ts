@@ -17,7 +17,7 @@ export const maxEmployeeSize = 100_000
 const authenticationTypes: ReadonlyArray<AuthenticationType> = ["api_token", "assisted", "credential", "oauth"]
 const completionStatuses = ["complete", "reauth_error", "permissions_error", "error"] as const
 
-const parseAuthentication = (body: Record<string, unknown>): AuthenticationType | undefined => {
+export const parseAuthentication = (body: Record<string, unknown>): AuthenticationType | undefined => {
   const value = Guards.optionalString(body, "authentication_type")
   if (value === undefined) return undefined
   if (!(authenticationTypes as ReadonlyArray<string>).includes(value)) {
