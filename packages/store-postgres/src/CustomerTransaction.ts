@@ -12,24 +12,17 @@ import { type DatabaseError, query } from "./DatabaseError.ts"
 export type CustomerTransaction = Transaction<Database>
 
 /**
- * Runs `use` in a transaction scoped to `customerId`: committed when it succeeds, rolled back when it fails, dies or
- * is interrupted.
+ * Runs `use` in a transaction: committed when it succeeds, rolled back when it fails, dies or is interrupted.
+ * For work that is not about one customer (migrations, key rotation), as the schema owner.
  */
-export const withCustomer = <A, E, R>(
+export const inTransaction = <A, E, R>(
   db: Kysely<Database>,
-  customerId: string,
-  use: (trx: CustomerTransaction) => Effect.Effect<A, E, R>,
+  use: (trx: Transaction<Database>) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DatabaseError, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function* () {
       const trx = yield* query(() => db.startTransaction().execute())
-      const exit = yield* Effect.exit(
-        restore(
-          query(() => sql`select set_config('app.customer_id', ${customerId}, true)`.execute(trx)).pipe(
-            Effect.zipRight(Effect.suspend(() => use(trx))),
-          ),
-        ),
-      )
+      const exit = yield* Effect.exit(restore(Effect.suspend(() => use(trx))))
       if (Exit.isSuccess(exit)) {
         const committed = yield* Effect.exit(query(() => trx.commit().execute()))
         if (Exit.isSuccess(committed)) return exit.value
@@ -39,4 +32,16 @@ export const withCustomer = <A, E, R>(
       yield* Effect.ignore(query(() => trx.rollback().execute()))
       return yield* exit
     }),
+  )
+
+/** Runs `use` in a transaction scoped to `customerId` (see `inTransaction` for commit and rollback). */
+export const withCustomer = <A, E, R>(
+  db: Kysely<Database>,
+  customerId: string,
+  use: (trx: CustomerTransaction) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | DatabaseError, R> =>
+  inTransaction(db, (trx) =>
+    query(() => sql`select set_config('app.customer_id', ${customerId}, true)`.execute(trx)).pipe(
+      Effect.zipRight(Effect.suspend(() => use(trx))),
+    ),
   )

@@ -9,6 +9,7 @@ import { type Array as Arr, Effect } from "effect"
 import type { Kysely } from "kysely"
 import type { TokenKey } from "./AesTokenVault.ts"
 import * as AesTokenVault from "./AesTokenVault.ts"
+import { inTransaction } from "./CustomerTransaction.ts"
 import type { Database } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
 
@@ -34,18 +35,20 @@ export const reencryptTokens = (options: {
     const unreadable: Array<string> = []
     let after = "00000000-0000-0000-0000-000000000000"
     for (;;) {
-      const batch = yield* query(() =>
-        db.transaction().execute(async (trx) => {
-          const rows = await trx
-            .selectFrom("access_tokens")
-            .select(["id", "customer_id", "connection_id", "key_id", "nonce", "ciphertext"])
-            .where("status", "<>", "destroyed")
-            .where("key_id", "<>", currentKeyId)
-            .where("id", ">", after)
-            .orderBy("id")
-            .limit(batchSize)
-            .forUpdate()
-            .execute()
+      const batch = yield* inTransaction(db, (trx) =>
+        Effect.gen(function* () {
+          const rows = yield* query(() =>
+            trx
+              .selectFrom("access_tokens")
+              .select(["id", "customer_id", "connection_id", "key_id", "nonce", "ciphertext"])
+              .where("status", "<>", "destroyed")
+              .where("key_id", "<>", currentKeyId)
+              .where("id", ">", after)
+              .orderBy("id")
+              .limit(batchSize)
+              .forUpdate()
+              .execute(),
+          )
           let done = 0
           for (const row of rows) {
             const binding = {
@@ -53,25 +56,26 @@ export const reencryptTokens = (options: {
               connectionId: ConnectionId.make(row.connection_id),
               tokenId: TokenId.make(row.id),
             }
-            const resealed = await Effect.runPromise(
-              vault.open(binding, { keyId: row.key_id ?? "", nonce: row.nonce!, ciphertext: row.ciphertext! }).pipe(
-                Effect.flatMap((token) => vault.seal(binding, token)),
-                Effect.option,
-              ),
+            const sealed = { keyId: row.key_id ?? "", nonce: row.nonce!, ciphertext: row.ciphertext! }
+            const resealed = yield* vault.open(binding, sealed).pipe(
+              Effect.flatMap((token) => vault.seal(binding, token)),
+              Effect.option,
             )
             if (resealed._tag === "None") {
               unreadable.push(row.id)
               continue
             }
-            await trx
-              .updateTable("access_tokens")
-              .set({
-                key_id: resealed.value.keyId,
-                nonce: resealed.value.nonce,
-                ciphertext: resealed.value.ciphertext,
-              })
-              .where("id", "=", row.id)
-              .execute()
+            yield* query(() =>
+              trx
+                .updateTable("access_tokens")
+                .set({
+                  key_id: resealed.value.keyId,
+                  nonce: resealed.value.nonce,
+                  ciphertext: resealed.value.ciphertext,
+                })
+                .where("id", "=", row.id)
+                .execute(),
+            )
             done++
           }
           return { last: rows.at(-1)?.id, done }
