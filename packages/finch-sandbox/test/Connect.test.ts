@@ -112,6 +112,15 @@ describe("the Connect page", () => {
     expect(token.body.provider_id).toBe("gusto")
   })
 
+  it("lists assisted-only providers only when the session asks for manual ones", async () => {
+    const plain = await newSession(sandbox())
+    const plainPage = await (await fetch(plain.body.connect_url)).text()
+    expect(plainPage).toContain('value="gusto"')
+    expect(plainPage).not.toContain('value="insperity"')
+    const manual = await newSession(sandbox(), { manual: true })
+    expect(await (await fetch(manual.body.connect_url)).text()).toContain('value="insperity"')
+  })
+
   it("rejects a wrong password", async () => {
     const { body } = await newSession(sandbox())
     const form = new URLSearchParams({ session: body.session_id, username: "good_user", password: "wrong" })

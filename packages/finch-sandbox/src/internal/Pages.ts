@@ -18,7 +18,8 @@ input,select{width:100%;padding:.4rem}button{margin-top:1.2rem;padding:.5rem 1.2
 
 /** Step one: provider and login. */
 export const connectPage = (world: World, session: Session, extra: { state: string | undefined }) => {
-  const providers = [...world.state.providers.values()]
+  // Assisted-only providers show only when the session asked for them (`manual: true`), as in Finch Connect.
+  const providers = [...world.state.providers.values()].filter((provider) => session.manual || provider.manual !== true)
   const fixed = session.provider_id
   const providerField =
     fixed === null

@@ -59,6 +59,8 @@ export interface Session {
   readonly provider_id: string | null
   readonly authentication_type: AuthenticationType | null
   readonly sandbox: "finch" | "provider" | null
+  /** Whether the provider list includes assisted-only providers (Finch's `manual`). */
+  readonly manual: boolean
   readonly connection_id: string | null
   readonly expiresAt: number
   completed: boolean
