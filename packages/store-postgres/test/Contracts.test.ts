@@ -19,7 +19,7 @@ const stores = PgEmployeeStore.layer.pipe(
   Layer.provideMerge(PgConnectionRepository.layer),
   Layer.provideMerge(PgCustomerRepository.layer),
   Layer.provideMerge(vault),
-  Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 24 })),
+  Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 12 })),
 )
 
 customerRepositoryContract("PostgreSQL", PgCustomerRepository.layer.pipe(Layer.provide(TestDatabase.layerPgDatabase())))

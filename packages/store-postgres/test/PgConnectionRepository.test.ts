@@ -15,7 +15,7 @@ const keys = Either.getOrThrow(AesTokenVault.parseKeys(AesTokenVault.generateKey
 const ConnectionRepositoryTest = PgConnectionRepository.layer.pipe(
   Layer.provideMerge(PgCustomerRepository.layer),
   Layer.provideMerge(AesTokenVault.layer({ keys })),
-  Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 30 })),
+  Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 16 })),
 )
 
 const newCustomer = Effect.flatMap(CustomerRepository, (customers) => customers.create(Fixtures.customer())).pipe(
