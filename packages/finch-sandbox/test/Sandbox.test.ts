@@ -67,6 +67,22 @@ describe("startSandbox", () => {
     expect(reply.status).toBe(200)
   })
 
+  it("generates a company's people independently of what was generated before it", async () => {
+    const a = await startSandbox({ seed: 3, today: "2026-01-01" })
+    const b = await startSandbox({ seed: 3, today: "2026-01-01" })
+    try {
+      await mint(b, { username: "someone_else", employee_size: 500 })
+      await mint(b, { provider_id: "deel", username: "good_user" })
+      const [ta, tb] = [await mint(a, { username: "good_user" }), await mint(b, { username: "good_user" })]
+      const people = async (sandbox: typeof a, token: string) =>
+        (await call(sandbox, "/employer/directory", { token })).body.individuals
+      expect(await people(a, ta.access_token)).toEqual(await people(b, tb.access_token))
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it("generates the same company from the same seed", async () => {
     const a = await startSandbox({ seed: 42, today: "2026-01-01" })
     const b = await startSandbox({ seed: 42, today: "2026-01-01" })
