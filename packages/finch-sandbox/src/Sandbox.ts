@@ -13,7 +13,7 @@ import { createApp } from "./internal/App.ts"
 import { Faults, PendingItems } from "./internal/Faults.ts"
 import { isLoopbackHost } from "./internal/Loopback.ts"
 import { RateLimiter, type RateLimitMode } from "./internal/RateLimiter.ts"
-import { RequestLog } from "./internal/RequestLog.ts"
+import { type LoggedRequest, RequestLog } from "./internal/RequestLog.ts"
 import { SandboxWrites } from "./internal/SandboxWrites.ts"
 import { State } from "./internal/State.ts"
 import { Webhooks, type WebhookTarget } from "./internal/Webhooks.ts"
@@ -21,6 +21,7 @@ import type { ClientType } from "./internal/Wire.ts"
 import type { World } from "./internal/World.ts"
 
 export type { RateLimitMode } from "./internal/RateLimiter.ts"
+export type { LoggedRequest } from "./internal/RequestLog.ts"
 
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
@@ -42,6 +43,8 @@ export interface SandboxOptions {
   readonly webhook?: WebhookTarget
   /** The day generated data is anchored to (`YYYY-MM-DD`); defaults to today. */
   readonly today?: string
+  /** Called after every Finch API call with what the request log records (never a token). */
+  readonly onRequest?: (request: LoggedRequest) => void
 }
 
 export interface Sandbox {
@@ -88,7 +91,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     faults: new Faults(),
     pendingPayStatements: new PendingItems(),
     rateLimiter: new RateLimiter(options.rateLimits ?? "off", options.rateLimitRetryAfter ?? false),
-    requests: new RequestLog(),
+    requests: new RequestLog(options.onRequest),
     webhooks,
     writes: new SandboxWrites(),
     allowNonLoopback: options.allowNonLoopback === true,

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util"
 import type { FaultInput } from "./internal/Faults.ts"
-import { NonLoopbackRefused, type RateLimitMode, startSandbox } from "./Sandbox.ts"
+import { type LoggedRequest, NonLoopbackRefused, type RateLimitMode, startSandbox } from "./Sandbox.ts"
 
 const usage = `finch-sandbox — a local fake of the Finch API and Finch Connect
 
@@ -27,6 +27,7 @@ const usage = `finch-sandbox — a local fake of the Finch API and Finch Connect
   --connect <provider>[:<n>] mint a connected token at start (n employees); repeatable
   --scenario <name>          connect a named scenario's logins at start; repeatable
   --customer-id <id>         customer for --connect and --scenario (default: one per scenario)
+  --quiet                    do not print a line per API call
   --help                     show this help
 `
 
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     connect: { type: "string", multiple: true, default: [] },
     scenario: { type: "string", multiple: true, default: [] },
     "customer-id": { type: "string" },
+    quiet: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
   allowPositionals: false,
@@ -90,6 +92,14 @@ try {
     seed: integer("seed", values.seed) ?? 1,
     rateLimits: mode as RateLimitMode,
     rateLimitRetryAfter: values["retry-after"],
+    ...(values.quiet
+      ? {}
+      : {
+          onRequest: (request: LoggedRequest) =>
+            process.stdout.write(
+              `${request.at} ${request.method} ${request.path}${request.query === "" ? "" : `?${request.query}`} → ${request.status === 0 ? "dropped" : request.status}\n`,
+            ),
+        }),
     ...(values.today === undefined ? {} : { today: values.today }),
     ...(values["client-id"] === undefined ? {} : { clientId: values["client-id"] }),
     ...(values["client-secret"] === undefined ? {} : { clientSecret: values["client-secret"] }),

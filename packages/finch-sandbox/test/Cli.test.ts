@@ -13,7 +13,7 @@ afterEach(() => {
 
 /** Starts the CLI and resolves with its base URL and credentials once it prints them. */
 const start = (args: ReadonlyArray<string>) =>
-  new Promise<{ baseUrl: string; clientId: string; clientSecret: string }>((resolve, reject) => {
+  new Promise<{ baseUrl: string; clientId: string; clientSecret: string; output: () => string }>((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] })
     running.push(child)
     let out = ""
@@ -23,7 +23,7 @@ const start = (args: ReadonlyArray<string>) =>
       const clientId = /FINCH_CLIENT_ID=(\S+)/.exec(out)?.[1]
       const clientSecret = /FINCH_CLIENT_SECRET=(\S+)/.exec(out)?.[1]
       if (baseUrl !== undefined && clientId !== undefined && clientSecret !== undefined) {
-        resolve({ baseUrl, clientId, clientSecret })
+        resolve({ baseUrl, clientId, clientSecret, output: () => out })
       }
     })
     child.once("exit", (code) => reject(new Error(`cli exited with ${code}: ${out}`)))

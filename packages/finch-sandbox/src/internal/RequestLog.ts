@@ -15,9 +15,15 @@ export interface LoggedRequest {
 
 export class RequestLog {
   private entries: Array<LoggedRequest> = []
+  private readonly listener: ((entry: LoggedRequest) => void) | undefined
+
+  constructor(listener?: (entry: LoggedRequest) => void) {
+    this.listener = listener
+  }
 
   add(entry: LoggedRequest) {
     this.entries.push(entry)
+    this.listener?.(entry)
   }
 
   clear() {
