@@ -99,63 +99,60 @@ export class Introspection extends Schema.Class<Introspection>("Introspection")(
 
 const some = <A>(value: A | null | undefined): Option.Option<A> => Option.fromNullable(value)
 
-/** Decodes the wire response into an `Introspection`; fails when no provider id can be found. */
+/** An id Finch sent, `None` when absent, null or blank (Finch's older responses send empty strings). */
+const presentId = (value: string | null | undefined): Option.Option<string> =>
+  some(value).pipe(Option.filter((id) => id.trim() !== ""))
+
+const decodeFields = ParseResult.decodeUnknown(Introspection)
+
+/**
+ * Decodes the wire response into an `Introspection`; fails when no provider id can be found. Ids go through their
+ * brands (trimmed, at most 255 characters), so a malformed one is a `ParseError`, never a thrown exception; blank ids,
+ * and entities with a blank id, count as absent.
+ */
 export const IntrospectionFromResponse = Schema.transformOrFail(
   IntrospectionResponse,
   Schema.typeSchema(Introspection),
   {
     strict: true,
-    decode: (raw, _, ast) => {
-      const provider = raw.provider_id ?? raw.payroll_provider_id
-      if (provider === undefined || provider === null || provider.trim() === "") {
+    decode: (raw, options, ast) => {
+      const provider = Option.orElse(presentId(raw.provider_id), () => presentId(raw.payroll_provider_id))
+      if (Option.isNone(provider)) {
         return ParseResult.fail(
           new ParseResult.Type(ast, raw, "the introspection has neither provider_id nor payroll_provider_id"),
         )
       }
-      return ParseResult.succeed(
-        new Introspection({
-          providerId: ProviderId.make(provider.trim()),
-          companyId: some(raw.company_id).pipe(
-            Option.filter((id) => id.trim() !== ""),
-            Option.map((id) => CompanyId.make(id.trim())),
-          ),
-          accountId: some(raw.account_id).pipe(
-            Option.filter((id) => id.trim() !== ""),
-            Option.map((id) => AccountId.make(id.trim())),
-          ),
-          finchConnectionId: some(raw.connection_id).pipe(
-            Option.filter((id) => id.trim() !== ""),
-            Option.map((id) => FinchConnectionId.make(id.trim())),
-          ),
-          finchCustomerId: some(raw.customer_id).pipe(Option.filter((id) => id.trim() !== "")),
-          // Older responses carry the status per authentication method only: one needing reauth wins, then a
-          // connected one (the method the token came through), then whatever is first.
-          status: some(raw.connection_status?.status).pipe(
-            Option.orElse(() => {
-              const statuses = (raw.authentication_methods ?? []).flatMap((m) =>
-                m.connection_status ? [m.connection_status.status] : [],
-              )
-              return Option.fromNullable(
-                statuses.find(needsReauthentication) ??
-                  statuses.find((status) => status === "connected") ??
-                  statuses[0],
-              )
-            }),
-          ),
-          products: raw.products.filter((p) => p.trim() !== "").map((p) => Product.make(p.trim())),
-          entities: (raw.entities ?? []).map(
-            (entity) =>
-              new Entity({
-                id: EntityId.make(entity.id),
-                name: some(entity.name),
-                sourceId: some(entity.source_id),
-                status: some(entity.status),
-              }),
-          ),
+      // Older responses carry the status per authentication method only: one needing reauth wins, then a connected
+      // one (the method the token came through), then whatever is first.
+      const methodStatuses = (raw.authentication_methods ?? []).flatMap((m) =>
+        m.connection_status ? [m.connection_status.status] : [],
+      )
+      const methodStatus =
+        methodStatuses.find(needsReauthentication) ??
+        methodStatuses.find((status) => status === "connected") ??
+        methodStatuses[0]
+      return decodeFields(
+        {
+          providerId: provider.value,
+          companyId: presentId(raw.company_id),
+          accountId: presentId(raw.account_id),
+          finchConnectionId: presentId(raw.connection_id),
+          finchCustomerId: presentId(raw.customer_id),
+          status: Option.orElse(some(raw.connection_status?.status), () => some(methodStatus)),
+          products: raw.products.map((p) => p.trim()).filter((p) => p !== ""),
+          entities: (raw.entities ?? [])
+            .filter((entity) => entity.id.trim() !== "")
+            .map((entity) => ({
+              id: entity.id,
+              name: some(entity.name),
+              sourceId: some(entity.source_id),
+              status: some(entity.status),
+            })),
           clientType: some(raw.client_type),
           connectionType: some(raw.connection_type),
           username: some(raw.username),
-        }),
+        },
+        options,
       )
     },
     encode: (introspection, _, ast) =>

@@ -98,6 +98,44 @@ describe("decodeIntrospection", () => {
     }),
   )
 
+  it.effect(
+    "a blank provider_id falls back to payroll_provider_id; ids are trimmed; blank entity ids are dropped",
+    () =>
+      Effect.gen(function* () {
+        const introspection = yield* decodeIntrospection({
+          ...newModel,
+          provider_id: " ",
+          payroll_provider_id: " gusto ",
+          company_id: " c1 ",
+          entities: [
+            { id: " e-1 ", name: null, source_id: null, status: "connected" },
+            { id: "  ", name: "nameless", source_id: null, status: "connected" },
+          ],
+        })
+        assert.strictEqual(introspection.providerId, "gusto")
+        assert.deepStrictEqual(Option.getOrNull(introspection.companyId), "c1")
+        assert.deepStrictEqual(
+          introspection.entities.map((e) => e.id),
+          ["e-1"],
+        )
+      }),
+  )
+
+  it.effect("a malformed id is a ParseError (a typed failure, never a thrown exception)", () =>
+    Effect.gen(function* () {
+      const tooLong = "x".repeat(256)
+      for (const malformed of [
+        { ...newModel, company_id: tooLong },
+        { ...newModel, provider_id: tooLong },
+        { ...newModel, connection_id: tooLong },
+        { ...newModel, entities: [{ id: tooLong, name: null, source_id: null, status: "connected" }] },
+      ]) {
+        const error = yield* Effect.flip(Effect.suspend(() => decodeIntrospection(malformed)))
+        assert.strictEqual(error._tag, "ParseError")
+      }
+    }),
+  )
+
   it.effect("a response without any provider id is a parse error that says so", () =>
     Effect.gen(function* () {
       const { payroll_provider_id: _, ...withoutProvider } = oldModel

@@ -193,6 +193,20 @@ describe("FinchClient on the wire", () => {
     }),
   )
 
+  it.scoped("an introspection with a malformed id is a FinchDecodeError naming the field, not a defect", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer
+      server.answer(() => ({
+        body: { provider_id: "gusto", products: ["directory"], connection_id: "conn-1", company_id: "c".repeat(300) },
+      }))
+      const client = yield* clientFor(server.baseUrl)
+      const error = yield* Effect.flip(client.introspect(token))
+      assert.strictEqual(error._tag, "FinchDecodeError")
+      assert.include(error.detail, "companyId")
+      assert.notInclude(error.detail, "ccc")
+    }),
+  )
+
   it.scoped("no error or span attribute carries the token or the client secret", () =>
     Effect.gen(function* () {
       const server = yield* recordingServer
