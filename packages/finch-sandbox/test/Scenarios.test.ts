@@ -124,6 +124,9 @@ describe("scenarios", () => {
             expect(individual.last_name).not.toBe(person.truth.last_name)
             expect(individual.dob).toBe(person.truth.dob)
           }
+          if (variation === "hyphenated_name") {
+            expect(individual.last_name.startsWith(`${person.truth.last_name}-`)).toBe(true)
+          }
           if (variation === "missing_email") expect(individual.emails).toBeNull()
           if (variation === "missing_dob") expect(individual.dob).toBeNull()
         }

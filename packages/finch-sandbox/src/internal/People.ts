@@ -22,6 +22,7 @@ export type Variation =
   | "exact"
   | "nickname"
   | "married_name"
+  | "hyphenated_name"
   | "missing_email"
   | "missing_dob"
   | "typo"
@@ -141,6 +142,9 @@ export const appearance = (random: Random, person: Person, variations: ReadonlyA
         break
       case "married_name":
         last_name = random.pick(lastNames.filter((name) => name !== person.last_name))
+        break
+      case "hyphenated_name":
+        last_name = `${person.last_name}-${random.pick(lastNames.filter((name) => name !== person.last_name))}`
         break
       case "missing_email":
         personal_email = null

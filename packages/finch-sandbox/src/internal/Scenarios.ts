@@ -40,7 +40,8 @@ const someVariations = (random: Random.Random, person: Person): Array<Variation>
   const roll = random.next()
   if (roll < 0.35) return ["exact"]
   if (roll < 0.5) return ["nickname"]
-  if (roll < 0.62) return person.gender === "female" ? ["married_name"] : ["typo"]
+  if (roll < 0.56) return person.gender === "female" ? ["married_name"] : ["typo"]
+  if (roll < 0.62) return ["hyphenated_name"]
   if (roll < 0.75) return ["missing_email"]
   if (roll < 0.84) return ["typo"]
   if (roll < 0.89) return ["missing_dob"]
