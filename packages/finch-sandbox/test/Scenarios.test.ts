@@ -127,12 +127,24 @@ describe("scenarios", () => {
           if (variation === "hyphenated_name") {
             expect(individual.last_name.startsWith(`${person.truth.last_name}-`)).toBe(true)
           }
+          if (variation === "uppercase") expect(individual.last_name).toBe(person.truth.last_name.toUpperCase())
+          if (variation === "middle_name_dropped") expect(individual.middle_name).toBeNull()
           if (variation === "missing_email") expect(individual.emails).toBeNull()
           if (variation === "missing_dob") expect(individual.dob).toBeNull()
         }
       }
     }
-    expect(seen.size).toBeGreaterThanOrEqual(4)
+    expect([...seen].sort()).toEqual([
+      "exact",
+      "hyphenated_name",
+      "married_name",
+      "middle_name_dropped",
+      "missing_dob",
+      "missing_email",
+      "nickname",
+      "typo",
+      "uppercase",
+    ])
   })
 
   it("foreign-contractors: Deel contractors abroad, with no company_id on the token", async () => {

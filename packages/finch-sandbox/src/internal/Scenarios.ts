@@ -35,19 +35,31 @@ const everything = [...organization, "ssn", "payment", "pay_statement"]
 
 const daysAgo = (today: Date, days: number) => isoDate(new Date(today.getTime() - days * 86_400_000))
 
-/** Variations weighted roughly as they turn up when one person sits in two payroll systems. */
-const someVariations = (random: Random.Random, person: Person): Array<Variation> => {
-  const roll = random.next()
-  if (roll < 0.35) return ["exact"]
-  if (roll < 0.5) return ["nickname"]
-  if (roll < 0.56) return person.gender === "female" ? ["married_name"] : ["typo"]
-  if (roll < 0.62) return ["hyphenated_name"]
-  if (roll < 0.75) return ["missing_email"]
-  if (roll < 0.84) return ["typo"]
-  if (roll < 0.89) return ["missing_dob"]
-  if (roll < 0.94) return ["uppercase", "middle_name_dropped"]
-  return ["nickname", "missing_email"]
-}
+/**
+ * How the second (third…) record of a repeating person differs, in a fixed rotation so every kind shows up in any
+ * scenario with fifteen or more repeating people; about a third are exact, as in real migrations.
+ */
+const rotation: ReadonlyArray<(person: Person) => Array<Variation>> = [
+  () => ["exact"],
+  () => ["nickname"],
+  (person) => (person.gender === "female" ? ["married_name"] : ["typo"]),
+  () => ["missing_email"],
+  () => ["exact"],
+  () => ["typo"],
+  () => ["hyphenated_name"],
+  () => ["exact"],
+  () => ["missing_dob"],
+  () => ["nickname", "missing_email"],
+  () => ["exact"],
+  () => ["uppercase", "middle_name_dropped"],
+  (person) => (person.gender === "female" ? ["married_name"] : ["nickname"]),
+  () => ["exact"],
+  () => ["married_name"],
+]
+
+/** The variations of the `index`-th repeating person, starting the rotation at a seeded place. */
+const variationsOf = (start: number) => (person: Person, index: number) =>
+  (rotation[(start + index) % rotation.length] ?? (() => ["exact"]))(person)
 
 const people = (random: Random.Random, scenario: string, count: number, today: Date, from = 0) =>
   Array.from({ length: count }, (_, i) => makePerson(random, `${scenario}:person:${from + i}`, today))
@@ -101,6 +113,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "A company that moved from Gusto to ADP Workforce Now 120 days ago: most people are in both systems (terminated at the cutover in the old one), some records differ.",
     build: (random, today) => {
+      const vary = variationsOf(random.int(0, rotation.length - 1))
       const cutover = daysAgo(today, 120)
       const moved = people(random, "provider-migration", 30, today)
       return [
@@ -123,9 +136,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
           legal_name: "Borealis Outfitters, Inc.",
           size: 6,
           defaults: { active: true },
-          members: moved.map((person) => ({
+          members: moved.map((person, index) => ({
             person,
-            variations: someVariations(random, person),
+            variations: vary(person, index),
             spec: employee({ start_date: cutover }),
           })),
           logins: [{ username: "borealis_adp", products: everything }],
@@ -138,6 +151,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "US employees on Gusto and foreign contractors paid through Deel (whose tokens carry no company_id); two people moved from the US payroll to contracting abroad.",
     build: (random, today) => {
+      const vary = variationsOf(random.int(0, rotation.length - 1))
       const movers = people(random, "foreign-contractors", 2, today)
       const contractors = people(random, "foreign-contractors", 8, today, 2)
       const countries = ["GB", "DE", "IN", "BR", "CA", "PH"]
@@ -166,9 +180,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
           legal_name: "Cobalt Robotics, Inc.",
           size: 0,
           members: [
-            ...movers.map((person) => ({
+            ...movers.map((person, index) => ({
               person,
-              variations: someVariations(random, person),
+              variations: vary(person, index),
               spec: contract(random.pick(countries)),
             })),
             ...contractors.map((person) => ({
@@ -189,6 +203,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "Hourly and salaried pay groups that Paychex Flex reports as two companies; four people were promoted from hourly to salaried.",
     build: (random, today) => {
+      const vary = variationsOf(random.int(0, rotation.length - 1))
       const promoted = people(random, "pay-groups", 4, today)
       const promotion = daysAgo(today, 200)
       return [
@@ -210,9 +225,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "paychex_flex",
           legal_name: "Driftwood Hospitality LLC - Salaried",
           size: 10,
-          members: promoted.map((person) => ({
+          members: promoted.map((person, index) => ({
             person,
-            variations: someVariations(random, person),
+            variations: vary(person, index),
             spec: employee({ start_date: promotion }),
           })),
           logins: [{ username: "driftwood_salaried", products: everything }],
@@ -225,6 +240,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "Three legal entities (EINs) at Rippling picked in one Connect session: ONE connection with entities[] and no company_id; data is scoped with entity_ids; three people work for two entities.",
     build: (random, today) => {
+      const vary = variationsOf(random.int(0, rotation.length - 1))
       const shared = people(random, "legal-entities", 3, today)
       return [
         {
@@ -239,9 +255,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
               variations: ["exact"] as Array<Variation>,
               spec: employee({ entity: 0 }),
             })),
-            ...shared.map((person) => ({
+            ...shared.map((person, index) => ({
               person,
-              variations: someVariations(random, person),
+              variations: vary(person, index),
               spec: employee({ subtype: "part_time", entity: 1 }),
             })),
           ],
@@ -255,6 +271,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "The older model: two legal entities of one group at Rippling, each its own company_id and so its own connection; three people work for both.",
     build: (random, today) => {
+      const vary = variationsOf(random.int(0, rotation.length - 1))
       const shared = people(random, "legal-entities-separate", 3, today)
       return [
         {
@@ -270,9 +287,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "rippling",
           legal_name: "Evergreen Health Billing Inc.",
           size: 10,
-          members: shared.map((person) => ({
+          members: shared.map((person, index) => ({
             person,
-            variations: someVariations(random, person),
+            variations: vary(person, index),
             spec: employee({ subtype: "part_time" }),
           })),
           logins: [{ username: "evergreen_billing", products: everything }],
@@ -285,12 +302,13 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "A PEO (Justworks) co-employing three companies of one owner group: the owner's login reaches all three (three connections), a PEO admin's login reaches the first (a second account there). The owners are on every payroll.",
     build: (random, today) => {
+      const vary = variationsOf(random.int(0, rotation.length - 1))
       const owners = people(random, "peo", 3, today)
       const floaters = people(random, "peo", 2, today, 3)
-      const placed = (list: ReadonlyArray<Person>, first: boolean): Array<Member> =>
-        list.map((person) => ({
+      const placed = (list: ReadonlyArray<Person>, first: boolean, shift = 0): Array<Member> =>
+        list.map((person, index) => ({
           person,
-          variations: first ? ["exact"] : someVariations(random, person),
+          variations: first ? ["exact"] : vary(person, index + shift),
           spec: employee(),
         }))
       return [
@@ -310,7 +328,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "justworks",
           legal_name: "Fjord Post-Production LLC",
           size: 10,
-          members: [...placed(owners, false), ...placed(floaters, false)],
+          members: [...placed(owners, false), ...placed(floaters, false, owners.length)],
           logins: [{ username: "fjord_owner", products: everything }],
         },
         {
@@ -318,7 +336,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "justworks",
           legal_name: "Fjord Rentals LLC",
           size: 6,
-          members: placed(owners, false),
+          members: placed(owners, false, owners.length + floaters.length),
           logins: [{ username: "fjord_owner", products: everything }],
         },
       ]
