@@ -5,6 +5,7 @@
 import { Config, Context, Effect, Layer, Redacted } from "effect"
 import type { Kysely } from "kysely"
 import { type Database, type DatabaseRole, makeKysely } from "./Database.ts"
+import { query } from "./DatabaseError.ts"
 import * as DatabaseServer from "./DatabaseServer.ts"
 import { migrateToLatest } from "./Migrations.ts"
 
@@ -25,13 +26,13 @@ export interface PgDatabaseOptions {
   readonly migrate?: boolean
 }
 
-/** Opens the pool for the life of the scope, migrating first when asked. */
+/** Opens the pool for the life of the scope, migrating first when asked (a failed migration is a `DatabaseError`). */
 export const make = (options: PgDatabaseOptions) =>
   Effect.gen(function* () {
     if (options.migrate === true) {
       yield* Effect.acquireUseRelease(
         Effect.sync(() => makeKysely<any>(Redacted.value(options.url), { max: 1 })),
-        (owner) => Effect.promise(() => migrateToLatest(owner)),
+        (owner) => query(() => migrateToLatest(owner)),
         (owner) => Effect.promise(() => owner.destroy()),
       )
     }
