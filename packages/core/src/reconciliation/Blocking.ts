@@ -9,7 +9,8 @@ import { hashInts } from "./Interner.ts"
 import type { Prepared } from "./Prepare.ts"
 
 const NAMES = 1
-const NAME_DOB = 2
+const DOB_INITIAL = 2
+const NAME_SOUND = 7
 const SSN = 3
 const EMAIL = 4
 const PHONE = 5
@@ -56,13 +57,19 @@ const blockingKeys = (d: Prepared): Keys => {
     const firstName = d.first[k] as number
     const lastName = d.last[k] as number
     if (firstName >= 0 && lastName >= 0) {
+      // both names exactly, in either order; one name exactly with the other's sound (a typo in one name)
       push(hashInts(NAMES, Math.min(firstName, lastName), Math.max(firstName, lastName)))
+      push(hashInts(NAME_SOUND, firstName, lastSound))
+      push(hashInts(NAME_SOUND, lastName, firstSound))
     }
     const dob = d.dob[k] as number
     if (dob !== 0) {
+      // the birth date (day/month order-free) with either name's initial
       const date = swapProofDate(dob)
-      if (firstSound !== 0) push(hashInts(NAME_DOB, firstSound, date))
-      if (lastSound !== 0 && lastSound !== firstSound) push(hashInts(NAME_DOB, lastSound, date))
+      const firstInitial = firstName >= 0 ? (d.names[firstName] as string).charCodeAt(0) : 0
+      const lastInitial = lastName >= 0 ? (d.names[lastName] as string).charCodeAt(0) : 0
+      if (firstInitial !== 0) push(hashInts(DOB_INITIAL, date, firstInitial))
+      if (lastInitial !== 0 && lastInitial !== firstInitial) push(hashInts(DOB_INITIAL, date, lastInitial))
     }
     const number = d.employeeNumber[k] as number
     if (number >= 0) {

@@ -1,8 +1,8 @@
 /**
  * Clustering under constraints: links are merged strongest first (union–find), and a merge happens only when the
  * two groups may form one person — no two records of one connection+entity (unless allowed), no manual "never"
- * between them, and the two groups hold together (no vetoed cross pair, average cross-pair score ≥ the cohesion
- * threshold), so a person is never a chain of weak links. Manual "same person" decisions are merged first and bypass every check.
+ * between them, and the two groups hold together (no two well-formed SSNs, average cross-pair score ≥ the cohesion
+ * threshold, a vetoed pair counting as −20 bits), so a person is never a chain of weak links. Manual "same person" decisions are merged first and bypass every check.
  */
 import type { Comparator } from "./Comparison.ts"
 import type { Prepared } from "./Prepare.ts"
@@ -31,6 +31,9 @@ export interface Clusters {
   readonly accepted: Int32Array
   readonly refused: RefusedMerges
 }
+
+/** What a vetoed cross pair counts for in a merge's average (bits). */
+const vetoedPairScore = -5
 
 /** Union–find over records with member lists, so a merge can check every cross pair. */
 class Groups {
@@ -131,18 +134,21 @@ export const cluster = (
         }
       }
     }
-    // every cross pair must be free of vetoes, and on average they must still agree (average linkage)
+    // on average the cross pairs must still agree (average linkage)
     let total = 0
     let pairs = 0
     for (let a = ra; a !== -1; a = groups.nextMember[a] as number) {
       for (let b = rb; b !== -1; b = groups.nextMember[b] as number) {
         if ((a === li && b === lj) || (a === lj && b === li)) continue
-        total += comparator.compare(a, b)
-        pairs++
-        if (comparator.veto !== 0) {
+        const score = comparator.compare(a, b)
+        // two well-formed SSNs never meet; any other veto weighs heavily against the merge but is not absolute,
+        // so one badly garbled record does not keep a person apart from itself
+        if (comparator.veto === 1) {
           refused.veto++
           return false
         }
+        total += comparator.veto === 0 ? score : Math.min(score, vetoedPairScore)
+        pairs++
       }
     }
     if (pairs > 0 && total / pairs < input.cohesionThreshold) {

@@ -6,7 +6,7 @@
 import { areNicknames } from "./Nicknames.ts"
 import type { Prepared } from "./Prepare.ts"
 import { editDistance, jaroWinkler } from "./StringDistance.ts"
-import { frequencyWeight, type ScoringModel } from "./Weights.ts"
+import { frequencyBits, type ScoringModel } from "./Weights.ts"
 
 /** The compared fields, in the order of their 3-bit slots in a packed comparison. */
 export const comparedFields = [
@@ -27,9 +27,9 @@ export type ComparedField = (typeof comparedFields)[number]
 export const levelNames: { readonly [F in ComparedField]: ReadonlyArray<string> } = {
   first_name: ["missing", "exact", "nickname", "typo", "initial", "similar", "disagree"],
   last_name: ["missing", "exact", "part", "typo", "similar", "disagree"],
-  dob: ["missing", "exact", "day_month_swap", "typo", "same_year", "disagree"],
+  dob: ["missing", "exact", "day_month_swap", "typo", "near", "disagree"],
   ssn: ["missing", "exact", "typo", "disagree"],
-  email: ["missing", "exact", "same_local_part", "typo", "disagree"],
+  email: ["missing", "exact", "same_local_part", "typo", "disagree", "disagree_personal"],
   phone: ["missing", "exact", "disagree"],
   middle_name: ["missing", "exact", "initial", "disagree"],
   employee_number: ["missing", "exact", "disagree"],
@@ -51,7 +51,13 @@ const RESIDENCE = 27
 export const SWAPPED_NAMES = 1 << 30
 
 /** Why a pair may never link, whatever its score. */
-export const vetoNames = ["none", "different_ssn", "different_first_name", "different_birth_date"] as const
+export const vetoNames = [
+  "none",
+  "different_ssn",
+  "different_first_name",
+  "different_birth_date",
+  "uncorroborated",
+] as const
 export type Veto = (typeof vetoNames)[number]
 
 /** The level of `field` in a packed comparison. */
@@ -83,43 +89,78 @@ const isOneKeystroke = (a: string, b: string): boolean => {
   return count === 2 && a[first] === b[first + 1] && a[first + 1] === b[first]
 }
 
-/** Compares records pairwise; reuse one per run (it caches per-value weights). */
+/** Fields whose exact level is frequency-adjusted (slot indices). */
+const FREQUENCY_ADJUSTED = [0, 1, 2, 3, 4, 5]
+
+/** Compares records pairwise; reuse one per run (it caches per-value information). */
 export class Comparator {
-  /** total weight of the last comparison (bits) */
+  /** posterior log2-odds of the last comparison */
   score = 0
   /** levels of the last comparison, 3 bits per field (see `comparedFields`), plus SWAPPED_NAMES */
   packed = 0
   /** index into `vetoNames` of the last comparison (0: none) */
   veto = 0
-
-  private readonly firstWeight: Float32Array
-  private readonly lastWeight: Float32Array
-  private readonly emailWeight: Float32Array
-  private readonly phoneWeight: Float32Array
-  private readonly otherIdWeight: Float32Array
-  private readonly dobWeight = new Map<number, number>()
-  /** prior log-odds of a pair being one person (see `ScoringModel.partnersPerRecord`) */
-  readonly prior: number
+  /** frequency information of the last comparison's exact agreements (bits) */
+  rarity = 0
 
   readonly data: Prepared
   readonly model: ScoringModel
+  /** weight per (field slot × 8 + level); exact levels of frequency-adjusted fields hold log2(m) only */
+  readonly table = new Float64Array(comparedFields.length * 8)
+  /** prior log-odds of a pair being one person */
+  prior = 0
+
+  private readonly firstBits: Float32Array
+  private readonly lastBits: Float32Array
+  private readonly emailBits: Float32Array
+  private readonly phoneBits: Float32Array
+  private readonly ssnBits: Float32Array
+  private readonly dobBits = new Map<number, number>()
 
   constructor(data: Prepared, model: ScoringModel) {
     this.data = data
     this.model = model
     const n = data.size
-    this.prior = Math.min(0, Math.log2(model.partnersPerRecord / Math.max(n, 1)))
-    const weights = (counts: Int32Array, weight: ScoringModel["firstExact"]) => {
+    const bits = (counts: Int32Array, floor: number) => {
       const out = new Float32Array(counts.length)
-      for (let id = 0; id < counts.length; id++) out[id] = frequencyWeight(weight, counts[id] as number, n)
+      for (let id = 0; id < counts.length; id++) out[id] = frequencyBits(counts[id] as number, n, floor)
       return out
     }
-    this.firstWeight = weights(data.firstCount, model.firstExact)
-    this.lastWeight = weights(data.lastCount, model.lastExact)
-    this.emailWeight = weights(data.emailCount, model.emailExact)
-    this.phoneWeight = weights(data.phoneCount, model.phoneExact)
-    this.otherIdWeight = weights(data.ssnCount, model.otherIdExact)
-    for (const [date, count] of data.dobCount) this.dobWeight.set(date, frequencyWeight(model.dobExact, count, n))
+    const floors = model.frequencyFloor
+    const people = data.people
+    const peopleBits = (counts: Int32Array, floor: number) => {
+      const out = new Float32Array(counts.length)
+      for (let id = 0; id < counts.length; id++) out[id] = frequencyBits(counts[id] as number, people, floor)
+      return out
+    }
+    this.firstBits = peopleBits(data.firstCount, floors.first_name)
+    this.lastBits = peopleBits(data.lastCount, floors.last_name)
+    this.emailBits = bits(data.emailCount, floors.email)
+    this.phoneBits = bits(data.phoneCount, floors.phone)
+    this.ssnBits = bits(data.ssnCount, floors.ssn)
+    for (const [date, count] of data.dobCount) this.dobBits.set(date, frequencyBits(count, people, floors.dob))
+    this.setWeights(
+      comparedFields.map((field) => model.levels[field].map((l) => l.m)),
+      comparedFields.map((field) => model.levels[field].map((l) => l.u)),
+      // until estimated: one partner record per record
+      Math.min(0.5, 1 / Math.max(n, 2)),
+    )
+  }
+
+  /** Installs m and u per field and level, and the prior share of matches among pairs. */
+  setWeights(m: ReadonlyArray<ReadonlyArray<number>>, u: ReadonlyArray<ReadonlyArray<number>>, matchShare: number) {
+    this.table.fill(0)
+    comparedFields.forEach((_, slot) => {
+      const ms = m[slot] as ReadonlyArray<number>
+      const us = u[slot] as ReadonlyArray<number>
+      for (let level = 1; level < ms.length; level++) {
+        const mi = Math.max(ms[level] as number, 1e-6)
+        const ui = Math.max(us[level] as number, 1e-9)
+        this.table[slot * 8 + level] =
+          level === 1 && FREQUENCY_ADJUSTED.includes(slot) ? Math.log2(mi) : Math.log2(mi / ui)
+      }
+    })
+    this.prior = Math.log2(matchShare / (1 - matchShare))
   }
 
   /** Level (see `levelNames.first_name`) of two first-name tokens. */
@@ -159,12 +200,27 @@ export class Comparator {
     return jaroWinkler(x, y) >= 0.9 ? 4 : 5
   }
 
-  /** Compares records i and j (canonical indices): sets `score`, `packed` and `veto`; returns the score. */
+  /** The posterior log2-odds of a comparison from its levels and rarity. */
+  scoreOf(packed: number, rarity: number): number {
+    const t = this.table
+    let score = this.prior + rarity
+    for (let slot = 0; slot < 10; slot++) score += t[slot * 8 + ((packed >>> (slot * 3)) & 7)] as number
+    if ((packed & SWAPPED_NAMES) !== 0) score += this.model.swappedNamesPenalty
+    return score
+  }
+
+  /** Compares records i and j (canonical indices): sets `packed`, `rarity`, `veto` and `score`; returns the score. */
   compare(i: number, j: number): number {
+    this.compareLevels(i, j)
+    this.score = this.scoreOf(this.packed, this.rarity)
+    return this.score
+  }
+
+  /** Sets `packed`, `rarity` and `veto` for records i and j, without scoring. */
+  compareLevels(i: number, j: number): void {
     const d = this.data
-    const m = this.model
-    let score = this.prior
     let packed = 0
+    let rarity = 0
 
     // names, with a crosswise check for first/last swapped between systems
     let firstLevel = 0
@@ -178,8 +234,7 @@ export class Comparator {
       }
     }
     let lastLevel = this.lastLevel(i, j)
-    let firstExactWeight = firstLevel === 1 ? (this.firstWeight[d.first[i] as number] as number) : 0
-    let lastExactWeight = lastLevel === 1 ? (this.lastWeight[d.last[i] as number] as number) : 0
+    let swapped = false
     if (firstLevel >= 5 || lastLevel >= 4 || (firstLevel === 0) !== (lastLevel === 0)) {
       const crossFirst = this.firstLevel(d.first[i] as number, d.last[j] as number)
       const crossLast = this.firstLevel(d.last[i] as number, d.first[j] as number)
@@ -188,38 +243,22 @@ export class Comparator {
       if ((good(crossFirst) && (good(crossLast) || crossLast === 0)) || (good(crossLast) && crossFirst === 0)) {
         firstLevel = crossFirst
         lastLevel = crossLast
-        firstExactWeight = crossFirst === 1 ? (this.firstWeight[d.first[i] as number] as number) : 0
-        lastExactWeight = crossLast === 1 ? (this.lastWeight[d.last[i] as number] as number) : 0
+        swapped = true
         packed |= SWAPPED_NAMES
-        score += m.swappedNamesPenalty
       }
     }
-    score +=
-      firstLevel === 1
-        ? firstExactWeight
-        : firstLevel === 2
-          ? m.firstNickname
-          : firstLevel === 3
-            ? m.firstTypo
-            : firstLevel === 4
-              ? m.firstInitial
-              : firstLevel === 5
-                ? m.firstSimilar
-                : firstLevel === 6
-                  ? m.firstDisagree
-                  : 0
-    score +=
-      lastLevel === 1
-        ? lastExactWeight
-        : lastLevel === 2
-          ? m.lastPart
-          : lastLevel === 3
-            ? m.lastTypo
-            : lastLevel === 4
-              ? m.lastSimilar
-              : lastLevel === 5
-                ? m.lastDisagree
-                : 0
+    if (firstLevel === 1) {
+      const id = d.first[i] as number
+      rarity += swapped
+        ? Math.min(this.firstBits[id] as number, this.lastBits[id] as number)
+        : (this.firstBits[id] as number)
+    }
+    if (lastLevel === 1) {
+      const id = d.last[i] as number
+      rarity += swapped
+        ? Math.min(this.firstBits[id] as number, this.lastBits[id] as number)
+        : (this.lastBits[id] as number)
+    }
     packed |= (firstLevel << FIRST) | (lastLevel << LAST)
 
     // date of birth
@@ -229,7 +268,7 @@ export class Comparator {
     if (bi !== 0 && bj !== 0) {
       if (bi === bj) {
         dobLevel = 1
-        score += this.dobWeight.get(bi) ?? m.dobExact.max
+        rarity += this.dobBits.get(bi) ?? 0
       } else {
         const yi = Math.floor(bi / 10000)
         const yj = Math.floor(bj / 10000)
@@ -237,18 +276,15 @@ export class Comparator {
         const mj = Math.floor(bj / 100) % 100
         const di = bi % 100
         const dj = bj % 100
-        if (yi === yj && mi === dj && di === mj) {
-          dobLevel = 2
-          score += m.dobDayMonthSwap
-        } else if (isOneKeystroke(String(bi), String(bj))) {
-          dobLevel = 3
-          score += m.dobTypo
-        } else if (yi === yj) {
-          dobLevel = 4
-          score += m.dobSameYear
-        } else {
-          dobLevel = 5
-          score += m.dobDisagree
+        if (yi === yj && mi === dj && di === mj) dobLevel = 2
+        else if (isOneKeystroke(String(bi), String(bj))) dobLevel = 3
+        else {
+          // near: within about a year, or the same day of the year within ten years (a mistyped year)
+          const dayOfYearI = mi * 31 + di
+          const dayOfYearJ = mj * 31 + dj
+          const apart = Math.abs(yi * 372 + dayOfYearI - (yj * 372 + dayOfYearJ))
+          const near = apart <= 372 || (Math.abs(dayOfYearI - dayOfYearJ) <= 3 && Math.abs(yi - yj) <= 10)
+          dobLevel = near ? 4 : 5
         }
       }
     }
@@ -260,17 +296,13 @@ export class Comparator {
     let ssnLevel = 0
     let veto = 0
     if (si >= 0 && sj >= 0) {
-      const wellFormed = d.ssnWellFormed[i] === 1 && d.ssnWellFormed[j] === 1
       if (si === sj) {
         ssnLevel = 1
-        score += wellFormed ? m.ssnExact : (this.otherIdWeight[si] as number)
-      } else if (isOneKeystroke(d.ssns[si] as string, d.ssns[sj] as string)) {
-        ssnLevel = 2
-        score += m.ssnTypo
-      } else {
+        rarity += this.ssnBits[si] as number
+      } else if (isOneKeystroke(d.ssns[si] as string, d.ssns[sj] as string)) ssnLevel = 2
+      else {
         ssnLevel = 3
-        score += m.ssnDisagree
-        if (wellFormed) veto = 1
+        if (d.ssnWellFormed[i] === 1 && d.ssnWellFormed[j] === 1) veto = 1
       }
     }
     packed |= ssnLevel << SSN
@@ -291,7 +323,7 @@ export class Comparator {
           const eb = d.emailIds[b] as number
           if (ea === eb) {
             emailLevel = 1
-            best = Math.max(best, this.emailWeight[ea] as number)
+            best = Math.max(best, this.emailBits[ea] as number)
           } else if (emailLevel > 2 && d.emailLocalIds[a] === d.emailLocalIds[b]) {
             // a shared local part says something only when it is not just the name (`t.m39`, `jb88`)
             const email = d.emails[ea] as string
@@ -300,9 +332,13 @@ export class Comparator {
           } else if (emailLevel > 3) {
             const x = d.emails[ea] as string
             const y = d.emails[eb] as string
-            // cheap filter first: a typo keeps the length and the first character
+            // cheap filter first: a typo keeps the length and the first character; and a near-miss between
+            // addresses built from the name at two employers is only the name again
             if (
               x.length >= 10 &&
+              (d.emailLocalIds[a] === d.emailLocalIds[b] ||
+                x.slice(x.indexOf("@")) === y.slice(y.indexOf("@")) ||
+                /\d/.test(x.slice(0, x.indexOf("@")))) &&
               Math.abs(x.length - y.length) <= 2 &&
               x.charCodeAt(0) === y.charCodeAt(0) &&
               editDistance(x, y, 2) <= 2
@@ -313,16 +349,8 @@ export class Comparator {
           if (d.emailPersonal[a] === 1 && d.emailPersonal[b] === 1) personalBoth = true
         }
       }
-      score +=
-        emailLevel === 1
-          ? best
-          : emailLevel === 2
-            ? m.emailSameLocalPart
-            : emailLevel === 3
-              ? m.emailTypo
-              : personalBoth
-                ? m.emailDisagreePersonal
-                : 0
+      if (emailLevel === 1) rarity += best
+      else if (emailLevel === 4 && personalBoth) emailLevel = 5
     }
     packed |= emailLevel << EMAIL
 
@@ -339,11 +367,11 @@ export class Comparator {
         for (let b = pj0; b < pj1; b++) {
           if (d.phoneIds[a] === d.phoneIds[b]) {
             phoneLevel = 1
-            best = Math.max(best, this.phoneWeight[d.phoneIds[a] as number] as number)
+            best = Math.max(best, this.phoneBits[d.phoneIds[a] as number] as number)
           }
         }
       }
-      score += phoneLevel === 1 ? best : m.phoneDisagree
+      if (phoneLevel === 1) rarity += best
     }
     packed |= phoneLevel << PHONE
 
@@ -351,32 +379,18 @@ export class Comparator {
     const mi = d.middle[i] as number
     const mj = d.middle[j] as number
     if (mi >= 0 && mj >= 0) {
-      if (mi === mj) {
-        const isInitial = (d.names[mi] as string).length === 1
-        packed |= (isInitial ? 2 : 1) << MIDDLE
-        score += isInitial ? m.middleInitial : m.middleExact
-      } else if ((d.names[mi] as string).charCodeAt(0) === (d.names[mj] as string).charCodeAt(0)) {
-        packed |= 2 << MIDDLE
-        score += m.middleInitial
-      } else {
-        packed |= 3 << MIDDLE
-        score += m.middleDisagree
-      }
+      if (mi === mj) packed |= ((d.names[mi] as string).length === 1 ? 2 : 1) << MIDDLE
+      else if ((d.names[mi] as string).charCodeAt(0) === (d.names[mj] as string).charCodeAt(0)) packed |= 2 << MIDDLE
+      else packed |= 3 << MIDDLE
     }
 
     // employment: employee number and start date agree across entities of one provider, or after a migration
     const ni = d.employeeNumber[i] as number
     const nj = d.employeeNumber[j] as number
-    if (ni >= 0 && nj >= 0) {
-      packed |= (ni === nj ? 1 : 2) << NUMBER
-      if (ni === nj) score += m.employeeNumberExact
-    }
+    if (ni >= 0 && nj >= 0) packed |= (ni === nj ? 1 : 2) << NUMBER
     const ti = d.startDate[i] as number
     const tj = d.startDate[j] as number
-    if (ti !== 0 && tj !== 0) {
-      packed |= (ti === tj ? 1 : 2) << START
-      if (ti === tj) score += m.startDateExact
-    }
+    if (ti !== 0 && tj !== 0) packed |= (ti === tj ? 1 : 2) << START
 
     // residence: postal code, else city
     const zi = d.postal[i] as number
@@ -386,22 +400,40 @@ export class Comparator {
     if ((zi >= 0 && zj >= 0) || (ci >= 0 && cj >= 0)) {
       const agree = (zi >= 0 && zi === zj) || (ci >= 0 && ci === cj)
       packed |= (agree ? 1 : 2) << RESIDENCE
-      score += agree ? m.residenceAgree : m.residenceDisagree
     }
 
     // vetoes: without an SSN to vouch, clearly different first names or birth dates keep twins, siblings and
     // namesakes apart
     const strongId = ssnLevel === 1 || ssnLevel === 2 || emailLevel === 1 || phoneLevel === 1
     if (veto === 0 && !(ssnLevel === 1 || ssnLevel === 2)) {
-      // a different first name needs the exact surname and birth date (or a shared email or phone);
+      // a different first name needs the surname (at most a typo) and the exact birth date, or a shared email or phone;
       // a different birth date needs both names to agree, or the first name and a shared identifier
       const firstAgrees = firstLevel >= 1 && firstLevel !== 4 && firstLevel !== 6
-      if (firstLevel === 6 && !strongId && !((lastLevel === 1 || lastLevel === 2) && dobLevel === 1)) veto = 2
+      if (firstLevel === 6 && !strongId && !(lastLevel >= 1 && lastLevel <= 3 && dobLevel === 1)) veto = 2
       else if (dobLevel === 5 && !(firstAgrees && ((lastLevel >= 1 && lastLevel <= 3) || strongId))) veto = 3
     }
-    this.score = score
+    // names and a birth date that do not all agree are not enough on their own when the records could say more:
+    // if both carry something else comparable (email, phone, middle name, employment, residence, SSN), one of
+    // those must agree — namesakes and shared birthdays are common in a large workforce
+    if (veto === 0 && (lastLevel === 5 || firstLevel === 6 || dobLevel >= 4)) {
+      const comparable = (packed >>> SSN) & 0o7777777
+      if (comparable !== 0) {
+        const middleLevel = (packed >>> MIDDLE) & 7
+        const corroborated =
+          ssnLevel === 1 ||
+          ssnLevel === 2 ||
+          (emailLevel >= 1 && emailLevel <= 3) ||
+          phoneLevel === 1 ||
+          middleLevel === 1 ||
+          middleLevel === 2 ||
+          ((packed >>> NUMBER) & 7) === 1 ||
+          ((packed >>> START) & 7) === 1 ||
+          ((packed >>> RESIDENCE) & 7) === 1
+        if (!corroborated) veto = 4
+      }
+    }
     this.packed = packed
+    this.rarity = rarity
     this.veto = veto
-    return score
   }
 }

@@ -54,7 +54,9 @@ export interface Prepared {
   readonly startDate: Int32Array
   readonly postal: Int32Array
   readonly city: Int32Array
-  /** how many records carry each name token as first name / as last name, each email, phone, ssn, dob */
+  /** about how many different people the records hold */
+  readonly people: number
+  /** how many people carry each name token as first name / as last name, each dob; how many records each email, phone, ssn */
   readonly firstCount: Int32Array
   readonly lastCount: Int32Array
   readonly emailCount: Int32Array
@@ -229,6 +231,30 @@ const internEmail = (raw: string | null | undefined, emails: StringTable, locals
   return true
 }
 
+/**
+ * How many different people carry each value of `values` (ids, -1 absent): records agreeing on `other` too (a
+ * birth date for a name, a surname for a birth date) are taken as one person, so a person seen by five connections
+ * does not make their own name look common. Records missing `other` count one each.
+ */
+const peopleCounts = (values: Int32Array, other: Int32Array, size: number): Int32Array => {
+  const counts = new Int32Array(size)
+  const keys: Array<number> = []
+  for (let k = 0; k < values.length; k++) {
+    const value = values[k] as number
+    if (value < 0) continue
+    const with_ = other[k] as number
+    if (with_ <= 0) counts[value] = (counts[value] as number) + 1
+    else keys.push(value * 33554432 + with_)
+  }
+  const sorted = Float64Array.from(keys).sort()
+  for (let k = 0; k < sorted.length; k++) {
+    if (k > 0 && sorted[k] === sorted[k - 1]) continue
+    const value = Math.floor((sorted[k] as number) / 33554432)
+    counts[value] = (counts[value] as number) + 1
+  }
+  return counts
+}
+
 /** Prepares records for matching, or fails on a repeated `record_id`. */
 export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | DuplicateRecordIdError => {
   const order = canonicalOrder(records)
@@ -269,7 +295,6 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   const postal = column()
   const city = column()
   const recordIds: Array<string> = new Array(n)
-  const dobCount = new Map<number, number>()
   const connectionIds = new Map<string, number>()
   const groupIds = new Map<string, Map<string, number>>()
   let groupCount = 0
@@ -317,7 +342,6 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     }
     const birth = dateToInt(person.dob)
     dob[k] = birth
-    if (birth !== 0) dobCount.set(birth, (dobCount.get(birth) ?? 0) + 1)
     const ssnDigits = normalizeSsn(person.ssn)
     if (ssnDigits.length >= 4 && !/^0+$/.test(ssnDigits)) {
       ssn[k] = ssns.id(ssnDigits)
@@ -379,10 +403,39 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   emailStart[n] = emailIds.length
   phoneStart[n] = phoneIds.length
 
-  const firstCount = new Int32Array(names.length)
-  const lastCount = new Int32Array(names.length)
-  countInto(firstCount, first)
-  countInto(lastCount, last)
+  const firstCount = peopleCounts(first, dob, names.length)
+  const lastCount = peopleCounts(last, dob, names.length)
+  // birth dates: distinct (date, surname) pairs; the date itself is the id here
+  const dobCount = new Map<number, number>()
+  {
+    const keys: Array<number> = []
+    for (let k = 0; k < n; k++) {
+      const date = dob[k] as number
+      if (date === 0) continue
+      const surname = last[k] as number
+      if (surname < 0) dobCount.set(date, (dobCount.get(date) ?? 0) + 1)
+      else keys.push(date * 4194304 + surname)
+    }
+    const sorted = Float64Array.from(keys).sort()
+    for (let k = 0; k < sorted.length; k++) {
+      if (k > 0 && sorted[k] === sorted[k - 1]) continue
+      const date = Math.floor((sorted[k] as number) / 4194304)
+      dobCount.set(date, (dobCount.get(date) ?? 0) + 1)
+    }
+  }
+  // about how many different people the records hold: distinct (surname, birth date) among records with both
+  let withBoth = 0
+  const pairKeys: Array<number> = []
+  for (let k = 0; k < n; k++) {
+    if ((last[k] as number) >= 0 && (dob[k] as number) !== 0) {
+      withBoth++
+      pairKeys.push((last[k] as number) * 33554432 + (dob[k] as number))
+    }
+  }
+  const sortedPairs = Float64Array.from(pairKeys).sort()
+  let distinctPairs = 0
+  for (let k = 0; k < sortedPairs.length; k++) if (k === 0 || sortedPairs[k] !== sortedPairs[k - 1]) distinctPairs++
+  const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
   const emailIdArray = emailIds.toArray()
   const phoneIdArray = phoneIds.toArray()
   const emailCount = new Int32Array(emails.size)
@@ -424,6 +477,7 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     startDate,
     postal,
     city,
+    people,
     firstCount,
     lastCount,
     emailCount,

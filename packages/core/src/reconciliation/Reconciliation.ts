@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import { forEachCandidatePair } from "./Blocking.ts"
 import { cluster, type RefusedMerges } from "./Clustering.ts"
 import { Comparator, comparedFields, levelNames, SWAPPED_NAMES, vetoNames } from "./Comparison.ts"
+import { estimateM, estimateU } from "./Estimation.ts"
 import { type Alias, assignIdentities, type PreviousPerson, type Split } from "./PersonIdentity.ts"
 import { DuplicateRecordIdError, prepare } from "./Prepare.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
@@ -98,33 +99,64 @@ export const reconcileSync = (
   const n = data.size
   const comparator = new Comparator(data, model)
 
-  // candidate links
+  // candidate pairs: levels first, scores once the weights are estimated from this run's data
+  const separateConnections = options.allowSameConnection !== true
   let capacity = 1024
-  let li = new Int32Array(capacity)
-  let lj = new Int32Array(capacity)
-  let ls = new Float64Array(capacity)
-  let lp = new Int32Array(capacity)
-  let count = 0
+  let ci = new Int32Array(capacity)
+  let cj = new Int32Array(capacity)
+  let cPacked = new Int32Array(capacity)
+  let cRarity = new Float32Array(capacity)
+  let cVeto = new Uint8Array(capacity)
+  let candidates = 0
+  const patterns = new Map<number, number>()
   const blocking = forEachCandidatePair(data, options.maxBlockSize ?? 64, (i, j) => {
-    const score = comparator.compare(i, j)
-    if (score < model.matchThreshold || comparator.veto !== 0) return
-    if (count === capacity) {
+    // two records of one connection+entity can never be one person: not a candidate
+    if (separateConnections && data.group[i] === data.group[j]) return
+    comparator.compareLevels(i, j)
+    if (candidates === capacity) {
       capacity *= 2
-      const grow = <A extends Int32Array | Float64Array>(from: A, to: A) => {
+      const grow = <A extends Int32Array | Float32Array | Uint8Array>(from: A, to: A) => {
         to.set(from)
         return to
       }
-      li = grow(li, new Int32Array(capacity))
-      lj = grow(lj, new Int32Array(capacity))
-      ls = grow(ls, new Float64Array(capacity))
-      lp = grow(lp, new Int32Array(capacity))
+      ci = grow(ci, new Int32Array(capacity))
+      cj = grow(cj, new Int32Array(capacity))
+      cPacked = grow(cPacked, new Int32Array(capacity))
+      cRarity = grow(cRarity, new Float32Array(capacity))
+      cVeto = grow(cVeto, new Uint8Array(capacity))
     }
-    li[count] = i
-    lj[count] = j
-    ls[count] = score
-    lp[count] = comparator.packed
-    count++
+    ci[candidates] = i
+    cj[candidates] = j
+    cPacked[candidates] = comparator.packed
+    cRarity[candidates] = comparator.rarity
+    cVeto[candidates] = comparator.veto
+    candidates++
+    patterns.set(comparator.packed, (patterns.get(comparator.packed) ?? 0) + 1)
   })
+  if (model.estimate) {
+    const u = estimateU(comparator, model, 40_000)
+    const estimate = estimateM(patterns, u, model)
+    // u comes from random pairs, so the prior must be that of a random pair too: the expected matches among the
+    // candidates (EM's share) spread over every pair of records
+    const allPairs = Math.max(1, (n * (n - 1)) / 2)
+    const expectedMatches = Math.max(1, estimate.matchShare * candidates)
+    comparator.setWeights(estimate.m, estimate.u, Math.min(0.5, expectedMatches / allPairs))
+  }
+  const li = new Int32Array(candidates)
+  const lj = new Int32Array(candidates)
+  const ls = new Float64Array(candidates)
+  const lp = new Int32Array(candidates)
+  let count = 0
+  for (let c = 0; c < candidates; c++) {
+    if (cVeto[c] !== 0) continue
+    const score = comparator.scoreOf(cPacked[c] as number, cRarity[c] as number)
+    if (score < model.matchThreshold) continue
+    li[count] = ci[c] as number
+    lj[count] = cj[c] as number
+    ls[count] = score
+    lp[count] = cPacked[c] as number
+    count++
+  }
 
   // manual decisions, by canonical index
   const indexOf = new Map<string, number>()
@@ -152,7 +184,7 @@ export const reconcileSync = (
     links: { i: li, j: lj, score: ls, packed: lp, count },
     sameDecisions: same,
     neverDecisions: never,
-    separateConnections: options.allowSameConnection !== true,
+    separateConnections,
     cohesionThreshold: model.cohesionThreshold,
   })
 
@@ -289,7 +321,7 @@ export const explain = (link: Link): Evidence => ({
 export const matchedBy = (link: Link): Array<string> => {
   const agreed = comparedFields.flatMap((field, slot) => {
     const level = levelNames[field][(link.packed >>> (slot * 3)) & 7] ?? "missing"
-    return level === "missing" || level === "disagree" || level === "same_year" ? [] : [`${field}:${level}`]
+    return level === "missing" || level.startsWith("disagree") ? [] : [`${field}:${level}`]
   })
   if ((link.packed & SWAPPED_NAMES) !== 0) agreed.push("names:swapped")
   if (link.manual) agreed.unshift("manual:same_person")

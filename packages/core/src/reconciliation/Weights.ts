@@ -2,110 +2,103 @@
  * The scoring model: Fellegi–Sunter agreement weights in bits, weight = log2(m / u), where m = P(level | same
  * person) and u = P(level | different people). See README.md ("Weights") for how each figure was set.
  *
- * Exact agreement on a name, birth date, email, phone or non-SSN id is frequency-adjusted per run: u is the share
- * of this customer's records carrying that very value (never below `floor`), so "Smith" counts for less than
+ * The figures here are priors. Each run re-estimates them from its own data (Estimation.ts): u from a sample of
+ * random pairs, m by expectation–maximisation over the candidate pairs, both smoothed towards these priors — so a
+ * noisy source (many typos, replaced names) is judged by its own noise, and a clean one by its own.
+ *
+ * Exact agreement on names, birth dates, emails, phones and ids is frequency-adjusted: its u is the share of this
+ * run's *other* records carrying that very value (never below the field's floor), so "Smith" counts for less than
  * "Quilliam", and a shared mailbox (`hr@…`) for almost nothing.
  */
+import type { ComparedField } from "./Comparison.ts"
 
-/** An exact-agreement weight adjusted by the value's frequency: log2(m / max(frequency, floor)), clamped. */
-export interface FrequencyWeight {
+/** The prior m and u of one agreement level. */
+export interface LevelPrior {
   readonly m: number
-  readonly floor: number
-  readonly min: number
-  readonly max: number
+  readonly u: number
 }
 
 export interface ScoringModel {
-  readonly firstExact: FrequencyWeight
-  readonly firstNickname: number
-  readonly firstTypo: number
-  readonly firstInitial: number
-  readonly firstSimilar: number
-  readonly firstDisagree: number
-  readonly lastExact: FrequencyWeight
-  readonly lastPart: number
-  readonly lastTypo: number
-  readonly lastSimilar: number
-  readonly lastDisagree: number
+  /** per field, per level (index = level; level 0, "missing", carries no evidence) */
+  readonly levels: { readonly [F in ComparedField]: ReadonlyArray<LevelPrior> }
+  /** lowest u of an exact value, per frequency-adjusted field (how rare a value can be taken to be) */
+  readonly frequencyFloor: {
+    readonly first_name: number
+    readonly last_name: number
+    readonly dob: number
+    readonly ssn: number
+    readonly email: number
+    readonly phone: number
+  }
   readonly swappedNamesPenalty: number
-  readonly dobExact: FrequencyWeight
-  readonly dobDayMonthSwap: number
-  readonly dobTypo: number
-  readonly dobSameYear: number
-  readonly dobDisagree: number
-  readonly ssnExact: number
-  readonly otherIdExact: FrequencyWeight
-  readonly ssnTypo: number
-  readonly ssnDisagree: number
-  readonly emailExact: FrequencyWeight
-  readonly emailSameLocalPart: number
-  readonly emailTypo: number
-  readonly emailDisagreePersonal: number
-  readonly phoneExact: FrequencyWeight
-  readonly phoneDisagree: number
-  readonly middleExact: number
-  readonly middleInitial: number
-  readonly middleDisagree: number
-  readonly employeeNumberExact: number
-  readonly startDateExact: number
-  readonly residenceAgree: number
-  readonly residenceDisagree: number
-  /**
-   * prior log-odds that two records of a run are one person: log2(partners / records), where `partners` is how
-   * many other records of the same person a record has on average (1 for a typical multi-connection customer)
-   */
-  readonly partnersPerRecord: number
-  /** a pair links when its posterior log-odds (weights + prior) reach this */
+  /** re-estimate m and u from each run's data (default true) */
+  readonly estimate: boolean
+  /** how many pairs' worth of belief the priors carry against the data */
+  readonly priorStrength: { readonly m: number; readonly u: number; readonly matchShare: number }
+  /** prior share of candidate pairs that are one person */
+  readonly matchShare: number
+  /** a pair links when its posterior log2-odds reach this */
   readonly matchThreshold: number
-  /** every pair inside a person must reach this (no chaining through weak links) */
+  /** a merge needs the average posterior log2-odds of its cross pairs to reach this (no chaining) */
   readonly cohesionThreshold: number
 }
 
-/** The default model (bits). */
+const level = (m: number, u: number): LevelPrior => ({ m, u })
+const none = level(1, 1)
+
+/** The default model. */
 export const defaultModel: ScoringModel = {
-  firstExact: { m: 0.9, floor: 1 / 2000, min: 1, max: 11 },
-  firstNickname: 5,
-  firstTypo: 4,
-  firstInitial: 1.5,
-  firstSimilar: 0.5,
-  firstDisagree: -4,
-  lastExact: { m: 0.88, floor: 1 / 5000, min: 1, max: 12.3 },
-  lastPart: 6,
-  lastTypo: 4.5,
-  lastSimilar: 1,
-  lastDisagree: -3.5,
+  levels: {
+    // missing, exact, nickname, typo, initial, similar, disagree
+    first_name: [
+      none,
+      level(0.86, 0.004),
+      level(0.04, 0.002),
+      level(0.03, 0.001),
+      level(0.01, 0.03),
+      level(0.01, 0.02),
+      level(0.05, 0.94),
+    ],
+    // missing, exact, part, typo, similar, disagree
+    last_name: [
+      none,
+      level(0.86, 0.002),
+      level(0.02, 0.0002),
+      level(0.05, 0.0005),
+      level(0.01, 0.01),
+      level(0.06, 0.99),
+    ],
+    // missing, exact, day/month swap, typo, near (within a year, or the same day within ten years), disagree
+    dob: [none, level(0.9, 0.00005), level(0.01, 0.000005), level(0.03, 0.0005), level(0.02, 0.03), level(0.04, 0.97)],
+    // missing, exact, typo, disagree
+    ssn: [none, level(0.9, 0.000001), level(0.05, 0.00001), level(0.05, 1)],
+    // missing, exact, same local part, typo, disagree (work), disagree (both personal)
+    email: [none, level(0.6, 0.000001), level(0.05, 0.0002), level(0.05, 0.00005), level(0.25, 0.9), level(0.05, 0.1)],
+    // missing, exact, disagree
+    phone: [none, level(0.7, 0.000001), level(0.3, 1)],
+    // missing, exact, initial, disagree
+    middle_name: [none, level(0.7, 0.01), level(0.2, 0.05), level(0.1, 0.94)],
+    // missing, exact, disagree
+    employee_number: [none, level(0.3, 0.01), level(0.7, 0.99)],
+    start_date: [none, level(0.5, 0.002), level(0.5, 0.998)],
+    residence: [none, level(0.7, 0.2), level(0.3, 0.8)],
+  },
+  frequencyFloor: {
+    first_name: 1 / 2000,
+    last_name: 1 / 5000,
+    dob: 1 / 20000,
+    ssn: 1e-7,
+    email: 1e-7,
+    phone: 1e-7,
+  },
   swappedNamesPenalty: -1,
-  dobExact: { m: 0.93, floor: 1 / 20000, min: 3, max: 14 },
-  dobDayMonthSwap: 7,
-  dobTypo: 6,
-  dobSameYear: 0,
-  dobDisagree: -4,
-  ssnExact: 18,
-  otherIdExact: { m: 0.9, floor: 1 / 1000000, min: 2, max: 16 },
-  ssnTypo: 9,
-  ssnDisagree: -4,
-  emailExact: { m: 0.9, floor: 1 / 1000000, min: 0, max: 14 },
-  emailSameLocalPart: 2,
-  emailTypo: 5,
-  emailDisagreePersonal: -1.5,
-  phoneExact: { m: 0.9, floor: 1 / 1000000, min: 0, max: 12 },
-  phoneDisagree: -1,
-  middleExact: 2,
-  middleInitial: 1,
-  middleDisagree: -2.5,
-  employeeNumberExact: 3,
-  startDateExact: 2.5,
-  residenceAgree: 1.5,
-  residenceDisagree: -0.5,
-  partnersPerRecord: 1,
-  matchThreshold: 3,
-  cohesionThreshold: 0,
+  estimate: true,
+  priorStrength: { m: 40, u: 200, matchShare: 20 },
+  matchShare: 0.3,
+  matchThreshold: 2,
+  cohesionThreshold: -3,
 }
 
-/** The weight of exact agreement on a value held by `count` of `total` records (count ≥ 2 when two records agree). */
-export const frequencyWeight = (weight: FrequencyWeight, count: number, total: number): number => {
-  // leave-one-out: the chance that *another* record carries the value this one carries
-  const u = Math.max((count - 1) / Math.max(total, 1), weight.floor)
-  const bits = Math.log2(weight.m / u)
-  return Math.min(weight.max, Math.max(weight.min, bits))
-}
+/** The information in an exact agreement on a value held by `count` of `total` records: −log2 u (u leave-one-out). */
+export const frequencyBits = (count: number, total: number, floor: number): number =>
+  -Math.log2(Math.max((count - 1) / Math.max(total - 1, 1), floor))

@@ -1,0 +1,113 @@
+/**
+ * Per-run estimation of the Fellegi–Sunter parameters, smoothed towards the model's priors: u (how often a level
+ * occurs between different people) from a sample of random record pairs, m (how often it occurs within one
+ * person) and the share of matches among candidate pairs by expectation–maximisation over the candidates' level
+ * patterns. Deterministic: the sample is drawn with a fixed seed over the canonical order.
+ */
+import { type Comparator, comparedFields, SWAPPED_NAMES } from "./Comparison.ts"
+import type { ScoringModel } from "./Weights.ts"
+
+export interface Estimate {
+  readonly m: Array<Array<number>>
+  readonly u: Array<Array<number>>
+  readonly matchShare: number
+}
+
+const FIELDS = comparedFields.length
+
+/** mulberry32: a small deterministic PRNG. */
+const prng = (seed: number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const priors = (model: ScoringModel, key: "m" | "u") =>
+  comparedFields.map((field) => model.levels[field].map((level) => level[key]))
+
+/** u per field and level from `samples` random pairs of different records. */
+export const estimateU = (comparator: Comparator, model: ScoringModel, samples: number): Array<Array<number>> => {
+  const n = comparator.data.size
+  const counts = new Float64Array(FIELDS * 8)
+  const present = new Float64Array(FIELDS)
+  const next = prng(0x5eed)
+  const total = n < 2 ? 0 : Math.min(samples, (n * (n - 1)) / 2)
+  for (let s = 0; s < total; s++) {
+    const i = Math.floor(next() * n)
+    let j = Math.floor(next() * (n - 1))
+    if (j >= i) j++
+    comparator.compareLevels(i, j)
+    const packed = comparator.packed
+    for (let f = 0; f < FIELDS; f++) {
+      const level = (packed >>> (f * 3)) & 7
+      if (level === 0) continue
+      counts[f * 8 + level] = (counts[f * 8 + level] as number) + 1
+      present[f] = (present[f] as number) + 1
+    }
+  }
+  const strength = model.priorStrength.u
+  return priors(model, "u").map((levels, f) =>
+    levels.map((prior, level) =>
+      level === 0 ? 1 : ((counts[f * 8 + level] as number) + strength * prior) / ((present[f] as number) + strength),
+    ),
+  )
+}
+
+/** m and the match share by EM over candidate level patterns (`patterns` → how many candidate pairs show it). */
+export const estimateM = (
+  patterns: Map<number, number>,
+  u: ReadonlyArray<ReadonlyArray<number>>,
+  model: ScoringModel,
+  iterations = 25,
+): Estimate => {
+  const keys = Int32Array.from(patterns.keys())
+  const weights = Float64Array.from(patterns.values())
+  const total = weights.reduce((sum, w) => sum + w, 0)
+  const mPrior = priors(model, "m")
+  let m = mPrior.map((levels) => [...levels])
+  let share = model.matchShare
+  const strength = model.priorStrength
+  const logU = u.map((levels) => levels.map((value) => Math.log2(Math.max(value, 1e-12))))
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    const logM = m.map((levels) => levels.map((value) => Math.log2(Math.max(value, 1e-12))))
+    const numerators = new Float64Array(FIELDS * 8)
+    const denominators = new Float64Array(FIELDS)
+    let matches = 0
+    const priorOdds = Math.log2(share / (1 - share))
+    for (let p = 0; p < keys.length; p++) {
+      const packed = (keys[p] as number) & ~SWAPPED_NAMES
+      let odds = priorOdds
+      for (let f = 0; f < FIELDS; f++) {
+        const level = (packed >>> (f * 3)) & 7
+        if (level === 0) continue
+        odds += ((logM[f] as Array<number>)[level] as number) - ((logU[f] as Array<number>)[level] as number)
+      }
+      const probability = odds > 50 ? 1 : odds < -50 ? 0 : 1 / (1 + 2 ** -odds)
+      const g = probability * (weights[p] as number)
+      matches += g
+      for (let f = 0; f < FIELDS; f++) {
+        const level = (packed >>> (f * 3)) & 7
+        if (level === 0) continue
+        numerators[f * 8 + level] = (numerators[f * 8 + level] as number) + g
+        denominators[f] = (denominators[f] as number) + g
+      }
+    }
+    share = Math.min(
+      0.99,
+      Math.max(0.001, (matches + strength.matchShare * model.matchShare) / (total + strength.matchShare)),
+    )
+    m = mPrior.map((levels, f) =>
+      levels.map((prior, level) =>
+        level === 0
+          ? 1
+          : ((numerators[f * 8 + level] as number) + strength.m * prior) / ((denominators[f] as number) + strength.m),
+      ),
+    )
+  }
+  return { m, u: u.map((levels) => [...levels]), matchShare: share }
+}
