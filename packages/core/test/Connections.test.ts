@@ -244,7 +244,13 @@ describe("withAccessToken", () => {
       const error = yield* Effect.flip(
         Connections.withAccessToken(acme, recorded.connection.id, [], () =>
           Effect.fail(
-            new FinchUnauthorized({ operation: "GET /x", requestId: null, detail: "", finchCode: null, name: null }),
+            new FinchUnauthorized({
+              operation: "GET /x",
+              requestId: null,
+              detail: "",
+              finchCode: null,
+              errorName: null,
+            }),
           ),
         ),
       )

@@ -348,7 +348,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
         decode: (json) => Effect.asVoid(Schema.decodeUnknown(DisconnectResponse)(json)),
         // A retry answered "invalid token" means the lost earlier attempt already revoked it: disconnected.
         settledByEarlierAttempt: {
-          when: (error) => error._tag === "FinchUnauthorized" && error.name === "invalid_token_error",
+          when: (error) => error._tag === "FinchUnauthorized" && error.errorName === "invalid_token_error",
           value: undefined,
         },
       })

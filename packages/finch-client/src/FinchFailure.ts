@@ -68,13 +68,13 @@ export const fromResponse = (
   const body = Schema.decodeUnknownOption(ErrorBody)(json).pipe(Option.getOrUndefined)
   const requestId = header("finch-request-id") ?? null
   const finchCode = body?.finch_code ?? null
-  const name = body?.name ?? body?.error_name ?? null
+  const errorName = body?.name ?? body?.error_name ?? null
   const message = body?.message ?? body?.error_message ?? null
   const detail =
     message ??
     (json === undefined && response.text.trim() !== ""
       ? response.text.trim().slice(0, maxDetailLength)
-      : `HTTP ${status}${name === null ? "" : ` ${name}`}`)
+      : `HTTP ${status}${errorName === null ? "" : ` ${errorName}`}`)
   const common = { operation, requestId, detail }
   const retryAfterMs = Option.getOrNull(retryAfterMillis(header, json, context.nowMs))
   const shouldRetry = header("x-should-retry")
@@ -87,14 +87,14 @@ export const fromResponse = (
     return failure(
       finchCode === "reauthenticate_user"
         ? new FinchReauthRequired(common)
-        : new FinchUnauthorized({ ...common, finchCode, name }),
+        : new FinchUnauthorized({ ...common, finchCode, errorName }),
     )
   }
-  if (status === 403) return failure(new FinchForbidden({ ...common, finchCode, name }))
+  if (status === 403) return failure(new FinchForbidden({ ...common, finchCode, errorName }))
   if (status === 404) return failure(new FinchNotFound({ ...common, finchCode }))
   if (status === 408) return failure(new FinchTimeout({ ...common, timeoutMs: context.timeoutMs }))
   if (status === 429) return failure(new FinchRateLimited({ ...common, retryAfterMs }))
-  if (status >= 400 && status < 500) return failure(new FinchBadRequest({ ...common, status, finchCode, name }))
+  if (status >= 400 && status < 500) return failure(new FinchBadRequest({ ...common, status, finchCode, errorName }))
   if (status >= 500) return failure(new FinchServerError({ ...common, status }))
   // 1xx/3xx: nothing Finch documents; report it as a body we could not use.
   return {

@@ -67,7 +67,7 @@ describe("FinchClient against the sandbox: the Connect flow", () => {
       // The code is single use.
       const reused = yield* Effect.flip(client.exchangeCode({ code: completed.code, redirectUri: Option.none() }))
       assert.strictEqual(reused._tag, "FinchBadRequest")
-      assert.strictEqual(reused._tag === "FinchBadRequest" && reused.name, "invalid_grant_error")
+      assert.strictEqual(reused._tag === "FinchBadRequest" && reused.errorName, "invalid_grant_error")
 
       // Finch asks for reauthentication: data calls say so; a reauth session keeps the connection, mints a new token.
       const connectionId = Option.getOrThrow(exchange.finchConnectionId)
@@ -103,7 +103,7 @@ describe("FinchClient against the sandbox: the Connect flow", () => {
       const client = yield* finch.client({ clientSecret: Redacted.make("wrong-secret") })
       const session = yield* Effect.flip(client.createConnectSession(sessionRequest))
       assert.strictEqual(session._tag, "FinchUnauthorized")
-      assert.strictEqual(session._tag === "FinchUnauthorized" && session.name, "invalid_client_error")
+      assert.strictEqual(session._tag === "FinchUnauthorized" && session.errorName, "invalid_client_error")
       const token = yield* Effect.flip(client.exchangeCode({ code: "whatever", redirectUri: Option.none() }))
       assert.strictEqual(token._tag, "FinchUnauthorized")
       const reauth = yield* Effect.flip(
@@ -244,7 +244,7 @@ describe("FinchClient against the sandbox: errors", () => {
       const connection = yield* finch.connect({ products: ["company", "directory"] })
       const error = yield* Effect.flip(client.employments(connection.token, ["x"]))
       assert.strictEqual(error._tag, "FinchForbidden")
-      assert.strictEqual(error._tag === "FinchForbidden" && error.name, "insufficient_scope_error")
+      assert.strictEqual(error._tag === "FinchForbidden" && error.errorName, "insufficient_scope_error")
     }),
   )
 
@@ -260,7 +260,7 @@ describe("FinchClient against the sandbox: errors", () => {
       for (const token of [revoked.token, disconnected.token, Redacted.make("never-issued")]) {
         const error = yield* Effect.flip(client.introspect(token))
         assert.strictEqual(error._tag, "FinchUnauthorized")
-        assert.strictEqual(error._tag === "FinchUnauthorized" && error.name, "invalid_token_error")
+        assert.strictEqual(error._tag === "FinchUnauthorized" && error.errorName, "invalid_token_error")
         assert.notInclude(JSON.stringify(error), Redacted.value(token))
       }
       assert.deepStrictEqual(statuses(yield* finch.requests), [401, 401, 401])

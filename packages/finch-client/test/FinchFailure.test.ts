@@ -46,7 +46,7 @@ describe("FinchFailure.fromResponse", () => {
     assert.strictEqual(error._tag, "FinchForbidden")
     if (error._tag === "FinchForbidden") {
       assert.strictEqual(error.finchCode, "insufficient_account_permissions")
-      assert.strictEqual(error.name, "error_permissions")
+      assert.strictEqual(error.errorName, "error_permissions")
     }
     const bad = map(respond(400, errorBody(400, "bad_request", "invalid_request"))).error
     assert.strictEqual(bad._tag === "FinchBadRequest" && bad.status, 400)

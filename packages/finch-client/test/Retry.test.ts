@@ -116,7 +116,7 @@ describe("Retry.withRetries", () => {
         detail: "bad code",
         status: 400,
         finchCode: null,
-        name: "invalid_grant_error",
+        errorName: "invalid_grant_error",
       })
       const error = yield* Effect.flip(
         Retry.withRetries(policy, failing([{ error: bad, retryable: false, retryAfterMs: null }], attempts)),

@@ -95,7 +95,7 @@ export const makeFinchMemory = (): { readonly gateway: FinchGateway["Type"]; rea
         return yield* new FinchUnauthorized({
           ...common(operation, "invalid or revoked access token"),
           finchCode: "invalid_token_error",
-          name: "invalid_token_error",
+          errorName: "invalid_token_error",
         })
       }
       if (options.data && (issued.status === "reauth" || issued.status === "error_reauth")) {
@@ -126,7 +126,7 @@ export const makeFinchMemory = (): { readonly gateway: FinchGateway["Type"]; rea
             ...common("POST /auth/token", "invalid or expired authorization code"),
             status: 400,
             finchCode: "invalid_grant_error",
-            name: "invalid_grant_error",
+            errorName: "invalid_grant_error",
           })
         }
         const introspection = issued.introspection
