@@ -5,7 +5,7 @@
 import type { BatchItem, FinchErrorBody } from "@finch-connections/core/FinchData"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { describeParseError } from "./FinchFailure.ts"
+import { describeParseError, readErrorBody } from "./FinchFailure.ts"
 import type { BatchResponseItem } from "./Responses.ts"
 
 /** The most ids Finch accepts in one batch request. */
@@ -19,24 +19,13 @@ export const batchesOf = (ids: ReadonlyArray<string>, size: number): ReadonlyArr
   return batches
 }
 
-/** An item's error body, read leniently (older bodies say `error_name`/`error_message`). */
-const LenientErrorBody = Schema.Struct({
-  code: Schema.optional(Schema.NullOr(Schema.Number)),
-  name: Schema.optional(Schema.NullOr(Schema.String)),
-  finch_code: Schema.optional(Schema.NullOr(Schema.String)),
-  message: Schema.optional(Schema.NullOr(Schema.String)),
-  error_name: Schema.optional(Schema.NullOr(Schema.String)),
-  error_message: Schema.optional(Schema.NullOr(Schema.String)),
-})
-
 const errorBodyOf = (item: BatchResponseItem): FinchErrorBody => {
-  const decoded = Schema.decodeUnknownEither(LenientErrorBody)(item.body)
-  const body = Either.getOrUndefined(decoded)
+  const body = readErrorBody(item.body)
   return {
-    code: body?.code ?? item.code,
-    name: body?.name ?? body?.error_name ?? "unknown_error",
-    finch_code: body?.finch_code ?? null,
-    message: body?.message ?? body?.error_message ?? `item answered with code ${item.code}`,
+    code: body.code ?? item.code,
+    name: body.name ?? "unknown_error",
+    finch_code: body.finchCode,
+    message: body.message ?? `item answered with code ${item.code}`,
   }
 }
 

@@ -30,7 +30,6 @@ export interface RawResponse {
   readonly text: string
 }
 
-/** The Finch error body, read leniently: older bodies carry `error_name`/`error_message` instead. */
 const ErrorBody = Schema.Struct({
   code: Schema.optional(Schema.Unknown),
   name: Schema.optional(Schema.NullOr(Schema.String)),
@@ -39,6 +38,25 @@ const ErrorBody = Schema.Struct({
   error_name: Schema.optional(Schema.NullOr(Schema.String)),
   error_message: Schema.optional(Schema.NullOr(Schema.String)),
 })
+
+/** What a Finch error body says; each part `null` when absent or not a Finch error body. */
+export interface ErrorBodyFields {
+  readonly code: number | null
+  readonly name: string | null
+  readonly finchCode: string | null
+  readonly message: string | null
+}
+
+/** Reads a Finch error body (of a response or a batch item) leniently: older bodies say `error_name`/`error_message`. */
+export const readErrorBody = (json: unknown): ErrorBodyFields => {
+  const body = Option.getOrUndefined(Schema.decodeUnknownOption(ErrorBody)(json))
+  return {
+    code: typeof body?.code === "number" ? body.code : null,
+    name: body?.name ?? body?.error_name ?? null,
+    finchCode: body?.finch_code ?? null,
+    message: body?.message ?? body?.error_message ?? null,
+  }
+}
 
 /** Parses a body as JSON, `undefined` when it is empty or not JSON. */
 export const parseJson = (text: string): unknown => {
@@ -65,11 +83,8 @@ export const fromResponse = (
 ): AttemptFailure => {
   const { status, header } = response
   const json = parseJson(response.text)
-  const body = Schema.decodeUnknownOption(ErrorBody)(json).pipe(Option.getOrUndefined)
+  const { finchCode, name: errorName, message } = readErrorBody(json)
   const requestId = header("finch-request-id") ?? null
-  const finchCode = body?.finch_code ?? null
-  const errorName = body?.name ?? body?.error_name ?? null
-  const message = body?.message ?? body?.error_message ?? null
   const detail =
     message ??
     (json === undefined && response.text.trim() !== ""
