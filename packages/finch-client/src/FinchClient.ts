@@ -206,6 +206,11 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
         ).pipe(HttpClientRequest.setUrlParams(call.query ?? []))
         const withBody = call.body === undefined ? base : HttpClientRequest.bodyUnsafeJson(base, call.body)
         const request = yield* authorize(withBody, call.auth)
+        // Finch never quotes them back, but a proxy's error page might: they are scrubbed from error details.
+        const secrets = [
+          ...(call.auth._tag === "Bearer" ? [Redacted.value(call.auth.token)] : []),
+          ...(options.clientSecret === undefined ? [] : [Redacted.value(options.clientSecret)]),
+        ]
 
         const attempt = Effect.zipRight(
           limiter.take(call.operation),
@@ -226,7 +231,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
               response.status >= 200 && response.status < 300 && response.status !== 202
                 ? Effect.succeed(response)
                 : Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-                    Effect.fail(FinchFailure.fromResponse(call.operation, response, { nowMs, timeoutMs })),
+                    Effect.fail(FinchFailure.fromResponse(call.operation, response, { nowMs, timeoutMs, secrets })),
                   ),
             ),
           ),

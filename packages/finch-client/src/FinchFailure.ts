@@ -75,21 +75,30 @@ export const isRetryableStatus = (status: number): boolean => statusesWorthRetry
 
 const maxDetailLength = 300
 
-/** Maps a response that is not a plain success to the error it means, and whether to retry it. */
+/** `text` with every occurrence of each secret replaced, so Finch's own words can never echo one into an error. */
+export const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
+  secrets.reduce((scrubbed, secret) => (secret === "" ? scrubbed : scrubbed.split(secret).join("[redacted]")), text)
+
+/**
+ * Maps a response that is not a plain success to the error it means, and whether to retry it. `secrets` (the
+ * call's token, the client secret) are scrubbed from the detail taken from Finch's body.
+ */
 export const fromResponse = (
   operation: string,
   response: RawResponse,
-  context: { readonly nowMs: number; readonly timeoutMs: number },
+  context: { readonly nowMs: number; readonly timeoutMs: number; readonly secrets?: ReadonlyArray<string> },
 ): AttemptFailure => {
   const { status, header } = response
   const json = parseJson(response.text)
   const { finchCode, name: errorName, message } = readErrorBody(json)
   const requestId = header("finch-request-id") ?? null
-  const detail =
+  const detail = scrub(
     message ??
-    (json === undefined && response.text.trim() !== ""
-      ? response.text.trim().slice(0, maxDetailLength)
-      : `HTTP ${status}${errorName === null ? "" : ` ${errorName}`}`)
+      (json === undefined && response.text.trim() !== ""
+        ? response.text.trim().slice(0, maxDetailLength)
+        : `HTTP ${status}${errorName === null ? "" : ` ${errorName}`}`),
+    context.secrets ?? [],
+  )
   const common = { operation, requestId, detail }
   const retryAfterMs = Option.getOrNull(retryAfterMillis(header, json, context.nowMs))
   const shouldRetry = header("x-should-retry")

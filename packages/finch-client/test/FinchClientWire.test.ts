@@ -233,6 +233,28 @@ describe("FinchClient on the wire", () => {
     }),
   )
 
+  it.scoped("a token or client secret echoed back in an error body is scrubbed from the error", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer
+      const client = yield* clientFor(server.baseUrl, { maxRetries: 0 })
+      server.answer(() => ({
+        status: 401,
+        body: { code: 401, name: "invalid_token_error", message: `token tok-very-secret is revoked` },
+      }))
+      const echoedToken = yield* Effect.flip(client.introspect(token))
+      server.answer(() => ({ status: 502, body: `<html>upstream saw client_secret=${clientSecret}</html>` }))
+      const echoedSecret = yield* Effect.flip(client.exchangeCode({ code: "c", redirectUri: Option.none() }))
+      assert.include(echoedToken.detail, "is revoked")
+      assert.include(echoedSecret.detail, "upstream saw")
+      for (const error of [echoedToken, echoedSecret]) {
+        const shown = `${error.message} ${JSON.stringify(error)} ${String(error)}`
+        assert.notInclude(shown, "tok-very-secret")
+        assert.notInclude(shown, clientSecret)
+        assert.include(shown, "[redacted]")
+      }
+    }),
+  )
+
   it.effect("calls needing client credentials die with a clear message when none are configured", () =>
     Effect.gen(function* () {
       const client = yield* FinchClient.make({ baseUrl: "http://127.0.0.1:9" }).pipe(
