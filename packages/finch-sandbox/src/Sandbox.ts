@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from "node:crypto"
 import type { AddressInfo } from "node:net"
 import { type ServerType, serve } from "@hono/node-server"
 import { createApp } from "./internal/App.ts"
+import { Clock } from "./internal/Clock.ts"
 import { Faults, PendingItems } from "./internal/Faults.ts"
 import { isLoopbackHost } from "./internal/Loopback.ts"
 import { RateLimiter, type RateLimitMode } from "./internal/RateLimiter.ts"
@@ -80,9 +81,11 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   const clientSecret = options.clientSecret ?? randomBytes(24).toString("base64url")
   const today = options.today === undefined ? new Date() : new Date(`${options.today}T12:00:00Z`)
   const webhooks = new Webhooks(options.webhook)
+  const clock = new Clock()
   const world: World = {
     state: new State({
       seed: options.seed ?? 1,
+      clock,
       clientId,
       clientType: options.clientType ?? "sandbox",
       today: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12)),
@@ -90,7 +93,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     }),
     faults: new Faults(),
     pendingPayStatements: new PendingItems(),
-    rateLimiter: new RateLimiter(options.rateLimits ?? "off", options.rateLimitRetryAfter ?? false),
+    rateLimiter: new RateLimiter(options.rateLimits ?? "off", options.rateLimitRetryAfter ?? false, () => clock.now()),
     requests: new RequestLog(options.onRequest),
     webhooks,
     writes: new SandboxWrites(),

@@ -287,6 +287,13 @@ describe("POST /auth/token", () => {
     expect(late.body.name).toBe("invalid_grant_error")
   })
 
+  it("expires codes on sandbox time too (POST /_sandbox/clock/advance)", async () => {
+    const { body } = await newSession(sandbox())
+    const { code } = await complete(sandbox(), body.session_id)
+    await control(sandbox(), "/clock/advance", { ms: 10 * 60 * 1000 + 1 })
+    expect((await exchange(sandbox(), code)).body.name).toBe("invalid_grant_error")
+  })
+
   it("accepts a code just under 10 minutes old", async () => {
     const { body } = await newSession(sandbox())
     const { code } = await complete(sandbox(), body.session_id)

@@ -66,6 +66,16 @@ describe("Finch's rate limits", () => {
     expect((await call(sandbox(), "/employer/company", { token: access_token })).status).toBe(429)
   })
 
+  it("lets the control API move sandbox time past the window", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["directory"] })
+    await control(sandbox(), "/rate-limits", { mode: "finch" }, "PUT")
+    await hit(access_token, "/employer/directory", 20)
+    expect((await call(sandbox(), "/employer/directory", { token: access_token })).status).toBe(429)
+    const moved = await control(sandbox(), "/clock/advance", { seconds: 61 })
+    expect(moved.offset_ms).toBeGreaterThanOrEqual(61_000)
+    expect((await call(sandbox(), "/employer/directory", { token: access_token })).status).toBe(200)
+  })
+
   it("counts only successful requests", async () => {
     const narrow = await mint(sandbox(), { products: ["company"] })
     const wide = await mint(sandbox(), { products: ["company", "individual"] })

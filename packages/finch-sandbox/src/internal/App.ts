@@ -36,7 +36,7 @@ export const createApp = (world: World) => {
         path,
         query,
         status,
-        at: new Date().toISOString(),
+        at: world.state.options.clock.iso(),
         request_id: requestId,
         ...(Number.isInteger(retryCount) ? { retry_count: retryCount } : {}),
       })

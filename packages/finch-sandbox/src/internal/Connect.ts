@@ -27,7 +27,8 @@ export const openSession = (world: World, sessionId: string | undefined): Sessio
   const session = sessionId === undefined ? undefined : world.state.sessions.get(sessionId)
   if (session === undefined) throw Errors.notFound(`Connect session '${sessionId ?? ""}' was not found`)
   if (session.completed) throw Errors.invalidRequest(`Connect session '${session.id}' has already been used`)
-  if (Date.now() > session.expiresAt) throw Errors.invalidRequest(`Connect session '${session.id}' has expired`)
+  if (world.state.options.clock.now() > session.expiresAt)
+    throw Errors.invalidRequest(`Connect session '${session.id}' has expired`)
   return session
 }
 

@@ -12,8 +12,8 @@ const refreshesUsed = (connection: Connection, now: number) =>
       job.type === "data_sync_all" && job.scheduled_at === null && now - Date.parse(job.created_at) < quotaWindowMs,
   )
 
-export const quota = (connection: Connection) => {
-  const used = refreshesUsed(connection, Date.now()).length
+export const quota = (world: World, connection: Connection) => {
+  const used = refreshesUsed(connection, world.state.options.clock.now()).length
   return { allowed_refreshes: allowedRefreshes, remaining_refreshes: Math.max(0, allowedRefreshes - used) }
 }
 
@@ -31,12 +31,15 @@ export const startDataSync = (world: World, connection: Connection): { status: 2
       name: "bad_request",
     })
   }
-  const now = Date.now()
+  const now = world.state.options.clock.now()
   const running = connection.jobs.find(
     (job) => job.type === "data_sync_all" && (job.status === "pending" || job.status === "in_progress"),
   )
   if (running !== undefined) {
-    return { status: 202, body: { job_id: running.job_id, job_url: jobUrl(world, running), ...quota(connection) } }
+    return {
+      status: 202,
+      body: { job_id: running.job_id, job_url: jobUrl(world, running), ...quota(world, connection) },
+    }
   }
   const used = refreshesUsed(connection, now)
   if (used.length >= allowedRefreshes) {
@@ -63,11 +66,11 @@ export const startDataSync = (world: World, connection: Connection): { status: 2
   }
   connection.jobs.unshift(job)
   finish(world, connection, job)
-  return { status: 201, body: { job_id: job.job_id, job_url: jobUrl(world, job), ...quota(connection) } }
+  return { status: 201, body: { job_id: job.job_id, job_url: jobUrl(world, job), ...quota(world, connection) } }
 }
 
 const finish = (world: World, connection: Connection, job: Job) => {
-  const at = new Date().toISOString()
+  const at = world.state.options.clock.iso()
   job.started_at = at
   job.completed_at = at
   job.status = connection.jobCompletionStatus
@@ -107,7 +110,7 @@ export const startW4Sync = (world: World, connection: Connection, individualId: 
   if (!company.byId.has(individualId)) {
     throw Errors.notFound(`The individual with id '${individualId}' could not be found`, "individual_not_found")
   }
-  const at = new Date().toISOString()
+  const at = world.state.options.clock.iso()
   const job: Job = {
     job_id: world.state.ids.uuid(),
     type: "w4_form_employee_sync",
@@ -119,7 +122,7 @@ export const startW4Sync = (world: World, connection: Connection, individualId: 
     params: { individual_id: individualId },
   }
   connection.jobs.unshift(job)
-  return { job_id: job.job_id, job_url: jobUrl(world, job), ...quota(connection) }
+  return { job_id: job.job_id, job_url: jobUrl(world, job), ...quota(world, connection) }
 }
 
 export const jobView = (world: World, job: Job) => ({ ...job, job_url: jobUrl(world, job) })

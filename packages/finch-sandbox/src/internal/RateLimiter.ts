@@ -40,7 +40,7 @@ export class RateLimiter {
   private readonly windows = new Map<string, Array<number>>()
   private readonly now: () => number
 
-  constructor(mode: RateLimitMode, sendRetryAfter = false, now: () => number = () => Date.now()) {
+  constructor(mode: RateLimitMode, sendRetryAfter: boolean, now: () => number) {
     this.mode = mode
     this.sendRetryAfter = sendRetryAfter
     this.now = now

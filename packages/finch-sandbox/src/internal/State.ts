@@ -3,6 +3,7 @@
  * and authorization codes. Pure in-memory bookkeeping; HTTP concerns live in the routes.
  */
 import { randomBytes, randomUUID } from "node:crypto"
+import type { Clock } from "./Clock.ts"
 import { type CompanyOptions, type CompanyRecord, generateCompany } from "./Companies.ts"
 import { catalogue, type ProviderRecord } from "./Providers.ts"
 import * as Random from "./Random.ts"
@@ -98,6 +99,7 @@ export interface SandboxEvent {
 
 export interface StateOptions {
   readonly seed: number
+  readonly clock: Clock
   readonly clientId: string
   readonly clientType: ClientType
   readonly today: Date
@@ -215,7 +217,7 @@ export class State {
     let connection = this.findConnection(input.customer_id, input.provider_id, input.company.id)
     const entity_ids = [...(input.entity_ids ?? input.company.entities.map((entity) => entity.id))]
     if (connection === undefined) {
-      const now = new Date().toISOString()
+      const now = this.options.clock.iso()
       connection = {
         id: this.ids.uuid(),
         provider_id: input.provider_id,
@@ -265,7 +267,7 @@ export class State {
       products: [...products],
       entity_ids: [...entity_ids],
       revoked: false,
-      createdAt: new Date().toISOString(),
+      createdAt: this.options.clock.iso(),
     }
     this.tokens.set(token.access_token, token)
     return token
@@ -275,7 +277,7 @@ export class State {
     const code: AuthorizationCode = {
       ...input,
       code: randomBytes(24).toString("base64url"),
-      expiresAt: Date.now() + codeLifetimeMs,
+      expiresAt: this.options.clock.now() + codeLifetimeMs,
       used: false,
     }
     this.codes.set(code.code, code)
@@ -286,7 +288,7 @@ export class State {
   setStatus(connection: Connection, status: ConnectionState) {
     if (connection.status === status) return
     connection.status = status
-    if (status === "connected") connection.lastSuccessfulSync = new Date().toISOString()
+    if (status === "connected") connection.lastSuccessfulSync = this.options.clock.iso()
     this.options.onEvent?.({
       event_type: "account.updated",
       connection,

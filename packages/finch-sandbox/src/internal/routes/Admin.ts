@@ -224,6 +224,14 @@ export const admin = (world: World) => {
     return c.json({ mode: world.rateLimiter.mode, retry_after: world.rateLimiter.sendRetryAfter })
   })
 
+  app.post("/clock/advance", async (c) => {
+    const body = await Guards.objectBody(c)
+    const ms = Guards.optionalNumber(body, "ms") ?? (Guards.optionalNumber(body, "seconds") ?? 0) * 1000
+    if (ms < 0) throw Errors.invalidRequest("[body:ms]: time only moves forward")
+    state.options.clock.advance(ms)
+    return c.json({ now: state.options.clock.iso(), offset_ms: state.options.clock.offset })
+  })
+
   app.get("/requests", (c) => c.json(world.requests.snapshot()))
 
   app.delete("/requests", (c) => {

@@ -90,7 +90,7 @@ export const connect = (world: World) => {
       sandbox,
       manual: body["manual"] === true,
       connection_id: null,
-      expiresAt: Date.now() + minutes * 60_000,
+      expiresAt: world.state.options.clock.now() + minutes * 60_000,
       completed: false,
     }
     world.state.sessions.set(session.id, session)
@@ -118,7 +118,7 @@ export const connect = (world: World) => {
       sandbox: null,
       manual: true,
       connection_id,
-      expiresAt: Date.now() + parseExpiry(body, 43_200) * 60_000,
+      expiresAt: world.state.options.clock.now() + parseExpiry(body, 43_200) * 60_000,
       completed: false,
     }
     world.state.sessions.set(session.id, session)
@@ -184,7 +184,7 @@ export const connect = (world: World) => {
     const codeValue = Guards.optionalString(body, "code")
     if (codeValue === undefined) throw Errors.invalidRequest("[body:code]: is required")
     const code = world.state.codes.get(codeValue)
-    if (code === undefined || code.used || Date.now() > code.expiresAt) throw Errors.invalidGrant()
+    if (code === undefined || code.used || world.state.options.clock.now() > code.expiresAt) throw Errors.invalidGrant()
     const redirect = Guards.optionalString(body, "redirect_uri")
     if (redirect !== undefined && redirect !== code.redirect_uri) {
       throw Errors.invalidGrant("The redirect_uri does not match the one used for this authorization")

@@ -41,7 +41,7 @@ export const jobs = (world: World) => {
     const offset = Number(c.req.query("offset") ?? 0)
     return c.json({
       data: connection.jobs.slice(offset, offset + limit).map((job) => jobView(world, job)),
-      meta: { quotas: { data_sync_all: quota(connection) } },
+      meta: { quotas: { data_sync_all: quota(world, connection) } },
     })
   })
 
