@@ -142,6 +142,10 @@ const toTokenExchange = (raw: TokenResponse): Effect.Effect<TokenExchange, Parse
     entityIds: decodeIds(EntityId, raw.entity_ids),
   }))
 
+/** `{ [key]: value }` when the option holds a value, else `{}`: an optional field of a JSON body, left out when absent. */
+const bodyField = <K extends string, A>(key: K, option: Option.Option<A>): { readonly [P in K]?: A } =>
+  Option.match(option, { onNone: () => ({}), onSome: (value) => ({ [key]: value }) as { readonly [P in K]?: A } })
+
 const clamp = (value: number, max: number) => Math.max(1, Math.min(Math.floor(value), max))
 
 /** Builds the client over the `HttpClient` in context. */
@@ -282,7 +286,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
           client_id: credentials.id,
           client_secret: Redacted.value(credentials.secret),
           code: input.code,
-          ...Option.match(input.redirectUri, { onNone: () => ({}), onSome: (uri) => ({ redirect_uri: uri }) }),
+          ...bodyField("redirect_uri", input.redirectUri),
         },
         decode: (json) => Effect.flatMap(Schema.decodeUnknown(TokenResponse)(json), toTokenExchange),
       })
@@ -312,15 +316,12 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
           customer_id: request.customerId,
           customer_name: request.customerName,
           products: request.products,
-          ...Option.match(request.redirectUri, { onNone: () => ({}), onSome: (uri) => ({ redirect_uri: uri }) }),
-          ...Option.match(request.minutesToExpire, {
-            onNone: () => ({}),
-            onSome: (minutes) => ({ minutes_to_expire: minutes }),
-          }),
-          ...Option.match(request.providerId, {
-            onNone: () => ({}),
-            onSome: (provider) => ({ integration: { provider } }),
-          }),
+          ...bodyField("redirect_uri", request.redirectUri),
+          ...bodyField("minutes_to_expire", request.minutesToExpire),
+          ...bodyField(
+            "integration",
+            Option.map(request.providerId, (provider) => ({ provider })),
+          ),
         },
         decode: (json) => Effect.map(Schema.decodeUnknown(ConnectSessionResponse)(json), toSession),
       })
@@ -335,12 +336,9 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
         auth: { _tag: "Basic" },
         body: {
           connection_id: request.finchConnectionId,
-          ...Option.match(request.products, { onNone: () => ({}), onSome: (products) => ({ products }) }),
-          ...Option.match(request.redirectUri, { onNone: () => ({}), onSome: (uri) => ({ redirect_uri: uri }) }),
-          ...Option.match(request.minutesToExpire, {
-            onNone: () => ({}),
-            onSome: (minutes) => ({ minutes_to_expire: minutes }),
-          }),
+          ...bodyField("products", request.products),
+          ...bodyField("redirect_uri", request.redirectUri),
+          ...bodyField("minutes_to_expire", request.minutesToExpire),
         },
         decode: (json) => Effect.map(Schema.decodeUnknown(ConnectSessionResponse)(json), toSession),
       })
