@@ -278,9 +278,6 @@ export const applyClassification = (input: {
   }
 }
 
-/** What a repository stores after `decideTokenRecording`. */
-export type TokenRecordingDecision = AppliedClassification
-
 /**
  * `classifyToken` then `applyClassification`, in one call: what every `ConnectionRepository.recordToken` does inside
  * its transaction, after loading the connections that `isRelevantTo` the token (`identifyToken`).
@@ -292,7 +289,7 @@ export const decideTokenRecording = (input: {
   readonly tokenId: TokenId
   readonly connectionId: ConnectionId
   readonly now: Date
-}): Either.Either<TokenRecordingDecision, ForeignConnectSession | UnidentifiableToken | OwnedByAnotherCustomer> =>
+}): Either.Either<AppliedClassification, ForeignConnectSession | UnidentifiableToken | OwnedByAnotherCustomer> =>
   Either.flatMap(classifyToken(input.customerId, input.introspection, input.known), (classification) =>
     applyClassification({ ...input, classification }),
   )

@@ -3,11 +3,13 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { ConnectionNotFound } from "../src/Connection.ts"
 import * as Connections from "../src/Connections.ts"
 import * as Customers from "../src/Customers.ts"
+import { EmployeeStore } from "../src/EmployeeStore.ts"
 import { FinchReauthRequired, FinchServerError, FinchUnauthorized } from "../src/FinchError.ts"
 import { FinchGateway, FinchMemory } from "../src/FinchGateway.ts"
-import { type ConnectionId, CustomerId, ProviderId } from "../src/Ids.ts"
+import { ConnectionId, CustomerId, ProviderId } from "../src/Ids.ts"
 import type { Introspection } from "../src/Introspection.ts"
 import { employeeSyncProducts, Product } from "../src/Product.ts"
 import { CoreTest } from "../testing/CoreTest.ts"
@@ -197,17 +199,29 @@ describe("reading connections", () => {
         acme,
         Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }),
       )
-      const attempts: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }, CoreServices>> = [
-        Connections.getConnection(globex, connection.id),
-        Connections.markReauthRequired(globex, connection.id, "webhook"),
-        tokenUsed(globex, connection.id),
-        Connections.disconnect({ customerId: globex, connectionId: connection.id }),
-        Connections.startReauthentication({ customerId: globex, connectionId: connection.id }),
-        Connections.refreshConnectionStatus(globex, connection.id),
+      const attempts: ReadonlyArray<
+        (connectionId: ConnectionId) => Effect.Effect<unknown, { readonly _tag: string }, CoreServices>
+      > = [
+        (id) => Connections.getConnection(globex, id),
+        (id) => Connections.markReauthRequired(globex, id, "webhook"),
+        (id) => tokenUsed(globex, id),
+        (id) => Connections.disconnect({ customerId: globex, connectionId: id }),
+        (id) => Connections.startReauthentication({ customerId: globex, connectionId: id }),
+        (id) => Connections.refreshConnectionStatus(globex, id),
+        (id) => Effect.flatMap(EmployeeStore, (employees) => employees.listByConnection(globex, id)),
+        (id) => Effect.flatMap(EmployeeStore, (employees) => employees.replaceSnapshot(globex, id, [])),
       ]
+      const unknown = ConnectionId.make(Fixtures.uuid())
+      // The stranger's error for acme's connection equals the one for an id nobody has, but for the id it echoes.
+      const seen = (error: { readonly _tag: string }, id: string) =>
+        error instanceof ConnectionNotFound
+          ? [error._tag, error.customerId, error.connectionId === id, error.message.replace(id, "<id>")]
+          : [error._tag]
       for (const attempt of attempts) {
-        const error = yield* Effect.flip(attempt)
-        assert.strictEqual(error._tag, "ConnectionNotFound")
+        const foreign = yield* Effect.flip(attempt(connection.id))
+        const missing = yield* Effect.flip(attempt(unknown))
+        assert.strictEqual(foreign._tag, "ConnectionNotFound")
+        assert.deepStrictEqual(seen(foreign, connection.id), seen(missing, unknown))
       }
       assert.lengthOf(yield* Connections.listConnections(globex), 0)
       assert.strictEqual((yield* Connections.getConnection(acme, connection.id)).status, "active")
