@@ -127,6 +127,23 @@ describe("the official SDK against the sandbox", () => {
     expect(limited).toBeInstanceOf(Finch.RateLimitError)
   })
 
+  it("retries the sandbox's injected 503s, and the request log counts every attempt", async () => {
+    const { access_token } = await mint(sandbox())
+    await control(sandbox(), "/requests", undefined, "DELETE")
+    await control(sandbox(), "/faults", { path: "/employer/company", status: 503, count: 2, retry_after_ms: 1 })
+    const finch = new Finch({ baseURL: sandbox().baseUrl, accessToken: access_token, maxRetries: 2 })
+    const { data, response } = await finch.hris.company.retrieve().withResponse()
+    expect(data.id).not.toBe("")
+    expect(response.headers.get("finch-request-id")).not.toBeNull()
+    expect(response.headers.get("finch-data-retrieved")).not.toBeNull()
+    const log = await control<{ requests: Array<{ status: number; retry_count?: number }> }>(sandbox(), "/requests")
+    expect(log.requests.map((request) => [request.status, request.retry_count])).toEqual([
+      [503, 0],
+      [503, 1],
+      [200, 2],
+    ])
+  })
+
   it("lists providers", async () => {
     const { access_token } = await mint(sandbox())
     const providers: Array<Providers.ProviderListResponse> = []
