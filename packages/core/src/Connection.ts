@@ -50,14 +50,7 @@ export class ConnectionEntity extends Schema.Class<ConnectionEntity>("Connection
   status: Schema.OptionFromSelf(Schema.String),
 }) {}
 
-/** The identity of a connection: one customer, one provider, one company. */
-export class ConnectionIdentity extends Schema.Class<ConnectionIdentity>("ConnectionIdentity")({
-  customerId: CustomerId,
-  providerId: ProviderId,
-  companyId: CompanyId,
-}) {}
-
-/** A connection with its accounts, entities and lifecycle state. */
+/** A connection with its accounts, entities and lifecycle state; its identity is (customer, provider, company). */
 export class Connection extends Schema.Class<Connection>("Connection")({
   id: ConnectionId,
   customerId: CustomerId,

@@ -3,25 +3,7 @@
  */
 import * as Schema from "effect/Schema"
 
-/** The product names Finch knows; unknown names from Finch are kept as plain strings (additive changes). */
-export const knownProducts = [
-  "benefits",
-  "company",
-  "deduction",
-  "directory",
-  "documents",
-  "employment",
-  "individual",
-  "payment",
-  "pay_statement",
-  "plans",
-  "plans_dependents",
-  "plans_enrollments",
-  "recordkeeping",
-  "ssn",
-] as const
-
-/** A product scope as Finch names it. */
+/** A product scope as Finch names it; names Finch adds later are kept as they come (additive changes). */
 export const Product = Schema.NonEmptyTrimmedString.pipe(Schema.brand("Product"))
 export type Product = typeof Product.Type
 
