@@ -4,6 +4,7 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { ConnectionNotFound } from "../src/Connection.ts"
+import { ConnectionRepository } from "../src/ConnectionRepository.ts"
 import * as Connections from "../src/Connections.ts"
 import * as Customers from "../src/Customers.ts"
 import { EmployeeStore } from "../src/EmployeeStore.ts"
@@ -175,6 +176,40 @@ describe("completeConnect", () => {
       )
       assert.strictEqual(error._tag, "OwnedByAnotherCustomer")
       assert.lengthOf(yield* Connections.listConnections(acme), 0)
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect("concurrent completions for one provider+company yield one connection holding every login", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const logins = ["a1", "a2", "a3", "a4", "a5", "a6"]
+      const recorded = yield* Effect.forEach(
+        logins,
+        (account) => connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account })),
+        { concurrency: "unbounded" },
+      )
+      assert.strictEqual(new Set(recorded.map((r) => r.connection.id)).size, 1)
+      assert.deepStrictEqual(recorded.map((r) => r.classification).sort(), [
+        "NewAccount",
+        "NewAccount",
+        "NewAccount",
+        "NewAccount",
+        "NewAccount",
+        "NewConnection",
+      ])
+      const [connection] = yield* Connections.listConnections(acme)
+      assert.deepStrictEqual(connection?.accounts.map((a) => a.accountId).sort(), logins)
+      // Each login keeps the token Finch issued for it.
+      const repository = yield* ConnectionRepository
+      for (const r of recorded) {
+        const opened = yield* repository.openToken({
+          customerId: acme,
+          connectionId: r.connection.id,
+          products: [],
+          account: Option.some(r.account.accountId),
+        })
+        assert.strictEqual(Redacted.value(opened.token), r.accessToken)
+      }
     }).pipe(Effect.provide(CoreTest)),
   )
 
