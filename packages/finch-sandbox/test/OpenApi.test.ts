@@ -194,6 +194,40 @@ describe("responses against Finch's OpenAPI documents (2024)", () => {
     expectValid(schemas.response("management", "/jobs/automated", "get", "404"), missing.body)
   })
 
+  it("introspection in every connection status and for multi-entity and assisted connections", async () => {
+    const introspect = schemas.response("management", "/introspect", "get", "200")
+    const tokens = [
+      await mint(sandbox(), { products: all }),
+      await mint(sandbox(), { provider_id: "rippling", username: "multi_entity" }),
+      await mint(sandbox(), { provider_id: "insperity", authentication_type: "assisted" }),
+      await mint(sandbox(), { provider_id: "deel" }),
+    ]
+    for (const status of [
+      "pending",
+      "processing",
+      "connected",
+      "error_no_account_setup",
+      "error_permissions",
+      "reauth",
+    ]) {
+      await control(sandbox(), `/connections/${tokens[0]?.connection_id}/status`, { status })
+      expectValid(introspect, (await call(sandbox(), "/introspect", { token: tokens[0]?.access_token ?? "" })).body)
+    }
+    for (const token of tokens.slice(1)) {
+      expectValid(introspect, (await call(sandbox(), "/introspect", { token: token.access_token })).body)
+    }
+  })
+
+  it("injected faults answer bodies that match the Error schema", async () => {
+    const error = schemas.component("employer", "Error")
+    for (const status of [400, 401, 403, 404, 408, 409, 429, 500, 501, 502, 503, 504, 202]) {
+      await control(sandbox(), "/faults", { path: "/providers", status, count: 1 })
+      const reply = await call(sandbox(), "/providers")
+      expect(reply.status).toBe(status)
+      expectValid(error, reply.body)
+    }
+  })
+
   it("error bodies match the Error schema", async () => {
     const { access_token } = await mint(sandbox(), { products: ["company"] })
     const error = schemas.component("employer", "Error")
