@@ -44,6 +44,8 @@ export interface ConnectionsTable {
   readonly finch_connection_id: string | null
   readonly status: "active" | "reauth_required" | "disconnected"
   readonly entities: ColumnType<ReadonlyArray<StoredEntity>, string | undefined, string>
+  /** The union of the accounts' products. */
+  readonly products: ColumnType<ReadonlyArray<string>, ReadonlyArray<string> | undefined, ReadonlyArray<string>>
   readonly created_at: Date
   readonly updated_at: Date
   readonly reauth_required_at: Date | null

@@ -10,6 +10,7 @@ import * as CreateEmployeeRecords from "./migrations/0004_create_employee_record
 import * as CreateSyncRuns from "./migrations/0005_create_sync_runs.ts"
 import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
+import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
@@ -21,12 +22,19 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0005_create_sync_runs": CreateSyncRuns,
   "0006_create_audit_events": CreateAuditEvents,
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
+  "0008_add_connection_products": AddConnectionProducts,
   "0050_create_persons": CreatePersons,
 }
 
 /** Brings the database up to the newest migration; a no-op when it is already there. */
 export const migrateToLatest = async (db: Kysely<any>): Promise<ReadonlyArray<string>> => {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) } })
+  // Numbers are reserved in blocks (0050… for person reconciliation), so a database may already have a higher-numbered
+  // migration when a lower one ships: it still runs, once.
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ ...migrations }) },
+    allowUnorderedMigrations: true,
+  })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName)

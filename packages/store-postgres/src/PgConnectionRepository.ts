@@ -101,6 +101,7 @@ const connectionState = (connection: Connection) => ({
   finch_connection_id: Option.getOrNull(connection.finchConnectionId),
   status: connection.status,
   entities: entitiesJson(connection),
+  products: [...connection.products].sort(),
   updated_at: connection.updatedAt,
   reauth_required_at: Option.getOrNull(connection.reauthRequiredAt),
   disconnected_at: Option.getOrNull(connection.disconnectedAt),

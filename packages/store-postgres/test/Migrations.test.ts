@@ -1,6 +1,7 @@
-import { randomBytes } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import { Redacted } from "effect"
 import { type Kysely, sql } from "kysely"
+import { Migrator } from "kysely/migration"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { makeKysely } from "../src/Database.ts"
 import { withDatabase } from "../src/DatabaseServer.ts"
@@ -11,6 +12,8 @@ const customerOwnedTables = ["customers", "connections", "connection_accounts", 
   .concat(["sync_runs", "audit_events"])
   .concat(["persons", "person_links", "person_aliases", "person_splits", "person_decisions"])
   .sort()
+
+const connectionId = randomUUID()
 
 describe("the migrations", () => {
   const { serverUrl } = inject("testDatabase")
@@ -111,6 +114,70 @@ describe("the migrations", () => {
       for (const applied of results) expect(applied).toEqual(Object.keys(migrations))
     } finally {
       await Promise.all(names.map((database) => adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}"`)))
+    }
+  })
+
+  it("run a lower-numbered migration that ships after a higher one has run, and backfill products", async () => {
+    const database = `${name}_late`
+    await adminQuery(serverUrl, `CREATE DATABASE "${database}"`)
+    const late = makeKysely<any>(Redacted.value(withDatabase(Redacted.make(serverUrl), database)), { max: 1 })
+    try {
+      const { "0008_add_connection_products": _late, ...earlier } = migrations
+      const before = new Migrator({ db: late, provider: { getMigrations: async () => ({ ...earlier }) } })
+      expect((await before.migrateToLatest()).error).toBeUndefined()
+      const now = new Date()
+      await late.insertInto("customers").values({ id: "acme", name: "Acme" }).execute()
+      await late
+        .insertInto("connections")
+        .values({
+          id: connectionId,
+          customer_id: "acme",
+          provider_id: "gusto",
+          company_id: "c1",
+          status: "active",
+          created_at: now,
+          updated_at: now,
+        })
+        .execute()
+      for (const [account, products] of [
+        ["a", ["directory", "individual"]],
+        ["b", ["payment", "directory"]],
+      ] as const) {
+        const tokenId = randomUUID()
+        await late
+          .insertInto("access_tokens")
+          .values({
+            id: tokenId,
+            customer_id: "acme",
+            connection_id: connectionId,
+            account_id: account,
+            key_id: "k1",
+            nonce: new Uint8Array(12),
+            ciphertext: new Uint8Array(20),
+            status: "active",
+            created_at: now,
+          })
+          .execute()
+        await late
+          .insertInto("connection_accounts")
+          .values({
+            customer_id: "acme",
+            connection_id: connectionId,
+            account_id: account,
+            token_id: tokenId,
+            products: [...products],
+            status: "active",
+            connected_at: now,
+            updated_at: now,
+          })
+          .execute()
+      }
+      expect(await migrateToLatest(late)).toEqual(["0008_add_connection_products"])
+      const row = await late.selectFrom("connections").select("products").executeTakeFirstOrThrow()
+      expect(row.products).toEqual(["directory", "individual", "payment"])
+    } finally {
+      await late.destroy()
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
     }
   })
 })

@@ -180,6 +180,10 @@ layer(ConnectionRepositoryTest, { excludeTestServices: true })("PgConnectionRepo
       const a = yield* record(customerId, { provider: "gusto", company, account: "a" }, tokenA)
       const b = yield* record(customerId, { provider: "gusto", company, account: "b" })
       const rows = yield* tokensOf(a.connection.id)
+      const { products } = yield* Effect.promise(() =>
+        owner.selectFrom("connections").select("products").where("id", "=", a.connection.id).executeTakeFirstOrThrow(),
+      )
+      assert.deepStrictEqual(products, [...a.connection.products].sort())
       for (const row of rows) {
         assert.isFalse(Buffer.from(row.ciphertext!).toString("latin1").includes(Redacted.value(tokenA)))
         assert.strictEqual(row.key_id, "k1")
