@@ -90,6 +90,19 @@ describe("scenarios", () => {
       })
       expect(oldEmployment.body.responses[0].body.is_active).toBe(false)
     }
+    // People only in the new system were hired after the move; the old system's were all gone by it.
+    const cutover = new Date(Date.parse("2026-06-15T12:00:00Z") - 120 * 86_400_000).toISOString().slice(0, 10)
+    const employmentsOf = async (token: string) => {
+      const ids = (await call(sandbox(), "/employer/directory?limit=10000", { token })).body.individuals.map(
+        (p: { id: string }) => ({ individual_id: p.id }),
+      )
+      const reply = await call(sandbox(), "/employer/employment", { token, body: { requests: ids } })
+      return reply.body.responses.map((r: { body: { start_date: string; end_date: string | null } }) => r.body)
+    }
+    for (const employment of await employmentsOf(gusto?.access_token ?? "")) expect(employment.end_date).toBe(cutover)
+    for (const employment of await employmentsOf(adp?.access_token ?? "")) {
+      expect(employment.start_date >= cutover).toBe(true)
+    }
     // Some repeating employees really differ between the systems.
     expect(both.some((person) => !person.records[1]?.variations.includes("exact"))).toBe(true)
   })

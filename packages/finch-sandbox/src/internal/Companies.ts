@@ -178,6 +178,7 @@ export const generateCompany = (options: CompanyOptions): CompanyRecord => {
       spec: {
         active: options.defaults?.active ?? random.chance(0.92),
         ...(options.defaults?.end_date === undefined ? {} : { end_date: options.defaults.end_date }),
+        ...(options.defaults?.start_date === undefined ? {} : { start_date: options.defaults.start_date }),
         type: options.defaults?.type ?? "employee",
         subtype: options.defaults?.subtype ?? (random.chance(0.85) ? "full_time" : "part_time"),
         ...(options.defaults?.country === undefined ? {} : { country: options.defaults.country }),

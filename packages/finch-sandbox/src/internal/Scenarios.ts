@@ -122,7 +122,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "gusto",
           legal_name: "Borealis Outfitters, Inc.",
           size: 8,
-          defaults: { active: false, end_date: cutover },
+          // Left before the move (or at it), so only the old system knows them.
+          defaults: { active: false, start_date: daysAgo(today, 2000), end_date: cutover },
           members: moved.map((person) => ({
             person,
             variations: ["exact"],
@@ -135,7 +136,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "adp_workforce_now",
           legal_name: "Borealis Outfitters, Inc.",
           size: 6,
-          defaults: { active: true },
+          // Hired after the move, so only the new system knows them.
+          defaults: { active: true, start_date: daysAgo(today, 45) },
           members: moved.map((person, index) => ({
             person,
             variations: vary(person, index),
