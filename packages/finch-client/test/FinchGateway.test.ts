@@ -1,7 +1,8 @@
 /**
- * core's connection use cases running on this package's `FinchGateway` against the sandbox: the port behaves as the
- * domain expects of Finch (connect, a 401 `reauthenticate_user` marking the connection, reauth keeping it, disconnect
- * revoking at Finch). Stores are core's in-memory ones; this tests the client, not storage.
+ * This package's `FinchGateway` against the sandbox: core's contract for the port (the one core's in-memory Finch
+ * passes too), and core's connection use cases running on it (connect, a 401 `reauthenticate_user` marking the
+ * connection, reauth keeping it, disconnect revoking at Finch). Stores are core's in-memory ones; this tests the
+ * client, not storage.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as ConnectionRepository from "@finch-connections/core/ConnectionRepository"
@@ -9,16 +10,55 @@ import * as Connections from "@finch-connections/core/Connections"
 import { Customer } from "@finch-connections/core/Customer"
 import * as CustomerRepository from "@finch-connections/core/CustomerRepository"
 import { FinchGateway } from "@finch-connections/core/FinchGateway"
-import { CustomerId } from "@finch-connections/core/Ids"
+import { CustomerId, ProviderId } from "@finch-connections/core/Ids"
 import { employeeSyncProducts, Product } from "@finch-connections/core/Product"
 import * as TokenVault from "@finch-connections/core/TokenVault"
+import { FinchGatewayHarness, finchGatewayContract } from "@finch-connections/core/testing/FinchGatewayContract"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { sandbox } from "./fixtures/Sandbox.ts"
+
+/** The client against a sandbox of its own, with the harness that plays the employer and Finch's operator. */
+const SandboxFinch = Layer.scopedContext(
+  Effect.gen(function* () {
+    const finch = yield* sandbox()
+    const client = yield* finch.client()
+    const harness = FinchGatewayHarness.of({
+      completeConnect: (customerId) =>
+        Effect.gen(function* () {
+          const session = yield* client.createConnectSession({
+            customerId,
+            customerName: "Contract Inc.",
+            products: [...employeeSyncProducts, Product.make("company")],
+            redirectUri: Option.none(),
+            providerId: Option.some(ProviderId.make("gusto")),
+            minutesToExpire: Option.none(),
+          })
+          // Every new username reaches a company of its own.
+          const { code } = yield* finch.admin<{ code: string }>(
+            "POST",
+            `/connect/sessions/${session.sessionId}/complete`,
+            { provider_id: "gusto", username: `good_user_${customerId}` },
+          )
+          return code
+        }).pipe(Effect.orDie),
+      requireReauthentication: (token) =>
+        Effect.gen(function* () {
+          const introspection = yield* client.introspect(token)
+          const connectionId = Option.getOrThrow(introspection.finchConnectionId)
+          yield* finch.admin("POST", `/connections/${connectionId}/status`, { status: "reauth" })
+        }).pipe(Effect.orDie),
+    })
+    return Context.make(FinchGateway, client).pipe(Context.add(FinchGatewayHarness, harness))
+  }),
+)
+
+finchGatewayContract("FinchClient against the sandbox", SandboxFinch)
 
 const Stores = ConnectionRepository.layerMemory.pipe(
   Layer.provideMerge(Layer.merge(CustomerRepository.layerMemory, TokenVault.layerMemory)),
