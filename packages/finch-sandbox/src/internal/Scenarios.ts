@@ -157,11 +157,12 @@ export const scenarios: ReadonlyArray<Scenario> = [
       const movers = people(random, "foreign-contractors", 2, today)
       const contractors = people(random, "foreign-contractors", 8, today, 2)
       const countries = ["GB", "DE", "IN", "BR", "CA", "PH"]
-      const contract = (country: string): EmploymentSpec => ({
+      const contract = (country: string, start_date?: string): EmploymentSpec => ({
         active: true,
         type: "contractor",
         subtype: "individual_contractor",
         country,
+        ...(start_date === undefined ? {} : { start_date }),
       })
       return [
         {
@@ -185,7 +186,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
             ...movers.map((person, index) => ({
               person,
               variations: vary(person, index),
-              spec: contract(random.pick(countries)),
+              // Contracting from abroad since shortly after leaving the US payroll.
+              spec: contract(random.pick(countries), daysAgo(today, 55)),
             })),
             ...contractors.map((person) => ({
               person,
