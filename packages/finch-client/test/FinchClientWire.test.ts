@@ -116,26 +116,49 @@ describe("FinchClient on the wire", () => {
     }),
   )
 
-  it.scoped("data calls send the Bearer token, the API version and entity_ids[]", () =>
+  it.scoped("Bearer calls send the token, the API version and entity_ids[]", () =>
     Effect.gen(function* () {
       const server = yield* recordingServer
-      server.answer((request) =>
-        request.path === "/employer/directory"
-          ? { body: { paging: { count: 1, offset: 0 }, individuals: [{ id: "i-1", first_name: null }] } }
-          : request.path === "/disconnect"
-            ? { body: { status: "success" } }
-            : { body: { id: "co-1", legal_name: null } },
-      )
+      const answers: Record<string, unknown> = {
+        "/employer/directory": { paging: { count: 1, offset: 0 }, individuals: [{ id: "i-1", first_name: null }] },
+        "/disconnect": { status: "success" },
+        "/introspect": { provider_id: "gusto", products: ["directory"], connection_id: "conn-1" },
+        "/employer/individual": { responses: [] },
+        "/employer/employment": { responses: [] },
+        "/providers": [{ id: "gusto" }],
+      }
+      server.answer((request) => ({ body: answers[request.path] ?? { id: "co-1", legal_name: null } }))
       const client = yield* clientFor(server.baseUrl)
       const entityId = EntityId.make("ent-9")
       yield* client.company(token, { entityId })
       const people = yield* Stream.runCollect(client.directory(token, { entityId }))
       yield* client.disconnect(token)
+      yield* client.introspect(token)
+      yield* client.individuals(token, ["i-1"], { entityId })
+      yield* client.employments(token, ["i-1"], { entityId })
+      yield* client.providers(token)
       assert.strictEqual(people.length, 1)
+      assert.deepStrictEqual(
+        server.requests.map((request) => `${request.method} ${request.path}`),
+        [
+          "GET /employer/company",
+          "GET /employer/directory",
+          "POST /disconnect",
+          "GET /introspect",
+          "POST /employer/individual",
+          "POST /employer/employment",
+          "GET /providers",
+        ],
+      )
       for (const request of server.requests) {
-        assert.strictEqual(request.headers.authorization, "Bearer tok-very-secret")
-        assert.strictEqual(request.headers["finch-api-version"], "2020-09-17")
+        assert.strictEqual(request.headers.authorization, "Bearer tok-very-secret", request.path)
+        assert.strictEqual(request.headers["finch-api-version"], "2020-09-17", request.path)
       }
+      assert.deepStrictEqual(server.requests[4]?.query.getAll("entity_ids[]"), ["ent-9"])
+      assert.deepStrictEqual(server.requests[5]?.query.getAll("entity_ids[]"), ["ent-9"])
+      // The provider catalogue can be read without a token too.
+      yield* client.providers()
+      assert.isUndefined(server.requests[7]?.headers.authorization)
       assert.deepStrictEqual(server.requests[0]?.query.getAll("entity_ids[]"), ["ent-9"])
       assert.strictEqual(server.requests[1]?.query.get("limit"), "10000")
       assert.strictEqual(server.requests[1]?.query.get("offset"), "0")
