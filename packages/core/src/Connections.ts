@@ -6,21 +6,20 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import type {
-  Account,
-  Connection,
-  ConnectionNotFound,
-  ForeignConnectSession,
-  NoUsableToken,
-  OwnedByAnotherCustomer,
-  UnidentifiableToken,
+import {
+  type Account,
+  type Connection,
+  type ConnectionNotFound,
+  type ForeignConnectSession,
+  IllegalTransition,
+  type NoUsableToken,
+  type OwnedByAnotherCustomer,
+  type UnidentifiableToken,
 } from "./Connection.ts"
-import { IllegalTransition } from "./Connection.ts"
 import { type ConnectionEventSource, ConnectionRepository, type TokenRecorded } from "./ConnectionRepository.ts"
 import type { CustomerNotFound } from "./Customer.ts"
 import { CustomerRepository } from "./CustomerRepository.ts"
-import type { FinchError } from "./FinchError.ts"
-import { FinchReauthRequired } from "./FinchError.ts"
+import { type FinchError, FinchReauthRequired } from "./FinchError.ts"
 import { type ConnectSession, FinchGateway } from "./FinchGateway.ts"
 import type { ConnectionId, CustomerId, ProviderId } from "./Ids.ts"
 import type { Product } from "./Product.ts"
