@@ -1,7 +1,7 @@
 /** Finch's own `/sandbox/*` endpoints, mirrored (reference §9). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Sandbox } from "../src/Sandbox.ts"
-import { basicOf, call, useSandbox } from "./support/Http.ts"
+import { basicOf, call, control, useSandbox } from "./support/Http.ts"
 
 const createConnection = async (sandbox: Sandbox, body: Record<string, unknown> = {}) => {
   const reply = await call(sandbox, "/sandbox/connections", {
@@ -134,6 +134,27 @@ describe("sandbox jobs", () => {
     const status = await call(sandbox(), `/jobs/automated/${job.job_id}`, { token: created.access_token })
     expect(status.body.status).toBe("reauth_error")
     expect((await call(sandbox(), "/employer/company", { token: created.access_token })).status).toBe(401)
+  })
+
+  it("reports the last sync attempt in Finch's data headers, failed ones included", async () => {
+    const created = await createConnection(sandbox())
+    const before = await call(sandbox(), "/employer/company", { token: created.access_token })
+    const retrieved = before.headers.get("finch-data-retrieved")
+    expect(before.headers.get("finch-last-attempted-update-result")).toBe("success")
+    await call(sandbox(), "/sandbox/jobs/configuration", {
+      method: "PUT",
+      token: created.access_token,
+      body: { type: "data_sync_all", completion_status: "error" },
+    })
+    await control(sandbox(), "/clock/advance", { seconds: 5 })
+    await sync(sandbox(), created.access_token)
+    const after = await call(sandbox(), "/employer/company", { token: created.access_token })
+    expect(after.status).toBe(200)
+    expect(after.headers.get("finch-data-retrieved")).toBe(retrieved)
+    expect(after.headers.get("finch-last-attempted-update-result")).toBe("error")
+    expect(Date.parse(after.headers.get("finch-last-attempted-update-date") ?? "")).toBeGreaterThan(
+      Date.parse(retrieved ?? ""),
+    )
   })
 
   it("allows one forced refresh per hour per connection", async () => {

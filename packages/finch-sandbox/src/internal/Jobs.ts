@@ -74,6 +74,7 @@ const finish = (world: World, connection: Connection, job: Job) => {
   job.started_at = at
   job.completed_at = at
   job.status = connection.jobCompletionStatus
+  connection.lastAttempt = { at, result: job.status === "complete" ? "success" : "error" }
   const company = world.state.companyOf(connection)
   switch (job.status) {
     case "complete":

@@ -35,6 +35,8 @@ export interface Connection {
   lastSuccessfulSync: string | null
   readonly createdAt: string
   jobCompletionStatus: "complete" | "reauth_error" | "permissions_error" | "error"
+  /** The last sync attempt, for `Finch-Last-Attempted-Update-Date`/`-Result`; undefined until a job ran. */
+  lastAttempt: { readonly at: string; readonly result: "success" | "error" } | undefined
   readonly jobs: Array<Job>
 }
 
@@ -232,6 +234,7 @@ export class State {
         lastSuccessfulSync: authentication_type === "assisted" ? null : input.company.dataRetrievedAt,
         createdAt: now,
         jobCompletionStatus: "complete",
+        lastAttempt: undefined,
         jobs: [],
       }
       this.connections.set(connection.id, connection)

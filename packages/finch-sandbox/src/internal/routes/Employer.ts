@@ -14,10 +14,12 @@ export const maxBatch = 10_000
 export const defaultPageSize = 100
 export const maxPageSize = 10_000
 
-const dataHeaders = (c: Context<SandboxEnv>, company: CompanyRecord) => {
-  c.header("Finch-Data-Retrieved", company.dataRetrievedAt)
-  c.header("Finch-Last-Attempted-Update-Date", company.dataRetrievedAt)
-  c.header("Finch-Last-Attempted-Update-Result", "success")
+/** When the data was pulled, and how the connection's last sync attempt went (it may have failed since). */
+const dataHeaders = (c: Context<SandboxEnv>, access: Guards.DataAccess) => {
+  const attempt = access.connection.lastAttempt
+  c.header("Finch-Data-Retrieved", access.company.dataRetrievedAt)
+  c.header("Finch-Last-Attempted-Update-Date", attempt?.at ?? access.company.dataRetrievedAt)
+  c.header("Finch-Last-Attempted-Update-Result", attempt?.result ?? "success")
 }
 
 const integerQuery = (c: Context<SandboxEnv>, name: string, fallback: number, min: number, max: number) => {
@@ -80,7 +82,7 @@ export const employer = (world: World) => {
   app.get("/employer/company", (c) => {
     const access = Guards.dataAccess(c, world, "company")
     if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
-    dataHeaders(c, access.company)
+    dataHeaders(c, access)
     return c.json(access.company.data)
   })
 
@@ -99,7 +101,7 @@ export const employer = (world: World) => {
       department: employee.employment.department,
       is_active: employee.employment.is_active,
     }))
-    dataHeaders(c, access.company)
+    dataHeaders(c, access)
     return c.json({ paging: { count: employees.length, offset }, individuals })
   })
 
@@ -117,7 +119,7 @@ export const employer = (world: World) => {
       const individual: Individual = withSsn ? withSsnOf(employee, encrypted) : employee.individual
       return { individual_id, code: 200, body: individual }
     })
-    dataHeaders(c, access.company)
+    dataHeaders(c, access)
     return c.json({ responses })
   })
 
@@ -130,7 +132,7 @@ export const employer = (world: World) => {
       if (employee === undefined || !access.entity_ids.includes(employee.entity_id)) return notFoundItem(individual_id)
       return { individual_id, code: 200, body: employee.employment }
     })
-    dataHeaders(c, access.company)
+    dataHeaders(c, access)
     return c.json({ responses })
   })
 
@@ -146,7 +148,7 @@ export const employer = (world: World) => {
     const start = date("start_date")
     const end = date("end_date")
     if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
-    dataHeaders(c, access.company)
+    dataHeaders(c, access)
     return c.json(
       access.company.payments.filter(
         (payment) => payment.pay_date !== null && payment.pay_date >= start && payment.pay_date <= end,
@@ -204,7 +206,7 @@ export const employer = (world: World) => {
       const page = all.slice(offset, limit === undefined ? undefined : offset + limit)
       return { payment_id, code: 200, body: { paging: { count: all.length, offset }, pay_statements: page } }
     })
-    dataHeaders(c, access.company)
+    dataHeaders(c, access)
     return c.json({ responses })
   })
 
