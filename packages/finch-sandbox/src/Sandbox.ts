@@ -42,7 +42,7 @@ export interface SandboxOptions {
   readonly rateLimitRetryAfter?: boolean
   /** Sign and POST Finch-shaped events to this URL. */
   readonly webhook?: WebhookTarget
-  /** The day generated data is anchored to (`YYYY-MM-DD`); defaults to today. */
+  /** The day generated data is anchored to (`YYYY-MM-DD`, midnight UTC, also when data was first "retrieved"); defaults to today. */
   readonly today?: string
   /** Called after every Finch API call with what the request log records (never a token). */
   readonly onRequest?: (request: LoggedRequest) => void
@@ -79,7 +79,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   }
   const clientId = options.clientId ?? randomUUID()
   const clientSecret = options.clientSecret ?? randomBytes(24).toString("base64url")
-  const today = options.today === undefined ? new Date() : new Date(`${options.today}T12:00:00Z`)
+  const today = options.today === undefined ? new Date() : new Date(`${options.today}T00:00:00Z`)
   const webhooks = new Webhooks(options.webhook)
   const clock = new Clock()
   const world: World = {
@@ -88,7 +88,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       clock,
       clientId,
       clientType: options.clientType ?? "sandbox",
-      today: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12)),
+      today: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())),
       onEvent: (event) => webhooks.emit(event),
     }),
     faults: new Faults(),
