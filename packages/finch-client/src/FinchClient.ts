@@ -300,10 +300,11 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       })
     })
 
-    const toSession = (raw: typeof ConnectSessionResponse.Type): ConnectSession => ({
-      sessionId: raw.session_id,
-      connectUrl: raw.connect_url,
-    })
+    const decodeSession = (json: unknown): Effect.Effect<ConnectSession, ParseResult.ParseError> =>
+      Effect.map(Schema.decodeUnknown(ConnectSessionResponse)(json), (raw) => ({
+        sessionId: raw.session_id,
+        connectUrl: raw.connect_url,
+      }))
 
     const createConnectSession = Effect.fn("FinchClient.createConnectSession")(function* (
       request: ConnectSessionRequest,
@@ -323,7 +324,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
             Option.map(request.providerId, (provider) => ({ provider })),
           ),
         },
-        decode: (json) => Effect.map(Schema.decodeUnknown(ConnectSessionResponse)(json), toSession),
+        decode: decodeSession,
       })
     })
 
@@ -340,7 +341,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
           ...bodyField("redirect_uri", request.redirectUri),
           ...bodyField("minutes_to_expire", request.minutesToExpire),
         },
-        decode: (json) => Effect.map(Schema.decodeUnknown(ConnectSessionResponse)(json), toSession),
+        decode: decodeSession,
       })
     })
 
