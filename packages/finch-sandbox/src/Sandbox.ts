@@ -24,6 +24,7 @@ import type { World } from "./internal/World.ts"
 export type { RateLimitMode } from "./internal/RateLimiter.ts"
 export type { LoggedRequest } from "./internal/RequestLog.ts"
 
+/** How to start the sandbox; every field has a default. */
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number
@@ -48,6 +49,7 @@ export interface SandboxOptions {
   readonly onRequest?: (request: LoggedRequest) => void
 }
 
+/** A running sandbox: where it listens, the application credentials it accepts, and how to stop it. */
 export interface Sandbox {
   /** `http://127.0.0.1:<port>`: the Finch base URL, and the host of Connect pages. */
   readonly baseUrl: string

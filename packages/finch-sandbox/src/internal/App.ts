@@ -14,12 +14,14 @@ import { finchSandbox } from "./routes/FinchSandbox.ts"
 import { jobs } from "./routes/Jobs.ts"
 import type { SandboxEnv, World } from "./World.ts"
 
+/** The only Finch API version there is; every Finch call must send it as `Finch-API-Version`. */
 export const apiVersion = "2020-09-17"
 
 /** Paths that are not Finch API calls: not logged, not faulted, no version header needed. */
 const isControlPath = (path: string) => path === "/_sandbox" || path.startsWith("/_sandbox/")
 const isPagePath = (path: string) => path === "/authorize"
 
+/** The whole sandbox as one Hono app over a world; `startSandbox` serves it. */
 export const createApp = (world: World) => {
   const app = new Hono<SandboxEnv>()
 

@@ -1,6 +1,7 @@
 /** Injected faults: a status, latency or a dropped socket for the next N matching calls. */
 import { randomUUID } from "node:crypto"
 
+/** A fault as the control API takes it. */
 export interface FaultInput {
   /** Path prefix such as `/employer/directory`; every Finch endpoint when absent. */
   readonly path?: string
@@ -20,6 +21,7 @@ export interface Fault extends FaultInput {
   remaining: number
 }
 
+/** The pending faults, in the order they were added. */
 export class Faults {
   private readonly faults: Array<Fault> = []
 

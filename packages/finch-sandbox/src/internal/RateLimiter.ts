@@ -3,6 +3,7 @@
  * counting only successful requests.
  */
 
+/** `finch`: Finch's limits; `off`: none; `always`: every limited endpoint answers 429. */
 export type RateLimitMode = "finch" | "off" | "always"
 
 export const windowMs = 60_000
@@ -33,6 +34,7 @@ export interface Verdict {
   readonly retryAfterMs: number
 }
 
+/** Finch's application limits, switchable between Finch's behaviour, none and always-limited. */
 export class RateLimiter {
   mode: RateLimitMode
   /** Whether 429s carry a `Retry-After` header (Finch documents none). */

@@ -13,6 +13,7 @@ export interface LoggedRequest {
   readonly retry_count?: number
 }
 
+/** The request log behind `GET /_sandbox/requests`, with an optional listener (the CLI prints from it). */
 export class RequestLog {
   private entries: Array<LoggedRequest> = []
   private readonly listener: ((entry: LoggedRequest) => void) | undefined

@@ -28,6 +28,7 @@ const replaceEmployee = (company: CompanyRecord, next: Employee) => {
 /** The company as it will be after the next sync, including writes already staged. */
 const projected = <A>(base: A, pending: Partial<A> | undefined): A => ({ ...base, ...(pending ?? {}) })
 
+/** Staged writes from Finch's `/sandbox/*` endpoints, by company. */
 export class SandboxWrites {
   /** Latest staged versions, so successive writes build on each other before a sync. */
   private readonly companies = new Map<string, Partial<Company>>()

@@ -40,6 +40,7 @@ export interface Connection {
   readonly jobs: Array<Job>
 }
 
+/** An access token: one account of one connection, with the products and entities it was granted. */
 export interface Token {
   readonly id: string
   readonly access_token: string
@@ -51,6 +52,7 @@ export interface Token {
   readonly createdAt: string
 }
 
+/** A Finch Connect session, new or re-authenticating. */
 export interface Session {
   readonly id: string
   readonly kind: "new" | "reauthenticate"
@@ -69,6 +71,7 @@ export interface Session {
   completed: boolean
 }
 
+/** What completing a Connect session yields: single use, valid 10 minutes. */
 export interface AuthorizationCode {
   readonly code: string
   readonly session_id: string
@@ -81,6 +84,7 @@ export interface AuthorizationCode {
   used: boolean
 }
 
+/** An automated job as `/jobs/automated` shows it (without `job_url`, derived from the base URL). */
 export interface Job {
   readonly job_id: string
   readonly type: "data_sync_all" | "w4_form_employee_sync"
@@ -108,11 +112,13 @@ export interface StateOptions {
   readonly onEvent?: (event: SandboxEvent) => void
 }
 
+/** Authorization codes expire after 10 minutes (Finch's documented lifetime). */
 export const codeLifetimeMs = 10 * 60 * 1000
 
 /** The default employer size of a new Finch sandbox connection. */
 export const defaultEmployeeSize = 20
 
+/** The mutable world behind every endpoint; one per running sandbox. */
 export class State {
   readonly options: StateOptions
   readonly providers = new Map<string, ProviderRecord>(catalogue.map((provider) => [provider.id, provider]))

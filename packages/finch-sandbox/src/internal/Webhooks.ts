@@ -27,6 +27,7 @@ export interface Delivery {
 /** Attempts per event: the first try and one immediate retry (Finch retries on, with growing delays). */
 const attempts = 2
 
+/** The webhook target (if any) and every delivery attempted to it. */
 export class Webhooks {
   target: WebhookTarget | undefined
   readonly deliveries: Array<Delivery> = []
