@@ -2,8 +2,9 @@
  * Blocking: each record gets a handful of 32-bit keys (SSN, each email, each phone, each
  * name's sound with the birth date, employee number with surname initial). Records sharing a key form a block;
  * only pairs inside a block are compared, each pair once, so the cost grows with the number of records, not its
- * square. A block larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox, "J5 S53")
- * and is skipped; the other keys still find the true pairs in it.
+ * square: blocks larger than `fullBlock` (common names) are compared by sorted neighbourhood only, and a block
+ * larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox) and is skipped; the other
+ * keys still find the true pairs in it.
  */
 import { hashInts } from "./Interner.ts"
 import type { Prepared } from "./Prepare.ts"
@@ -66,10 +67,17 @@ const blockingKeys = (d: Prepared): Keys => {
     if (dob !== 0) {
       // the birth date (day/month order-free) with either name's initial
       const date = swapProofDate(dob)
-      const firstInitial = firstName >= 0 ? (d.names[firstName] as string).charCodeAt(0) : 0
-      const lastInitial = lastName >= 0 ? (d.names[lastName] as string).charCodeAt(0) : 0
+      const prefix = (id: number) => {
+        if (id < 0) return 0
+        const name = d.names[id] as string
+        return name.charCodeAt(0) * 256 + (name.length > 1 ? name.charCodeAt(1) : 0)
+      }
+      const firstInitial = prefix(firstName)
+      const lastInitial = prefix(lastName)
       if (firstInitial !== 0) push(hashInts(DOB_INITIAL, date, firstInitial))
       if (lastInitial !== 0 && lastInitial !== firstInitial) push(hashInts(DOB_INITIAL, date, lastInitial))
+      // records missing a name meet each other on the birth date alone
+      if (firstInitial === 0 || lastInitial === 0) push(hashInts(DOB_INITIAL, date, 0))
     }
     const number = d.employeeNumber[k] as number
     if (number >= 0) {
@@ -97,6 +105,9 @@ export const forEachCandidatePair = (
   d: Prepared,
   maxBlockSize: number,
   visit: (i: number, j: number) => void,
+  fullBlock = 16,
+  window = 8,
+  neighbourhood = 2,
 ): BlockingStats => {
   const { keys, start } = blockingKeys(d)
   const entries = keys.length
@@ -132,16 +143,65 @@ export const forEachCandidatePair = (
     slotTail[slot] = e
     slotOf[e] = slot
   }
+  // a block up to `fullBlock` records compares every pair; a larger one (common names) only neighbours within a
+  // window after sorting by birth date and surname (sorted neighbourhood), so its cost stays linear in its size
   const usable = new Uint8Array(entries)
   for (let e = 0; e < entries; e++) {
     const size = slotSize[slotOf[e] as number] as number
-    usable[e] = size >= 2 && size <= maxBlockSize ? 1 : 0
+    usable[e] = size >= 2 && size <= fullBlock ? 1 : 0
+  }
+  const sortKey = new Float64Array(d.size)
+  for (let k = 0; k < d.size; k++) {
+    const dob = d.dob[k] as number
+    sortKey[k] = (dob === 0 ? 0 : swapProofDate(dob)) * 2097152 + (((d.last[k] as number) + 1) % 2097152)
   }
 
   let candidatePairs = 0
   let skippedBlocks = 0
   const members = new Int32Array(maxBlockSize)
   const positions = new Int32Array(maxBlockSize)
+  const order: Array<number> = []
+  const visitOnce = (i: number, ei: number, j: number) => {
+    // score each pair in the first fully compared block it shares, not again in later ones
+    const iStart = start[i] as number
+    const jStart = start[j] as number
+    const jEnd = start[j + 1] as number
+    for (let p = iStart; p < ei; p++) {
+      if (usable[p] === 0) continue
+      const key = keys[p]
+      for (let q = jStart; q < jEnd; q++) if (keys[q] === key) return
+    }
+    candidatePairs++
+    visit(i, j)
+  }
+  // one sorted-neighbourhood pass over every record with a birth date: near dates with garbled names still meet
+  if (neighbourhood > 0) {
+    const dated: Array<number> = []
+    for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) dated.push(k)
+    const byDate = Float64Array.from(dated, (k) => sortKey[k] as number)
+    const indices = Int32Array.from(dated.keys()).sort((x, y) => (byDate[x] as number) - (byDate[y] as number) || x - y)
+    for (let a = 0; a < indices.length; a++) {
+      for (let b = a + 1; b < indices.length && b <= a + neighbourhood; b++) {
+        const x = dated[indices[a] as number] as number
+        const y = dated[indices[b] as number] as number
+        const [i, j] = x < y ? [x, y] : [y, x]
+        // compared in a full block already?
+        let shared = false
+        for (let p = start[i] as number; p < (start[i + 1] as number) && !shared; p++) {
+          if (usable[p] === 0) continue
+          for (let q = start[j] as number; q < (start[j + 1] as number); q++) {
+            if (keys[q] === keys[p]) {
+              shared = true
+              break
+            }
+          }
+        }
+        if (shared) continue
+        candidatePairs++
+        visit(i, j)
+      }
+    }
+  }
   for (let slot = 0; slot < capacity; slot++) {
     if (slotHead[slot] === -1) continue
     const size = slotSize[slot] as number
@@ -158,30 +218,28 @@ export const forEachCandidatePair = (
       positions[count] = e
       count++
     }
+    if (count <= fullBlock) {
+      for (let a = 0; a < count; a++) {
+        for (let b = a + 1; b < count; b++)
+          visitOnce(members[a] as number, positions[a] as number, members[b] as number)
+      }
+      continue
+    }
+    order.length = 0
+    for (let a = 0; a < count; a++) order.push(a)
+    order.sort((x, y) => {
+      const kx = sortKey[members[x] as number] as number
+      const ky = sortKey[members[y] as number] as number
+      return kx !== ky ? kx - ky : (members[x] as number) - (members[y] as number)
+    })
     for (let a = 0; a < count; a++) {
-      const i = members[a] as number
-      const ei = positions[a] as number
-      const iStart = start[i] as number
-      for (let b = a + 1; b < count; b++) {
-        const j = members[b] as number
-        if (i === j) continue
-        // score each pair in the first usable block it shares, not again in later ones
-        let seenEarlier = false
-        const jStart = start[j] as number
-        const jEnd = start[j + 1] as number
-        for (let p = iStart; p < ei && !seenEarlier; p++) {
-          if (usable[p] === 0) continue
-          const key = keys[p]
-          for (let q = jStart; q < jEnd; q++) {
-            if (keys[q] === key) {
-              seenEarlier = true
-              break
-            }
-          }
-        }
-        if (seenEarlier) continue
-        candidatePairs++
-        visit(i, j)
+      const x = order[a] as number
+      for (let b = a + 1; b < count && b <= a + window; b++) {
+        const y = order[b] as number
+        const i = members[x] as number
+        const j = members[y] as number
+        if (i < j) visitOnce(i, positions[x] as number, j)
+        else visitOnce(j, positions[y] as number, i)
       }
     }
   }

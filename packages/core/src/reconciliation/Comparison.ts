@@ -92,6 +92,31 @@ const isOneKeystroke = (a: string, b: string): boolean => {
 /** Fields whose exact level is frequency-adjusted (slot indices). */
 const FREQUENCY_ADJUSTED = [0, 1, 2, 3, 4, 5]
 
+/** Two YYYYMMDD integers one substituted digit or one swap of adjacent digits apart (no strings allocated). */
+const isOneKeystrokeDate = (a: number, b: number): boolean => {
+  let first = -1
+  let count = 0
+  let x = a
+  let y = b
+  const da = [0, 0, 0, 0, 0, 0, 0, 0]
+  const db = [0, 0, 0, 0, 0, 0, 0, 0]
+  for (let position = 7; position >= 0; position--) {
+    da[position] = x % 10
+    db[position] = y % 10
+    x = Math.floor(x / 10)
+    y = Math.floor(y / 10)
+  }
+  for (let position = 0; position < 8; position++) {
+    if (da[position] !== db[position]) {
+      if (count === 0) first = position
+      count++
+      if (count > 2) return false
+    }
+  }
+  if (count === 1) return true
+  return count === 2 && da[first] === db[first + 1] && da[first + 1] === db[first]
+}
+
 /** Compares records pairwise; reuse one per run (it caches per-value information). */
 export class Comparator {
   /** posterior log2-odds of the last comparison */
@@ -163,10 +188,24 @@ export class Comparator {
     this.prior = Math.log2(matchShare / (1 - matchShare))
   }
 
-  /** Level (see `levelNames.first_name`) of two first-name tokens. */
+  private readonly levelCacheA = new Int32Array(65536).fill(-1)
+  private readonly levelCacheB = new Int32Array(65536)
+  private readonly levelCacheValue = new Uint8Array(65536)
+
+  /** Level (see `levelNames.first_name`) of two first-name tokens, through a small direct-mapped cache. */
   private firstLevel(a: number, b: number): number {
     if (a < 0 || b < 0) return 0
     if (a === b) return 1
+    const slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> 16
+    if (this.levelCacheA[slot] === a && this.levelCacheB[slot] === b) return this.levelCacheValue[slot] as number
+    const level = this.firstLevelUncached(a, b)
+    this.levelCacheA[slot] = a
+    this.levelCacheB[slot] = b
+    this.levelCacheValue[slot] = level
+    return level
+  }
+
+  private firstLevelUncached(a: number, b: number): number {
     const names = this.data.names
     const x = names[a] as string
     const y = names[b] as string
@@ -277,7 +316,7 @@ export class Comparator {
         const di = bi % 100
         const dj = bj % 100
         if (yi === yj && mi === dj && di === mj) dobLevel = 2
-        else if (isOneKeystroke(String(bi), String(bj))) dobLevel = 3
+        else if (isOneKeystrokeDate(bi, bj)) dobLevel = 3
         else {
           // near: within about a year, or the same day of the year within ten years (a mistyped year)
           const dayOfYearI = mi * 31 + di
@@ -326,9 +365,7 @@ export class Comparator {
             best = Math.max(best, this.emailBits[ea] as number)
           } else if (emailLevel > 2 && d.emailLocalIds[a] === d.emailLocalIds[b]) {
             // a shared local part says something only when it is not just the name (`t.m39`, `jb88`)
-            const email = d.emails[ea] as string
-            const at = email.indexOf("@")
-            if (at >= 3 && /\d/.test(email.slice(0, at))) emailLevel = 2
+            if (d.emailLocalHasDigit[a] === 1) emailLevel = 2
           } else if (emailLevel > 3) {
             const x = d.emails[ea] as string
             const y = d.emails[eb] as string
@@ -336,9 +373,7 @@ export class Comparator {
             // addresses built from the name at two employers is only the name again
             if (
               x.length >= 10 &&
-              (d.emailLocalIds[a] === d.emailLocalIds[b] ||
-                x.slice(x.indexOf("@")) === y.slice(y.indexOf("@")) ||
-                /\d/.test(x.slice(0, x.indexOf("@")))) &&
+              (d.emailDomainIds[a] === d.emailDomainIds[b] || d.emailLocalHasDigit[a] === 1) &&
               Math.abs(x.length - y.length) <= 2 &&
               x.charCodeAt(0) === y.charCodeAt(0) &&
               editDistance(x, y, 2) <= 2

@@ -45,6 +45,9 @@ export interface Prepared {
   readonly emailIds: Int32Array
   readonly emailLocalIds: Int32Array
   readonly emailPersonal: Uint8Array
+  /** per email entry: its domain's id, and whether its local part holds a digit (`jb88`: more than a name) */
+  readonly emailDomainIds: Int32Array
+  readonly emailLocalHasDigit: Uint8Array
   readonly phones: ReadonlyArray<string>
   readonly phoneStart: Int32Array
   readonly phoneIds: Int32Array
@@ -437,6 +440,27 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   for (let k = 0; k < sortedPairs.length; k++) if (k === 0 || sortedPairs[k] !== sortedPairs[k - 1]) distinctPairs++
   const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
   const emailIdArray = emailIds.toArray()
+  const domains = new StringTable()
+  const domainOfEmail = new Int32Array(emails.size)
+  const digitInLocal = new Uint8Array(emails.size)
+  for (let id = 0; id < emails.size; id++) {
+    const email = emails.values[id] as string
+    const at = email.lastIndexOf("@")
+    domainOfEmail[id] = domains.idOfRange(email, at + 1, email.length, false)
+    for (let c = 0; c < at; c++) {
+      const code = email.charCodeAt(c)
+      if (code >= 48 && code <= 57) {
+        digitInLocal[id] = 1
+        break
+      }
+    }
+  }
+  const emailDomainIds = new Int32Array(emailIdArray.length)
+  const emailLocalHasDigit = new Uint8Array(emailIdArray.length)
+  for (let e = 0; e < emailIdArray.length; e++) {
+    emailDomainIds[e] = domainOfEmail[emailIdArray[e] as number] as number
+    emailLocalHasDigit[e] = digitInLocal[emailIdArray[e] as number] as number
+  }
   const phoneIdArray = phoneIds.toArray()
   const emailCount = new Int32Array(emails.size)
   const phoneCount = new Int32Array(phones.size)
@@ -468,6 +492,8 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     emailIds: emailIdArray,
     emailLocalIds: emailLocalIds.toArray(),
     emailPersonal: Uint8Array.from(emailPersonalList.toArray()),
+    emailDomainIds,
+    emailLocalHasDigit,
     phones: phones.values,
     phoneStart,
     phoneIds: phoneIdArray,

@@ -32,7 +32,7 @@ export interface ReconcileOptions {
   /** allow two records of one connection+entity in one person (default false: they are two people) */
   readonly allowSameConnection?: boolean | undefined
   readonly model?: ScoringModel | undefined
-  /** blocks with more records than this say nothing and are skipped (default 64) */
+  /** blocks with more records than this say nothing and are skipped (default 1000) */
   readonly maxBlockSize?: number | undefined
   /** the `since` stamped on persons first seen in this run (default 0) */
   readonly runAt?: number | undefined
@@ -109,7 +109,7 @@ export const reconcileSync = (
   let cVeto = new Uint8Array(capacity)
   let candidates = 0
   const patterns = new Map<number, number>()
-  const blocking = forEachCandidatePair(data, options.maxBlockSize ?? 64, (i, j) => {
+  const blocking = forEachCandidatePair(data, options.maxBlockSize ?? 1000, (i, j) => {
     // two records of one connection+entity can never be one person: not a candidate
     if (separateConnections && data.group[i] === data.group[j]) return
     comparator.compareLevels(i, j)
