@@ -11,6 +11,7 @@ import type * as Employments from "@tryfinch/finch-api/resources/hris/employment
 import type * as Individuals from "@tryfinch/finch-api/resources/hris/individuals"
 import type * as PayStatements from "@tryfinch/finch-api/resources/hris/pay-statements"
 import type * as Payments from "@tryfinch/finch-api/resources/hris/payments"
+import type * as PayGroups from "@tryfinch/finch-api/resources/payroll/pay-groups"
 import type * as Providers from "@tryfinch/finch-api/resources/providers"
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
 import type * as Wire from "../src/internal/Wire.ts"
@@ -37,6 +38,8 @@ describe("the official SDK against the sandbox", () => {
     expectTypeOf<Wire.Payment>().toExtend<Payments.Payment>()
     expectTypeOf<Wire.Provider>().toExtend<Providers.Provider>()
     expectTypeOf<Wire.PayStatement>().toExtend<PayStatements.PayStatement>()
+    expectTypeOf<Wire.PayGroup>().toExtend<PayGroups.PayGroupRetrieveResponse>()
+    expectTypeOf<Omit<Wire.PayGroup, "individual_ids">>().toExtend<PayGroups.PayGroupListResponse>()
     expectTypeOf<{ ssn: number }>().not.toExtend<Individuals.Individual.IndividualResponseBody>()
   })
 
@@ -104,6 +107,22 @@ describe("the official SDK against the sandbox", () => {
       responses.push(response)
     }
     expect(responses.map((response) => response.code)).toEqual([200])
+  })
+
+  it("lists and reads pay groups, which cover every paid person once", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["directory", "payment"], employee_size: 60 })
+    const finch = client().withOptions({ accessToken: access_token })
+    const groups: Array<PayGroups.PayGroupListResponse> = []
+    for await (const group of finch.payroll.payGroups.list()) groups.push(group)
+    expect(groups.length).toBeGreaterThanOrEqual(1)
+    const members = []
+    for (const group of groups) members.push(...(await finch.payroll.payGroups.retrieve(group.id)).individual_ids)
+    const directory = await finch.hris.directory.list({ limit: 10_000 })
+    expect(members.sort()).toEqual(directory.individuals.map((person) => person.id).sort())
+    const someone = directory.individuals[0]?.id ?? ""
+    const own: Array<PayGroups.PayGroupListResponse> = []
+    for await (const group of finch.payroll.payGroups.list({ individual_id: someone })) own.push(group)
+    expect(own).toHaveLength(1)
   })
 
   it("runs, lists and reads automated jobs, and configures sandbox jobs", async () => {

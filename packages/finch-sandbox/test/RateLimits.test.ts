@@ -99,6 +99,11 @@ describe("Finch's rate limits", () => {
     expect(statuses).toEqual([...Array(12).fill(200), 429])
   })
 
+  it("allows 12 pay-group calls a minute", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["payment"] })
+    expect(await hit(access_token, "/employer/pay-groups", 13)).toEqual([...Array(12).fill(200), 429])
+  })
+
   it("allows 12 pay-statement calls a minute", async () => {
     const { access_token } = await mint(sandbox(), { products: ["pay_statement"] })
     const statuses: Array<number> = []

@@ -4,7 +4,7 @@
  */
 import { appearance, isoDate, makePerson, type Person, type Variation } from "./People.ts"
 import * as Random from "./Random.ts"
-import type { Company, Employment, Individual, Location, Payment } from "./Wire.ts"
+import type { Company, Employment, Individual, Location, PayGroup, Payment } from "./Wire.ts"
 
 /** A legal entity (EIN, division, pay group) inside one company. */
 export interface EntityRecord {
@@ -40,6 +40,7 @@ export interface CompanyRecord {
   readonly employees: Array<Employee>
   readonly byId: Map<string, Employee>
   readonly payments: Array<Payment>
+  readonly payGroups: Array<PayGroup>
   /**
    * Whether tokens for this company carry `company_id`. Finch leaves it out for multi-entity connections and for
    * some providers (the SDK types it optional), so apps must cope with its absence.
@@ -212,10 +213,12 @@ export const generateCompany = (options: CompanyOptions): CompanyRecord => {
     employees,
     byId,
     payments: [],
+    payGroups: [],
     reportsCompanyId: options.reportsCompanyId ?? entities.length <= 1,
     staged: [],
     dataRetrievedAt: today.toISOString(),
   }
+  record.payGroups.push(...makePayGroups(random, record))
   record.payments.push(makePayment(random, record, today))
   return record
 }
@@ -345,6 +348,21 @@ const makeEmployee = (random: Random.Random, member: Member, context: EmployeeCo
   }
 }
 
+/** Salaried people are paid bi-weekly, hourly ones weekly, contractors monthly: one pay group each, when used. */
+const makePayGroups = (random: Random.Random, company: CompanyRecord): Array<PayGroup> => {
+  const groups: Array<PayGroup> = [
+    { id: random.uuid(), name: "Salaried", pay_frequencies: ["bi_weekly"], individual_ids: [] },
+    { id: random.uuid(), name: "Hourly", pay_frequencies: ["weekly"], individual_ids: [] },
+    { id: random.uuid(), name: "Contractors", pay_frequencies: ["monthly"], individual_ids: [] },
+  ]
+  for (const employee of company.employees) {
+    const unit = employee.employment.income?.unit
+    const group = unit === "hourly" ? groups[1] : unit === "monthly" ? groups[2] : groups[0]
+    group?.individual_ids.push(employee.id)
+  }
+  return groups.filter((group) => group.individual_ids.length > 0)
+}
+
 /** One regular payroll run dated `today`, as a new Finch sandbox connection has. */
 const makePayment = (random: Random.Random, company: CompanyRecord, today: Date): Payment => {
   const active = company.employees.filter((employee) => employee.employment.is_active === true)
@@ -367,7 +385,7 @@ const makePayment = (random: Random.Random, company: CompanyRecord, today: Date)
     employer_taxes: money(Math.round(gross * 0.08)),
     employee_taxes: money(Math.round(gross * 0.2)),
     individual_ids: active.map((employee) => employee.id),
-    pay_frequencies: ["bi_weekly"],
-    pay_group_ids: [],
+    pay_frequencies: [...new Set(company.payGroups.flatMap((group) => group.pay_frequencies))],
+    pay_group_ids: company.payGroups.map((group) => group.id),
   }
 }

@@ -225,9 +225,7 @@ export interface Payment {
   employer_taxes: Money | null
   employee_taxes: Money | null
   individual_ids: Array<string> | null
-  pay_frequencies: Array<
-    "annually" | "semi_annually" | "quarterly" | "monthly" | "semi_monthly" | "bi_weekly" | "weekly" | "daily" | "other"
-  > | null
+  pay_frequencies: Array<PayFrequency> | null
   pay_group_ids: Array<string> | null
 }
 
@@ -265,6 +263,25 @@ export interface PayStatement {
     currency: string | null
     type: "401k" | "s125_medical" | null
   }> | null
+}
+
+export type PayFrequency =
+  | "annually"
+  | "semi_annually"
+  | "quarterly"
+  | "monthly"
+  | "semi_monthly"
+  | "bi_weekly"
+  | "weekly"
+  | "daily"
+  | "other"
+
+/** `GET /employer/pay-groups/{id}`; the list leaves out `individual_ids`. */
+export interface PayGroup {
+  id: string
+  name: string
+  pay_frequencies: Array<PayFrequency>
+  individual_ids: Array<string>
 }
 
 /** Every product a Connect session may request (SDK enum). */

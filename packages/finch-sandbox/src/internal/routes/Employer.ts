@@ -156,6 +156,31 @@ export const employer = (world: World) => {
     )
   })
 
+  // Finch does not say which product pay groups need; they are payroll data, so `payment` it is.
+  app.get("/employer/pay-groups", (c) => {
+    const access = Guards.dataAccess(c, world, "payment")
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    const individual = c.req.query("individual_id")
+    const frequencies = [...(c.req.queries("pay_frequencies[]") ?? []), ...(c.req.queries("pay_frequencies") ?? [])]
+    dataHeaders(c, access)
+    return c.json(
+      access.company.payGroups
+        .filter((group) => individual === undefined || group.individual_ids.includes(individual))
+        .filter((group) => frequencies.length === 0 || group.pay_frequencies.some((f) => frequencies.includes(f)))
+        .map(({ individual_ids: _ids, ...group }) => group),
+    )
+  })
+
+  app.get("/employer/pay-groups/:pay_group_id", (c) => {
+    const access = Guards.dataAccess(c, world, "payment")
+    if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
+    const group = access.company.payGroups.find((candidate) => candidate.id === c.req.param("pay_group_id"))
+    if (group === undefined)
+      throw Errors.notFound(`The pay group with id '${c.req.param("pay_group_id")}' could not be found`)
+    dataHeaders(c, access)
+    return c.json(group)
+  })
+
   app.post("/employer/pay-statement", async (c) => {
     const access = Guards.dataAccess(c, world, "pay_statement")
     const body = await Guards.objectBody(c)
