@@ -261,7 +261,7 @@ describe("FinchClient against the sandbox: errors", () => {
         const error = yield* Effect.flip(client.introspect(token))
         assert.strictEqual(error._tag, "FinchUnauthorized")
         assert.strictEqual(error._tag === "FinchUnauthorized" && error.errorName, "invalid_token_error")
-        assert.notInclude(JSON.stringify(error), Redacted.value(token))
+        assert.notInclude(`${JSON.stringify(error)} ${error.message} ${String(error)}`, Redacted.value(token))
       }
       assert.deepStrictEqual(statuses(yield* finch.requests), [401, 401, 401])
     }),
