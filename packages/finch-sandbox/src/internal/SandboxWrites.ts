@@ -21,7 +21,11 @@ const pick = (body: Record<string, unknown>, fields: ReadonlyArray<string>) =>
 const replaceEmployee = (company: CompanyRecord, next: Employee) => {
   const index = company.employees.findIndex((employee) => employee.id === next.id)
   if (index >= 0) company.employees[index] = next
-  else company.employees.push(next)
+  else {
+    company.employees.push(next)
+    // A new hire is paid with the salaried group (the first), as generated hires are.
+    company.payGroups[0]?.individual_ids.push(next.id)
+  }
   company.byId.set(next.id, next)
 }
 
