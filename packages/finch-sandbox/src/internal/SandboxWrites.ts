@@ -23,7 +23,7 @@ const replaceEmployee = (company: CompanyRecord, next: Employee) => {
   if (index >= 0) company.employees[index] = next
   else {
     company.employees.push(next)
-    // A new hire is paid with the salaried group (the first), as generated hires are.
+    // A new hire joins the company's first pay group.
     company.payGroups[0]?.individual_ids.push(next.id)
   }
   company.byId.set(next.id, next)
