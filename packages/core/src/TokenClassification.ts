@@ -187,13 +187,29 @@ export interface AppliedClassification {
   readonly retiredTokenId: Option.Option<TokenId>
 }
 
-const entitiesOf = (connection: Option.Option<Connection>, introspection: Introspection) => {
-  const merged = new Map<string, ConnectionEntity>(
-    Option.match(connection, { onNone: () => [], onSome: (c) => c.entities.map((e) => [e.id, e] as const) }),
+const toEntities = (introspection: Introspection) =>
+  introspection.entities.map(
+    (entity) => new ConnectionEntity({ id: entity.id, name: entity.name, status: entity.status }),
   )
-  for (const entity of introspection.entities) {
-    merged.set(entity.id, new ConnectionEntity({ id: entity.id, name: entity.name, status: entity.status }))
-  }
+
+/**
+ * The entities of `stored` once `accountId` holds a token introspected as `introspection`. When that account is the
+ * connection's only live one and the token is of the connection's own Finch connection, the token lists every entity
+ * the connection reaches, so its list replaces the stored one (an employer may drop an entity when reauthenticating).
+ * Otherwise another login may reach entities this token does not list: the lists are merged.
+ */
+const entitiesAfter = (
+  stored: Connection,
+  accountId: AccountId,
+  introspection: Introspection,
+): ReadonlyArray<ConnectionEntity> => {
+  const onlyLiveAccount = stored.accounts.every((a) => a.accountId === accountId || a.status === "revoked")
+  const sameFinchConnection =
+    Option.isSome(stored.finchConnectionId) &&
+    Option.contains(introspection.finchConnectionId, stored.finchConnectionId.value)
+  if (onlyLiveAccount && sameFinchConnection && introspection.entities.length > 0) return toEntities(introspection)
+  const merged = new Map(stored.entities.map((entity) => [entity.id as string, entity]))
+  for (const entity of toEntities(introspection)) merged.set(entity.id, entity)
   return [...merged.values()]
 }
 
@@ -241,7 +257,7 @@ export const applyClassification = (input: {
         finchConnectionId: introspection.finchConnectionId,
         status: "active",
         accounts: [account],
-        entities: entitiesOf(Option.none(), introspection),
+        entities: toEntities(introspection),
         createdAt: now,
         updatedAt: now,
         reauthRequiredAt: Option.none(),
@@ -266,7 +282,7 @@ export const applyClassification = (input: {
         accounts: Option.isSome(previous)
           ? stored.accounts.map((a) => (a.accountId === account.accountId ? account : a))
           : [...stored.accounts, account],
-        entities: entitiesOf(Option.some(stored), introspection),
+        entities: entitiesAfter(stored, account.accountId, introspection),
       })
       return Either.right({
         classification: classification._tag,

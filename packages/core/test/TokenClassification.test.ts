@@ -249,6 +249,33 @@ describe("classifyToken: each outcome", () => {
     assert.strictEqual(store.all().length, 1)
   })
 
+  it("reauthentication dropping an entity drops it from the connection; another login's entities are kept", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [
+      token({ provider: "rippling", finchConnection: "f1", entities: ["llc", "holdings", "eu"] }),
+      token({ provider: "rippling", finchConnection: "f1", entities: ["llc", "holdings"] }),
+    ])
+    assert.deepStrictEqual(
+      only(store.all())
+        .entities.map((e) => e.id)
+        .sort(),
+      ["holdings", "llc"],
+    )
+    // Two logins at one company: what one token lists does not decide for the other.
+    const shared = new SimulatedStore()
+    shared.recordAll(acme, [
+      token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1", entities: ["e1", "e2"] }),
+      token({ provider: "gusto", company: "c1", account: "a2", finchConnection: "f2", entities: ["e3"] }),
+      token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1", entities: ["e1"] }),
+    ])
+    assert.deepStrictEqual(
+      only(shared.all())
+        .entities.map((e) => e.id)
+        .sort(),
+      ["e1", "e2", "e3"],
+    )
+  })
+
   it("an old-model connection learns its Finch connection id from a later token", () => {
     const store = new SimulatedStore()
     store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
