@@ -122,6 +122,16 @@ describe("batch endpoints", () => {
     expect(notJson.status).toBe(400)
   })
 
+  it("include Finch's nullable corners: people without phones, null phone entries", async () => {
+    const { access_token } = await mint(sandbox(), { products: all, employee_size: 400 })
+    const requests = (await idsOf(access_token)).map((individual_id) => ({ individual_id }))
+    const reply = await call(sandbox(), "/employer/individual", { token: access_token, body: { requests } })
+    const phones = reply.body.responses.map((item: { body: { phone_numbers: unknown } }) => item.body.phone_numbers)
+    expect(phones.some((p: unknown) => p === null)).toBe(true)
+    expect(phones.some((p: unknown) => Array.isArray(p) && p[0] === null)).toBe(true)
+    expect(phones.filter((p: unknown) => Array.isArray(p) && p[0] !== null).length).toBeGreaterThan(300)
+  })
+
   it("return ssn only with the ssn product AND options.include ['ssn']", async () => {
     const withScope = await mint(sandbox(), { products: all, username: "ssn_co" })
     const withoutScope = await mint(sandbox(), {

@@ -113,6 +113,7 @@ describe("scenarios", () => {
     const token = new Map(connections.map((c) => [c.connection_id, c.access_token]))
     const { people } = await truth("provider-migration", "customer-truth")
     const seen = new Set<string>()
+    const missingEmailForms = new Set<string>()
     for (const person of people) {
       for (const record of person.records) {
         const reply = await call(sandbox(), "/employer/individual", {
@@ -142,11 +143,16 @@ describe("scenarios", () => {
           }
           if (variation === "uppercase") expect(individual.last_name).toBe(person.truth.last_name.toUpperCase())
           if (variation === "middle_name_dropped") expect(individual.middle_name).toBeNull()
-          if (variation === "missing_email") expect(individual.emails).toBeNull()
+          if (variation === "missing_email") {
+            expect(individual.emails ?? null).toBeNull()
+            missingEmailForms.add("emails" in individual ? "null" : "absent")
+          }
           if (variation === "missing_dob") expect(individual.dob).toBeNull()
         }
       }
     }
+    // Both ways providers leave emails out show up.
+    expect([...missingEmailForms].sort()).toEqual(["absent", "null"])
     expect([...seen].sort()).toEqual([
       "exact",
       "hyphenated_name",

@@ -297,19 +297,24 @@ const makeEmployee = (random: Random.Random, member: Member, context: EmployeeCo
   const manager =
     context.managers.length === 0 ? null : { id: context.managers[random.int(0, context.managers.length - 1)] ?? "" }
   const entity = context.entities[(spec.entity ?? context.index) % context.entities.length] ?? context.entities[0]
+  // Finch's nullable corners, as real providers produce them: no phone at all, a null phone entry.
+  const phoneRoll = random.next()
+  const phone_numbers: Individual["phone_numbers"] =
+    phoneRoll < 0.04 ? null : phoneRoll < 0.05 ? [null] : [{ data: person.phone, type: "personal" }]
   const individual: Individual = {
     id,
     first_name: shown.first_name,
     middle_name: shown.middle_name,
     last_name: shown.last_name,
     preferred_name: shown.preferred_name,
-    emails: emails.length === 0 ? null : emails,
-    phone_numbers: [{ data: person.phone, type: "personal" }],
+    phone_numbers,
     gender: random.chance(0.05) ? "decline_to_specify" : person.gender,
     ethnicity: random.pick(ethnicities),
     marital_status: random.pick(maritalStatuses),
     dob: shown.dob,
     residence,
+    // Without emails, some providers send `emails: null` and some leave the key out (the SDK types it optional).
+    ...(emails.length > 0 ? { emails } : context.index % 2 === 0 ? {} : { emails: null }),
   }
   const employment: Employment = {
     id,
