@@ -105,8 +105,8 @@ export const forEachCandidatePair = (
   d: Prepared,
   maxBlockSize: number,
   visit: (i: number, j: number) => void,
-  fullBlock = 16,
-  window = 8,
+  fullBlock = 8,
+  window = 4,
   neighbourhood = 2,
 ): BlockingStats => {
   const { keys, start } = blockingKeys(d)

@@ -34,12 +34,12 @@ export interface Identities {
   readonly splits: Array<Split>
 }
 
-const hexDigits = "0123456789abcdef"
-const hex8 = (value: number) => {
-  let out = ""
-  for (let shift = 28; shift >= 0; shift -= 4) out += hexDigits[(value >>> shift) & 15]
-  return out
-}
+const hexPairs = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"))
+const hex8 = (value: number) =>
+  (hexPairs[(value >>> 24) & 255] as string) +
+  (hexPairs[(value >>> 16) & 255] as string) +
+  (hexPairs[(value >>> 8) & 255] as string) +
+  (hexPairs[value & 255] as string)
 
 /** A fresh id for a cluster whose first (canonical) record is `recordId`. */
 export const newPersonId = (recordId: string, attempt: number): string =>
@@ -103,14 +103,41 @@ export const assignIdentities = (
     takenBy[person] = cluster
   }
 
+  // new ids are 64-bit hashes of distinct record ids: a clash is astronomically rare, but checked all the same
   const used = new Set<string>(previous.map((p) => p.personId))
+  const fresh: Array<number> = []
   for (let c = 0; c < clusters; c++) {
     if (personIds[c] !== undefined) continue
-    let attempt = 0
-    let id = newPersonId(firstRecord[c] as string, attempt)
-    while (used.has(id)) id = newPersonId(firstRecord[c] as string, ++attempt)
-    used.add(id)
-    personIds[c] = id
+    personIds[c] = newPersonId(firstRecord[c] as string, 0)
+    fresh.push(c)
+  }
+  let clash = false
+  if (used.size > 0) for (const c of fresh) if (used.has(personIds[c] as string)) clash = true
+  // duplicates among the fresh ids: sort by a hash, compare neighbours
+  const order = new Float64Array(fresh.length)
+  for (let f = 0; f < fresh.length; f++) {
+    order[f] = (hashString(personIds[fresh[f] as number] as string) >>> 1) * 4194304 + f
+  }
+  order.sort()
+  for (let f = 1; f < order.length && !clash; f++) {
+    if (Math.floor((order[f] as number) / 4194304) !== Math.floor((order[f - 1] as number) / 4194304)) continue
+    const a = personIds[fresh[(order[f] as number) % 4194304] as number]
+    const b = personIds[fresh[(order[f - 1] as number) % 4194304] as number]
+    if (a === b) clash = true
+  }
+  if (clash) {
+    // rare path: redo the fresh ids one by one, in cluster order, skipping every id already taken
+    const taken = new Set<string>(used)
+    const isFresh = new Uint8Array(clusters)
+    for (const c of fresh) isFresh[c] = 1
+    for (let c = 0; c < clusters; c++) if (isFresh[c] === 0) taken.add(personIds[c] as string)
+    for (const c of fresh) {
+      let attempt = 0
+      let id = newPersonId(firstRecord[c] as string, attempt)
+      while (taken.has(id)) id = newPersonId(firstRecord[c] as string, ++attempt)
+      taken.add(id)
+      personIds[c] = id
+    }
   }
 
   const aliases: Array<Alias> = []
