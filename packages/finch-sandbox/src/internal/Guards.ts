@@ -1,4 +1,5 @@
 /** The checks Finch makes before serving a call: auth scheme, token, scopes, rate limit and connection status. */
+import { createHash, timingSafeEqual } from "node:crypto"
 import type { Context as HonoContext } from "hono"
 import type { CompanyRecord } from "./Companies.ts"
 import * as Errors from "./Errors.ts"
@@ -38,6 +39,13 @@ export const bearer = (c: Context, world: World): Authorized => {
   return { token, connection }
 }
 
+/** Whether the given credentials are the application's (compared in constant time, like a real server should). */
+export const isClient = (world: World, clientId: string | undefined, clientSecret: string | undefined) => {
+  const digest = (text: string) => createHash("sha256").update(text).digest()
+  const given = digest(`${clientId ?? ""}\u0000${clientSecret ?? ""}`)
+  return timingSafeEqual(given, digest(`${world.clientId}\u0000${world.clientSecret}`))
+}
+
 /** HTTP Basic with the application's client id and secret; 401 otherwise. */
 export const basic = (c: Context, world: World) => {
   const given = credentials(c)
@@ -46,7 +54,7 @@ export const basic = (c: Context, world: World) => {
   const colon = decoded.indexOf(":")
   const clientId = colon < 0 ? decoded : decoded.slice(0, colon)
   const clientSecret = colon < 0 ? "" : decoded.slice(colon + 1)
-  if (clientId !== world.clientId || clientSecret !== world.clientSecret) throw Errors.invalidClient()
+  if (!isClient(world, clientId, clientSecret)) throw Errors.invalidClient()
 }
 
 /** The `entity_ids` query, given as `entity_ids[]=…`, `entity_ids=…` or comma-separated. */

@@ -180,7 +180,7 @@ export const connect = (world: World) => {
       clientId = decoded.slice(0, decoded.indexOf(":"))
       clientSecret = decoded.slice(decoded.indexOf(":") + 1)
     }
-    if (clientId !== world.clientId || clientSecret !== world.clientSecret) throw Errors.invalidClient()
+    if (!Guards.isClient(world, clientId, clientSecret)) throw Errors.invalidClient()
     const codeValue = Guards.optionalString(body, "code")
     if (codeValue === undefined) throw Errors.invalidRequest("[body:code]: is required")
     const code = world.state.codes.get(codeValue)
