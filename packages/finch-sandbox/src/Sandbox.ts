@@ -45,6 +45,11 @@ export interface SandboxOptions {
   readonly webhook?: WebhookTarget
   /** The day generated data is anchored to (`YYYY-MM-DD`, midnight UTC, also when data was first "retrieved"); defaults to today. */
   readonly today?: string
+  /**
+   * Send `company_id` on every token. By default it is left out where Finch leaves it out (multi-entity companies,
+   * Deel), so apps meet connections known only by `connection_id`.
+   */
+  readonly alwaysReportCompanyId?: boolean
   /** Called after every Finch API call with what the request log records (never a token). */
   readonly onRequest?: (request: LoggedRequest) => void
 }
@@ -90,6 +95,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       clock,
       clientId,
       clientType: options.clientType ?? "sandbox",
+      alwaysReportCompanyId: options.alwaysReportCompanyId === true,
       today: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())),
       onEvent: (event) => webhooks.emit(event),
     }),

@@ -230,6 +230,26 @@ describe("scenarios", () => {
   })
 })
 
+describe("alwaysReportCompanyId", () => {
+  it("puts company_id on every token, multi-entity and Deel included", async () => {
+    const sandbox = await startSandbox({ alwaysReportCompanyId: true })
+    try {
+      const { connections } = await control<{ connections: Array<ScenarioConnection> }>(
+        sandbox,
+        "/scenarios/legal-entities",
+        {},
+      )
+      const deel = await control(sandbox, "/connections", { provider_id: "deel" })
+      for (const token of [connections[0]?.access_token ?? "", deel.access_token]) {
+        const introspect = await call(sandbox, "/introspect", { token })
+        expect(typeof introspect.body.company_id).toBe("string")
+      }
+    } finally {
+      await sandbox.close()
+    }
+  })
+})
+
 describe("scenario data is deterministic", () => {
   it("the same seed gives the same people and ids", async () => {
     const a = await startSandbox({ seed: 11, today: "2026-03-01" })

@@ -109,6 +109,8 @@ export interface StateOptions {
   readonly clientId: string
   readonly clientType: ClientType
   readonly today: Date
+  /** Send `company_id` on every token, even where Finch leaves it out (multi-entity companies, Deel). */
+  readonly alwaysReportCompanyId?: boolean
   readonly onEvent?: (event: SandboxEvent) => void
 }
 
@@ -309,6 +311,11 @@ export class State {
   disconnect(connection: Connection) {
     for (const token of this.tokens.values()) if (token.connection_id === connection.id) token.revoked = true
     this.setStatus(connection, "disconnected")
+  }
+
+  /** Whether tokens for this company carry `company_id`. */
+  reportsCompanyId(company: CompanyRecord): boolean {
+    return this.options.alwaysReportCompanyId === true || company.reportsCompanyId
   }
 
   companyOf(connection: Connection): CompanyRecord {

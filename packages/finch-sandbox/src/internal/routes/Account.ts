@@ -37,7 +37,7 @@ export const introspection = (world: World, token: Token, connection: Connection
     products: [...token.products],
     provider_id: connection.provider_id,
     account_id: token.account_id,
-    ...(company.reportsCompanyId ? { company_id: company.id } : {}),
+    ...(world.state.reportsCompanyId(company) ? { company_id: company.id } : {}),
     payroll_provider_id: connection.provider_id,
     authentication_methods: [{ type: authentication_type, connection_status: status, products: [...token.products] }],
     customer_id: connection.customer_id,

@@ -206,7 +206,7 @@ export const connect = (world: World) => {
       provider_id: connection.provider_id,
       products: [...token.products],
       entity_ids: [...token.entity_ids],
-      ...(company.reportsCompanyId ? { company_id: company.id } : {}),
+      ...(world.state.reportsCompanyId(company) ? { company_id: company.id } : {}),
       account_id: account.id,
       customer_id: connection.customer_id,
       customer_name: connection.customer_name,

@@ -89,7 +89,7 @@ export const finchSandbox = (world: World) => {
       access_token: token.access_token,
       token_type: "bearer",
       ...accountView(connection, account),
-      company_id: company.reportsCompanyId ? company.id : null,
+      company_id: state.reportsCompanyId(company) ? company.id : null,
     })
   })
 
