@@ -1,8 +1,8 @@
 /**
  * Per-run estimation of the Fellegi–Sunter parameters, smoothed towards the model's priors: u (how often a level
  * occurs between different people) from a sample of random record pairs, m (how often it occurs within one
- * person) and the share of matches among candidate pairs by expectation–maximisation over the candidates' level
- * patterns. Deterministic: the sample is drawn with a fixed seed over the canonical order.
+ * person) by expectation–maximisation over the candidates' level patterns, with the share of matches among
+ * candidates fixed from the prior model (EM over blocked pairs would overestimate it). Deterministic: the sample is drawn with a fixed seed over the canonical order.
  */
 import { type Comparator, comparedFields, SWAPPED_NAMES } from "./Comparison.ts"
 import type { ScoringModel } from "./Weights.ts"
@@ -50,10 +50,14 @@ export const estimateU = (comparator: Comparator, model: ScoringModel, samples: 
       present[f] = (present[f] as number) + 1
     }
   }
-  const strength = model.priorStrength.u
+  // Beta prior with mean = the model's u, worth `priorStrength.u` occurrences: a level the sample never saw keeps
+  // roughly its prior instead of collapsing to zero (and its weight to infinity)
+  const occurrences = model.priorStrength.u
   return priors(model, "u").map((levels, f) =>
     levels.map((prior, level) =>
-      level === 0 ? 1 : ((counts[f * 8 + level] as number) + strength * prior) / ((present[f] as number) + strength),
+      level === 0
+        ? 1
+        : ((counts[f * 8 + level] as number) + occurrences) / ((present[f] as number) + occurrences / prior),
     ),
   )
 }
@@ -63,21 +67,20 @@ export const estimateM = (
   patterns: Map<number, number>,
   u: ReadonlyArray<ReadonlyArray<number>>,
   model: ScoringModel,
+  matchShare: number,
   iterations = 25,
 ): Estimate => {
   const keys = Int32Array.from(patterns.keys())
   const weights = Float64Array.from(patterns.values())
-  const total = weights.reduce((sum, w) => sum + w, 0)
   const mPrior = priors(model, "m")
   let m = mPrior.map((levels) => [...levels])
-  let share = model.matchShare
+  const share = matchShare
   const strength = model.priorStrength
   const logU = u.map((levels) => levels.map((value) => Math.log2(Math.max(value, 1e-12))))
   for (let iteration = 0; iteration < iterations; iteration++) {
     const logM = m.map((levels) => levels.map((value) => Math.log2(Math.max(value, 1e-12))))
     const numerators = new Float64Array(FIELDS * 8)
     const denominators = new Float64Array(FIELDS)
-    let matches = 0
     const priorOdds = Math.log2(share / (1 - share))
     for (let p = 0; p < keys.length; p++) {
       const packed = (keys[p] as number) & ~SWAPPED_NAMES
@@ -89,7 +92,6 @@ export const estimateM = (
       }
       const probability = odds > 50 ? 1 : odds < -50 ? 0 : 1 / (1 + 2 ** -odds)
       const g = probability * (weights[p] as number)
-      matches += g
       for (let f = 0; f < FIELDS; f++) {
         const level = (packed >>> (f * 3)) & 7
         if (level === 0) continue
@@ -97,15 +99,21 @@ export const estimateM = (
         denominators[f] = (denominators[f] as number) + g
       }
     }
-    share = Math.min(
-      0.99,
-      Math.max(0.001, (matches + strength.matchShare * model.matchShare) / (total + strength.matchShare)),
-    )
+    // the share of matches among candidates stays fixed (EM over blocked pairs would overestimate it)
+    // the data may move each m at most fourfold from its prior: EM must not talk itself into a "match" class made
+    // of namesakes or shared birthdays (a known failure mode when blocking favours them)
     m = mPrior.map((levels, f) =>
       levels.map((prior, level) =>
         level === 0
           ? 1
-          : ((numerators[f * 8 + level] as number) + strength.m * prior) / ((denominators[f] as number) + strength.m),
+          : Math.min(
+              prior * 4,
+              Math.max(
+                prior / 4,
+                ((numerators[f * 8 + level] as number) + strength.m * prior) /
+                  ((denominators[f] as number) + strength.m),
+              ),
+            ),
       ),
     )
   }

@@ -135,7 +135,13 @@ export const reconcileSync = (
   })
   if (model.estimate) {
     const u = estimateU(comparator, model, 40_000)
-    const estimate = estimateM(patterns, u, model)
+    // the share of candidates that are one person, judged by the prior model (posterior odds ≥ 1)
+    let likely = 0
+    for (let c = 0; c < candidates; c++) {
+      if (cVeto[c] === 0 && comparator.scoreOf(cPacked[c] as number, cRarity[c] as number) >= 0) likely++
+    }
+    const share = Math.min(0.95, Math.max(1, likely) / Math.max(1, candidates))
+    const estimate = estimateM(patterns, u, model, share)
     // u comes from random pairs, so the prior must be that of a random pair too: the expected matches among the
     // candidates (EM's share) spread over every pair of records
     const allPairs = Math.max(1, (n * (n - 1)) / 2)

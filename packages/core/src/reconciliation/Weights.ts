@@ -33,10 +33,8 @@ export interface ScoringModel {
   readonly swappedNamesPenalty: number
   /** re-estimate m and u from each run's data (default true) */
   readonly estimate: boolean
-  /** how many pairs' worth of belief the priors carry against the data */
-  readonly priorStrength: { readonly m: number; readonly u: number; readonly matchShare: number }
-  /** prior share of candidate pairs that are one person */
-  readonly matchShare: number
+  /** how much belief the priors carry against the data: m in pairs, u in occurrences of the level */
+  readonly priorStrength: { readonly m: number; readonly u: number }
   /** a pair links when its posterior log2-odds reach this */
   readonly matchThreshold: number
   /** a merge needs the average posterior log2-odds of its cross pairs to reach this (no chaining) */
@@ -69,7 +67,7 @@ export const defaultModel: ScoringModel = {
       level(0.06, 0.99),
     ],
     // missing, exact, day/month swap, typo, near (within a year, or the same day within ten years), disagree
-    dob: [none, level(0.9, 0.00005), level(0.01, 0.000005), level(0.03, 0.0005), level(0.02, 0.03), level(0.04, 0.97)],
+    dob: [none, level(0.9, 0.00005), level(0.01, 0.00005), level(0.03, 0.0005), level(0.02, 0.03), level(0.04, 0.97)],
     // missing, exact, typo, disagree
     ssn: [none, level(0.9, 0.000001), level(0.05, 0.00001), level(0.05, 1)],
     // missing, exact, same local part, typo, disagree (work), disagree (both personal)
@@ -93,8 +91,7 @@ export const defaultModel: ScoringModel = {
   },
   swappedNamesPenalty: -1,
   estimate: true,
-  priorStrength: { m: 40, u: 200, matchShare: 20 },
-  matchShare: 0.3,
+  priorStrength: { m: 40, u: 3 },
   matchThreshold: 2,
   cohesionThreshold: -3,
 }
