@@ -112,9 +112,11 @@ export const makeMemory = Effect.sync(() => {
       state.splits.push(...run.splits)
     }),
     previousPersons: Effect.fn("PersonStore.previousPersons")(function* (customerId: CustomerId) {
+      yield* Effect.annotateCurrentSpan("customerId", customerId)
       return stateOf(customerId).persons
     }),
     resolvePerson: Effect.fn("PersonStore.resolvePerson")(function* (customerId: CustomerId, personId: string) {
+      yield* Effect.annotateCurrentSpan({ customerId, personId })
       const state = stateOf(customerId)
       let current = personId
       const seen = new Set<string>()
@@ -126,18 +128,23 @@ export const makeMemory = Effect.sync(() => {
       return known ? Option.some(current) : Option.none()
     }),
     assignmentOf: Effect.fn("PersonStore.assignmentOf")(function* (customerId: CustomerId, recordId: string) {
+      yield* Effect.annotateCurrentSpan({ customerId, recordId })
       return Option.fromNullable(stateOf(customerId).assignments.get(recordId))
     }),
     splits: Effect.fn("PersonStore.splits")(function* (customerId: CustomerId) {
+      yield* Effect.annotateCurrentSpan("customerId", customerId)
       return [...stateOf(customerId).splits]
     }),
     decide: Effect.fn("PersonStore.decide")(function* (customerId: CustomerId, decision: ManualDecision) {
+      yield* Effect.annotateCurrentSpan({ customerId, kind: decision.kind })
       stateOf(customerId).decisions.set(decisionKey(decision.recordA, decision.recordB), canonicalDecision(decision))
     }),
     undecide: Effect.fn("PersonStore.undecide")(function* (customerId: CustomerId, recordA: string, recordB: string) {
+      yield* Effect.annotateCurrentSpan("customerId", customerId)
       stateOf(customerId).decisions.delete(decisionKey(recordA, recordB))
     }),
     decisions: Effect.fn("PersonStore.decisions")(function* (customerId: CustomerId) {
+      yield* Effect.annotateCurrentSpan("customerId", customerId)
       return [...stateOf(customerId).decisions.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => d)
     }),
   })
