@@ -34,6 +34,7 @@ for (const size of sizes) {
   const set = generateEmployees({ records: size, seed: 99 })
   globalThis.gc?.()
   const heapBefore = process.memoryUsage().heapUsed
+  const rssBefore = process.memoryUsage().rss
   const started = performance.now()
   const result = reconcileSync(set.records)
   const elapsed = performance.now() - started
@@ -54,6 +55,7 @@ for (const size of sizes) {
     precision: quality.precision.toFixed(4),
     recall: quality.recall.toFixed(4),
     "heap growth": mib(heapAfter - heapBefore),
+    "RSS with input, before": mib(rssBefore),
     "peak RSS (process)": mib(process.resourceUsage().maxRSS * 1024),
   })
 }
