@@ -236,6 +236,8 @@ export class Comparator {
     const x = d.names[a] as string
     const y = d.names[b] as string
     if (isTypo(x, y)) return 3
+    // Jaro–Winkler ≥ 0.9 needs the same first letter and similar lengths in practice: skip the costly check otherwise
+    if (x.charCodeAt(0) !== y.charCodeAt(0) || Math.abs(x.length - y.length) > 3) return 5
     return jaroWinkler(x, y) >= 0.9 ? 4 : 5
   }
 
