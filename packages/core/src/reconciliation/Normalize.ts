@@ -192,3 +192,36 @@ export const normalizePostalCode = (raw: string | null | undefined): string => {
   const code = raw.replace(/[^0-9a-z]/gi, "").toUpperCase()
   return /^\d{9}$/.test(code) ? code.slice(0, 5) : code
 }
+
+/** Street-type words written out, so `12 Main St` and `12 main street` agree. */
+const streetWords: Readonly<Record<string, string>> = {
+  st: "street",
+  str: "street",
+  rd: "road",
+  ave: "avenue",
+  av: "avenue",
+  blvd: "boulevard",
+  dr: "drive",
+  ln: "lane",
+  ct: "court",
+  cir: "circle",
+  cres: "crescent",
+  pl: "place",
+  hwy: "highway",
+  pkwy: "parkway",
+  ter: "terrace",
+  sq: "square",
+  n: "north",
+  s: "south",
+  e: "east",
+  w: "west",
+}
+
+/** A street line split for comparison: the house number (first run of digits) and the street's words. */
+export const streetLine = (raw: string | null | undefined): { readonly number: string; readonly street: string } => {
+  if (raw === null || raw === undefined) return { number: "", street: "" }
+  const text = foldCase(raw)
+  const number = /\d+/.exec(text)?.[0] ?? ""
+  const street = (text.match(/[a-z]+/g) ?? []).map((word) => streetWords[word] ?? word).join(" ")
+  return { number, street }
+}

@@ -13,9 +13,12 @@ export const Contact = Schema.Struct({
 })
 export type Contact = typeof Contact.Type
 
-/** The parts of a postal address reconciliation compares. */
+/** The parts of a postal address (Finch's `Location`) reconciliation compares. */
 export const Residence = Schema.Struct({
+  line1: optionalNullable(Schema.String),
+  line2: optionalNullable(Schema.String),
   city: optionalNullable(Schema.String),
+  state: optionalNullable(Schema.String),
   postal_code: optionalNullable(Schema.String),
   country: optionalNullable(Schema.String),
 })
