@@ -13,6 +13,7 @@ import {
   normalizePostalCode,
   normalizeSsn,
   normalizeText,
+  streetLine,
   surnameParticles,
 } from "./Normalize.ts"
 import { phoneticCode } from "./Phonetic.ts"
@@ -57,6 +58,13 @@ export interface Prepared {
   readonly startDate: Int32Array
   readonly postal: Int32Array
   readonly city: Int32Array
+  /** residence street words, house number, line 2 and state (ids into `addressText`; -1 absent) */
+  readonly street: Int32Array
+  readonly houseNumber: Int32Array
+  readonly unit: Int32Array
+  readonly state: Int32Array
+  /** the text behind postal, city, street, houseNumber, unit and state ids, each after a two-character tag */
+  readonly addressText: ReadonlyArray<string>
   /** about how many different people the records hold */
   readonly people: number
   /** how many people carry each name token as first name / as last name, each dob; how many records each email, phone, ssn */
@@ -297,6 +305,10 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   const startDate = new Int32Array(n)
   const postal = column()
   const city = column()
+  const street = column()
+  const houseNumber = column()
+  const unit = column()
+  const state = column()
   const recordIds: Array<string> = new Array(n)
   const connectionIds = new Map<string, number>()
   const groupIds = new Map<string, Map<string, number>>()
@@ -401,6 +413,13 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
       if (code !== "") postal[k] = others.id(`p\u0000${code}`)
       const town = normalizeText(residence.city)
       if (town !== "") city[k] = others.id(`t\u0000${town}`)
+      const line = streetLine(residence.line1)
+      if (line.street !== "") street[k] = others.id(`s\u0000${line.street}`)
+      if (line.number !== "") houseNumber[k] = others.id(`h\u0000${line.number}`)
+      const line2 = normalizeText(residence.line2)
+      if (line2 !== "") unit[k] = others.id(`u\u0000${line2}`)
+      const region = normalizeText(residence.state)
+      if (region !== "") state[k] = others.id(`r\u0000${region}`)
     }
   }
   emailStart[n] = emailIds.length
@@ -503,6 +522,11 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     startDate,
     postal,
     city,
+    street,
+    houseNumber,
+    unit,
+    state,
+    addressText: others.values,
     people,
     firstCount,
     lastCount,
