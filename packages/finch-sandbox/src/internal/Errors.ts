@@ -14,10 +14,17 @@ export class FinchFailure extends Error {
   }
 }
 
-const failure = (status: number, name: string, message: string, finch_code?: string) =>
+const failure = (
+  status: number,
+  name: string,
+  message: string,
+  finch_code?: string,
+  headers: Record<string, string> = {},
+) =>
   new FinchFailure(
     status,
     finch_code === undefined ? { code: status, name, message } : { code: status, name, finch_code, message },
+    headers,
   )
 
 export const invalidRequest = (message: string) => failure(400, "invalid_request_error", message, "invalid_request")
@@ -77,6 +84,19 @@ export const rateLimited = (headers: Record<string, string> = {}) =>
     headers,
   )
 
+/** The bodies of the statuses only a fault produces. */
+const injectedBodies: Readonly<
+  Record<number, { readonly name: string; readonly message: string; readonly finch_code?: string }>
+> = {
+  408: { name: "client_connection_closed", message: "The client closed the connection" },
+  409: { name: "conflict_error", message: "Conflict" },
+  500: { name: "server_error", finch_code: "internal_server_error", message: "Internal Server Error" },
+  501: { name: "not_implemented_error", message: "Not Implemented" },
+  502: { name: "bad_gateway_error", finch_code: "upstream_provider_error", message: "The provider failed" },
+  503: { name: "service_unavailable_error", message: "Service Unavailable" },
+  504: { name: "gateway_timeout_error", message: "Gateway Timeout" },
+}
+
 /** The body Finch sends for a status a fault forces. */
 export const forStatus = (status: number, headers: Record<string, string> = {}): FinchFailure => {
   switch (status) {
@@ -88,45 +108,11 @@ export const forStatus = (status: number, headers: Record<string, string> = {}):
       return insufficientPermissions()
     case 404:
       return notFound("Not found")
-    case 408:
-      return new FinchFailure(
-        408,
-        { code: 408, name: "client_connection_closed", message: "The client closed the connection" },
-        headers,
-      )
-    case 409:
-      return new FinchFailure(409, { code: 409, name: "conflict_error", message: "Conflict" }, headers)
     case 429:
       return rateLimited(headers)
-    case 500:
-      return new FinchFailure(
-        500,
-        { code: 500, name: "server_error", finch_code: "internal_server_error", message: "Internal Server Error" },
-        headers,
-      )
-    case 501:
-      return new FinchFailure(501, { code: 501, name: "not_implemented_error", message: "Not Implemented" }, headers)
-    case 502:
-      return new FinchFailure(
-        502,
-        { code: 502, name: "bad_gateway_error", finch_code: "upstream_provider_error", message: "The provider failed" },
-        headers,
-      )
-    case 503:
-      return new FinchFailure(
-        503,
-        { code: 503, name: "service_unavailable_error", message: "Service Unavailable" },
-        headers,
-      )
-    case 504:
-      return new FinchFailure(504, { code: 504, name: "gateway_timeout_error", message: "Gateway Timeout" }, headers)
-    default:
-      return new FinchFailure(
-        status,
-        { code: status, name: "server_error", message: `Injected status ${status}` },
-        headers,
-      )
   }
+  const body = injectedBodies[status] ?? { name: "server_error", message: `Injected status ${status}` }
+  return failure(status, body.name, body.message, body.finch_code, headers)
 }
 
 /** Finch's 202 for data that is not ready yet (assisted setup, first sync). */
