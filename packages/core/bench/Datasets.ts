@@ -31,8 +31,16 @@ const orNull = (value: string | undefined) => (value === undefined || value === 
 const febrlDate = (value: string) =>
   /^\d{8}$/.test(value) ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6)}` : null
 
-/** FEBRL: given_name → first_name, surname → last_name, date_of_birth → dob, soc_sec_id → ssn. */
-export const febrl = (file: "febrl1.csv" | "febrl2.csv", options: { readonly withSsn: boolean }): LabelledSet => {
+/**
+ * FEBRL: given_name → first_name, surname → last_name, date_of_birth → dob, soc_sec_id → ssn, and the address as
+ * Finch's `residence`: street_number + address_1 → line1, address_2 → line2, suburb → city, state, postcode →
+ * postal_code (`withAddress: false` leaves it out).
+ */
+export const febrl = (
+  file: "febrl1.csv" | "febrl2.csv",
+  options: { readonly withSsn: boolean; readonly withAddress?: boolean },
+): LabelledSet => {
+  const withAddress = options.withAddress !== false
   const rows = parseCsv(file)
   const seen = new Map<string, number>()
   const records: Array<SourceRecord> = []
@@ -50,11 +58,21 @@ export const febrl = (file: "febrl1.csv" | "febrl2.csv", options: { readonly wit
         last_name: orNull(row.surname),
         dob: febrlDate(row.date_of_birth ?? ""),
         ssn: options.withSsn ? orNull(row.soc_sec_id) : null,
+        residence: withAddress
+          ? {
+              line1: orNull(`${row.street_number ?? ""} ${row.address_1 ?? ""}`.trim()),
+              line2: orNull(row.address_2),
+              city: orNull(row.suburb),
+              state: orNull(row.state),
+              postal_code: orNull(row.postcode),
+            }
+          : null,
       },
     })
     truth.push(person)
   }
-  return { name: `${file.replace(".csv", "")} ${options.withSsn ? "with SSN" : "without SSN"}`, records, truth }
+  const name = `${file.replace(".csv", "")} ${options.withSsn ? "with SSN" : "without SSN"}`
+  return { name: withAddress ? name : `${name}, no address`, records, truth }
 }
 
 /** Splink's fake_1000: first_name, surname, dob, email (and city as the residence city). */

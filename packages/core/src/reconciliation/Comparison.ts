@@ -34,7 +34,7 @@ export const levelNames: { readonly [F in ComparedField]: ReadonlyArray<string> 
   middle_name: ["missing", "exact", "initial", "disagree"],
   employee_number: ["missing", "exact", "disagree"],
   start_date: ["missing", "exact", "disagree"],
-  residence: ["missing", "agree", "disagree"],
+  residence: ["missing", "address", "street", "locality", "partial", "disagree"],
 }
 
 const FIRST = 0
@@ -214,6 +214,40 @@ export class Comparator {
     if (x.length >= 3 && y.length >= 3 && (x.startsWith(y) || y.startsWith(x))) return 2
     if (isTypo(x, y)) return 3
     return jaroWinkler(x, y) >= 0.85 ? 5 : 6
+  }
+
+  /**
+   * Level (see `levelNames.residence`) of two residences. `address`: the same street (at most a typo) and house
+   * number (at most a keystroke), or a missing number with line 2 or the locality agreeing; `street`: the same street,
+   * another or no number; `locality`: no street to compare (or a different one) and every comparable part of postal
+   * code and city agrees; `partial`: one of them does; `disagree`: nothing does.
+   */
+  private residenceLevel(i: number, j: number): number {
+    const d = this.data
+    const text = d.addressText
+    // 1 agree, 0 disagree, -1 not comparable
+    const agreement = (column: Int32Array, keystroke: boolean): number => {
+      const a = column[i] as number
+      const b = column[j] as number
+      if (a < 0 || b < 0) return -1
+      if (a === b) return 1
+      const x = (text[a] as string).slice(2)
+      const y = (text[b] as string).slice(2)
+      return (keystroke ? isOneKeystroke(x, y) : isTypo(x, y)) ? 1 : 0
+    }
+    const postal = agreement(d.postal, true)
+    const city = agreement(d.city, false)
+    const street = agreement(d.street, false)
+    const locality =
+      postal === 1 || city === 1 ? (postal === 0 || city === 0 ? 4 : 3) : postal === 0 || city === 0 ? 5 : 0
+    if (street === 1) {
+      const number = agreement(d.houseNumber, true)
+      if (number === 1) return 1
+      if (number === -1 && (agreement(d.unit, false) === 1 || locality === 3)) return 1
+      return 2
+    }
+    if (street === 0 && locality === 0) return 5
+    return locality
   }
 
   /** Level (see `levelNames.last_name`) of the surnames of records i and j. */
@@ -429,15 +463,12 @@ export class Comparator {
     const tj = d.startDate[j] as number
     if (ti !== 0 && tj !== 0) packed |= (ti === tj ? 1 : 2) << START
 
-    // residence: postal code, else city
-    const zi = d.postal[i] as number
-    const zj = d.postal[j] as number
-    const ci = d.city[i] as number
-    const cj = d.city[j] as number
-    if ((zi >= 0 && zj >= 0) || (ci >= 0 && cj >= 0)) {
-      const agree = (zi >= 0 && zi === zj) || (ci >= 0 && ci === cj)
-      packed |= (agree ? 1 : 2) << RESIDENCE
-    }
+    // residence: street and house number, else postal code and city
+    const residenceLevel =
+      (d.postal[i] as number) < 0 && (d.city[i] as number) < 0 && (d.street[i] as number) < 0
+        ? 0
+        : this.residenceLevel(i, j)
+    packed |= residenceLevel << RESIDENCE
 
     // vetoes: without an SSN to vouch, clearly different first names or birth dates keep twins, siblings and
     // namesakes apart
@@ -446,8 +477,18 @@ export class Comparator {
       // a different first name needs the surname (at most a typo) and the exact birth date, or a shared email or phone;
       // a different birth date needs both names to agree, or the first name and a shared identifier
       const firstAgrees = firstLevel >= 1 && firstLevel !== 4 && firstLevel !== 6
-      if (firstLevel === 6 && !strongId && !(lastLevel >= 1 && lastLevel <= 3 && dobLevel === 1)) veto = 2
-      else if (dobLevel === 5 && !(firstAgrees && ((lastLevel >= 1 && lastLevel <= 3) || strongId))) veto = 3
+      // the same street address counts like a shared identifier only with a birth date that (nearly) agrees: a
+      // household shares its address, and a spouse or child often its surname
+      const sameHome = residenceLevel === 1
+      if (
+        firstLevel === 6 &&
+        !strongId &&
+        !(lastLevel >= 1 && lastLevel <= 3 && dobLevel === 1) &&
+        !(sameHome && dobLevel >= 1 && dobLevel <= 3)
+      )
+        veto = 2
+      else if (dobLevel === 5 && !(firstAgrees && ((lastLevel >= 1 && lastLevel <= 3) || strongId || sameHome)))
+        veto = 3
     }
     // names and a birth date that do not all agree are not enough on their own when the records could say more:
     // if both carry something else comparable (email, phone, middle name, employment, residence, SSN), one of
@@ -465,7 +506,7 @@ export class Comparator {
           middleLevel === 2 ||
           ((packed >>> NUMBER) & 7) === 1 ||
           ((packed >>> START) & 7) === 1 ||
-          ((packed >>> RESIDENCE) & 7) === 1
+          (residenceLevel >= 1 && residenceLevel <= 4)
         if (!corroborated) veto = 4
       }
     }

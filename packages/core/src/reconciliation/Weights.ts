@@ -79,7 +79,8 @@ export const defaultModel: ScoringModel = {
     // missing, exact, disagree
     employee_number: [none, level(0.3, 0.01), level(0.7, 0.99)],
     start_date: [none, level(0.5, 0.002), level(0.5, 0.998)],
-    residence: [none, level(0.7, 0.2), level(0.3, 0.8)],
+    // missing, address, street, locality, partial, disagree
+    residence: [none, level(0.45, 0.00001), level(0.1, 0.0002), level(0.2, 0.01), level(0.1, 0.1), level(0.15, 0.9)],
   },
   frequencyFloor: {
     first_name: 1 / 2000,
