@@ -21,10 +21,14 @@ const globex = CustomerId.make("globex")
 
 type CoreServices = Layer.Layer.Success<typeof CoreTest>
 
+/** The two customers most cases start from. */
 const setup = Effect.gen(function* () {
   yield* Customers.createCustomer({ id: acme, name: "Acme Inc." })
   yield* Customers.createCustomer({ id: globex, name: "Globex" })
 })
+
+/** A login at Gusto's company c1, the provider+company most cases connect to. */
+const gustoC1 = (account: string) => Fixtures.introspection({ provider: "gusto", company: "c1", account })
 
 /** Finch Connect completed by the employer: the code Finch hands back, exchanged by the app. */
 const connect = (customerId: CustomerId, introspection: Introspection, accessToken = Fixtures.unique("token")) =>
@@ -95,7 +99,7 @@ describe("completeConnect", () => {
   it.effect("code → token → introspect → a new connection whose token is the one Finch issued", () =>
     Effect.gen(function* () {
       yield* setup
-      const recorded = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
+      const recorded = yield* connect(acme, gustoC1("a1"))
       assert.strictEqual(recorded.classification, "NewConnection")
       assert.strictEqual(recorded.connection.customerId, acme)
       assert.strictEqual(yield* tokenUsed(acme, recorded.connection.id), recorded.accessToken)
@@ -109,8 +113,8 @@ describe("completeConnect", () => {
   it.effect("a second login at the same provider+company is a new account of the same connection", () =>
     Effect.gen(function* () {
       yield* setup
-      const first = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
-      const second = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a2" }))
+      const first = yield* connect(acme, gustoC1("a1"))
+      const second = yield* connect(acme, gustoC1("a2"))
       assert.strictEqual(second.classification, "NewAccount")
       assert.strictEqual(second.connection.id, first.connection.id)
       assert.lengthOf(yield* Connections.listConnections(acme), 1)
@@ -121,11 +125,7 @@ describe("completeConnect", () => {
     Effect.gen(function* () {
       yield* setup
       const finch = yield* FinchMemory
-      yield* finch.grant(
-        "code-1",
-        "token-1",
-        Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }),
-      )
+      yield* finch.grant("code-1", "token-1", gustoC1("a1"))
       yield* Connections.completeConnect({ customerId: acme, code: "code-1" })
       const error = yield* Effect.flip(Connections.completeConnect({ customerId: acme, code: "code-1" }))
       assert.strictEqual(error._tag, "FinchBadRequest")
@@ -137,11 +137,7 @@ describe("completeConnect", () => {
     Effect.gen(function* () {
       yield* setup
       const finch = yield* FinchMemory
-      yield* finch.grant(
-        "code-1",
-        "token-1",
-        Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }),
-      )
+      yield* finch.grant("code-1", "token-1", gustoC1("a1"))
       const error = yield* Effect.flip(
         Connections.completeConnect({ customerId: CustomerId.make("nobody"), code: "code-1" }),
       )
@@ -170,10 +166,8 @@ describe("completeConnect", () => {
   it.effect("another customer's provider+company is OwnedByAnotherCustomer", () =>
     Effect.gen(function* () {
       yield* setup
-      yield* connect(globex, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
-      const error = yield* Effect.flip(
-        connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a9" })),
-      )
+      yield* connect(globex, gustoC1("a1"))
+      const error = yield* Effect.flip(connect(acme, gustoC1("a9")))
       assert.strictEqual(error._tag, "OwnedByAnotherCustomer")
       assert.lengthOf(yield* Connections.listConnections(acme), 0)
     }).pipe(Effect.provide(CoreTest)),
@@ -230,10 +224,7 @@ describe("reading connections", () => {
   it.effect("isolation: another customer's connection is ConnectionNotFound everywhere", () =>
     Effect.gen(function* () {
       yield* setup
-      const { connection } = yield* connect(
-        acme,
-        Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }),
-      )
+      const { connection } = yield* connect(acme, gustoC1("a1"))
       const attempts: ReadonlyArray<
         (connectionId: ConnectionId) => Effect.Effect<unknown, { readonly _tag: string }, CoreServices>
       > = [
@@ -276,7 +267,7 @@ describe("withAccessToken", () => {
   it.effect("a 401 reauthenticate_user from the call marks the connection and is re-raised", () =>
     Effect.gen(function* () {
       yield* setup
-      const recorded = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
+      const recorded = yield* connect(acme, gustoC1("a1"))
       yield* (yield* FinchMemory).setStatus(recorded.accessToken, "reauth")
       const error = yield* Effect.flip(tokenUsed(acme, recorded.connection.id))
       assert.instanceOf(error, FinchReauthRequired)
@@ -289,7 +280,7 @@ describe("withAccessToken", () => {
   it.effect("other failures of the call leave the connection as it was", () =>
     Effect.gen(function* () {
       yield* setup
-      const recorded = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
+      const recorded = yield* connect(acme, gustoC1("a1"))
       const error = yield* Effect.flip(
         Connections.withAccessToken(acme, recorded.connection.id, [], () =>
           Effect.fail(
@@ -381,7 +372,7 @@ describe("reauthentication", () => {
   it.effect("refreshConnectionStatus records a reauth status Finch reports on introspection", () =>
     Effect.gen(function* () {
       yield* setup
-      const first = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
+      const first = yield* connect(acme, gustoC1("a1"))
       assert.strictEqual((yield* Connections.refreshConnectionStatus(acme, first.connection.id)).status, "active")
       yield* (yield* FinchMemory).setStatus(first.accessToken, "reauth")
       const refreshed = yield* Connections.refreshConnectionStatus(acme, first.connection.id)
@@ -395,8 +386,8 @@ describe("disconnect", () => {
     Effect.gen(function* () {
       yield* setup
       const finch = yield* FinchMemory
-      const a = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
-      const b = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a2" }))
+      const a = yield* connect(acme, gustoC1("a1"))
+      const b = yield* connect(acme, gustoC1("a2"))
       yield* Connections.markReauthRequired(acme, a.connection.id, "webhook")
       const gone = yield* Connections.disconnect({ customerId: acme, connectionId: a.connection.id })
       assert.strictEqual(gone.status, "disconnected")
@@ -433,7 +424,7 @@ describe("disconnect", () => {
     Effect.gen(function* () {
       yield* setup
       const finch = yield* FinchMemory
-      const a = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
+      const a = yield* connect(acme, gustoC1("a1"))
       yield* finch.failNext(
         "POST /disconnect",
         new FinchServerError({ operation: "POST /disconnect", requestId: null, detail: "boom", status: 503 }),
@@ -452,13 +443,13 @@ describe("disconnect", () => {
   it.effect("connecting again after a disconnect reopens the same connection", () =>
     Effect.gen(function* () {
       yield* setup
-      const a = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
+      const a = yield* connect(acme, gustoC1("a1"))
       yield* Connections.disconnect({ customerId: acme, connectionId: a.connection.id })
       const started = yield* Effect.flip(
         Connections.startReauthentication({ customerId: acme, connectionId: a.connection.id }),
       )
       assert.strictEqual(started._tag, "IllegalTransition")
-      const again = yield* connect(acme, Fixtures.introspection({ provider: "gusto", company: "c1", account: "a1" }))
+      const again = yield* connect(acme, gustoC1("a1"))
       assert.strictEqual(again.connection.id, a.connection.id)
       assert.strictEqual(again.connection.status, "active")
       assert.strictEqual(yield* tokenUsed(acme, a.connection.id), again.accessToken)
