@@ -16,6 +16,7 @@ const SSN = 3
 const EMAIL = 4
 const PHONE = 5
 const NUMBER = 6
+const HOME = 8
 
 /** Keys in compressed rows: record k owns keys[start[k] .. start[k+1]). */
 interface Keys {
@@ -84,6 +85,14 @@ const blockingKeys = (d: Prepared): Keys => {
       const last = d.last[k] as number
       const initial = last >= 0 ? (d.names[last] as string).charCodeAt(0) : 0
       push(hashInts(NUMBER, number, initial))
+    }
+    // the same home: street with house number, or house number with postal code (a typo in the other)
+    const house = d.houseNumber[k] as number
+    if (house >= 0) {
+      const street = d.street[k] as number
+      const postal = d.postal[k] as number
+      if (street >= 0) push(hashInts(HOME, street, house))
+      if (postal >= 0) push(hashInts(HOME, ~postal, house))
     }
   }
   start[n] = length
