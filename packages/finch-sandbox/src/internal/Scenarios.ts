@@ -57,12 +57,25 @@ const rotation: ReadonlyArray<(person: Person) => Array<Variation>> = [
   () => ["married_name"],
 ]
 
-/** The variations of the `index`-th repeating person, starting the rotation at a seeded place. */
-const variationsOf = (start: number) => (person: Person, index: number) =>
-  (rotation[(start + index) % rotation.length] ?? (() => ["exact"]))(person)
+/** The variations of the `index`-th repeating person. */
+type Vary = (person: Person, index: number) => Array<Variation>
+
+/** A scenario's `Vary`, starting the rotation at a seeded place. */
+const variationsOf = (random: Random.Random): Vary => {
+  const start = random.int(0, rotation.length - 1)
+  return (person, index) => (rotation[(start + index) % rotation.length] ?? (() => ["exact"]))(person)
+}
 
 const people = (random: Random.Random, scenario: string, count: number, today: Date, from = 0) =>
   Array.from({ length: count }, (_, i) => makePerson(random, `${scenario}:person:${from + i}`, today))
+
+/** People where they are first recorded: exactly as they are, each under a freshly made spec. */
+const firstRecords = (list: ReadonlyArray<Person>, spec: () => EmploymentSpec): Array<Member> =>
+  list.map((person) => ({ person, variations: ["exact"], spec: spec() }))
+
+/** The same people recorded again elsewhere, varied by their place in the rotation (`shift` continues a count). */
+const repeatRecords = (list: ReadonlyArray<Person>, vary: Vary, spec: () => EmploymentSpec, shift = 0): Array<Member> =>
+  list.map((person, index) => ({ person, variations: vary(person, index + shift), spec: spec() }))
 
 const employee = (overrides: Partial<EmploymentSpec> = {}): EmploymentSpec => ({
   active: true,
@@ -113,7 +126,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "A company that moved from Gusto to ADP Workforce Now 120 days ago: most people are in both systems (terminated at the cutover in the old one), some records differ.",
     build: (random, today) => {
-      const vary = variationsOf(random.int(0, rotation.length - 1))
+      const vary = variationsOf(random)
       const cutover = daysAgo(today, 120)
       const moved = people(random, "provider-migration", 30, today)
       return [
@@ -124,11 +137,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
           size: 8,
           // Left before the move (or at it), so only the old system knows them.
           defaults: { active: false, start_date: daysAgo(today, 2000), end_date: cutover },
-          members: moved.map((person) => ({
-            person,
-            variations: ["exact"],
-            spec: employee({ active: false, start_date: daysAgo(today, random.int(200, 3000)), end_date: cutover }),
-          })),
+          members: firstRecords(moved, () =>
+            employee({ active: false, start_date: daysAgo(today, random.int(200, 3000)), end_date: cutover }),
+          ),
           logins: [{ username: "borealis_gusto", products: everything }],
         },
         {
@@ -138,11 +149,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           size: 6,
           // Hired after the move, so only the new system knows them.
           defaults: { active: true, start_date: daysAgo(today, 45) },
-          members: moved.map((person, index) => ({
-            person,
-            variations: vary(person, index),
-            spec: employee({ start_date: cutover }),
-          })),
+          members: repeatRecords(moved, vary, () => employee({ start_date: cutover })),
           logins: [{ username: "borealis_adp", products: everything }],
         },
       ]
@@ -153,7 +160,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "US employees on Gusto and foreign contractors paid through Deel (whose tokens carry no company_id); two people moved from the US payroll to contracting abroad.",
     build: (random, today) => {
-      const vary = variationsOf(random.int(0, rotation.length - 1))
+      const vary = variationsOf(random)
       const movers = people(random, "foreign-contractors", 2, today)
       const contractors = people(random, "foreign-contractors", 8, today, 2)
       const countries = ["GB", "DE", "IN", "BR", "CA", "PH"]
@@ -170,11 +177,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "gusto",
           legal_name: "Cobalt Robotics, Inc.",
           size: 25,
-          members: movers.map((person) => ({
-            person,
-            variations: ["exact"],
-            spec: employee({ active: false, end_date: daysAgo(today, 60) }),
-          })),
+          members: firstRecords(movers, () => employee({ active: false, end_date: daysAgo(today, 60) })),
           logins: [{ username: "cobalt_us", products: everything }],
         },
         {
@@ -183,17 +186,9 @@ export const scenarios: ReadonlyArray<Scenario> = [
           legal_name: "Cobalt Robotics, Inc.",
           size: 0,
           members: [
-            ...movers.map((person, index) => ({
-              person,
-              variations: vary(person, index),
-              // Contracting from abroad since shortly after leaving the US payroll.
-              spec: contract(random.pick(countries), daysAgo(today, 55)),
-            })),
-            ...contractors.map((person) => ({
-              person,
-              variations: ["exact"] as Array<Variation>,
-              spec: contract(random.pick(countries)),
-            })),
+            // Contracting from abroad since shortly after leaving the US payroll.
+            ...repeatRecords(movers, vary, () => contract(random.pick(countries), daysAgo(today, 55))),
+            ...firstRecords(contractors, () => contract(random.pick(countries))),
           ],
           logins: [
             { username: "cobalt_deel", products: ["company", "directory", "individual", "employment", "payment"] },
@@ -207,7 +202,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "Hourly and salaried pay groups that Paychex Flex reports as two companies; four people were promoted from hourly to salaried.",
     build: (random, today) => {
-      const vary = variationsOf(random.int(0, rotation.length - 1))
+      const vary = variationsOf(random)
       const promoted = people(random, "pay-groups", 4, today)
       const promotion = daysAgo(today, 200)
       return [
@@ -217,11 +212,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           legal_name: "Driftwood Hospitality LLC - Hourly",
           size: 30,
           defaults: { subtype: "part_time" },
-          members: promoted.map((person) => ({
-            person,
-            variations: ["exact"],
-            spec: employee({ subtype: "part_time", active: false, end_date: promotion }),
-          })),
+          members: firstRecords(promoted, () => employee({ subtype: "part_time", active: false, end_date: promotion })),
           logins: [{ username: "driftwood_hourly", products: everything }],
         },
         {
@@ -229,11 +220,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "paychex_flex",
           legal_name: "Driftwood Hospitality LLC - Salaried",
           size: 10,
-          members: promoted.map((person, index) => ({
-            person,
-            variations: vary(person, index),
-            spec: employee({ start_date: promotion }),
-          })),
+          members: repeatRecords(promoted, vary, () => employee({ start_date: promotion })),
           logins: [{ username: "driftwood_salaried", products: everything }],
         },
       ]
@@ -244,7 +231,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "Three legal entities (EINs) at Rippling picked in one Connect session: ONE connection with entities[] and no company_id; data is scoped with entity_ids; three people work for two entities.",
     build: (random, today) => {
-      const vary = variationsOf(random.int(0, rotation.length - 1))
+      const vary = variationsOf(random)
       const shared = people(random, "legal-entities", 3, today)
       return [
         {
@@ -254,16 +241,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
           size: 36,
           entities: ["Evergreen Health Clinics LLC", "Evergreen Health Billing Inc.", "Evergreen Health Labs LLC"],
           members: [
-            ...shared.map((person) => ({
-              person,
-              variations: ["exact"] as Array<Variation>,
-              spec: employee({ entity: 0 }),
-            })),
-            ...shared.map((person, index) => ({
-              person,
-              variations: vary(person, index),
-              spec: employee({ subtype: "part_time", entity: 1 }),
-            })),
+            ...firstRecords(shared, () => employee({ entity: 0 })),
+            ...repeatRecords(shared, vary, () => employee({ subtype: "part_time", entity: 1 })),
           ],
           logins: [{ username: "evergreen_admin", products: everything }],
         },
@@ -275,7 +254,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "The older model: two legal entities of one group at Rippling, each its own company_id and so its own connection; three people work for both.",
     build: (random, today) => {
-      const vary = variationsOf(random.int(0, rotation.length - 1))
+      const vary = variationsOf(random)
       const shared = people(random, "legal-entities-separate", 3, today)
       return [
         {
@@ -283,7 +262,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "rippling",
           legal_name: "Evergreen Health Clinics LLC",
           size: 20,
-          members: shared.map((person) => ({ person, variations: ["exact"], spec: employee() })),
+          members: firstRecords(shared, employee),
           logins: [{ username: "evergreen_clinics", products: everything }],
         },
         {
@@ -291,11 +270,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "rippling",
           legal_name: "Evergreen Health Billing Inc.",
           size: 10,
-          members: shared.map((person, index) => ({
-            person,
-            variations: vary(person, index),
-            spec: employee({ subtype: "part_time" }),
-          })),
+          members: repeatRecords(shared, vary, () => employee({ subtype: "part_time" })),
           logins: [{ username: "evergreen_billing", products: everything }],
         },
       ]
@@ -306,22 +281,16 @@ export const scenarios: ReadonlyArray<Scenario> = [
     description:
       "A PEO (Justworks) co-employing three companies of one owner group: the owner's login reaches all three (three connections), a PEO admin's login reaches the first (a second account there). The owners are on every payroll.",
     build: (random, today) => {
-      const vary = variationsOf(random.int(0, rotation.length - 1))
+      const vary = variationsOf(random)
       const owners = people(random, "peo", 3, today)
       const floaters = people(random, "peo", 2, today, 3)
-      const placed = (list: ReadonlyArray<Person>, first: boolean, shift = 0): Array<Member> =>
-        list.map((person, index) => ({
-          person,
-          variations: first ? ["exact"] : vary(person, index + shift),
-          spec: employee(),
-        }))
       return [
         {
           slug: "fjord-studios",
           provider_id: "justworks",
           legal_name: "Fjord Studios LLC",
           size: 15,
-          members: [...placed(owners, true), ...placed(floaters, true)],
+          members: [...firstRecords(owners, employee), ...firstRecords(floaters, employee)],
           logins: [
             { username: "fjord_owner", products: everything },
             { username: "fjord_peo_admin", products: organization },
@@ -332,7 +301,10 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "justworks",
           legal_name: "Fjord Post-Production LLC",
           size: 10,
-          members: [...placed(owners, false), ...placed(floaters, false, owners.length)],
+          members: [
+            ...repeatRecords(owners, vary, employee),
+            ...repeatRecords(floaters, vary, employee, owners.length),
+          ],
           logins: [{ username: "fjord_owner", products: everything }],
         },
         {
@@ -340,7 +312,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
           provider_id: "justworks",
           legal_name: "Fjord Rentals LLC",
           size: 6,
-          members: placed(owners, false, owners.length + floaters.length),
+          members: repeatRecords(owners, vary, employee, owners.length + floaters.length),
           logins: [{ username: "fjord_owner", products: everything }],
         },
       ]
