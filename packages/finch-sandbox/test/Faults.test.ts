@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { call, control, mint, useSandbox } from "./support/Http.ts"
+import { call, control, finchRateLimitedBody, mint, useSandbox } from "./support/Http.ts"
 
 interface Log {
   requests: Array<{ method: string; path: string; query: string; status: number; retry_count?: number }>
@@ -63,14 +63,7 @@ describe("injected faults", () => {
     expect(first.headers.get("retry-after")).toBe("3")
     const second = await call(sandbox(), "/providers")
     expect(second.headers.get("retry-after-ms")).toBe("250")
-    expect(second.body).toEqual({
-      statusCode: 429,
-      status: 429,
-      code: 429,
-      message: "Too many requests for token",
-      name: "rate_limit_exceeded_error",
-      finch_code: "finch_application_rl",
-    })
+    expect(second.body).toEqual(finchRateLimitedBody)
   })
 
   it("matches on method", async () => {

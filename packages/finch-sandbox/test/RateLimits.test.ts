@@ -1,15 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
 import { startSandbox } from "../src/Sandbox.ts"
-import { call, control, mint, useSandbox } from "./support/Http.ts"
-
-const finch429 = {
-  statusCode: 429,
-  status: 429,
-  code: 429,
-  message: "Too many requests for token",
-  name: "rate_limit_exceeded_error",
-  finch_code: "finch_application_rl",
-}
+import { call, control, finchRateLimitedBody, mint, useSandbox } from "./support/Http.ts"
 
 describe("Finch's rate limits", () => {
   const sandbox = useSandbox({ beforeAll, afterAll }, { rateLimits: "finch" })
@@ -31,7 +22,7 @@ describe("Finch's rate limits", () => {
     expect(await hit(b.access_token, "/employer/directory", 8)).toEqual(Array(8).fill(200))
     const limited = await call(sandbox(), "/employer/directory", { token: a.access_token })
     expect(limited.status).toBe(429)
-    expect(limited.body).toEqual(finch429)
+    expect(limited.body).toEqual(finchRateLimitedBody)
     expect(limited.headers.get("retry-after")).toBeNull()
     // Each endpoint has its own bucket; unlimited endpoints are untouched.
     expect((await call(sandbox(), "/employer/company", { token: a.access_token })).status).toBe(200)
@@ -135,7 +126,7 @@ describe("Finch's rate limits", () => {
     await control(sandbox(), "/rate-limits", { mode: "always" }, "PUT")
     const always = await call(sandbox(), "/employer/company", { token: access_token })
     expect(always.status).toBe(429)
-    expect(always.body).toEqual(finch429)
+    expect(always.body).toEqual(finchRateLimitedBody)
     expect((await call(sandbox(), "/introspect", { token: access_token })).status).toBe(200)
     await control(sandbox(), "/rate-limits", { mode: "off" }, "PUT")
     expect(await hit(access_token, "/employer/company", 30)).toEqual(Array(30).fill(200))

@@ -3,6 +3,16 @@ import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/Sandb
 
 export const apiVersion = "2020-09-17"
 
+/** The 429 body Finch documents for its per-application rate limits (reference §6.5), whatever triggered it. */
+export const finchRateLimitedBody = {
+  statusCode: 429,
+  status: 429,
+  code: 429,
+  message: "Too many requests for token",
+  name: "rate_limit_exceeded_error",
+  finch_code: "finch_application_rl",
+}
+
 export interface Reply<A = any> {
   readonly status: number
   readonly headers: Headers
