@@ -117,6 +117,29 @@ const isOneKeystrokeDate = (a: number, b: number): boolean => {
   return count === 2 && da[first] === db[first + 1] && da[first + 1] === db[first]
 }
 
+/**
+ * How many different people carry each SSN: records that share it and the birth date are one person (each record
+ * without a birth date counts alone), so an SSN seen by a person's two connections is not "common" on their account.
+ */
+const ssnPeople = (d: Prepared): Int32Array => {
+  const counts = new Int32Array(d.ssns.length)
+  const keys: Array<number> = []
+  for (let k = 0; k < d.size; k++) {
+    const id = d.ssn[k] as number
+    if (id < 0) continue
+    const date = d.dob[k] as number
+    if (date === 0) counts[id] = (counts[id] as number) + 1
+    else keys.push(id * 33554432 + date)
+  }
+  const sorted = Float64Array.from(keys).sort()
+  for (let k = 0; k < sorted.length; k++) {
+    if (k > 0 && sorted[k] === sorted[k - 1]) continue
+    const id = Math.floor((sorted[k] as number) / 33554432)
+    counts[id] = (counts[id] as number) + 1
+  }
+  return counts
+}
+
 /** Compares records pairwise; reuse one per run (it caches per-value information). */
 export class Comparator {
   /** posterior log2-odds of the last comparison */
@@ -162,7 +185,7 @@ export class Comparator {
     this.lastBits = peopleBits(data.lastCount, floors.last_name)
     this.emailBits = bits(data.emailCount, floors.email)
     this.phoneBits = bits(data.phoneCount, floors.phone)
-    this.ssnBits = bits(data.ssnCount, floors.ssn)
+    this.ssnBits = peopleBits(ssnPeople(data), floors.ssn)
     for (const [date, count] of data.dobCount) this.dobBits.set(date, frequencyBits(count, people, floors.dob))
     this.setWeights(
       comparedFields.map((field) => model.levels[field].map((l) => l.m)),
@@ -310,10 +333,25 @@ export class Comparator {
     }
     let lastLevel = this.lastLevel(i, j)
     let swapped = false
+    let firstId = d.first[i] as number
     if (firstLevel >= 5 || lastLevel >= 4 || (firstLevel === 0) !== (lastLevel === 0)) {
-      const crossFirst = this.firstLevel(d.first[i] as number, d.last[j] as number)
-      const crossLast = this.firstLevel(d.last[i] as number, d.first[j] as number)
       const good = (level: number) => level === 1 || level === 3
+      // a surname written into first_name keeps all its words (`van groesen`, `macgo wan`): try them joined too
+      let crossFirst = this.firstLevel(firstId, d.last[j] as number)
+      const fullI = d.firstFull[i] as number
+      if (!good(crossFirst) && fullI !== firstId && fullI >= 0) {
+        const joined = this.firstLevel(fullI, d.last[j] as number)
+        if (good(joined)) {
+          crossFirst = joined
+          firstId = fullI
+        }
+      }
+      let crossLast = this.firstLevel(d.last[i] as number, d.first[j] as number)
+      const fullJ = d.firstFull[j] as number
+      if (!good(crossLast) && fullJ !== d.first[j] && fullJ >= 0) {
+        const joined = this.firstLevel(d.last[i] as number, fullJ)
+        if (good(joined)) crossLast = joined
+      }
       // swapped between systems: both cross pairs agree, or one does and the other side is missing
       if ((good(crossFirst) && (good(crossLast) || crossLast === 0)) || (good(crossLast) && crossFirst === 0)) {
         firstLevel = crossFirst
@@ -323,7 +361,7 @@ export class Comparator {
       }
     }
     if (firstLevel === 1) {
-      const id = d.first[i] as number
+      const id = swapped ? firstId : (d.first[i] as number)
       rarity += swapped
         ? Math.min(this.firstBits[id] as number, this.lastBits[id] as number)
         : (this.firstBits[id] as number)
