@@ -31,6 +31,13 @@ const swapProofDate = (date: number): number => {
   return Math.floor(date / 10000) * 10000 + Math.min(month, day) * 100 + Math.max(month, day)
 }
 
+/** A name's first two letters as one number (0 when the name is absent). */
+const namePrefix = (names: ReadonlyArray<string>, id: number): number => {
+  if (id < 0) return 0
+  const name = names[id] as string
+  return name.charCodeAt(0) * 256 + (name.length > 1 ? name.charCodeAt(1) : 0)
+}
+
 const blockingKeys = (d: Prepared): Keys => {
   const n = d.size
   const start = new Int32Array(n + 1)
@@ -68,13 +75,8 @@ const blockingKeys = (d: Prepared): Keys => {
     if (dob !== 0) {
       // the birth date (day/month order-free) with either name's initial
       const date = swapProofDate(dob)
-      const prefix = (id: number) => {
-        if (id < 0) return 0
-        const name = d.names[id] as string
-        return name.charCodeAt(0) * 256 + (name.length > 1 ? name.charCodeAt(1) : 0)
-      }
-      const firstInitial = prefix(firstName)
-      const lastInitial = prefix(lastName)
+      const firstInitial = namePrefix(d.names, firstName)
+      const lastInitial = namePrefix(d.names, lastName)
       if (firstInitial !== 0) push(hashInts(DOB_INITIAL, date, firstInitial))
       if (lastInitial !== 0 && lastInitial !== firstInitial) push(hashInts(DOB_INITIAL, date, lastInitial))
       // records missing a name meet each other on the birth date alone
@@ -108,6 +110,38 @@ export interface BlockingStats {
 }
 
 /**
+ * Sorts `indices` stably by `key` (non-negative integers below 2^48): LSD radix sort, 16 bits a pass, so a million
+ * records sort in linear time without a comparator call per comparison.
+ */
+const radixSortBy = (indices: Int32Array, key: Float64Array): Int32Array => {
+  const n = indices.length
+  let from: Int32Array = indices
+  let to: Int32Array = new Int32Array(n)
+  const counts = new Int32Array(65537)
+  let max = 0
+  for (let a = 0; a < n; a++) max = Math.max(max, key[from[a] as number] as number)
+  for (let shift = 1; shift <= max; shift *= 65536) {
+    counts.fill(0)
+    for (let a = 0; a < n; a++) {
+      const digit = Math.floor((key[from[a] as number] as number) / shift) % 65536
+      counts[digit + 1] = (counts[digit + 1] as number) + 1
+    }
+    for (let b = 1; b <= 65536; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number)
+    for (let a = 0; a < n; a++) {
+      const index = from[a] as number
+      const digit = Math.floor((key[index] as number) / shift) % 65536
+      const at = counts[digit] as number
+      to[at] = index
+      counts[digit] = at + 1
+    }
+    const swap = from
+    from = to
+    to = swap
+  }
+  return from
+}
+
+/**
  * Calls `visit(i, j)` (canonical indices, i < j) once for every pair of records that share a usable block.
  */
 export const forEachCandidatePair = (
@@ -123,40 +157,65 @@ export const forEachCandidatePair = (
   const owner = new Int32Array(entries)
   for (let k = 0; k < d.size; k++) owner.fill(k, start[k] as number, start[k + 1] as number)
 
-  // open addressing: one slot per distinct key, entries chained through `next` in canonical record order
+  // open addressing: one slot per distinct key; a slot's four ints (key, distinct records, last record, block
+  // number) sit together so a probe touches one cache line. Blocks are visited in slot order.
   let capacity = 16
   while (capacity < entries * 2) capacity *= 2
   const mask = capacity - 1
-  const slotKey = new Int32Array(capacity)
-  const slotHead = new Int32Array(capacity).fill(-1)
-  const slotTail = new Int32Array(capacity)
-  const slotSize = new Int32Array(capacity)
-  const next = new Int32Array(entries).fill(-1)
+  const table = new Int32Array(capacity * 4)
   const slotOf = new Int32Array(entries)
   let blocks = 0
   for (let e = 0; e < entries; e++) {
     const key = keys[e] as number
+    const record = owner[e] as number
     let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & mask
-    while (slotHead[slot] !== -1 && slotKey[slot] !== key) slot = (slot + 1) & mask
-    if (slotHead[slot] === -1) {
-      slotKey[slot] = key
-      slotHead[slot] = e
-      slotSize[slot] = 1
+    while (table[slot * 4 + 1] !== 0 && table[slot * 4] !== key) slot = (slot + 1) & mask
+    const at = slot * 4
+    if (table[at + 1] === 0) {
+      table[at] = key
+      table[at + 1] = 1
       blocks++
-    } else {
-      const previous = slotTail[slot] as number
-      next[previous] = e
+    } else if (table[at + 2] !== record) {
       // one record with two equal keys (first and last name sound alike) counts once
-      if (owner[previous] !== owner[e]) slotSize[slot] = (slotSize[slot] as number) + 1
+      table[at + 1] = (table[at + 1] as number) + 1
     }
-    slotTail[slot] = e
+    table[at + 2] = record
     slotOf[e] = slot
+  }
+  // number the blocks in slot order and lay their entries out contiguously (counting sort, entry order kept)
+  const blockStart = new Int32Array(blocks + 1)
+  const blockSlot = new Int32Array(blocks)
+  {
+    let block = 0
+    for (let slot = 0; slot < capacity; slot++) {
+      if (table[slot * 4 + 1] === 0) continue
+      table[slot * 4 + 3] = block
+      blockSlot[block] = slot
+      block++
+    }
+  }
+  const blockOf = new Int32Array(entries)
+  for (let e = 0; e < entries; e++) {
+    const block = table[(slotOf[e] as number) * 4 + 3] as number
+    blockOf[e] = block
+    blockStart[block + 1] = (blockStart[block + 1] as number) + 1
+  }
+  for (let b = 0; b < blocks; b++) blockStart[b + 1] = (blockStart[b + 1] as number) + (blockStart[b] as number)
+  const entryOfBlock = new Int32Array(entries)
+  {
+    const fillAt = blockStart.slice(0, blocks)
+    for (let e = 0; e < entries; e++) {
+      const block = blockOf[e] as number
+      const at = fillAt[block] as number
+      entryOfBlock[at] = e
+      fillAt[block] = at + 1
+    }
   }
   // a block up to `fullBlock` records compares every pair; a larger one (common names) only neighbours within a
   // window after sorting by birth date and surname (sorted neighbourhood), so its cost stays linear in its size
   const usable = new Uint8Array(entries)
   for (let e = 0; e < entries; e++) {
-    const size = slotSize[slotOf[e] as number] as number
+    const size = table[(slotOf[e] as number) * 4 + 1] as number
     usable[e] = size >= 2 && size <= fullBlock ? 1 : 0
   }
   const sortKey = new Float64Array(d.size)
@@ -170,57 +229,49 @@ export const forEachCandidatePair = (
   const members = new Int32Array(maxBlockSize)
   const positions = new Int32Array(maxBlockSize)
   const order: Array<number> = []
-  const visitOnce = (i: number, ei: number, j: number) => {
-    // score each pair in the first fully compared block it shares, not again in later ones
-    const iStart = start[i] as number
+  /** Whether records i < j share a fully compared block through one of i's keys before position `before`. */
+  const sharesUsableBlock = (i: number, before: number, j: number): boolean => {
     const jStart = start[j] as number
     const jEnd = start[j + 1] as number
-    for (let p = iStart; p < ei; p++) {
+    for (let p = start[i] as number; p < before; p++) {
       if (usable[p] === 0) continue
       const key = keys[p]
-      for (let q = jStart; q < jEnd; q++) if (keys[q] === key) return
+      for (let q = jStart; q < jEnd; q++) if (keys[q] === key) return true
     }
-    candidatePairs++
-    visit(i, j)
+    return false
   }
   // one sorted-neighbourhood pass over every record with a birth date: near dates with garbled names still meet
   if (neighbourhood > 0) {
-    const dated: Array<number> = []
-    for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) dated.push(k)
-    const byDate = Float64Array.from(dated, (k) => sortKey[k] as number)
-    const indices = Int32Array.from(dated.keys()).sort((x, y) => (byDate[x] as number) - (byDate[y] as number) || x - y)
-    for (let a = 0; a < indices.length; a++) {
-      for (let b = a + 1; b < indices.length && b <= a + neighbourhood; b++) {
-        const x = dated[indices[a] as number] as number
-        const y = dated[indices[b] as number] as number
-        const [i, j] = x < y ? [x, y] : [y, x]
+    let datedCount = 0
+    for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) datedCount++
+    const dated = new Int32Array(datedCount)
+    datedCount = 0
+    for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) dated[datedCount++] = k
+    // by birth date and surname, ties in canonical order (the sort is stable)
+    const byDate = radixSortBy(dated, sortKey)
+    for (let a = 0; a < byDate.length; a++) {
+      for (let b = a + 1; b < byDate.length && b <= a + neighbourhood; b++) {
+        const x = byDate[a] as number
+        const y = byDate[b] as number
+        const i = x < y ? x : y
+        const j = x < y ? y : x
         // compared in a full block already?
-        let shared = false
-        for (let p = start[i] as number; p < (start[i + 1] as number) && !shared; p++) {
-          if (usable[p] === 0) continue
-          for (let q = start[j] as number; q < (start[j + 1] as number); q++) {
-            if (keys[q] === keys[p]) {
-              shared = true
-              break
-            }
-          }
-        }
-        if (shared) continue
+        if (sharesUsableBlock(i, start[i + 1] as number, j)) continue
         candidatePairs++
         visit(i, j)
       }
     }
   }
-  for (let slot = 0; slot < capacity; slot++) {
-    if (slotHead[slot] === -1) continue
-    const size = slotSize[slot] as number
+  for (let block = 0; block < blocks; block++) {
+    const size = table[(blockSlot[block] as number) * 4 + 1] as number
     if (size < 2) continue
     if (size > maxBlockSize) {
       skippedBlocks++
       continue
     }
     let count = 0
-    for (let e = slotHead[slot] as number; e !== -1; e = next[e] as number) {
+    for (let x = blockStart[block] as number; x < (blockStart[block + 1] as number); x++) {
+      const e = entryOfBlock[x] as number
       const record = owner[e] as number
       if (count > 0 && members[count - 1] === record) continue
       members[count] = record
@@ -229,8 +280,15 @@ export const forEachCandidatePair = (
     }
     if (count <= fullBlock) {
       for (let a = 0; a < count; a++) {
-        for (let b = a + 1; b < count; b++)
-          visitOnce(members[a] as number, positions[a] as number, members[b] as number)
+        const i = members[a] as number
+        const before = positions[a] as number
+        for (let b = a + 1; b < count; b++) {
+          const j = members[b] as number
+          // score each pair in the first fully compared block it shares, not again in later ones
+          if (sharesUsableBlock(i, before, j)) continue
+          candidatePairs++
+          visit(i, j)
+        }
       }
       continue
     }
@@ -245,10 +303,13 @@ export const forEachCandidatePair = (
       const x = order[a] as number
       for (let b = a + 1; b < count && b <= a + window; b++) {
         const y = order[b] as number
-        const i = members[x] as number
-        const j = members[y] as number
-        if (i < j) visitOnce(i, positions[x] as number, j)
-        else visitOnce(j, positions[y] as number, i)
+        const mx = members[x] as number
+        const my = members[y] as number
+        const i = mx < my ? mx : my
+        const j = mx < my ? my : mx
+        if (sharesUsableBlock(i, (mx < my ? positions[x] : positions[y]) as number, j)) continue
+        candidatePairs++
+        visit(i, j)
       }
     }
   }
