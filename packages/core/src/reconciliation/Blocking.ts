@@ -88,14 +88,16 @@ const blockingKeys = (d: Prepared): Keys => {
       const initial = last >= 0 ? (d.names[last] as string).charCodeAt(0) : 0
       push(hashInts(NUMBER, number, initial))
     }
-    // the same home: street with house number, or house number with postal code (a typo in the other)
+    // the same home: street with house number, house number with postal code (a typo in the other), or street with
+    // postal code (the number missing or changed)
     const house = d.houseNumber[k] as number
+    const street = d.street[k] as number
+    const postal = d.postal[k] as number
     if (house >= 0) {
-      const street = d.street[k] as number
-      const postal = d.postal[k] as number
       if (street >= 0) push(hashInts(HOME, street, house))
       if (postal >= 0) push(hashInts(HOME, ~postal, house))
     }
+    if (street >= 0 && postal >= 0) push(hashInts(HOME, street, ~postal))
   }
   start[n] = length
   return { start, keys: keys.subarray(0, length) }
@@ -253,8 +255,8 @@ export const forEachCandidatePair = (
       for (let b = a + 1; b < byDate.length && b <= a + neighbourhood; b++) {
         const x = byDate[a] as number
         const y = byDate[b] as number
-        const i = x < y ? x : y
-        const j = x < y ? y : x
+        const i = Math.min(x, y)
+        const j = Math.max(x, y)
         // compared in a full block already?
         if (sharesUsableBlock(i, start[i + 1] as number, j)) continue
         candidatePairs++
@@ -305,8 +307,8 @@ export const forEachCandidatePair = (
         const y = order[b] as number
         const mx = members[x] as number
         const my = members[y] as number
-        const i = mx < my ? mx : my
-        const j = mx < my ? my : mx
+        const i = Math.min(mx, my)
+        const j = Math.max(mx, my)
         if (sharesUsableBlock(i, (mx < my ? positions[x] : positions[y]) as number, j)) continue
         candidatePairs++
         visit(i, j)
