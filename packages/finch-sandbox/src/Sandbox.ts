@@ -22,7 +22,8 @@ import type { ClientType } from "./internal/Wire.ts"
 import type { World } from "./internal/World.ts"
 
 export type { RateLimitMode } from "./internal/RateLimiter.ts"
-export type { LoggedRequest } from "./internal/RequestLog.ts"
+export type { LoggedRequest, RequestLogSnapshot } from "./internal/RequestLog.ts"
+export type { MintedConnection } from "./internal/routes/Admin.ts"
 
 /** How to start the sandbox; every field has a default. */
 export interface SandboxOptions {

@@ -13,6 +13,12 @@ export interface LoggedRequest {
   readonly retry_count?: number
 }
 
+/** What `GET /_sandbox/requests` answers: the requests in arrival order and a count per `METHOD path`. */
+export interface RequestLogSnapshot {
+  readonly requests: ReadonlyArray<LoggedRequest>
+  readonly counts: Readonly<Record<string, number>>
+}
+
 /** The request log behind `GET /_sandbox/requests`, with an optional listener (the CLI prints from it). */
 export class RequestLog {
   private entries: Array<LoggedRequest> = []
@@ -31,8 +37,7 @@ export class RequestLog {
     this.entries = []
   }
 
-  /** The requests in arrival order and a count per `METHOD path`. */
-  snapshot(): { requests: ReadonlyArray<LoggedRequest>; counts: Record<string, number> } {
+  snapshot(): RequestLogSnapshot {
     const counts: Record<string, number> = {}
     for (const entry of this.entries) {
       const key = `${entry.method} ${entry.path}`

@@ -1,5 +1,5 @@
 /** A tiny HTTP helper for talking to a running sandbox the way Finch's clients do. */
-import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/Sandbox.ts"
+import { type MintedConnection, type Sandbox, type SandboxOptions, startSandbox } from "../../src/Sandbox.ts"
 
 export const apiVersion = "2020-09-17"
 
@@ -62,17 +62,6 @@ export const control = async <A = any>(sandbox: Sandbox, path: string, body?: un
   })
   if (reply.status >= 300) throw new Error(`control ${path} answered ${reply.status}: ${JSON.stringify(reply.body)}`)
   return reply.body
-}
-
-export interface MintedConnection {
-  readonly access_token: string
-  readonly connection_id: string
-  readonly company_id: string
-  readonly account_id: string
-  readonly provider_id: string
-  readonly products: ReadonlyArray<string>
-  readonly entity_id: string
-  readonly entity_ids: ReadonlyArray<string>
 }
 
 export const mint = (sandbox: Sandbox, body: Record<string, unknown> = {}) =>

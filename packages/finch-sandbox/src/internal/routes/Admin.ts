@@ -16,6 +16,22 @@ import type { Connection } from "../State.ts"
 import type { SandboxEnv, World } from "../World.ts"
 import { parseAuthentication, parseEmployeeSize, parseProducts, parseStatus } from "./FinchSandbox.ts"
 
+/** What `POST /_sandbox/connections` answers: a token minted without Connect and what Finch reports with it. */
+export interface MintedConnection {
+  readonly access_token: string
+  readonly token_type: "bearer"
+  readonly connection_id: string
+  readonly company_id: string
+  readonly account_id: string
+  readonly provider_id: string
+  readonly products: ReadonlyArray<string>
+  /** The first of `entity_ids`, null when the token names no entity. */
+  readonly entity_id: string | null
+  readonly entity_ids: ReadonlyArray<string>
+  readonly customer_id: string | null
+  readonly employee_count: number
+}
+
 const connectionView = (world: World, connection: Connection) => ({
   connection_id: connection.id,
   provider_id: connection.provider_id,
@@ -116,7 +132,7 @@ export const admin = (world: World) => {
         entity_ids: [...token.entity_ids],
         customer_id: connection.customer_id,
         employee_count: company.employees.length,
-      },
+      } satisfies MintedConnection,
       201,
     )
   })
