@@ -168,6 +168,14 @@ export class Comparator {
   constructor(data: Prepared, model: ScoringModel) {
     this.data = data
     this.model = model
+    const cacheBits = Math.min(20, Math.max(16, Math.ceil(Math.log2(Math.max(data.size, 1))) + 1))
+    this.cacheShift = 32 - cacheBits
+    this.levelCacheA = new Int32Array(1 << cacheBits).fill(-1)
+    this.levelCacheB = new Int32Array(1 << cacheBits)
+    this.levelCacheValue = new Uint8Array(1 << cacheBits)
+    this.surnameCacheA = new Int32Array(1 << cacheBits).fill(-1)
+    this.surnameCacheB = new Int32Array(1 << cacheBits)
+    this.surnameCacheValue = new Uint8Array(1 << cacheBits)
     const n = data.size
     const bits = (counts: Int32Array, floor: number) => {
       const out = new Float32Array(counts.length)
@@ -211,15 +219,20 @@ export class Comparator {
     this.prior = Math.log2(matchShare / (1 - matchShare))
   }
 
-  private readonly levelCacheA = new Int32Array(65536).fill(-1)
-  private readonly levelCacheB = new Int32Array(65536)
-  private readonly levelCacheValue = new Uint8Array(65536)
+  /** direct-mapped caches of name-pair levels, sized to the run (2^16 to 2^20 slots): big runs meet many name pairs */
+  private readonly cacheShift: number
+  private readonly levelCacheA: Int32Array
+  private readonly levelCacheB: Int32Array
+  private readonly levelCacheValue: Uint8Array
+  private readonly surnameCacheA: Int32Array
+  private readonly surnameCacheB: Int32Array
+  private readonly surnameCacheValue: Uint8Array
 
-  /** Level (see `levelNames.first_name`) of two first-name tokens, through a small direct-mapped cache. */
+  /** Level (see `levelNames.first_name`) of two first-name tokens, through a direct-mapped cache. */
   private firstLevel(a: number, b: number): number {
     if (a < 0 || b < 0) return 0
     if (a === b) return 1
-    const slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> 16
+    const slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift
     if (this.levelCacheA[slot] === a && this.levelCacheB[slot] === b) return this.levelCacheValue[slot] as number
     const level = this.firstLevelUncached(a, b)
     this.levelCacheA[slot] = a
@@ -290,8 +303,19 @@ export class Comparator {
       if (a1 >= 0 && (a1 === b1 || a1 === b2)) return 2
       if (a2 >= 0 && (a2 === b1 || a2 === b2)) return 2
     }
-    const x = d.names[a] as string
-    const y = d.names[b] as string
+    const slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift
+    if (this.surnameCacheA[slot] === a && this.surnameCacheB[slot] === b) return this.surnameCacheValue[slot] as number
+    const level = this.surnameTextLevel(a, b)
+    this.surnameCacheA[slot] = a
+    this.surnameCacheB[slot] = b
+    this.surnameCacheValue[slot] = level
+    return level
+  }
+
+  /** Typo or similar (3, 4) or disagree (5) for two different surname tokens. */
+  private surnameTextLevel(a: number, b: number): number {
+    const x = this.data.names[a] as string
+    const y = this.data.names[b] as string
     if (isTypo(x, y)) return 3
     // Jaro–Winkler ≥ 0.9 needs the same first letter and similar lengths in practice: skip the costly check otherwise
     if (x.charCodeAt(0) !== y.charCodeAt(0) || Math.abs(x.length - y.length) > 3) return 5
