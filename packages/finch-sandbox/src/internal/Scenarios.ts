@@ -325,10 +325,16 @@ export interface BuiltCompany {
   readonly company: CompanyRecord
 }
 
-/** The scenario's companies, generated once per sandbox and registered so their logins work in Connect too. */
-export const materialize = (state: State, scenario: Scenario): ReadonlyArray<BuiltCompany> => {
-  const random = Random.make(state.options.seed, `scenario:${scenario.name}`)
-  return scenario.build(random, state.options.today).map((spec) => {
+/** The scenario's company specs; the same on every call for one sandbox (seeded by its seed and the scenario). */
+const specsOf = (state: State, scenario: Scenario) =>
+  scenario.build(Random.make(state.options.seed, `scenario:${scenario.name}`), state.options.today)
+
+const register = (
+  state: State,
+  scenario: Scenario,
+  specs: ReadonlyArray<ScenarioCompany>,
+): ReadonlyArray<BuiltCompany> =>
+  specs.map((spec) => {
     const company = state.company({
       key: `scenario:${scenario.name}:${spec.slug}`,
       provider_id: spec.provider_id,
@@ -341,7 +347,10 @@ export const materialize = (state: State, scenario: Scenario): ReadonlyArray<Bui
     for (const login of spec.logins) state.registerLogin(spec.provider_id, login.username, company)
     return { spec, company }
   })
-}
+
+/** The scenario's companies, generated once per sandbox and registered so their logins work in Connect too. */
+export const materialize = (state: State, scenario: Scenario): ReadonlyArray<BuiltCompany> =>
+  register(state, scenario, specsOf(state, scenario))
 
 /**
  * The companies a login reaches, materializing first any scenario that owns the login, so a scenario's usernames
@@ -349,11 +358,11 @@ export const materialize = (state: State, scenario: Scenario): ReadonlyArray<Bui
  */
 export const companiesReachedBy = (state: State, provider_id: string, username: string, employeeSize?: number) => {
   for (const scenario of scenarios) {
-    const random = Random.make(state.options.seed, `scenario:${scenario.name}`)
-    const owns = scenario
-      .build(random, state.options.today)
-      .some((spec) => spec.provider_id === provider_id && spec.logins.some((login) => login.username === username))
-    if (owns) materialize(state, scenario)
+    const specs = specsOf(state, scenario)
+    const owns = specs.some(
+      (spec) => spec.provider_id === provider_id && spec.logins.some((login) => login.username === username),
+    )
+    if (owns) register(state, scenario, specs)
   }
   return state.companiesForLogin(provider_id, username, employeeSize)
 }
