@@ -8,6 +8,10 @@ export const labelledSets = (): Array<LabelledSet> => [
   febrl("febrl1.csv", { withSsn: false }),
   febrl("febrl2.csv", { withSsn: true }),
   febrl("febrl2.csv", { withSsn: false }),
+  febrl("febrl1.csv", { withSsn: true, withAddress: false }),
+  febrl("febrl1.csv", { withSsn: false, withAddress: false }),
+  febrl("febrl2.csv", { withSsn: true, withAddress: false }),
+  febrl("febrl2.csv", { withSsn: false, withAddress: false }),
   fake1000({ withCity: true }),
   fake1000({ withCity: false }),
 ]

@@ -6,6 +6,7 @@ import {
   nameTokens,
   normalizeEmail,
   normalizePhone,
+  streetLine,
 } from "../../src/reconciliation/Normalize.ts"
 
 describe("Normalize", () => {
@@ -31,6 +32,13 @@ describe("Normalize", () => {
     expect(normalizePhone("415.555.0100")).toBe("14155550100")
     expect(normalizePhone("+44 20 7946 0018")).toBe("442079460018")
   })
+  it("splits a street line into house number and street words, street types written out", () => {
+    expect(streetLine("12 Main St.")).toEqual({ number: "12", street: "main street" })
+    expect(streetLine("Rue de l'Église 4")).toEqual({ number: "4", street: "rue de l eglise" })
+    expect(streetLine("maltby circuit")).toEqual({ number: "", street: "maltby circuit" })
+    expect(streetLine(null)).toEqual({ number: "", street: "" })
+  })
+
   it("recognises well-formed SSNs only", () => {
     expect(isWellFormedSsn("123456780")).toBe(true)
     expect(isWellFormedSsn("123456789")).toBe(false)

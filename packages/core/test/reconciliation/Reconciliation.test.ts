@@ -105,6 +105,42 @@ describe("reconcile", () => {
     assert.notStrictEqual(personOf(result, records, "a:1"), personOf(result, records, "c:1"))
   })
 
+  it("links a mistyped record by its home address, but never a household member by the address alone", () => {
+    const home = { line1: "17 Arabanoo Crescent", line2: "Unit 2", city: "Seven Hills", postal_code: "6167" }
+    const ana = record("a:1", "a", {
+      first_name: "Angelica",
+      last_name: "Alderson",
+      dob: "1989-01-18",
+      residence: home,
+    })
+    // the birth date replaced, the street mistyped and written short, the number missing, the postal code transposed
+    const anaAgain = record("b:1", "b", {
+      first_name: "Angelica",
+      last_name: "Aldersen",
+      dob: "1921-07-17",
+      residence: { line1: "Arabanoo Cres", city: "Seven Hills", postal_code: "6176" },
+    })
+    // the same home and surname, another first name and birth date: a spouse or a child
+    const joel = record("c:1", "c", { first_name: "Joel", last_name: "Alderson", dob: "1985-03-02", residence: home })
+    const records = [ana, anaAgain, joel, ...background]
+    const result = run(records)
+    assert.strictEqual(personOf(result, records, "a:1"), personOf(result, records, "b:1"))
+    assert.notStrictEqual(personOf(result, records, "a:1"), personOf(result, records, "c:1"))
+    const link = result.links.find((l) => [l.recordA, l.recordB].includes("b:1"))
+    assert.include(
+      explain(link as (typeof result.links)[number]).fields.map((f) => `${f.field}:${f.level}`),
+      "residence:address",
+    )
+  })
+
+  it("recognises swapped names when the surname written as first name has several words", () => {
+    const a = record("a:1", "a", { first_name: "Chelsea", last_name: "van Groesen", dob: "1991-02-11" })
+    const b = record("b:1", "b", { first_name: "van Groesen", last_name: "Chelsea", dob: "1991-02-11" })
+    const records = [a, b, ...background]
+    const result = run(records)
+    assert.strictEqual(personOf(result, records, "a:1"), personOf(result, records, "b:1"))
+  })
+
   it("lets manual decisions win over the scores", () => {
     const records = [robert, bob, other, ...background]
     const decisions: Array<ManualDecision> = [
