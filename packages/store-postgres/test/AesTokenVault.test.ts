@@ -6,8 +6,8 @@ import { ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
 import { TokenVault } from "@finch-connections/core/TokenVault"
 import { ConfigProvider, Effect, Either, Exit, Layer, Redacted, Schema } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
+import { keysOf } from "./fixtures.ts"
 
-const keysOf = (spec: string) => Either.getOrThrow(AesTokenVault.parseKeys(spec))
 const k1 = AesTokenVault.generateKeyEntry("k1")
 const k2 = AesTokenVault.generateKeyEntry("k2")
 const binding = {

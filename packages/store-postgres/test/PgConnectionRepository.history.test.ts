@@ -6,22 +6,15 @@ import { CustomerRepository } from "@finch-connections/core/CustomerRepository"
 import { CustomerId } from "@finch-connections/core/Ids"
 import { StoresTest } from "@finch-connections/core/testing/CoreTest"
 import * as Fixtures from "@finch-connections/core/testing/Fixtures"
-import { Effect, Either, FastCheck as fc, Layer, Option, Redacted } from "effect"
+import { Effect, Either, FastCheck as fc, Option, Redacted } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
-import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
-import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
-import * as TestDatabase from "../src/testing/TestDatabase.ts"
+import { keysOf, PgConnectionRepositoryTest } from "./fixtures.ts"
 
 // The same random history, played against core's memory repository and against PostgreSQL, must give the same
 // outcome at every step and the same state at the end. The world is consistent, as Finch's is: each Finch connection
 // id names one provider+company; a token may leave out its company, its connection id or its account.
 
-const keys = Either.getOrThrow(AesTokenVault.parseKeys(AesTokenVault.generateKeyEntry("k1")))
-const PostgresTest = PgConnectionRepository.layer.pipe(
-  Layer.provideMerge(PgCustomerRepository.layer),
-  Layer.provideMerge(AesTokenVault.layer({ keys })),
-  Layer.provideMerge(TestDatabase.layerPgDatabase()),
-)
+const PostgresTest = PgConnectionRepositoryTest({ keys: keysOf(AesTokenVault.generateKeyEntry("k1")) })
 
 const world = [
   { provider: "gusto", company: "c1", finch: "f1" },

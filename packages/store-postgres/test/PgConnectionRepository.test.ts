@@ -4,19 +4,15 @@ import { CustomerRepository } from "@finch-connections/core/CustomerRepository"
 import type { CustomerId } from "@finch-connections/core/Ids"
 import { Introspection } from "@finch-connections/core/Introspection"
 import * as Fixtures from "@finch-connections/core/testing/Fixtures"
-import { Array as Arr, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Array as Arr, Effect, Either, Option, Redacted } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
 import { type Database, makeKysely } from "../src/Database.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
-import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
+import { keysOf, PgConnectionRepositoryTest } from "./fixtures.ts"
 
-const keys = Either.getOrThrow(AesTokenVault.parseKeys(AesTokenVault.generateKeyEntry("k1")))
-const ConnectionRepositoryTest = PgConnectionRepository.layer.pipe(
-  Layer.provideMerge(PgCustomerRepository.layer),
-  Layer.provideMerge(AesTokenVault.layer({ keys })),
-  Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 16 })),
-)
+const keys = keysOf(AesTokenVault.generateKeyEntry("k1"))
+const ConnectionRepositoryTest = PgConnectionRepositoryTest({ keys, max: 16 })
 
 const newCustomer = Effect.flatMap(CustomerRepository, (customers) => customers.create(Fixtures.customer())).pipe(
   Effect.map((customer) => customer.id),

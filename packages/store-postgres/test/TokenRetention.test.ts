@@ -1,14 +1,15 @@
 import { assert, layer } from "@effect/vitest"
 import * as Fixtures from "@finch-connections/core/testing/Fixtures"
-import { Effect, Either, Option, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
 import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
 import { PgDatabase } from "../src/PgDatabase.ts"
 import { destroyRetiredTokens } from "../src/TokenRetention.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
+import { keysOf } from "./fixtures.ts"
 
-const keys = Either.getOrThrow(AesTokenVault.parseKeys(AesTokenVault.generateKeyEntry("k1")))
+const keys = keysOf(AesTokenVault.generateKeyEntry("k1"))
 
 layer(TestDatabase.layerPgDatabase(), { excludeTestServices: true })("destroyRetiredTokens", (it) => {
   it.effect("shreds tokens retired before the cutoff, keeps newer retired ones and every active one", () =>

@@ -1,16 +1,16 @@
 import { assert, layer } from "@effect/vitest"
 import * as Fixtures from "@finch-connections/core/testing/Fixtures"
-import { Effect, Either, Option, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
 import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
 import { PgDatabase } from "../src/PgDatabase.ts"
 import { reencryptTokens } from "../src/TokenRotation.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
+import { keysOf } from "./fixtures.ts"
 
 const k1 = AesTokenVault.generateKeyEntry("k1")
 const k2 = AesTokenVault.generateKeyEntry("k2")
-const keysOf = (spec: string) => Either.getOrThrow(AesTokenVault.parseKeys(spec))
 
 layer(TestDatabase.layerPgDatabase())("reencryptTokens", (it) => {
   it.effect("re-encrypts every live token under the new first key; the old key can then go", () =>

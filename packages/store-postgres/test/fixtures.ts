@@ -1,9 +1,27 @@
 import { randomUUID } from "node:crypto"
 import type { EmployeeRecord } from "@finch-connections/core/EmployeeStore"
 import { ConnectionId, IndividualId } from "@finch-connections/core/Ids"
-import { Effect, Option } from "effect"
+import { type Array as Arr, Effect, Either, Layer, Option } from "effect"
 import type { Kysely } from "kysely"
+import * as AesTokenVault from "../src/AesTokenVault.ts"
 import type { Database } from "../src/Database.ts"
+import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
+import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
+import * as TestDatabase from "../src/testing/TestDatabase.ts"
+
+/** The keys of a `TOKEN_ENCRYPTION_KEYS` value (`k2:…,k1:…`); a malformed value fails the test. */
+export const keysOf = (spec: string) => Either.getOrThrow(AesTokenVault.parseKeys(spec))
+
+/** The PostgreSQL connection and customer repositories on a fresh database, tokens sealed under `keys`. */
+export const PgConnectionRepositoryTest = (options: {
+  readonly keys: Arr.NonEmptyReadonlyArray<AesTokenVault.TokenKey>
+  readonly max?: number
+}) =>
+  PgConnectionRepository.layer.pipe(
+    Layer.provideMerge(PgCustomerRepository.layer),
+    Layer.provideMerge(AesTokenVault.layer({ keys: options.keys })),
+    Layer.provideMerge(TestDatabase.layerPgDatabase(options.max === undefined ? {} : { max: options.max })),
+  )
 
 /** Inserts a customer (when new) and a bare connection as the owner; returns the connection id. */
 export const insertConnection = (
