@@ -88,6 +88,61 @@ export class DuplicateRecordId extends Schema.TaggedError<DuplicateRecordId>()("
   }
 }
 
+/**
+ * How many candidate pairs show each level pattern, counted in an open-addressing table of ints (a Map costs a
+ * lookup and a boxed update per pair); `toMap` lists the patterns in first-seen order, as a Map would.
+ */
+class PatternCounts {
+  private slots = new Int32Array(1024).fill(-1)
+  private keys = new Int32Array(512)
+  private counts = new Float64Array(512)
+  private size = 0
+
+  add(packed: number) {
+    const mask = this.slots.length - 1
+    let slot = Math.imul(packed, 0x9e3779b1) >>> 0
+    for (;;) {
+      slot &= mask
+      const index = this.slots[slot] as number
+      if (index === -1) break
+      if (this.keys[index] === packed) {
+        this.counts[index] = (this.counts[index] as number) + 1
+        return
+      }
+      slot++
+    }
+    if (this.size === this.keys.length) {
+      const keys = new Int32Array(this.size * 2)
+      keys.set(this.keys)
+      this.keys = keys
+      const counts = new Float64Array(this.size * 2)
+      counts.set(this.counts)
+      this.counts = counts
+    }
+    this.keys[this.size] = packed
+    this.counts[this.size] = 1
+    this.slots[slot] = this.size
+    this.size++
+    if (this.size * 2 > this.slots.length) this.rehash()
+  }
+
+  private rehash() {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1)
+    const mask = this.slots.length - 1
+    for (let index = 0; index < this.size; index++) {
+      let slot = (Math.imul(this.keys[index] as number, 0x9e3779b1) >>> 0) & mask
+      while (this.slots[slot] !== -1) slot = (slot + 1) & mask
+      this.slots[slot] = index
+    }
+  }
+
+  toMap(): Map<number, number> {
+    const map = new Map<number, number>()
+    for (let index = 0; index < this.size; index++) map.set(this.keys[index] as number, this.counts[index] as number)
+    return map
+  }
+}
+
 /** Runs reconciliation synchronously; the Effect wrapper is `reconcile`. */
 export const reconcileSync = (
   records: ReadonlyArray<SourceRecord>,
@@ -101,14 +156,15 @@ export const reconcileSync = (
 
   // candidate pairs: levels first, scores once the weights are estimated from this run's data
   const separateConnections = options.allowSameConnection !== true
-  let capacity = 1024
+  // about five candidates per record at a million records: sized once, so the buffers rarely grow (and copy)
+  let capacity = Math.max(1024, n * 6)
   let ci = new Int32Array(capacity)
   let cj = new Int32Array(capacity)
   let cPacked = new Int32Array(capacity)
   let cRarity = new Float32Array(capacity)
   let cVeto = new Uint8Array(capacity)
   let candidates = 0
-  const patterns = new Map<number, number>()
+  const patterns = new PatternCounts()
   const blocking = forEachCandidatePair(data, options.maxBlockSize ?? 1000, (i, j) => {
     // two records of one connection+entity can never be one person: not a candidate
     if (separateConnections && data.group[i] === data.group[j]) return
@@ -131,7 +187,7 @@ export const reconcileSync = (
     cRarity[candidates] = comparator.rarity
     cVeto[candidates] = comparator.veto
     candidates++
-    patterns.set(comparator.packed, (patterns.get(comparator.packed) ?? 0) + 1)
+    patterns.add(comparator.packed)
   })
   if (model.estimate) {
     const u = estimateU(comparator, model, 40_000)
@@ -141,7 +197,7 @@ export const reconcileSync = (
       if (cVeto[c] === 0 && comparator.scoreOf(cPacked[c] as number, cRarity[c] as number) >= 0) likely++
     }
     const share = Math.min(0.95, Math.max(1, likely) / Math.max(1, candidates))
-    const estimate = estimateM(patterns, u, model, share)
+    const estimate = estimateM(patterns.toMap(), u, model, share)
     // u comes from random pairs, so the prior must be that of a random pair too: the expected matches among the
     // candidates (EM's share) spread over every pair of records
     const allPairs = Math.max(1, (n * (n - 1)) / 2)
