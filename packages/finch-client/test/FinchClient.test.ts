@@ -226,7 +226,7 @@ describe("FinchClient against the sandbox: data", () => {
       const finch = yield* sandbox()
       const client = yield* finch.client()
       const connection = yield* finch.connect({ employee_size: 4 })
-      const entityId = connection.entity_ids?.[0]
+      const entityId = connection.entity_ids[0]
       assert.isDefined(entityId)
       const company = yield* client.company(connection.token, { entityId: EntityId.make(entityId!) })
       assert.strictEqual(company.id, connection.company_id)
