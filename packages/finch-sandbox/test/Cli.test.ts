@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
-import { call, mint } from "./support/Http.ts"
+import { call, mint, statusesOf } from "./support/Http.ts"
 
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url))
 const running: Array<ChildProcess> = []
@@ -66,10 +66,7 @@ describe("the CLI", () => {
     expect(started.clientId).toBe("cli-client")
     const sandbox = { ...started, port: 0, close: async () => {} }
     const { access_token } = await mint(sandbox)
-    const statuses = []
-    for (let i = 0; i < 3; i++)
-      statuses.push((await call(sandbox, "/employer/company", { token: access_token })).status)
-    expect(statuses).toEqual([503, 503, 200])
+    expect(await statusesOf(sandbox, "/employer/company", { token: access_token }, 3)).toEqual([503, 503, 200])
   })
 
   it("applies --rate-limits always", async () => {

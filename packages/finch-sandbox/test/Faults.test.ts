@@ -1,10 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { call, control, finchRateLimitedBody, mint, useSandbox } from "./support/Http.ts"
-
-interface Log {
-  requests: Array<{ method: string; path: string; query: string; status: number; retry_count?: number }>
-  counts: Record<string, number>
-}
+import type { RequestLogSnapshot } from "../src/Sandbox.ts"
+import { call, control, finchRateLimitedBody, mint, statusesOf, useSandbox } from "./support/Http.ts"
 
 describe("injected faults", () => {
   const sandbox = useSandbox({ beforeAll, afterAll })
@@ -21,10 +17,7 @@ describe("injected faults", () => {
       count: 2,
     })
     expect(created.fault_id).not.toBe("")
-    const statuses = []
-    for (let i = 0; i < 3; i++)
-      statuses.push((await call(sandbox(), "/employer/directory", { token: access_token })).status)
-    expect(statuses).toEqual([503, 503, 200])
+    expect(await statusesOf(sandbox(), "/employer/directory", { token: access_token }, 3)).toEqual([503, 503, 200])
     // Other paths are untouched.
     expect((await call(sandbox(), "/employer/company", { token: access_token })).status).toBe(200)
   })
@@ -95,7 +88,7 @@ describe("injected faults", () => {
     await control(sandbox(), "/faults", { path: "/employer/directory", drop: true, count: 1 })
     await expect(call(sandbox(), "/employer/directory", { token: access_token })).rejects.toThrow()
     expect((await call(sandbox(), "/employer/directory", { token: access_token })).status).toBe(200)
-    const log = await control<Log>(sandbox(), "/requests")
+    const log = await control<RequestLogSnapshot>(sandbox(), "/requests")
     expect(log.requests.filter((r) => r.path === "/employer/directory").map((r) => r.status)).toEqual([0, 200])
   })
 
@@ -132,7 +125,7 @@ describe("the request log", () => {
       })
     }
     await call(sandbox(), "/introspect", { token: access_token })
-    const log = await control<Log>(sandbox(), "/requests")
+    const log = await control<RequestLogSnapshot>(sandbox(), "/requests")
     expect(log.counts).toEqual({ "GET /employer/directory": 3, "GET /introspect": 1 })
     expect(log.requests.map((r) => [r.path, r.query, r.status, r.retry_count])).toEqual([
       ["/employer/directory", "offset=0", 500, 0],
@@ -141,6 +134,6 @@ describe("the request log", () => {
       ["/introspect", "", 200, undefined],
     ])
     await control(sandbox(), "/requests", undefined, "DELETE")
-    expect((await control<Log>(sandbox(), "/requests")).requests).toEqual([])
+    expect((await control<RequestLogSnapshot>(sandbox(), "/requests")).requests).toEqual([])
   })
 })

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
 import { startSandbox } from "../src/Sandbox.ts"
-import { call, control, finchRateLimitedBody, mint, useSandbox } from "./support/Http.ts"
+import { call, control, finchRateLimitedBody, mint, statusesOf, useSandbox } from "./support/Http.ts"
 
 describe("Finch's rate limits", () => {
   const sandbox = useSandbox({ beforeAll, afterAll }, { rateLimits: "finch" })
@@ -9,11 +9,7 @@ describe("Finch's rate limits", () => {
     await control(sandbox(), "/rate-limits", { mode: "finch", retry_after: false }, "PUT")
   })
 
-  const hit = async (token: string, path: string, times: number) => {
-    const statuses: Array<number> = []
-    for (let i = 0; i < times; i++) statuses.push((await call(sandbox(), path, { token })).status)
-    return statuses
-  }
+  const hit = (token: string, path: string, times: number) => statusesOf(sandbox(), path, { token }, times)
 
   it("allows 20 directory calls a minute per application, across tokens, then answers Finch's 429", async () => {
     const a = await mint(sandbox())
@@ -70,18 +66,10 @@ describe("Finch's rate limits", () => {
   it("counts only successful requests", async () => {
     const narrow = await mint(sandbox(), { products: ["company"] })
     const wide = await mint(sandbox(), { products: ["company", "individual"] })
-    for (let i = 0; i < 25; i++) {
-      expect(
-        (await call(sandbox(), "/employer/individual", { token: narrow.access_token, body: { requests: [] } })).status,
-      ).toBe(403)
-    }
-    const statuses: Array<number> = []
-    for (let i = 0; i < 21; i++) {
-      statuses.push(
-        (await call(sandbox(), "/employer/individual", { token: wide.access_token, body: { requests: [] } })).status,
-      )
-    }
-    expect(statuses).toEqual([...Array(20).fill(200), 429])
+    const individuals = (token: string, times: number) =>
+      statusesOf(sandbox(), "/employer/individual", { token, body: { requests: [] } }, times)
+    expect(await individuals(narrow.access_token, 25)).toEqual(Array(25).fill(403))
+    expect(await individuals(wide.access_token, 21)).toEqual([...Array(20).fill(200), 429])
   })
 
   it("allows 12 payment calls a minute", async () => {
@@ -97,12 +85,15 @@ describe("Finch's rate limits", () => {
 
   it("allows 12 pay-statement calls a minute", async () => {
     const { access_token } = await mint(sandbox(), { products: ["pay_statement"] })
-    const statuses: Array<number> = []
-    for (let i = 0; i < 13; i++) {
-      statuses.push(
-        (await call(sandbox(), "/employer/pay-statement", { token: access_token, body: { requests: [] } })).status,
-      )
-    }
+    const statuses = await statusesOf(
+      sandbox(),
+      "/employer/pay-statement",
+      {
+        token: access_token,
+        body: { requests: [] },
+      },
+      13,
+    )
     expect(statuses).toEqual([...Array(12).fill(200), 429])
   })
 
@@ -147,10 +138,7 @@ describe("rate limits at start-up", () => {
     const sandbox = await startSandbox()
     try {
       const { access_token } = await mint(sandbox)
-      const statuses: Array<number> = []
-      for (let i = 0; i < 25; i++)
-        statuses.push((await call(sandbox, "/employer/company", { token: access_token })).status)
-      expect(statuses).toEqual(Array(25).fill(200))
+      expect(await statusesOf(sandbox, "/employer/company", { token: access_token }, 25)).toEqual(Array(25).fill(200))
     } finally {
       await sandbox.close()
     }

@@ -53,6 +53,13 @@ export const call = async <A = any>(sandbox: Sandbox, path: string, options: Cal
   return { status: response.status, headers: response.headers, body }
 }
 
+/** Makes the same call `times` times, one after another, and returns the statuses in order. */
+export const statusesOf = async (sandbox: Sandbox, path: string, options: Call, times: number) => {
+  const statuses: Array<number> = []
+  for (let i = 0; i < times; i++) statuses.push((await call(sandbox, path, options)).status)
+  return statuses
+}
+
 /** Calls the sandbox's control API and fails loudly when it refuses. */
 export const control = async <A = any>(sandbox: Sandbox, path: string, body?: unknown, method?: string): Promise<A> => {
   const reply = await call<A>(sandbox, `/_sandbox${path}`, {
