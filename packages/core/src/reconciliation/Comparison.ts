@@ -73,6 +73,8 @@ const isTypo = (a: string, b: string): boolean => {
   return distance <= 1 || (distance === 2 && shortest >= 6)
 }
 
+const digitsOf = (text: string): string => text.replace(/\D+/g, "")
+
 /** Same length, one substituted character or two adjacent ones swapped. */
 const isOneKeystroke = (a: string, b: string): boolean => {
   if (a.length !== b.length) return false
@@ -269,7 +271,8 @@ export class Comparator {
       if (a === b) return 1
       const x = (text[a] as string).slice(2)
       const y = (text[b] as string).slice(2)
-      return (keystroke ? isOneKeystroke(x, y) : isTypo(x, y)) ? 1 : 0
+      // a typo never changes a digit in a street or line 2 (`5th`/`6th avenue`, `apt 4`/`apt 5` differ)
+      return (keystroke ? isOneKeystroke(x, y) : isTypo(x, y) && digitsOf(x) === digitsOf(y)) ? 1 : 0
     }
     const postal = agreement(d.postal, true)
     const city = agreement(d.city, false)
@@ -526,10 +529,14 @@ export class Comparator {
     if (ti !== 0 && tj !== 0) packed |= (ti === tj ? 1 : 2) << START
 
     // residence: street and house number, else postal code and city
-    const residenceLevel =
+    let residenceLevel =
       (d.postal[i] as number) < 0 && (d.city[i] as number) < 0 && (d.street[i] as number) < 0
         ? 0
         : this.residenceLevel(i, j)
+    // a household shares its home and often its surname (a father and son of one name): with the surname agreeing
+    // and the birth dates clearly not, the same home is what both a household and one person would show — no evidence
+    if (residenceLevel >= 1 && residenceLevel <= 2 && lastLevel >= 1 && lastLevel <= 3 && dobLevel === 5)
+      residenceLevel = 3
     packed |= residenceLevel << RESIDENCE
 
     // vetoes: without an SSN to vouch, clearly different first names or birth dates keep twins, siblings and
@@ -539,14 +546,15 @@ export class Comparator {
       // a different first name needs the surname (at most a typo) and the exact birth date, or a shared email or phone;
       // a different birth date needs both names to agree, or the first name and a shared identifier
       const firstAgrees = firstLevel >= 1 && firstLevel !== 4 && firstLevel !== 6
-      // the same street address counts like a shared identifier only with a birth date that (nearly) agrees: a
-      // household shares its address, and a spouse or child often its surname
+      // the same street address vouches for a different first name only with the very same birth date (a household
+      // shares its address, and a spouse or child often its surname), and for a different birth date only with the
+      // first name agreeing
       const sameHome = residenceLevel === 1
       if (
         firstLevel === 6 &&
         !strongId &&
         !(lastLevel >= 1 && lastLevel <= 3 && dobLevel === 1) &&
-        !(sameHome && dobLevel >= 1 && dobLevel <= 3)
+        !(sameHome && dobLevel === 1)
       )
         veto = 2
       else if (dobLevel === 5 && !(firstAgrees && ((lastLevel >= 1 && lastLevel <= 3) || strongId || sameHome)))

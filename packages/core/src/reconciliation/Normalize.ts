@@ -217,11 +217,17 @@ const streetWords: Readonly<Record<string, string>> = {
   w: "west",
 }
 
-/** A street line split for comparison: the house number (first run of digits) and the street's words. */
+/**
+ * A street line split for comparison: the house number (the first all-digit word) and the street's other words
+ * (`5th`, `Highway 101` keep their digits: they name the street).
+ */
 export const streetLine = (raw: string | null | undefined): { readonly number: string; readonly street: string } => {
   if (raw === null || raw === undefined) return { number: "", street: "" }
-  const text = foldCase(raw)
-  const number = /\d+/.exec(text)?.[0] ?? ""
-  const street = (text.match(/[a-z]+/g) ?? []).map((word) => streetWords[word] ?? word).join(" ")
-  return { number, street }
+  let number = ""
+  const words: Array<string> = []
+  for (const word of foldCase(raw).match(/[a-z0-9]+/g) ?? []) {
+    if (number === "" && /^\d+$/.test(word)) number = word
+    else words.push(streetWords[word] ?? word)
+  }
+  return { number, street: words.join(" ") }
 }

@@ -36,6 +36,8 @@ describe("Normalize", () => {
     expect(streetLine("12 Main St.")).toEqual({ number: "12", street: "main street" })
     expect(streetLine("Rue de l'Église 4")).toEqual({ number: "4", street: "rue de l eglise" })
     expect(streetLine("maltby circuit")).toEqual({ number: "", street: "maltby circuit" })
+    expect(streetLine("350 5th Ave")).toEqual({ number: "350", street: "5th avenue" })
+    expect(streetLine("1200 Highway 101")).toEqual({ number: "1200", street: "highway 101" })
     expect(streetLine(null)).toEqual({ number: "", street: "" })
   })
 
