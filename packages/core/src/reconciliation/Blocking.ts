@@ -159,46 +159,46 @@ export const forEachCandidatePair = (
   const owner = new Int32Array(entries)
   for (let k = 0; k < d.size; k++) owner.fill(k, start[k] as number, start[k + 1] as number)
 
-  // open addressing: one slot per distinct key; a slot's four ints (key, distinct records, last record, block
-  // number) sit together so a probe touches one cache line. Blocks are visited in slot order.
+  // open addressing: one slot per distinct key, an occupancy bit per slot (small enough to stay in cache) and the
+  // key itself (one cache miss a probe). Blocks are visited in slot order.
   let capacity = 16
   while (capacity < entries * 2) capacity *= 2
   const mask = capacity - 1
-  const table = new Int32Array(capacity * 4)
-  const slotOf = new Int32Array(entries)
+  const slotKey = new Int32Array(capacity)
+  const occupied = new Uint32Array(capacity >>> 5)
+  /** entry → its slot, then (below) its block */
+  const blockOf = new Int32Array(entries)
   let blocks = 0
   for (let e = 0; e < entries; e++) {
     const key = keys[e] as number
-    const record = owner[e] as number
     let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & mask
-    while (table[slot * 4 + 1] !== 0 && table[slot * 4] !== key) slot = (slot + 1) & mask
-    const at = slot * 4
-    if (table[at + 1] === 0) {
-      table[at] = key
-      table[at + 1] = 1
-      blocks++
-    } else if (table[at + 2] !== record) {
-      // one record with two equal keys (first and last name sound alike) counts once
-      table[at + 1] = (table[at + 1] as number) + 1
+    for (;;) {
+      const bit = 1 << (slot & 31)
+      const word = occupied[slot >>> 5] as number
+      if ((word & bit) === 0) {
+        occupied[slot >>> 5] = word | bit
+        slotKey[slot] = key
+        blocks++
+        break
+      }
+      if (slotKey[slot] === key) break
+      slot = (slot + 1) & mask
     }
-    table[at + 2] = record
-    slotOf[e] = slot
+    blockOf[e] = slot
   }
-  // number the blocks in slot order and lay their entries out contiguously (counting sort, entry order kept)
-  const blockStart = new Int32Array(blocks + 1)
-  const blockSlot = new Int32Array(blocks)
+  // number the blocks in slot order (the key array now holds the block number) and lay their entries out
+  // contiguously (counting sort, entry order kept)
   {
     let block = 0
-    for (let slot = 0; slot < capacity; slot++) {
-      if (table[slot * 4 + 1] === 0) continue
-      table[slot * 4 + 3] = block
-      blockSlot[block] = slot
-      block++
+    for (let word = 0; word < occupied.length; word++) {
+      const bits = occupied[word] as number
+      if (bits === 0) continue
+      for (let b = 0; b < 32; b++) if ((bits & (1 << b)) !== 0) slotKey[word * 32 + b] = block++
     }
   }
-  const blockOf = new Int32Array(entries)
+  const blockStart = new Int32Array(blocks + 1)
   for (let e = 0; e < entries; e++) {
-    const block = table[(slotOf[e] as number) * 4 + 3] as number
+    const block = slotKey[blockOf[e] as number] as number
     blockOf[e] = block
     blockStart[block + 1] = (blockStart[block + 1] as number) + 1
   }
@@ -213,12 +213,23 @@ export const forEachCandidatePair = (
       fillAt[block] = at + 1
     }
   }
-  // a block up to `fullBlock` records compares every pair; a larger one (common names) only neighbours within a
-  // window after sorting by birth date and surname (sorted neighbourhood), so its cost stays linear in its size
+  // a block's size counts records (one record with two equal keys, first and last name sounding alike, counts
+  // once). A block up to `fullBlock` records compares every pair; a larger one (common names) only neighbours within
+  // a window after sorting by birth date and surname (sorted neighbourhood), so its cost stays linear in its size
+  const blockSize = new Int32Array(blocks)
   const usable = new Uint8Array(entries)
-  for (let e = 0; e < entries; e++) {
-    const size = table[(slotOf[e] as number) * 4 + 1] as number
-    usable[e] = size >= 2 && size <= fullBlock ? 1 : 0
+  for (let block = 0; block < blocks; block++) {
+    const from = blockStart[block] as number
+    const to = blockStart[block + 1] as number
+    let size = 0
+    let previous = -1
+    for (let x = from; x < to; x++) {
+      const record = owner[entryOfBlock[x] as number] as number
+      if (record !== previous) size++
+      previous = record
+    }
+    blockSize[block] = size
+    if (size >= 2 && size <= fullBlock) for (let x = from; x < to; x++) usable[entryOfBlock[x] as number] = 1
   }
   const sortKey = new Float64Array(d.size)
   for (let k = 0; k < d.size; k++) {
@@ -265,7 +276,7 @@ export const forEachCandidatePair = (
     }
   }
   for (let block = 0; block < blocks; block++) {
-    const size = table[(blockSlot[block] as number) * 4 + 1] as number
+    const size = blockSize[block] as number
     if (size < 2) continue
     if (size > maxBlockSize) {
       skippedBlocks++
