@@ -5,9 +5,9 @@
  */
 
 import { ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
+import type { TokenVault } from "@finch-connections/core/TokenVault"
 import { type Array as Arr, Effect } from "effect"
-import type { Kysely } from "kysely"
-import type { TokenKey } from "./AesTokenVault.ts"
+import type { Kysely, Transaction } from "kysely"
 import * as AesTokenVault from "./AesTokenVault.ts"
 import { inTransaction } from "./CustomerTransaction.ts"
 import type { Database } from "./Database.ts"
@@ -23,67 +23,72 @@ export interface RotationSummary {
 /** Re-encrypts, under the first of `keys`, every live token sealed with another key. */
 export const reencryptTokens = (options: {
   readonly db: Kysely<Database>
-  readonly keys: Arr.NonEmptyReadonlyArray<TokenKey>
+  readonly keys: Arr.NonEmptyReadonlyArray<AesTokenVault.TokenKey>
   readonly batchSize?: number
 }) =>
   Effect.gen(function* () {
-    const { db, keys } = options
-    const vault = AesTokenVault.make({ keys })
-    const currentKeyId = keys[0].id
+    const vault = AesTokenVault.make({ keys: options.keys })
+    const currentKeyId = options.keys[0].id
     const batchSize = options.batchSize ?? 500
     let reencrypted = 0
     const unreadable: Array<string> = []
     let after = "00000000-0000-0000-0000-000000000000"
     for (;;) {
-      const batch = yield* inTransaction(db, (trx) =>
-        Effect.gen(function* () {
-          const rows = yield* query(() =>
-            trx
-              .selectFrom("access_tokens")
-              .select(["id", "customer_id", "connection_id", "key_id", "nonce", "ciphertext"])
-              .where("status", "<>", "destroyed")
-              .where("key_id", "<>", currentKeyId)
-              .where("id", ">", after)
-              .orderBy("id")
-              .limit(batchSize)
-              .forUpdate()
-              .execute(),
-          )
-          let done = 0
-          for (const row of rows) {
-            const binding = {
-              customerId: CustomerId.make(row.customer_id),
-              connectionId: ConnectionId.make(row.connection_id),
-              tokenId: TokenId.make(row.id),
-            }
-            const sealed = { keyId: row.key_id ?? "", nonce: row.nonce!, ciphertext: row.ciphertext! }
-            const resealed = yield* vault.open(binding, sealed).pipe(
-              Effect.flatMap((token) => vault.seal(binding, token)),
-              Effect.option,
-            )
-            if (resealed._tag === "None") {
-              unreadable.push(row.id)
-              continue
-            }
-            yield* query(() =>
-              trx
-                .updateTable("access_tokens")
-                .set({
-                  key_id: resealed.value.keyId,
-                  nonce: resealed.value.nonce,
-                  ciphertext: resealed.value.ciphertext,
-                })
-                .where("id", "=", row.id)
-                .execute(),
-            )
-            done++
-          }
-          return { last: rows.at(-1)?.id, done }
-        }),
+      const batch = yield* inTransaction(options.db, (trx) =>
+        reencryptBatch(trx, vault, { currentKeyId, after, batchSize }),
       ).pipe(Effect.orDie)
-      reencrypted += batch.done
+      reencrypted += batch.reencrypted
+      unreadable.push(...batch.unreadable)
       if (batch.last === undefined) break
       after = batch.last
     }
     return { reencrypted, unreadable } satisfies RotationSummary
+  })
+
+/** The next `batchSize` live tokens after id `after` not under the current key, locked and re-encrypted in `trx`. */
+const reencryptBatch = (
+  trx: Transaction<Database>,
+  vault: TokenVault["Type"],
+  batch: { readonly currentKeyId: string; readonly after: string; readonly batchSize: number },
+) =>
+  Effect.gen(function* () {
+    const rows = yield* query(() =>
+      trx
+        .selectFrom("access_tokens")
+        .select(["id", "customer_id", "connection_id", "key_id", "nonce", "ciphertext"])
+        .where("status", "<>", "destroyed")
+        .where("key_id", "<>", batch.currentKeyId)
+        .where("id", ">", batch.after)
+        .orderBy("id")
+        .limit(batch.batchSize)
+        .forUpdate()
+        .execute(),
+    )
+    let reencrypted = 0
+    const unreadable: Array<string> = []
+    for (const row of rows) {
+      const binding = {
+        customerId: CustomerId.make(row.customer_id),
+        connectionId: ConnectionId.make(row.connection_id),
+        tokenId: TokenId.make(row.id),
+      }
+      const sealed = { keyId: row.key_id ?? "", nonce: row.nonce!, ciphertext: row.ciphertext! }
+      const resealed = yield* vault.open(binding, sealed).pipe(
+        Effect.flatMap((token) => vault.seal(binding, token)),
+        Effect.option,
+      )
+      if (resealed._tag === "None") {
+        unreadable.push(row.id)
+        continue
+      }
+      yield* query(() =>
+        trx
+          .updateTable("access_tokens")
+          .set({ key_id: resealed.value.keyId, nonce: resealed.value.nonce, ciphertext: resealed.value.ciphertext })
+          .where("id", "=", row.id)
+          .execute(),
+      )
+      reencrypted++
+    }
+    return { last: rows.at(-1)?.id, reencrypted, unreadable }
   })
