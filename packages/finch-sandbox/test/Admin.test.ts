@@ -1,6 +1,6 @@
 /** The `/_sandbox` control API beyond what the other suites already exercise. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { call, control, mint, useSandbox } from "./support/Http.ts"
+import { call, control, mint, requestLog, useSandbox } from "./support/Http.ts"
 
 describe("the /_sandbox control API", () => {
   const sandbox = useSandbox({ beforeAll, afterAll })
@@ -106,6 +106,6 @@ describe("the /_sandbox control API", () => {
   it("does not need the Finch-API-Version header and is not logged", async () => {
     await control(sandbox(), "/requests", undefined, "DELETE")
     await control(sandbox(), "/connections")
-    expect((await control(sandbox(), "/requests")).requests).toEqual([])
+    expect((await requestLog(sandbox())).requests).toEqual([])
   })
 })

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import type { RequestLogSnapshot } from "../src/Sandbox.ts"
-import { call, control, finchRateLimitedBody, mint, statusesOf, useSandbox } from "./support/Http.ts"
+import { call, control, finchRateLimitedBody, mint, requestLog, statusesOf, useSandbox } from "./support/Http.ts"
 
 describe("injected faults", () => {
   const sandbox = useSandbox({ beforeAll, afterAll })
@@ -88,7 +87,7 @@ describe("injected faults", () => {
     await control(sandbox(), "/faults", { path: "/employer/directory", drop: true, count: 1 })
     await expect(call(sandbox(), "/employer/directory", { token: access_token })).rejects.toThrow()
     expect((await call(sandbox(), "/employer/directory", { token: access_token })).status).toBe(200)
-    const log = await control<RequestLogSnapshot>(sandbox(), "/requests")
+    const log = await requestLog(sandbox())
     expect(log.requests.filter((r) => r.path === "/employer/directory").map((r) => r.status)).toEqual([0, 200])
   })
 
@@ -125,7 +124,7 @@ describe("the request log", () => {
       })
     }
     await call(sandbox(), "/introspect", { token: access_token })
-    const log = await control<RequestLogSnapshot>(sandbox(), "/requests")
+    const log = await requestLog(sandbox())
     expect(log.counts).toEqual({ "GET /employer/directory": 3, "GET /introspect": 1 })
     expect(log.requests.map((r) => [r.path, r.query, r.status, r.retry_count])).toEqual([
       ["/employer/directory", "offset=0", 500, 0],
@@ -134,6 +133,6 @@ describe("the request log", () => {
       ["/introspect", "", 200, undefined],
     ])
     await control(sandbox(), "/requests", undefined, "DELETE")
-    expect((await control<RequestLogSnapshot>(sandbox(), "/requests")).requests).toEqual([])
+    expect((await requestLog(sandbox())).requests).toEqual([])
   })
 })

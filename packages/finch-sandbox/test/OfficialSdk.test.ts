@@ -15,7 +15,7 @@ import type * as PayGroups from "@tryfinch/finch-api/resources/payroll/pay-group
 import type * as Providers from "@tryfinch/finch-api/resources/providers"
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
 import type * as Wire from "../src/internal/Wire.ts"
-import { control, mint, useSandbox } from "./support/Http.ts"
+import { control, mint, requestLog, useSandbox } from "./support/Http.ts"
 
 describe("the official SDK against the sandbox", () => {
   const sandbox = useSandbox({ beforeAll, afterAll })
@@ -155,7 +155,7 @@ describe("the official SDK against the sandbox", () => {
     expect(data.id).not.toBe("")
     expect(response.headers.get("finch-request-id")).not.toBeNull()
     expect(response.headers.get("finch-data-retrieved")).not.toBeNull()
-    const log = await control<{ requests: Array<{ status: number; retry_count?: number }> }>(sandbox(), "/requests")
+    const log = await requestLog(sandbox())
     expect(log.requests.map((request) => [request.status, request.retry_count])).toEqual([
       [503, 0],
       [503, 1],

@@ -1,5 +1,11 @@
 /** A tiny HTTP helper for talking to a running sandbox the way Finch's clients do. */
-import { type MintedConnection, type Sandbox, type SandboxOptions, startSandbox } from "../../src/Sandbox.ts"
+import {
+  type MintedConnection,
+  type RequestLogSnapshot,
+  type Sandbox,
+  type SandboxOptions,
+  startSandbox,
+} from "../../src/Sandbox.ts"
 
 export const apiVersion = "2020-09-17"
 
@@ -73,6 +79,9 @@ export const control = async <A = any>(sandbox: Sandbox, path: string, body?: un
 
 export const mint = (sandbox: Sandbox, body: Record<string, unknown> = {}) =>
   control<MintedConnection>(sandbox, "/connections", { provider_id: "gusto", ...body })
+
+/** The sandbox's request log (`GET /_sandbox/requests`). */
+export const requestLog = (sandbox: Sandbox) => control<RequestLogSnapshot>(sandbox, "/requests")
 
 export const basicOf = (sandbox: Sandbox) => ({ id: sandbox.clientId, secret: sandbox.clientSecret })
 
