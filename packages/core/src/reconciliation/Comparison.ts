@@ -576,7 +576,9 @@ export class Comparator {
           middleLevel === 2 ||
           ((packed >>> NUMBER) & 7) === 1 ||
           ((packed >>> START) & 7) === 1 ||
-          (residenceLevel >= 1 && residenceLevel <= 4)
+          // the home, the street, or a town whose every comparable part agrees (a postal code alone or a town
+          // alone agreeing while the other differs is chance as often as not)
+          (residenceLevel >= 1 && residenceLevel <= 3)
         if (!corroborated) veto = 4
       }
     }
