@@ -22,7 +22,7 @@ import type {
   FinchGateway,
   ReauthenticationSessionRequest,
 } from "../FinchGateway.ts"
-import { Introspection } from "../Introspection.ts"
+import { Introspection, needsReauthentication } from "../Introspection.ts"
 
 /** An employee as the fake Finch serves them. */
 export interface MemoryEmployee {
@@ -98,7 +98,7 @@ export const makeFinchMemory = (): { readonly gateway: FinchGateway["Type"]; rea
           errorName: "invalid_token_error",
         })
       }
-      if (options.data && (issued.status === "reauth" || issued.status === "error_reauth")) {
+      if (options.data && needsReauthentication(issued.status)) {
         return yield* new FinchReauthRequired(common(operation, "the employer must reauthenticate"))
       }
       return issued
