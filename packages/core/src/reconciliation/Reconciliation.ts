@@ -204,10 +204,16 @@ export const reconcileSync = (
     const expectedMatches = Math.max(1, estimate.matchShare * candidates)
     comparator.setWeights(estimate.m, estimate.u, Math.min(0.5, expectedMatches / allPairs))
   }
-  const li = new Int32Array(candidates)
-  const lj = new Int32Array(candidates)
-  const ls = new Float64Array(candidates)
-  const lp = new Int32Array(candidates)
+  // links: candidates that pass, counted first so the arrays hold only them (a tenth of the candidates)
+  let passing = 0
+  for (let c = 0; c < candidates; c++) {
+    if (cVeto[c] === 0 && comparator.scoreOf(cPacked[c] as number, cRarity[c] as number) >= model.matchThreshold)
+      passing++
+  }
+  const li = new Int32Array(passing)
+  const lj = new Int32Array(passing)
+  const ls = new Float64Array(passing)
+  const lp = new Int32Array(passing)
   let count = 0
   for (let c = 0; c < candidates; c++) {
     if (cVeto[c] !== 0) continue
@@ -219,6 +225,10 @@ export const reconcileSync = (
     lp[count] = cPacked[c] as number
     count++
   }
+  // the candidates are done with: let the collector have them before clustering
+  ci = cj = cPacked = new Int32Array(0)
+  cRarity = new Float32Array(0)
+  cVeto = new Uint8Array(0)
 
   // manual decisions, by canonical index
   const indexOf = new Map<string, number>()
