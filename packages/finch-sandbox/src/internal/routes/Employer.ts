@@ -38,19 +38,29 @@ const visible = (company: CompanyRecord, entity_ids: ReadonlyArray<string>): Rea
     ? company.employees
     : company.employees.filter((employee) => entity_ids.includes(employee.entity_id))
 
-const batchIds = async (c: Context<SandboxEnv>) => {
-  const body = await Guards.objectBody(c)
+/** The `requests` of a batch body: an array of at most `max` items (`noun` in the error), each naming its `key`. */
+const batchRequests = <K extends string>(
+  body: Record<string, unknown>,
+  key: K,
+  max: number,
+  noun: string,
+): Array<Record<string, unknown> & Record<K, string>> => {
   const requests = body["requests"]
   if (!Array.isArray(requests)) throw Errors.invalidRequest("[body:requests]: is required and must be an array")
-  if (requests.length > maxBatch) {
-    throw Errors.invalidRequest(`[body:requests]: at most ${maxBatch} items are allowed per request`)
+  if (requests.length > max) {
+    throw Errors.invalidRequest(`[body:requests]: at most ${max} ${noun} are allowed per request`)
   }
-  const ids = requests.map((item, index) => {
-    if (!Guards.isRecord(item) || typeof item["individual_id"] !== "string") {
-      throw Errors.invalidRequest(`[body:requests.${index}.individual_id]: is required and must be a string`)
+  return requests.map((item, index) => {
+    if (!Guards.isRecord(item) || typeof item[key] !== "string") {
+      throw Errors.invalidRequest(`[body:requests.${index}.${key}]: is required and must be a string`)
     }
-    return item["individual_id"]
+    return item as Record<string, unknown> & Record<K, string>
   })
+}
+
+const batchIds = async (c: Context<SandboxEnv>) => {
+  const body = await Guards.objectBody(c)
+  const ids = batchRequests(body, "individual_id", maxBatch, "items").map((item) => item.individual_id)
   return { body, ids }
 }
 
@@ -184,19 +194,11 @@ export const employer = (world: World) => {
   app.post("/employer/pay-statement", async (c) => {
     const access = Guards.dataAccess(c, world, "pay_statement")
     const body = await Guards.objectBody(c)
-    const requests = body["requests"]
-    if (!Array.isArray(requests)) throw Errors.invalidRequest("[body:requests]: is required and must be an array")
-    if (requests.length > maxPayments) {
-      throw Errors.invalidRequest(`[body:requests]: at most ${maxPayments} payments are allowed per request`)
-    }
-    const items = requests.map((item, index) => {
-      if (!Guards.isRecord(item) || typeof item["payment_id"] !== "string") {
-        throw Errors.invalidRequest(`[body:requests.${index}.payment_id]: is required and must be a string`)
-      }
-      const limit = typeof item["limit"] === "number" ? item["limit"] : undefined
-      const offset = typeof item["offset"] === "number" ? item["offset"] : 0
-      return { payment_id: item["payment_id"], limit, offset }
-    })
+    const items = batchRequests(body, "payment_id", maxPayments, "payments").map((item) => ({
+      payment_id: item.payment_id,
+      limit: typeof item["limit"] === "number" ? item["limit"] : undefined,
+      offset: typeof item["offset"] === "number" ? item["offset"] : 0,
+    }))
     if (Guards.pending(access.connection)) return c.json(Errors.accepted, 202)
     const responses = items.map(({ payment_id, limit, offset }) => {
       const payment = access.company.payments.find((candidate) => candidate.id === payment_id)
