@@ -64,8 +64,8 @@ const requestedEntities = (c: Context): Array<string> => {
 }
 
 /**
- * Everything an `/employer/*` call needs: a live token with the product, within the application's rate limit,
- * on a connection whose data is ready.
+ * Everything an `/employer/*` call needs: a live token with the product, within the application's rate limit, on a
+ * connection in no error state, narrowed to the entities asked for. Whether the data is ready yet is `pending`'s call.
  */
 export const dataAccess = (c: Context, world: World, product: string): DataAccess => {
   const { token, connection } = bearer(c, world)
