@@ -98,26 +98,23 @@ const FREQUENCY_ADJUSTED = [0, 1, 2, 3, 4, 5]
 const isOneKeystrokeDate = (a: number, b: number): boolean => {
   let first = -1
   let count = 0
-  let x = a
-  let y = b
-  const da = [0, 0, 0, 0, 0, 0, 0, 0]
-  const db = [0, 0, 0, 0, 0, 0, 0, 0]
-  for (let position = 7; position >= 0; position--) {
-    da[position] = x % 10
-    db[position] = y % 10
-    x = Math.floor(x / 10)
-    y = Math.floor(y / 10)
-  }
   for (let position = 0; position < 8; position++) {
-    if (da[position] !== db[position]) {
+    if (dateDigit(a, position) !== dateDigit(b, position)) {
       if (count === 0) first = position
       count++
       if (count > 2) return false
     }
   }
   if (count === 1) return true
-  return count === 2 && da[first] === db[first + 1] && da[first + 1] === db[first]
+  return (
+    count === 2 && dateDigit(a, first) === dateDigit(b, first + 1) && dateDigit(a, first + 1) === dateDigit(b, first)
+  )
 }
+
+const powersOfTen = [10000000, 1000000, 100000, 10000, 1000, 100, 10, 1]
+
+/** Digit `position` (0 = the first of eight) of a YYYYMMDD integer. */
+const dateDigit = (date: number, position: number): number => Math.floor(date / (powersOfTen[position] as number)) % 10
 
 /**
  * How many different people carry each SSN: records that share it and the birth date are one person (each record
