@@ -33,17 +33,22 @@ export const toEmployeeRecord = (
     } satisfies EmployeeRecord
   }).pipe(Effect.orDie)
 
-/** Locks the connection against a concurrent snapshot; fails when the customer has no such connection. */
-const lockConnection = (trx: CustomerTransaction, customerId: CustomerId, connectionId: ConnectionId) =>
-  query(() =>
-    trx.selectFrom("connections").select("id").where("id", "=", connectionId).forNoKeyUpdate().executeTakeFirst(),
-  ).pipe(
+/** Fails when the customer has no such connection; `lock` holds it against a concurrent snapshot. */
+const checkConnection = (
+  trx: CustomerTransaction,
+  customerId: CustomerId,
+  connectionId: ConnectionId,
+  options: { readonly lock: boolean },
+) => {
+  const select = trx.selectFrom("connections").select("id").where("id", "=", connectionId)
+  return query(() => (options.lock ? select.forNoKeyUpdate() : select).executeTakeFirst()).pipe(
     Effect.orDie,
     Effect.filterOrFail(
       (row) => row !== undefined,
       () => new ConnectionNotFound({ customerId, connectionId }),
     ),
   )
+}
 
 /** The last record of each individual wins: a sync that lists someone twice keeps one row. */
 const lastPerIndividual = (records: ReadonlyArray<EmployeeRecord>): ReadonlyArray<EmployeeRecord> => [
@@ -143,7 +148,7 @@ export const make = (options: { readonly db: Kysely<Database> }): EmployeeStore[
     replaceSnapshot: Effect.fn("EmployeeStore.replaceSnapshot")(function* (customerId, connectionId, records) {
       yield* Effect.annotateCurrentSpan({ customerId, connectionId, records: records.length })
       return yield* withCustomer(db, customerId, (trx) =>
-        lockConnection(trx, customerId, connectionId).pipe(
+        checkConnection(trx, customerId, connectionId, { lock: true }).pipe(
           Effect.zipRight(
             swapSnapshot(trx, { customerId, connectionId, records: lastPerIndividual(records), now: new Date() }),
           ),
@@ -153,11 +158,7 @@ export const make = (options: { readonly db: Kysely<Database> }): EmployeeStore[
     listByConnection: Effect.fn("EmployeeStore.listByConnection")(function* (customerId, connectionId) {
       yield* Effect.annotateCurrentSpan({ customerId, connectionId })
       const rows = yield* withCustomer(db, customerId, (trx) =>
-        query(() => trx.selectFrom("connections").select("id").where("id", "=", connectionId).executeTakeFirst()).pipe(
-          Effect.filterOrFail(
-            (row) => row !== undefined,
-            () => new ConnectionNotFound({ customerId, connectionId }),
-          ),
+        checkConnection(trx, customerId, connectionId, { lock: false }).pipe(
           Effect.zipRight(
             query(() =>
               currentRecords(trx).where("connection_id", "=", connectionId).orderBy("individual_id").execute(),
