@@ -4,7 +4,13 @@
  */
 import { parseArgs } from "node:util"
 import type { FaultInput } from "./internal/Faults.ts"
-import { type LoggedRequest, NonLoopbackRefused, type RateLimitMode, startSandbox } from "./Sandbox.ts"
+import {
+  type LoggedRequest,
+  type MintedConnection,
+  NonLoopbackRefused,
+  type RateLimitMode,
+  startSandbox,
+} from "./Sandbox.ts"
 
 const usage = `finch-sandbox — a local fake of the Finch API and Finch Connect
 
@@ -107,6 +113,17 @@ try {
       ? {}
       : { webhook: { url: values["webhook-url"], secret: values["webhook-secret"] } }),
   })
+  /** POSTs to the control API; a refusal ends the process with `what` and the answer. */
+  const control = async <A = Record<string, unknown>>(path: string, body: unknown, what = path): Promise<A> => {
+    const response = await fetch(`${sandbox.baseUrl}/_sandbox${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+    const text = await response.text()
+    if (!response.ok) fail(`${what}: ${text}`)
+    return JSON.parse(text) as A
+  }
   const failStatus = integer("fail-status", values["fail-status"])
   const latency = integer("latency-ms", values["latency-ms"])
   if (failStatus !== undefined || latency !== undefined || values.drop) {
@@ -117,34 +134,19 @@ try {
       ...(latency === undefined ? {} : { latency_ms: latency }),
       ...(values.drop ? { drop: true } : {}),
     }
-    const response = await fetch(`${sandbox.baseUrl}/_sandbox/faults`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(fault),
-    })
-    if (response.status !== 201) fail(`could not install the fault: ${await response.text()}`)
-  }
-  const control = async (path: string, body: unknown) => {
-    const response = await fetch(`${sandbox.baseUrl}/_sandbox${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    })
-    const text = await response.text()
-    if (!response.ok) fail(`${path}: ${text}`)
-    return JSON.parse(text) as Record<string, unknown>
+    await control("/faults", fault, "could not install the fault")
   }
   // Sandbox tokens are fake and printed on purpose: they are what a developer starts the sandbox for.
   const minted: Array<string> = []
   for (const spec of values.connect) {
     const [provider_id, size] = spec.split(":")
-    const connection = await control("/connections", {
+    const connection = await control<MintedConnection>("/connections", {
       provider_id,
       products: ["company", "directory", "individual", "employment", "payment", "pay_statement", "ssn"],
       ...(size === undefined ? {} : { employee_size: integer("connect", size) }),
       ...(values["customer-id"] === undefined ? {} : { customer_id: values["customer-id"] }),
     })
-    minted.push(`  ${provider_id}: connection ${connection["connection_id"]} token ${connection["access_token"]}`)
+    minted.push(`  ${provider_id}: connection ${connection.connection_id} token ${connection.access_token}`)
   }
   for (const name of values.scenario) {
     const result = await control(`/scenarios/${name}`, {
