@@ -249,15 +249,16 @@ const internEmail = (raw: string | null | undefined, emails: StringTable, locals
  */
 const peopleCounts = (values: Int32Array, other: Int32Array, size: number): Int32Array => {
   const counts = new Int32Array(size)
-  const keys: Array<number> = []
+  const keys = new Float64Array(values.length)
+  let keyCount = 0
   for (let k = 0; k < values.length; k++) {
     const value = values[k] as number
     if (value < 0) continue
     const with_ = other[k] as number
     if (with_ <= 0) counts[value] = (counts[value] as number) + 1
-    else keys.push(value * 33554432 + with_)
+    else keys[keyCount++] = value * 33554432 + with_
   }
-  const sorted = Float64Array.from(keys).sort()
+  const sorted = keys.subarray(0, keyCount).sort()
   for (let k = 0; k < sorted.length; k++) {
     if (k > 0 && sorted[k] === sorted[k - 1]) continue
     const value = Math.floor((sorted[k] as number) / 33554432)
@@ -430,15 +431,16 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   // birth dates: distinct (date, surname) pairs; the date itself is the id here
   const dobCount = new Map<number, number>()
   {
-    const keys: Array<number> = []
+    const keys = new Float64Array(n)
+    let keyCount = 0
     for (let k = 0; k < n; k++) {
       const date = dob[k] as number
       if (date === 0) continue
       const surname = last[k] as number
       if (surname < 0) dobCount.set(date, (dobCount.get(date) ?? 0) + 1)
-      else keys.push(date * 4194304 + surname)
+      else keys[keyCount++] = date * 4194304 + surname
     }
-    const sorted = Float64Array.from(keys).sort()
+    const sorted = keys.subarray(0, keyCount).sort()
     for (let k = 0; k < sorted.length; k++) {
       if (k > 0 && sorted[k] === sorted[k - 1]) continue
       const date = Math.floor((sorted[k] as number) / 4194304)
@@ -447,14 +449,14 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   }
   // about how many different people the records hold: distinct (surname, birth date) among records with both
   let withBoth = 0
-  const pairKeys: Array<number> = []
+  const pairKeys = new Float64Array(n)
   for (let k = 0; k < n; k++) {
     if ((last[k] as number) >= 0 && (dob[k] as number) !== 0) {
       withBoth++
-      pairKeys.push((last[k] as number) * 33554432 + (dob[k] as number))
+      pairKeys[withBoth - 1] = (last[k] as number) * 33554432 + (dob[k] as number)
     }
   }
-  const sortedPairs = Float64Array.from(pairKeys).sort()
+  const sortedPairs = pairKeys.subarray(0, withBoth).sort()
   let distinctPairs = 0
   for (let k = 0; k < sortedPairs.length; k++) if (k === 0 || sortedPairs[k] !== sortedPairs[k - 1]) distinctPairs++
   const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
