@@ -41,7 +41,8 @@ const namePrefix = (names: ReadonlyArray<string>, id: number): number => {
 const blockingKeys = (d: Prepared): Keys => {
   const n = d.size
   const start = new Int32Array(n + 1)
-  let keys = new Int32Array(n * 6 + 16)
+  // about seven keys per record: sized once so the array rarely grows (and copies)
+  let keys = new Int32Array(n * 8 + 16)
   let length = 0
   const push = (key: number) => {
     if (length === keys.length) {
@@ -203,9 +204,12 @@ export const forEachCandidatePair = (
     blockStart[block + 1] = (blockStart[block + 1] as number) + 1
   }
   for (let b = 0; b < blocks; b++) blockStart[b + 1] = (blockStart[b + 1] as number) + (blockStart[b] as number)
-  const entryOfBlock = new Int32Array(entries)
+  // the slot keys are done with: their array (at least twice the entries) holds the layout and the block sizes, so
+  // blocking allocates less (every large typed array counts towards the next old-generation collection)
+  const entryOfBlock = slotKey.subarray(0, entries)
   {
-    const fillAt = blockStart.slice(0, blocks)
+    const fillAt = slotKey.subarray(entries, entries + blocks)
+    fillAt.set(blockStart.subarray(0, blocks))
     for (let e = 0; e < entries; e++) {
       const block = blockOf[e] as number
       const at = fillAt[block] as number
@@ -216,7 +220,7 @@ export const forEachCandidatePair = (
   // a block's size counts records (one record with two equal keys, first and last name sounding alike, counts
   // once). A block up to `fullBlock` records compares every pair; a larger one (common names) only neighbours within
   // a window after sorting by birth date and surname (sorted neighbourhood), so its cost stays linear in its size
-  const blockSize = new Int32Array(blocks)
+  const blockSize = slotKey.subarray(entries, entries + blocks)
   const usable = new Uint8Array(entries)
   for (let block = 0; block < blocks; block++) {
     const from = blockStart[block] as number
