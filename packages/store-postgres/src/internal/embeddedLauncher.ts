@@ -47,7 +47,10 @@ const readPid = (file: string): number | undefined => {
 const takeLock = () => {
   const holder = readPid(lockFile)
   if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-    throw new Error(`another launcher (pid ${holder}) is already running the database in ${dataDir}`)
+    throw new Error(
+      `another process (launcher pid ${holder}) is already running the database in ${dataDir}; ` +
+        "stop it (is `pnpm start` running?) or set DATABASE_URL",
+    )
   }
   fs.writeFileSync(lockFile, `${process.pid}\n`)
 }
