@@ -7,7 +7,7 @@
  * keys still find the true pairs in it.
  */
 import { hashInts } from "./Interner.ts"
-import type { Prepared } from "./Prepare.ts"
+import { type Prepared, swapProofDate } from "./Prepare.ts"
 
 const NAMES = 1
 const DOB_INITIAL = 2
@@ -22,13 +22,6 @@ const HOME = 8
 interface Keys {
   readonly start: Int32Array
   readonly keys: Int32Array
-}
-
-/** A birth date that is the same under a day/month swap: YYYY, then the smaller and larger of month and day. */
-const swapProofDate = (date: number): number => {
-  const month = Math.floor(date / 100) % 100
-  const day = date % 100
-  return Math.floor(date / 10000) * 10000 + Math.min(month, day) * 100 + Math.max(month, day)
 }
 
 /** A name's first two letters as one number (0 when the name is absent). */
@@ -57,20 +50,23 @@ const blockingKeys = (d: Prepared): Keys => {
     const firstSound = d.firstPhonetic[k] as number
     const lastSound = d.lastPhonetic[k] as number
     const ssn = d.ssn[k] as number
-    if (ssn >= 0) push(hashInts(SSN, ssn, 0))
+    // values enter keys by their content hash, not their id: ids follow the input order
+    if (ssn >= 0) push(hashInts(SSN, d.ssnHash[ssn] as number, 0))
     for (let e = d.emailStart[k] as number; e < (d.emailStart[k + 1] as number); e++) {
-      push(hashInts(EMAIL, d.emailIds[e] as number, 0))
+      push(hashInts(EMAIL, d.emailHash[d.emailIds[e] as number] as number, 0))
     }
     for (let p = d.phoneStart[k] as number; p < (d.phoneStart[k + 1] as number); p++) {
-      push(hashInts(PHONE, d.phoneIds[p] as number, 0))
+      push(hashInts(PHONE, d.phoneHash[d.phoneIds[p] as number] as number, 0))
     }
     const firstName = d.first[k] as number
     const lastName = d.last[k] as number
     if (firstName >= 0 && lastName >= 0) {
       // both names exactly, in either order; one name exactly with the other's sound (a typo in one name)
-      push(hashInts(NAMES, Math.min(firstName, lastName), Math.max(firstName, lastName)))
-      push(hashInts(NAME_SOUND, firstName, lastSound))
-      push(hashInts(NAME_SOUND, lastName, firstSound))
+      const firstHash = d.nameHash[firstName] as number
+      const lastHash = d.nameHash[lastName] as number
+      push(hashInts(NAMES, Math.min(firstHash, lastHash), Math.max(firstHash, lastHash)))
+      push(hashInts(NAME_SOUND, firstHash, lastSound))
+      push(hashInts(NAME_SOUND, lastHash, firstSound))
     }
     const dob = d.dob[k] as number
     if (dob !== 0) {
@@ -87,18 +83,21 @@ const blockingKeys = (d: Prepared): Keys => {
     if (number >= 0) {
       const last = d.last[k] as number
       const initial = last >= 0 ? (d.names[last] as string).charCodeAt(0) : 0
-      push(hashInts(NUMBER, number, initial))
+      push(hashInts(NUMBER, d.addressHash[number] as number, initial))
     }
     // the same home: street with house number, house number with postal code (a typo in the other), or street with
     // postal code (the number missing or changed)
     const house = d.houseNumber[k] as number
     const street = d.street[k] as number
     const postal = d.postal[k] as number
+    const houseHash = house >= 0 ? (d.addressHash[house] as number) : 0
+    const streetHash = street >= 0 ? (d.addressHash[street] as number) : 0
+    const postalHash = postal >= 0 ? (d.addressHash[postal] as number) : 0
     if (house >= 0) {
-      if (street >= 0) push(hashInts(HOME, street, house))
-      if (postal >= 0) push(hashInts(HOME, ~postal, house))
+      if (street >= 0) push(hashInts(HOME, streetHash, houseHash))
+      if (postal >= 0) push(hashInts(HOME, ~postalHash, houseHash))
     }
-    if (street >= 0 && postal >= 0) push(hashInts(HOME, street, ~postal))
+    if (street >= 0 && postal >= 0) push(hashInts(HOME, streetHash, ~postalHash))
   }
   start[n] = length
   return { start, keys: keys.subarray(0, length) }
@@ -238,7 +237,9 @@ export const forEachCandidatePair = (
   const sortKey = new Float64Array(d.size)
   for (let k = 0; k < d.size; k++) {
     const dob = d.dob[k] as number
-    sortKey[k] = (dob === 0 ? 0 : swapProofDate(dob)) * 2097152 + (((d.last[k] as number) + 1) % 2097152)
+    const last = d.last[k] as number
+    sortKey[k] =
+      (dob === 0 ? 0 : swapProofDate(dob)) * 2097152 + (last < 0 ? 0 : ((d.nameHash[last] as number) >>> 12) + 1)
   }
 
   let candidatePairs = 0

@@ -26,6 +26,8 @@ export interface Prepared {
   readonly recordIds: ReadonlyArray<string>
   /** canonical index → index in the caller's input */
   readonly inputIndex: Int32Array
+  /** canonical index → rank by (hash of record id, record id): new persons are named after their lowest-ranked record */
+  readonly hashRank: Int32Array
   /** name tokens (first, middle, last, preferred share one table) */
   readonly names: ReadonlyArray<string>
   readonly first: Int32Array
@@ -65,6 +67,15 @@ export interface Prepared {
   readonly state: Int32Array
   /** the text behind postal, city, street, houseNumber, unit and state ids, each after a two-character tag */
   readonly addressText: ReadonlyArray<string>
+  /**
+   * content hashes of the values behind the ids of `names`, `ssns`, `emails`, `phones` and `addressText`: ids follow
+   * the input order, so blocking keys and sort keys use these instead and never depend on that order
+   */
+  readonly nameHash: Int32Array
+  readonly ssnHash: Int32Array
+  readonly emailHash: Int32Array
+  readonly phoneHash: Int32Array
+  readonly addressHash: Int32Array
   /** about how many different people the records hold */
   readonly people: number
   /** how many people carry each name token as first name / as last name, each dob; how many records each email, phone, ssn */
@@ -85,29 +96,63 @@ export class DuplicateRecordIdError {
   }
 }
 
-/** Canonical order: by a hash of the record id, ties broken by the id itself. */
-const canonicalOrder = (records: ReadonlyArray<SourceRecord>): Int32Array | DuplicateRecordIdError => {
+/** A birth date that reads the same under a day/month swap: YYYY, then the smaller and larger of month and day. */
+export const swapProofDate = (date: number): number => {
+  const month = Math.floor(date / 100) % 100
+  const day = date % 100
+  return Math.floor(date / 10000) * 10000 + Math.min(month, day) * 100 + Math.max(month, day)
+}
+
+/** Sorts `indices` stably by the 32-bit `keys[index]`: LSD radix, 16 bits a pass, no comparator calls. */
+const radixSortUint32 = (indices: Int32Array, keys: Uint32Array): Int32Array => {
+  const n = indices.length
+  let from: Int32Array = indices
+  let to: Int32Array = new Int32Array(n)
+  const counts = new Int32Array(65537)
+  for (const shift of [0, 16]) {
+    counts.fill(0)
+    for (let a = 0; a < n; a++) {
+      const digit = ((keys[from[a] as number] as number) >>> shift) & 0xffff
+      counts[digit + 1] = (counts[digit + 1] as number) + 1
+    }
+    for (let b = 1; b <= 65536; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number)
+    for (let a = 0; a < n; a++) {
+      const index = from[a] as number
+      const digit = ((keys[index] as number) >>> shift) & 0xffff
+      const at = counts[digit] as number
+      to[at] = index
+      counts[digit] = at + 1
+    }
+    const swap = from
+    from = to
+    to = swap
+  }
+  return from
+}
+
+/**
+ * The canonical order, which never depends on the input order: by birth date (day/month order-free; records
+ * without one last), then by a hash of the record id, ties by the id itself. Records born on one day sit together,
+ * so the pairs blocking finds (mostly the same birth date) touch memory that is already in cache. Also returns
+ * each canonical record's rank in (hash, id) order, which names new persons as before.
+ */
+const canonicalOrder = (
+  records: ReadonlyArray<SourceRecord>,
+  dob: Int32Array,
+): { readonly order: Int32Array; readonly hashRank: Int32Array } | DuplicateRecordIdError => {
   const n = records.length
   const hashes = new Uint32Array(n)
-  for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id) >>> 1
-  const order = new Int32Array(n)
-  if (n <= 1 << 22) {
-    const keys = new Float64Array(n)
-    for (let i = 0; i < n; i++) keys[i] = (hashes[i] as number) * 4194304 + i
-    keys.sort()
-    for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % 4194304
-  } else {
-    const indices = Array.from({ length: n }, (_, i) => i)
-    indices.sort((a, b) => (hashes[a] as number) - (hashes[b] as number))
-    for (let i = 0; i < n; i++) order[i] = indices[i] as number
-  }
-  // runs of equal hashes: order by the id itself, so the result never depends on input order
+  for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id)
+  const identity = new Int32Array(n)
+  for (let i = 0; i < n; i++) identity[i] = i
+  const byHash = radixSortUint32(identity, hashes)
+  // runs of equal hashes: order by the id itself (and catch repeated ids)
   for (let start = 0; start < n; ) {
     let end = start + 1
-    const hash = hashes[order[start] as number]
-    while (end < n && hashes[order[end] as number] === hash) end++
+    const hash = hashes[byHash[start] as number]
+    while (end < n && hashes[byHash[end] as number] === hash) end++
     if (end - start > 1) {
-      const run = Array.from(order.subarray(start, end)).sort((a, b) => {
+      const run = Array.from(byHash.subarray(start, end)).sort((a, b) => {
         const x = (records[a] as SourceRecord).record_id
         const y = (records[b] as SourceRecord).record_id
         return x < y ? -1 : x > y ? 1 : 0
@@ -116,11 +161,22 @@ const canonicalOrder = (records: ReadonlyArray<SourceRecord>): Int32Array | Dupl
         const id = (records[run[k] as number] as SourceRecord).record_id
         if (id === (records[run[k - 1] as number] as SourceRecord).record_id) return new DuplicateRecordIdError(id)
       }
-      order.set(run, start)
+      byHash.set(run, start)
     }
     start = end
   }
-  return order
+  const rankOfInput = new Int32Array(n)
+  for (let r = 0; r < n; r++) rankOfInput[byHash[r] as number] = r
+  // the birth date as a day number (unsigned, so "none" sorts last)
+  const dayKey = hashes
+  for (let i = 0; i < n; i++) {
+    const date = dob[i] as number
+    dayKey[i] = date === 0 ? 0xffffffff : swapProofDate(date)
+  }
+  const order = radixSortUint32(byHash, dayKey)
+  const hashRank = new Int32Array(n)
+  for (let k = 0; k < n; k++) hashRank[k] = rankOfInput[order[k] as number] as number
+  return { order, hashRank }
 }
 
 class IntList {
@@ -269,8 +325,6 @@ const peopleCounts = (values: Int32Array, other: Int32Array, size: number): Int3
 
 /** Prepares records for matching, or fails on a repeated `record_id`. */
 export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | DuplicateRecordIdError => {
-  const order = canonicalOrder(records)
-  if (order instanceof DuplicateRecordIdError) return order
   const n = records.length
   const tokenizer = new NameTokenizer()
   const names = tokenizer.table.values
@@ -282,41 +336,43 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   const phones = new StringTable()
   const others = new StringTable()
   const column = () => new Int32Array(n).fill(-1)
-  const first = column()
-  const firstFull = column()
-  const preferred = column()
-  const middle = column()
-  const last = column()
-  const lastA = column()
-  const lastB = column()
-  const firstPhonetic = new Int32Array(n)
-  const lastPhonetic = new Int32Array(n)
-  const dob = new Int32Array(n)
-  const ssn = column()
-  const ssnWellFormed = new Uint8Array(n)
+  let first = column()
+  let firstFull = column()
+  let preferred = column()
+  let middle = column()
+  let last = column()
+  let lastA = column()
+  let lastB = column()
+  let firstPhonetic = new Int32Array(n)
+  let lastPhonetic = new Int32Array(n)
+  let dob = new Int32Array(n)
+  let ssn = column()
+  let ssnWellFormed = new Uint8Array(n)
   const emailStart = new Int32Array(n + 1)
   const emailIds = new IntList()
   const emailLocalIds = new IntList()
   const emailPersonalList = new IntList()
   const phoneStart = new Int32Array(n + 1)
   const phoneIds = new IntList()
-  const connection = new Int32Array(n)
-  const group = new Int32Array(n)
-  const employeeNumber = column()
-  const startDate = new Int32Array(n)
-  const postal = column()
-  const city = column()
-  const street = column()
-  const houseNumber = column()
-  const unit = column()
-  const state = column()
-  const recordIds: Array<string> = new Array(n)
+  let connection = new Int32Array(n)
+  let group = new Int32Array(n)
+  let employeeNumber = column()
+  let startDate = new Int32Array(n)
+  let postal = column()
+  let city = column()
+  let street = column()
+  let houseNumber = column()
+  let unit = column()
+  let state = column()
+  let recordIds: Array<string> = new Array(n)
   const connectionIds = new Map<string, number>()
   const groupIds = new Map<string, Map<string, number>>()
   let groupCount = 0
 
+  // read the records in input order, as they lie in memory (in canonical order every record would be a cache miss);
+  // the columns are put in canonical order below
   for (let k = 0; k < n; k++) {
-    const record = records[order[k] as number] as SourceRecord
+    const record = records[k] as SourceRecord
     recordIds[k] = record.record_id
     const person = record.individual
     let middleId = -1
@@ -426,6 +482,55 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   emailStart[n] = emailIds.length
   phoneStart[n] = phoneIds.length
 
+  const canonical = canonicalOrder(records, dob)
+  if (canonical instanceof DuplicateRecordIdError) return canonical
+  const { order, hashRank } = canonical
+  const gather = <A extends Int32Array | Uint8Array>(column: A): A => {
+    const out = new (column.constructor as new (length: number) => A)(n)
+    for (let k = 0; k < n; k++) out[k] = column[order[k] as number] as number
+    return out
+  }
+  /** a variable-length column (emails, phones) in canonical order: the new row starts and the entries' sources */
+  const gatherRows = (rowStart: Int32Array): { readonly start: Int32Array; readonly source: Int32Array } => {
+    const start = new Int32Array(n + 1)
+    const source = new Int32Array(rowStart[n] as number)
+    let length = 0
+    for (let k = 0; k < n; k++) {
+      start[k] = length
+      const input = order[k] as number
+      for (let e = rowStart[input] as number; e < (rowStart[input + 1] as number); e++) source[length++] = e
+    }
+    start[n] = length
+    return { start, source }
+  }
+  {
+    const ids: Array<string> = new Array(n)
+    for (let k = 0; k < n; k++) ids[k] = recordIds[order[k] as number] as string
+    recordIds = ids
+  }
+  first = gather(first)
+  firstFull = gather(firstFull)
+  preferred = gather(preferred)
+  middle = gather(middle)
+  last = gather(last)
+  lastA = gather(lastA)
+  lastB = gather(lastB)
+  firstPhonetic = gather(firstPhonetic)
+  lastPhonetic = gather(lastPhonetic)
+  dob = gather(dob)
+  ssn = gather(ssn)
+  ssnWellFormed = gather(ssnWellFormed)
+  connection = gather(connection)
+  group = gather(group)
+  employeeNumber = gather(employeeNumber)
+  startDate = gather(startDate)
+  postal = gather(postal)
+  city = gather(city)
+  street = gather(street)
+  houseNumber = gather(houseNumber)
+  unit = gather(unit)
+  state = gather(state)
+
   const firstCount = peopleCounts(first, dob, names.length)
   const lastCount = peopleCounts(last, dob, names.length)
   // birth dates: distinct (date, surname) pairs; the date itself is the id here
@@ -460,7 +565,21 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   let distinctPairs = 0
   for (let k = 0; k < sortedPairs.length; k++) if (k === 0 || sortedPairs[k] !== sortedPairs[k - 1]) distinctPairs++
   const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
-  const emailIdArray = emailIds.toArray()
+  // emails and phones in canonical order
+  const emailRows = gatherRows(emailStart)
+  const emailIdArray = new Int32Array(emailRows.source.length)
+  const emailLocalIdArray = new Int32Array(emailRows.source.length)
+  const emailPersonal = new Uint8Array(emailRows.source.length)
+  for (let e = 0; e < emailRows.source.length; e++) {
+    const from = emailRows.source[e] as number
+    emailIdArray[e] = emailIds.data[from] as number
+    emailLocalIdArray[e] = emailLocalIds.data[from] as number
+    emailPersonal[e] = emailPersonalList.data[from] as number
+  }
+  const phoneRows = gatherRows(phoneStart)
+  const phoneIdArray = new Int32Array(phoneRows.source.length)
+  for (let e = 0; e < phoneRows.source.length; e++)
+    phoneIdArray[e] = phoneIds.data[phoneRows.source[e] as number] as number
   const domains = new StringTable()
   const domainOfEmail = new Int32Array(emails.size)
   const digitInLocal = new Uint8Array(emails.size)
@@ -482,7 +601,6 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     emailDomainIds[e] = domainOfEmail[emailIdArray[e] as number] as number
     emailLocalHasDigit[e] = digitInLocal[emailIdArray[e] as number] as number
   }
-  const phoneIdArray = phoneIds.toArray()
   const emailCount = new Int32Array(emails.size)
   const phoneCount = new Int32Array(phones.size)
   const ssnCount = new Int32Array(ssns.size)
@@ -494,6 +612,7 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     size: n,
     recordIds,
     inputIndex: order,
+    hashRank,
     names,
     first,
     firstFull,
@@ -509,14 +628,14 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     ssn,
     ssnWellFormed,
     emails: emails.values,
-    emailStart,
+    emailStart: emailRows.start,
     emailIds: emailIdArray,
-    emailLocalIds: emailLocalIds.toArray(),
-    emailPersonal: Uint8Array.from(emailPersonalList.toArray()),
+    emailLocalIds: emailLocalIdArray,
+    emailPersonal,
     emailDomainIds,
     emailLocalHasDigit,
     phones: phones.values,
-    phoneStart,
+    phoneStart: phoneRows.start,
     phoneIds: phoneIdArray,
     connection,
     group,
@@ -529,6 +648,11 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     unit,
     state,
     addressText: others.values,
+    nameHash: tokenizer.table.hashArray(),
+    ssnHash: ssns.hashArray(),
+    emailHash: emails.hashArray(),
+    phoneHash: phones.hashArray(),
+    addressHash: others.hashArray(),
     people,
     firstCount,
     lastCount,

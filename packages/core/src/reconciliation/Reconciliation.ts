@@ -36,7 +36,12 @@ export interface ReconcileOptions {
   readonly maxBlockSize?: number | undefined
   /** the `since` stamped on persons first seen in this run (default 0) */
   readonly runAt?: number | undefined
+  /** called as each phase ends ("prepare", "block and compare", …), so a caller can time them; the engine keeps no clock */
+  readonly onPhaseEnd?: ((phase: ReconcilePhase) => void) | undefined
 }
+
+/** The phases of a run, in order. */
+export type ReconcilePhase = "prepare" | "block and compare" | "estimate" | "links" | "cluster" | "identities"
 
 /** One merge and its evidence: the link between two records that joined their groups. */
 export interface Link {
@@ -149,8 +154,10 @@ export const reconcileSync = (
   options: ReconcileOptions = {},
 ): Reconciliation | DuplicateRecordId => {
   const model = options.model ?? defaultModel
+  const phaseEnd = options.onPhaseEnd ?? (() => {})
   const data = prepare(records)
   if (data instanceof DuplicateRecordIdError) return new DuplicateRecordId({ recordId: data.recordId })
+  phaseEnd("prepare")
   const n = data.size
   const comparator = new Comparator(data, model)
 
@@ -189,6 +196,7 @@ export const reconcileSync = (
     candidates++
     patterns.add(comparator.packed)
   })
+  phaseEnd("block and compare")
   if (model.estimate) {
     const u = estimateU(comparator, model, 40_000)
     // the share of candidates that are one person, judged by the prior model (posterior odds ≥ 1)
@@ -204,6 +212,7 @@ export const reconcileSync = (
     const expectedMatches = Math.max(1, estimate.matchShare * candidates)
     comparator.setWeights(estimate.m, estimate.u, Math.min(0.5, expectedMatches / allPairs))
   }
+  phaseEnd("estimate")
   // links: candidates that pass, counted first so the arrays hold only them (a tenth of the candidates)
   let passing = 0
   for (let c = 0; c < candidates; c++) {
@@ -230,6 +239,7 @@ export const reconcileSync = (
   cRarity = new Float32Array(0)
   cVeto = new Uint8Array(0)
 
+  phaseEnd("links")
   // manual decisions, by canonical index
   const indexOf = new Map<string, number>()
   const decisions = options.decisions ?? []
@@ -260,11 +270,15 @@ export const reconcileSync = (
     cohesionThreshold: model.cohesionThreshold,
   })
 
-  // clusters numbered by their first canonical record
+  phaseEnd("cluster")
+  // clusters numbered by their first record in (hash, id) order, which also names new persons
   const clusterOfRoot = new Int32Array(n).fill(-1)
   const clusterOf = new Int32Array(n)
   const firstRecord: Array<string> = []
-  for (let k = 0; k < n; k++) {
+  const byRank = new Int32Array(n)
+  for (let k = 0; k < n; k++) byRank[data.hashRank[k] as number] = k
+  for (let r = 0; r < n; r++) {
+    const k = byRank[r] as number
     const root = clusters.root[k] as number
     if (clusterOfRoot[root] === -1) {
       clusterOfRoot[root] = firstRecord.length
@@ -320,6 +334,7 @@ export const reconcileSync = (
     personOfRecord[input] = clusterOf[k] as number
     linkOfRecord[input] = linkOfCanonical[k] as number
   }
+  phaseEnd("identities")
   const manualConflicts = clusters.manualConflicts.map(([a, b]) => ({
     kind: "never_same_person" as const,
     recordA: data.recordIds[a] as string,

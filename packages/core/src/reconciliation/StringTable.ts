@@ -13,6 +13,16 @@ export class StringTable {
     return this.values.length
   }
 
+  /** Every value's hash, by id (see `hashOf`). */
+  hashArray(): Int32Array {
+    return this.hashes.slice(0, this.values.length)
+  }
+
+  /** The hash of value `id`'s text: the same for the same text whatever order values arrived in. */
+  hashOf(id: number): number {
+    return this.hashes[id] as number
+  }
+
   /** The id of `value`. */
   id(value: string): number {
     return this.idOfRange(value, 0, value.length, false)
