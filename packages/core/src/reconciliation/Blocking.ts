@@ -22,7 +22,14 @@ const HOME = 8
 interface Keys {
   readonly start: Int32Array
   readonly keys: Int32Array
+  /** per key: which name made a birth-date key (`BY_FIRST`, `BY_LAST`, `BY_DATE`), else `OTHER` */
+  readonly kinds: Uint8Array
 }
+
+const OTHER = 0
+const BY_FIRST = 1
+const BY_LAST = 2
+const BY_DATE = 3
 
 /** A name's first two letters as one number (0 when the name is absent). */
 const namePrefix = (names: ReadonlyArray<string>, id: number): number => {
@@ -36,13 +43,18 @@ const blockingKeys = (d: Prepared): Keys => {
   const start = new Int32Array(n + 1)
   // about seven keys per record: sized once so the array rarely grows (and copies)
   let keys = new Int32Array(n * 8 + 16)
+  let kinds = new Uint8Array(keys.length)
   let length = 0
-  const push = (key: number) => {
+  const push = (key: number, kind = OTHER) => {
     if (length === keys.length) {
       const grown = new Int32Array(keys.length * 2)
       grown.set(keys)
       keys = grown
+      const grownKinds = new Uint8Array(keys.length)
+      grownKinds.set(kinds)
+      kinds = grownKinds
     }
+    kinds[length] = kind
     keys[length++] = key | 0
   }
   for (let k = 0; k < n; k++) {
@@ -74,10 +86,10 @@ const blockingKeys = (d: Prepared): Keys => {
       const date = swapProofDate(dob)
       const firstInitial = namePrefix(d.names, firstName)
       const lastInitial = namePrefix(d.names, lastName)
-      if (firstInitial !== 0) push(hashInts(DOB_INITIAL, date, firstInitial))
-      if (lastInitial !== 0 && lastInitial !== firstInitial) push(hashInts(DOB_INITIAL, date, lastInitial))
+      if (firstInitial !== 0) push(hashInts(DOB_INITIAL, date, firstInitial), BY_FIRST)
+      if (lastInitial !== 0 && lastInitial !== firstInitial) push(hashInts(DOB_INITIAL, date, lastInitial), BY_LAST)
       // records missing a name meet each other on the birth date alone
-      if (firstInitial === 0 || lastInitial === 0) push(hashInts(DOB_INITIAL, date, 0))
+      if (firstInitial === 0 || lastInitial === 0) push(hashInts(DOB_INITIAL, date, 0), BY_DATE)
     }
     const number = d.employeeNumber[k] as number
     if (number >= 0) {
@@ -100,7 +112,7 @@ const blockingKeys = (d: Prepared): Keys => {
     if (street >= 0 && postal >= 0) push(hashInts(HOME, streetHash, ~postalHash))
   }
   start[n] = length
-  return { start, keys: keys.subarray(0, length) }
+  return { start, keys: keys.subarray(0, length), kinds }
 }
 
 /** What blocking did, for the bench and the run summary. */
@@ -153,8 +165,10 @@ export const forEachCandidatePair = (
   fullBlock = 8,
   window = 4,
   neighbourhood = 2,
+  fullDateBlock = 4,
+  dateWindow = 2,
 ): BlockingStats => {
-  const { keys, start } = blockingKeys(d)
+  const { keys, start, kinds } = blockingKeys(d)
   const entries = keys.length
   const owner = new Int32Array(entries)
   for (let k = 0; k < d.size; k++) owner.fill(k, start[k] as number, start[k + 1] as number)
@@ -232,7 +246,8 @@ export const forEachCandidatePair = (
       previous = record
     }
     blockSize[block] = size
-    if (size >= 2 && size <= fullBlock) for (let x = from; x < to; x++) usable[entryOfBlock[x] as number] = 1
+    const full = kinds[entryOfBlock[from] as number] === OTHER ? fullBlock : fullDateBlock
+    if (size >= 2 && size <= full) for (let x = from; x < to; x++) usable[entryOfBlock[x] as number] = 1
   }
   const sortKey = new Float64Array(d.size)
   for (let k = 0; k < d.size; k++) {
@@ -240,6 +255,16 @@ export const forEachCandidatePair = (
     const last = d.last[k] as number
     sortKey[k] =
       (dob === 0 ? 0 : swapProofDate(dob)) * 2097152 + (last < 0 ? 0 : ((d.nameHash[last] as number) >>> 12) + 1)
+  }
+
+  /** a record's order in a birth-date block: the hash of the name that put it there, then of its other name */
+  const nameSortKeys = new Float64Array(d.size)
+  const nameHashOf = (id: number): number => (id < 0 ? 0 : (d.nameHash[id] as number) >>> 0)
+  const nameSortKey = (entry: number): number => {
+    const record = owner[entry] as number
+    const firstHash = nameHashOf(d.first[record] as number)
+    const lastHash = nameHashOf(d.last[record] as number)
+    return kinds[entry] === BY_LAST ? lastHash * 2097152 + (firstHash >>> 11) : firstHash * 2097152 + (lastHash >>> 11)
   }
 
   let candidatePairs = 0
@@ -296,7 +321,8 @@ export const forEachCandidatePair = (
       positions[count] = e
       count++
     }
-    if (count <= fullBlock) {
+    const dateBlock = kinds[positions[0] as number] !== OTHER
+    if (count <= (dateBlock ? fullDateBlock : fullBlock)) {
       for (let a = 0; a < count; a++) {
         const i = members[a] as number
         const before = positions[a] as number
@@ -312,14 +338,21 @@ export const forEachCandidatePair = (
     }
     order.length = 0
     for (let a = 0; a < count; a++) order.push(a)
+    // a birth-date block (everyone born that day whose first or last name starts alike) grows with the workforce:
+    // ordered by the name that made the key, then the other name, the same person's records sit side by side (the
+    // same first name after a marriage, the same surname beside a nickname), so a narrow window finds them
+    const sortOf = dateBlock ? nameSortKeys : sortKey
+    if (dateBlock)
+      for (let a = 0; a < count; a++) nameSortKeys[members[a] as number] = nameSortKey(positions[a] as number)
     order.sort((x, y) => {
-      const kx = sortKey[members[x] as number] as number
-      const ky = sortKey[members[y] as number] as number
+      const kx = sortOf[members[x] as number] as number
+      const ky = sortOf[members[y] as number] as number
       return kx !== ky ? kx - ky : (members[x] as number) - (members[y] as number)
     })
+    const reach = dateBlock ? dateWindow : window
     for (let a = 0; a < count; a++) {
       const x = order[a] as number
-      for (let b = a + 1; b < count && b <= a + window; b++) {
+      for (let b = a + 1; b < count && b <= a + reach; b++) {
         const y = order[b] as number
         const mx = members[x] as number
         const my = members[y] as number

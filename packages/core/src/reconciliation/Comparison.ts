@@ -5,7 +5,7 @@
  */
 import { areNicknames } from "./Nicknames.ts"
 import type { Prepared } from "./Prepare.ts"
-import { editDistance, jaroWinkler } from "./StringDistance.ts"
+import { characterMask, editDistance, jaroWinkler, jaroWinklerBound, mayBeWithinEdits } from "./StringDistance.ts"
 import { frequencyBits, type ScoringModel } from "./Weights.ts"
 
 /** The compared fields, in the order of their 3-bit slots in a packed comparison. */
@@ -169,12 +169,11 @@ export class Comparator {
     this.model = model
     const cacheBits = Math.min(20, Math.max(16, Math.ceil(Math.log2(Math.max(data.size, 1))) + 1))
     this.cacheShift = 32 - cacheBits
-    this.levelCacheA = new Int32Array(1 << cacheBits).fill(-1)
-    this.levelCacheB = new Int32Array(1 << cacheBits)
-    this.levelCacheValue = new Uint8Array(1 << cacheBits)
-    this.surnameCacheA = new Int32Array(1 << cacheBits).fill(-1)
-    this.surnameCacheB = new Int32Array(1 << cacheBits)
-    this.surnameCacheValue = new Uint8Array(1 << cacheBits)
+    this.levelCache = new Int32Array(4 << cacheBits).fill(-1)
+    this.surnameCache = new Int32Array(4 << cacheBits).fill(-1)
+    this.nameMask = new Int32Array(data.names.length)
+    for (let id = 0; id < data.names.length; id++) this.nameMask[id] = characterMask(data.names[id] as string)
+    this.emailMask = new Int32Array(data.emails.length)
     const n = data.size
     const bits = (counts: Int32Array, floor: number) => {
       const out = new Float32Array(counts.length)
@@ -220,24 +219,42 @@ export class Comparator {
 
   /** direct-mapped caches of name-pair levels, sized to the run (2^16 to 2^20 slots): big runs meet many name pairs */
   private readonly cacheShift: number
-  private readonly levelCacheA: Int32Array
-  private readonly levelCacheB: Int32Array
-  private readonly levelCacheValue: Uint8Array
-  private readonly surnameCacheA: Int32Array
-  private readonly surnameCacheB: Int32Array
-  private readonly surnameCacheValue: Uint8Array
+  /** per slot: a, b, level (and a spare int, so a slot is 16 bytes and one cache line holds four) */
+  private readonly levelCache: Int32Array
+  private readonly surnameCache: Int32Array
+  /** per name id: its `characterMask` (cheap filters before string distances) */
+  private readonly nameMask: Int32Array
+  /** per email id: its `characterMask`, computed on first use (0: not yet) */
+  private readonly emailMask: Int32Array
 
   /** Level (see `levelNames.first_name`) of two first-name tokens, through a direct-mapped cache. */
   private firstLevel(a: number, b: number): number {
     if (a < 0 || b < 0) return 0
     if (a === b) return 1
-    const slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift
-    if (this.levelCacheA[slot] === a && this.levelCacheB[slot] === b) return this.levelCacheValue[slot] as number
+    const cache = this.levelCache
+    const slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift) << 2
+    if (cache[slot] === a && cache[slot + 1] === b) return cache[slot + 2] as number
     const level = this.firstLevelUncached(a, b)
-    this.levelCacheA[slot] = a
-    this.levelCacheB[slot] = b
-    this.levelCacheValue[slot] = level
+    cache[slot] = a
+    cache[slot + 1] = b
+    cache[slot + 2] = level
     return level
+  }
+
+  /**
+   * Whether first name `a` and surname `b` (crosswise, for names swapped between systems) agree exactly (1) or by a
+   * typo (3); otherwise 6 ("not good"), or 0 when either is missing. The same answer `firstLevel` gives for 1 and 3,
+   * without the nickname and similarity checks a crosswise pair almost never needs.
+   */
+  private crossLevel(a: number, b: number): number {
+    if (a < 0 || b < 0) return 0
+    if (a === b) return 1
+    const x = this.data.names[a] as string
+    const y = this.data.names[b] as string
+    const shortest = Math.min(x.length, y.length)
+    if (shortest < 3 || Math.abs(x.length - y.length) > 2) return 6
+    if (!mayBeWithinEdits(this.nameMask[a] as number, this.nameMask[b] as number, 2)) return 6
+    return this.firstLevel(a, b) === 3 ? 3 : 6
   }
 
   private firstLevelUncached(a: number, b: number): number {
@@ -247,7 +264,10 @@ export class Comparator {
     if (x.length === 1 || y.length === 1) return x.charCodeAt(0) === y.charCodeAt(0) ? 4 : 6
     if (areNicknames(x, y)) return 2
     if (x.length >= 3 && y.length >= 3 && (x.startsWith(y) || y.startsWith(x))) return 2
-    if (isTypo(x, y)) return 3
+    const maskX = this.nameMask[a] as number
+    const maskY = this.nameMask[b] as number
+    if (mayBeWithinEdits(maskX, maskY, 2) && isTypo(x, y)) return 3
+    if (jaroWinklerBound(x, maskX, y, maskY) < 0.85) return 6
     return jaroWinkler(x, y) >= 0.85 ? 5 : 6
   }
 
@@ -303,12 +323,13 @@ export class Comparator {
       if (a1 >= 0 && (a1 === b1 || a1 === b2)) return 2
       if (a2 >= 0 && (a2 === b1 || a2 === b2)) return 2
     }
-    const slot = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift
-    if (this.surnameCacheA[slot] === a && this.surnameCacheB[slot] === b) return this.surnameCacheValue[slot] as number
+    const cache = this.surnameCache
+    const slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift) << 2
+    if (cache[slot] === a && cache[slot + 1] === b) return cache[slot + 2] as number
     const level = this.surnameTextLevel(a, b)
-    this.surnameCacheA[slot] = a
-    this.surnameCacheB[slot] = b
-    this.surnameCacheValue[slot] = level
+    cache[slot] = a
+    cache[slot + 1] = b
+    cache[slot + 2] = level
     return level
   }
 
@@ -316,10 +337,23 @@ export class Comparator {
   private surnameTextLevel(a: number, b: number): number {
     const x = this.data.names[a] as string
     const y = this.data.names[b] as string
-    if (isTypo(x, y)) return 3
+    const maskX = this.nameMask[a] as number
+    const maskY = this.nameMask[b] as number
+    if (mayBeWithinEdits(maskX, maskY, 2) && isTypo(x, y)) return 3
     // Jaro–Winkler ≥ 0.9 needs the same first letter and similar lengths in practice: skip the costly check otherwise
     if (x.charCodeAt(0) !== y.charCodeAt(0) || Math.abs(x.length - y.length) > 3) return 5
+    if (jaroWinklerBound(x, maskX, y, maskY) < 0.9) return 5
     return jaroWinkler(x, y) >= 0.9 ? 4 : 5
+  }
+
+  private emailMaskOf(id: number): number {
+    let mask = this.emailMask[id] as number
+    if (mask === 0) {
+      // bit 31 marks "computed" (no character sets it: codes are taken modulo 32)
+      mask = characterMask(this.data.emails[id] as string) | (1 << 31)
+      this.emailMask[id] = mask
+    }
+    return mask & 0x7fffffff
   }
 
   /** The posterior log2-odds of a comparison from its levels and rarity. */
@@ -361,19 +395,19 @@ export class Comparator {
     if (firstLevel >= 5 || lastLevel >= 4 || (firstLevel === 0) !== (lastLevel === 0)) {
       const good = (level: number) => level === 1 || level === 3
       // a surname written into first_name keeps all its words (`van groesen`, `macgo wan`): try them joined too
-      let crossFirst = this.firstLevel(firstId, d.last[j] as number)
+      let crossFirst = this.crossLevel(firstId, d.last[j] as number)
       const fullI = d.firstFull[i] as number
       if (!good(crossFirst) && fullI !== firstId && fullI >= 0) {
-        const joined = this.firstLevel(fullI, d.last[j] as number)
+        const joined = this.crossLevel(fullI, d.last[j] as number)
         if (good(joined)) {
           crossFirst = joined
           firstId = fullI
         }
       }
-      let crossLast = this.firstLevel(d.last[i] as number, d.first[j] as number)
+      let crossLast = this.crossLevel(d.last[i] as number, d.first[j] as number)
       const fullJ = d.firstFull[j] as number
       if (!good(crossLast) && fullJ !== d.first[j] && fullJ >= 0) {
-        const joined = this.firstLevel(d.last[i] as number, fullJ)
+        const joined = this.crossLevel(d.last[i] as number, fullJ)
         if (good(joined)) crossLast = joined
       }
       // swapped between systems: both cross pairs agree, or one does and the other side is missing
@@ -474,6 +508,7 @@ export class Comparator {
               (d.emailDomainIds[a] === d.emailDomainIds[b] || d.emailLocalHasDigit[a] === 1) &&
               Math.abs(x.length - y.length) <= 2 &&
               x.charCodeAt(0) === y.charCodeAt(0) &&
+              mayBeWithinEdits(this.emailMaskOf(ea), this.emailMaskOf(eb), 2) &&
               editDistance(x, y, 2) <= 2
             ) {
               emailLevel = 3

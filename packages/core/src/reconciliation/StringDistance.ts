@@ -95,3 +95,40 @@ export const jaroWinkler = (a: string, b: string): number => {
   while (prefix < 4 && prefix < n && prefix < m && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++
   return jaro + prefix * 0.1 * (1 - jaro)
 }
+
+/** Which characters a string holds, one bit per character code modulo 32 (letters: one bit each). */
+export const characterMask = (text: string): number => {
+  let mask = 0
+  for (let i = 0; i < text.length; i++) mask |= 1 << (text.charCodeAt(i) & 31)
+  return mask
+}
+
+const bitCount = (value: number): number => {
+  let v = value - ((value >>> 1) & 0x55555555)
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff
+}
+
+/**
+ * Whether two strings with these character masks can be within `limit` edits: each edit adds or removes at most two
+ * characters from the set difference, so more than 2 × limit differing characters rules it out without computing.
+ */
+export const mayBeWithinEdits = (maskA: number, maskB: number, limit: number): boolean =>
+  bitCount(maskA ^ maskB) <= 2 * limit
+
+/**
+ * An upper bound of `jaroWinkler(a, b)` from which characters each holds (`maskA`, `maskB`): a character can only
+ * match one the other string holds, so the matches are at most the characters of the shorter count that do.
+ */
+export const jaroWinklerBound = (a: string, maskA: number, b: string, maskB: number): number => {
+  let inB = 0
+  for (let i = 0; i < a.length; i++) if ((maskB & (1 << (a.charCodeAt(i) & 31))) !== 0) inB++
+  let inA = 0
+  for (let j = 0; j < b.length; j++) if ((maskA & (1 << (b.charCodeAt(j) & 31))) !== 0) inA++
+  const matches = Math.min(inA, inB)
+  if (matches === 0) return 0
+  const jaro = (matches / a.length + matches / b.length + 1) / 3
+  let prefix = 0
+  while (prefix < 4 && prefix < a.length && prefix < b.length && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++
+  return Math.min(1, jaro + prefix * 0.1 * (1 - jaro))
+}
