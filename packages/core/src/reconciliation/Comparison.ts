@@ -3,9 +3,16 @@
  * day/month swap, …), each level a weight from the scoring model, and a few rules veto a link outright (two
  * different well-formed SSNs; clearly different first names or birth dates without an SSN to vouch).
  */
-import { areNicknames } from "./Nicknames.ts"
+import { areNicknames, nicknameGroups } from "./Nicknames.ts"
 import type { Prepared } from "./Prepare.ts"
-import { characterMask, editDistance, jaroWinkler, jaroWinklerBound, mayBeWithinEdits } from "./StringDistance.ts"
+import {
+  bitCount,
+  characterMask,
+  editDistance,
+  jaroWinkler,
+  jaroWinklerBound,
+  mayBeWithinEdits,
+} from "./StringDistance.ts"
 import { frequencyBits, type ScoringModel } from "./Weights.ts"
 
 /** The compared fields, in the order of their 3-bit slots in a packed comparison. */
@@ -91,30 +98,50 @@ const isOneKeystroke = (a: string, b: string): boolean => {
   return count === 2 && a[first] === b[first + 1] && a[first + 1] === b[first]
 }
 
+/** A crosswise name level that counts as agreeing: exact or a typo. */
+const good = (level: number) => level === 1 || level === 3
+
 /** Fields whose exact level is frequency-adjusted (slot indices). */
 const FREQUENCY_ADJUSTED = [0, 1, 2, 3, 4, 5]
 
+/** A YYYYMMDD date (1800–2100) as a small array index. */
+const dayIndex = (date: number): number =>
+  (((date / 10000) | 0) - 1800) * 372 + (((date / 100) | 0) % 100) * 31 + (date % 100)
+
 /** Two YYYYMMDD integers one substituted digit or one swap of adjacent digits apart (no strings allocated). */
 const isOneKeystrokeDate = (a: number, b: number): boolean => {
-  let first = -1
+  // digits from the last: the two differing positions and the digits there
+  let x = a
+  let y = b
   let count = 0
-  for (let position = 0; position < 8; position++) {
-    if (dateDigit(a, position) !== dateDigit(b, position)) {
-      if (count === 0) first = position
+  let position = -1
+  let digitA = 0
+  let digitB = 0
+  let previousA = 0
+  let previousB = 0
+  for (let p = 0; p < 8; p++) {
+    const dx = x % 10
+    const dy = y % 10
+    if (dx !== dy) {
       count++
       if (count > 2) return false
+      if (count === 2 && p !== position + 1) return false
+      if (count === 1) {
+        previousA = dx
+        previousB = dy
+      } else {
+        digitA = dx
+        digitB = dy
+      }
+      position = p
     }
+    x = (x / 10) | 0
+    y = (y / 10) | 0
   }
   if (count === 1) return true
-  return (
-    count === 2 && dateDigit(a, first) === dateDigit(b, first + 1) && dateDigit(a, first + 1) === dateDigit(b, first)
-  )
+  // two adjacent digits swapped
+  return count === 2 && digitA === previousB && digitB === previousA
 }
-
-const powersOfTen = [10000000, 1000000, 100000, 10000, 1000, 100, 10, 1]
-
-/** Digit `position` (0 = the first of eight) of a YYYYMMDD integer. */
-const dateDigit = (date: number, position: number): number => Math.floor(date / (powersOfTen[position] as number)) % 10
 
 /**
  * How many different people carry each SSN: records that share it and the birth date are one person (each record
@@ -162,7 +189,8 @@ export class Comparator {
   private readonly emailBits: Float32Array
   private readonly phoneBits: Float32Array
   private readonly ssnBits: Float32Array
-  private readonly dobBits = new Map<number, number>()
+  /** rarity of each birth date, by `dayIndex` */
+  private readonly dobBits = new Float32Array(dayIndex(21001231) + 1)
 
   constructor(data: Prepared, model: ScoringModel) {
     this.data = data
@@ -172,8 +200,20 @@ export class Comparator {
     this.levelCache = new Int32Array(4 << cacheBits).fill(-1)
     this.surnameCache = new Int32Array(4 << cacheBits).fill(-1)
     this.nameMask = new Int32Array(data.names.length)
-    for (let id = 0; id < data.names.length; id++) this.nameMask[id] = characterMask(data.names[id] as string)
-    this.emailMask = new Int32Array(data.emails.length)
+    this.nameShape = new Int32Array(data.names.length)
+    this.nicknameBloom = new Int32Array(data.names.length)
+    for (let id = 0; id < data.names.length; id++) {
+      const name = data.names[id] as string
+      this.nameMask[id] = characterMask(name)
+      this.nameShape[id] =
+        (Math.min(name.length, 255) << 24) |
+        ((name.charCodeAt(0) & 0xff) << 16) |
+        ((name.length > 1 ? name.charCodeAt(1) & 0xff : 0) << 8) |
+        (name.length > 2 ? name.charCodeAt(2) & 0xff : 0)
+      let bloom = 0
+      for (const group of nicknameGroups(name)) bloom |= 1 << (group & 31)
+      this.nicknameBloom[id] = bloom
+    }
     const n = data.size
     const bits = (counts: Int32Array, floor: number) => {
       const out = new Float32Array(counts.length)
@@ -192,7 +232,7 @@ export class Comparator {
     this.emailBits = bits(data.emailCount, floors.email)
     this.phoneBits = bits(data.phoneCount, floors.phone)
     this.ssnBits = peopleBits(ssnPeople(data), floors.ssn)
-    for (const [date, count] of data.dobCount) this.dobBits.set(date, frequencyBits(count, people, floors.dob))
+    for (const [date, count] of data.dobCount) this.dobBits[dayIndex(date)] = frequencyBits(count, people, floors.dob)
     this.setWeights(
       comparedFields.map((field) => model.levels[field].map((l) => l.m)),
       comparedFields.map((field) => model.levels[field].map((l) => l.u)),
@@ -224,13 +264,49 @@ export class Comparator {
   private readonly surnameCache: Int32Array
   /** per name id: its `characterMask` (cheap filters before string distances) */
   private readonly nameMask: Int32Array
-  /** per email id: its `characterMask`, computed on first use (0: not yet) */
-  private readonly emailMask: Int32Array
+  /** per name id: length (top 8 bits, 255 = longer) and its first three characters, a byte each */
+  private readonly nameShape: Int32Array
+  /** per name id: its nickname groups as bits (group mod 32); no shared bit, not nicknames */
+  private readonly nicknameBloom: Int32Array
+
+  /**
+   * Disagree (`disagreeLevel`) when names a ≠ b can be told apart from their lengths, first characters and character
+   * sets alone — no typo (edits can only change so many characters), no prefix or initial, no nickname, a
+   * Jaro–Winkler bound below `similar` — else -1: most pairs of different names are plainly different, and this
+   * decides them without reading the strings or a cache (both cache misses at a million records).
+   */
+  private plainlyDifferent(a: number, b: number, similar: number, disagreeLevel: number): number {
+    const shapeA = this.nameShape[a] as number
+    const shapeB = this.nameShape[b] as number
+    const lengthA = shapeA >>> 24
+    const lengthB = shapeB >>> 24
+    if (lengthA < 3 || lengthB < 3 || lengthA === 255 || lengthB === 255) return -1
+    if ((shapeA & 0xffffff) === (shapeB & 0xffffff)) return -1
+    if (((this.nicknameBloom[a] as number) & (this.nicknameBloom[b] as number)) !== 0) return -1
+    const maskA = this.nameMask[a] as number
+    const maskB = this.nameMask[b] as number
+    if (Math.abs(lengthA - lengthB) <= 2 && mayBeWithinEdits(maskA, maskB, 2)) return -1
+    // Jaro–Winkler bound: every character whose letter the other name lacks goes unmatched
+    const matches = Math.min(lengthA - bitCount(maskA & ~maskB), lengthB - bitCount(maskB & ~maskA))
+    if (matches <= 0) return disagreeLevel
+    const jaro = (matches / lengthA + matches / lengthB + 1) / 3
+    const prefix =
+      ((shapeA ^ shapeB) & 0xff0000) !== 0
+        ? 0
+        : ((shapeA ^ shapeB) & 0xff00) !== 0
+          ? 1
+          : ((shapeA ^ shapeB) & 0xff) !== 0
+            ? 2
+            : 4
+    return jaro + prefix * 0.1 * (1 - jaro) < similar ? disagreeLevel : -1
+  }
 
   /** Level (see `levelNames.first_name`) of two first-name tokens, through a direct-mapped cache. */
   private firstLevel(a: number, b: number): number {
     if (a < 0 || b < 0) return 0
     if (a === b) return 1
+    const plain = this.plainlyDifferent(a, b, 0.85, 6)
+    if (plain !== -1) return plain
     const cache = this.levelCache
     const slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift) << 2
     if (cache[slot] === a && cache[slot + 1] === b) return cache[slot + 2] as number
@@ -249,10 +325,9 @@ export class Comparator {
   private crossLevel(a: number, b: number): number {
     if (a < 0 || b < 0) return 0
     if (a === b) return 1
-    const x = this.data.names[a] as string
-    const y = this.data.names[b] as string
-    const shortest = Math.min(x.length, y.length)
-    if (shortest < 3 || Math.abs(x.length - y.length) > 2) return 6
+    const lengthA = (this.nameShape[a] as number) >>> 24
+    const lengthB = (this.nameShape[b] as number) >>> 24
+    if (Math.min(lengthA, lengthB) < 3 || Math.abs(lengthA - lengthB) > 2) return 6
     if (!mayBeWithinEdits(this.nameMask[a] as number, this.nameMask[b] as number, 2)) return 6
     return this.firstLevel(a, b) === 3 ? 3 : 6
   }
@@ -323,6 +398,8 @@ export class Comparator {
       if (a1 >= 0 && (a1 === b1 || a1 === b2)) return 2
       if (a2 >= 0 && (a2 === b1 || a2 === b2)) return 2
     }
+    const plain = this.plainlyDifferent(a, b, 0.9, 5)
+    if (plain !== -1) return plain
     const cache = this.surnameCache
     const slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift) << 2
     if (cache[slot] === a && cache[slot + 1] === b) return cache[slot + 2] as number
@@ -344,16 +421,6 @@ export class Comparator {
     if (x.charCodeAt(0) !== y.charCodeAt(0) || Math.abs(x.length - y.length) > 3) return 5
     if (jaroWinklerBound(x, maskX, y, maskY) < 0.9) return 5
     return jaroWinkler(x, y) >= 0.9 ? 4 : 5
-  }
-
-  private emailMaskOf(id: number): number {
-    let mask = this.emailMask[id] as number
-    if (mask === 0) {
-      // bit 31 marks "computed" (no character sets it: codes are taken modulo 32)
-      mask = characterMask(this.data.emails[id] as string) | (1 << 31)
-      this.emailMask[id] = mask
-    }
-    return mask & 0x7fffffff
   }
 
   /** The posterior log2-odds of a comparison from its levels and rarity. */
@@ -393,7 +460,6 @@ export class Comparator {
     let swapped = false
     let firstId = d.first[i] as number
     if (firstLevel >= 5 || lastLevel >= 4 || (firstLevel === 0) !== (lastLevel === 0)) {
-      const good = (level: number) => level === 1 || level === 3
       // a surname written into first_name keeps all its words (`van groesen`, `macgo wan`): try them joined too
       let crossFirst = this.crossLevel(firstId, d.last[j] as number)
       const fullI = d.firstFull[i] as number
@@ -439,7 +505,7 @@ export class Comparator {
     if (bi !== 0 && bj !== 0) {
       if (bi === bj) {
         dobLevel = 1
-        rarity += this.dobBits.get(bi) ?? 0
+        rarity += this.dobBits[dayIndex(bi)] as number
       } else {
         const yi = Math.floor(bi / 10000)
         const yj = Math.floor(bj / 10000)
@@ -499,17 +565,17 @@ export class Comparator {
             // a shared local part says something only when it is not just the name (`t.m39`, `jb88`)
             if (d.emailLocalHasDigit[a] === 1) emailLevel = 2
           } else if (emailLevel > 3) {
-            const x = d.emails[ea] as string
-            const y = d.emails[eb] as string
+            const shapeX = d.emailShape[ea] as number
+            const shapeY = d.emailShape[eb] as number
             // cheap filter first: a typo keeps the length and the first character; and a near-miss between
             // addresses built from the name at two employers is only the name again
             if (
-              x.length >= 10 &&
               (d.emailDomainIds[a] === d.emailDomainIds[b] || d.emailLocalHasDigit[a] === 1) &&
-              Math.abs(x.length - y.length) <= 2 &&
-              x.charCodeAt(0) === y.charCodeAt(0) &&
-              mayBeWithinEdits(this.emailMaskOf(ea), this.emailMaskOf(eb), 2) &&
-              editDistance(x, y, 2) <= 2
+              shapeX >>> 8 >= 10 &&
+              Math.abs((shapeX >>> 8) - (shapeY >>> 8)) <= 2 &&
+              (shapeX & 0xff) === (shapeY & 0xff) &&
+              mayBeWithinEdits(d.emailMask[ea] as number, d.emailMask[eb] as number, 2) &&
+              editDistance(d.emails[ea] as string, d.emails[eb] as string, 2) <= 2
             ) {
               emailLevel = 3
             }

@@ -18,6 +18,7 @@ import {
 } from "./Normalize.ts"
 import { phoneticCode } from "./Phonetic.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
+import { characterMask } from "./StringDistance.ts"
 import { StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
@@ -51,6 +52,9 @@ export interface Prepared {
   /** per email entry: its domain's id, and whether its local part holds a digit (`jb88`: more than a name) */
   readonly emailDomainIds: Int32Array
   readonly emailLocalHasDigit: Uint8Array
+  /** per email id: its length (above the low byte) and first character (the low byte); its `characterMask` */
+  readonly emailShape: Int32Array
+  readonly emailMask: Int32Array
   readonly phones: ReadonlyArray<string>
   readonly phoneStart: Int32Array
   readonly phoneIds: Int32Array
@@ -583,8 +587,12 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   const domains = new StringTable()
   const domainOfEmail = new Int32Array(emails.size)
   const digitInLocal = new Uint8Array(emails.size)
+  const emailShape = new Int32Array(emails.size)
+  const emailMask = new Int32Array(emails.size)
   for (let id = 0; id < emails.size; id++) {
     const email = emails.values[id] as string
+    emailShape[id] = (email.length << 8) | (email.charCodeAt(0) & 0xff)
+    emailMask[id] = characterMask(email)
     const at = email.lastIndexOf("@")
     domainOfEmail[id] = domains.idOfRange(email, at + 1, email.length, false)
     for (let c = 0; c < at; c++) {
@@ -634,6 +642,8 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     emailPersonal,
     emailDomainIds,
     emailLocalHasDigit,
+    emailShape,
+    emailMask,
     phones: phones.values,
     phoneStart: phoneRows.start,
     phoneIds: phoneIdArray,

@@ -103,7 +103,8 @@ export const characterMask = (text: string): number => {
   return mask
 }
 
-const bitCount = (value: number): number => {
+/** How many bits of a 32-bit integer are set. */
+export const bitCount = (value: number): number => {
   let v = value - ((value >>> 1) & 0x55555555)
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff
