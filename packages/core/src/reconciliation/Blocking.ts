@@ -26,6 +26,9 @@ interface Keys {
   readonly kinds: Uint8Array
 }
 
+/** keys a record can have at most (1 SSN, 8 emails, 8 phones, 3 names, 2 birth dates, 1 number, 3 homes): one bit each */
+const MAX_KEYS = 31
+
 const OTHER = 0
 const BY_FIRST = 1
 const BY_LAST = 2
@@ -64,10 +67,13 @@ const blockingKeys = (d: Prepared): Keys => {
     const ssn = d.ssn[k] as number
     // values enter keys by their content hash, not their id: ids follow the input order
     if (ssn >= 0) push(hashInts(SSN, d.ssnHash[ssn] as number, 0))
-    for (let e = d.emailStart[k] as number; e < (d.emailStart[k + 1] as number); e++) {
+    // at most eight emails and eight phones a record make keys, so a record never holds more than MAX_KEYS
+    const emailsEnd = Math.min(d.emailStart[k + 1] as number, (d.emailStart[k] as number) + 8)
+    for (let e = d.emailStart[k] as number; e < emailsEnd; e++) {
       push(hashInts(EMAIL, d.emailHash[d.emailIds[e] as number] as number, 0))
     }
-    for (let p = d.phoneStart[k] as number; p < (d.phoneStart[k + 1] as number); p++) {
+    const phonesEnd = Math.min(d.phoneStart[k + 1] as number, (d.phoneStart[k] as number) + 8)
+    for (let p = d.phoneStart[k] as number; p < phonesEnd; p++) {
       push(hashInts(PHONE, d.phoneHash[d.phoneIds[p] as number] as number, 0))
     }
     const firstName = d.first[k] as number
@@ -156,6 +162,47 @@ const radixSortBy = (indices: Int32Array, key: Float64Array): Int32Array => {
 }
 
 /**
+ * Sorts `keys` (as unsigned 32-bit integers) and moves `values` along, stably: LSD radix, a byte a pass, with all
+ * four counts taken in one pass.
+ */
+const radixSortPairs = (keys: Int32Array, values: Int32Array): void => {
+  const n = keys.length
+  const counts = new Int32Array(4 * 257)
+  for (let a = 0; a < n; a++) {
+    const key = keys[a] as number
+    for (let pass = 0; pass < 4; pass++) {
+      const at = pass * 257 + ((key >>> (pass * 8)) & 255) + 1
+      counts[at] = (counts[at] as number) + 1
+    }
+  }
+  let fromKeys: Int32Array = keys
+  let fromValues: Int32Array = values
+  let toKeys: Int32Array = new Int32Array(n)
+  let toValues: Int32Array = new Int32Array(n)
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 257
+    const shift = pass * 8
+    for (let digit = 1; digit <= 256; digit++)
+      counts[base + digit] = (counts[base + digit] as number) + (counts[base + digit - 1] as number)
+    for (let a = 0; a < n; a++) {
+      const key = fromKeys[a] as number
+      const at = base + ((key >>> shift) & 255)
+      const to = counts[at] as number
+      counts[at] = to + 1
+      toKeys[to] = key
+      toValues[to] = fromValues[a] as number
+    }
+    const swapKeys = fromKeys
+    fromKeys = toKeys
+    toKeys = swapKeys
+    const swapValues = fromValues
+    fromValues = toValues
+    toValues = swapValues
+  }
+  // four passes: the sorted result is back in the caller's arrays
+}
+
+/**
  * Calls `visit(i, j)` (canonical indices, i < j) once for every pair of records that share a usable block.
  */
 export const forEachCandidatePair = (
@@ -170,84 +217,58 @@ export const forEachCandidatePair = (
 ): BlockingStats => {
   const { keys, start, kinds } = blockingKeys(d)
   const entries = keys.length
-  const owner = new Int32Array(entries)
-  for (let k = 0; k < d.size; k++) owner.fill(k, start[k] as number, start[k + 1] as number)
-
-  // open addressing: one slot per distinct key, an occupancy bit per slot (small enough to stay in cache) and the
-  // key itself (one cache miss a probe). Blocks are visited in slot order.
-  let capacity = 16
-  while (capacity < entries * 2) capacity *= 2
-  const mask = capacity - 1
-  const slotKey = new Int32Array(capacity)
-  const occupied = new Uint32Array(capacity >>> 5)
-  /** entry → its slot, then (below) its block */
-  const blockOf = new Int32Array(entries)
+  // every key with its record and its place among the record's keys (record × 32 + place), sorted by key: a block
+  // is a run of equal keys, its records in canonical order. Sorting streams through memory, where a hash table of
+  // ten million keys would miss the cache on every probe.
+  const sortedKeys = new Int32Array(entries)
+  const sortedSlots = new Int32Array(entries)
+  sortedKeys.set(keys)
+  for (let k = 0; k < d.size; k++) {
+    const from = start[k] as number
+    for (let e = from; e < (start[k + 1] as number); e++) sortedSlots[e] = k * 32 + (e - from)
+  }
+  radixSortPairs(sortedKeys, sortedSlots)
+  // blocks of two or more records: where they start (in the sorted arrays) and how many records they hold. A block
+  // up to `fullBlock` records (`fullDateBlock` for a birth-date block) compares every pair: its keys are "usable",
+  // one bit per key of a record. A larger one (common names) only compares neighbours within a window after
+  // sorting, so its cost stays linear in its size.
+  const usableKeys = new Int32Array(d.size)
+  let blockList = new Int32Array(1024)
+  let blockCount = 0
   let blocks = 0
-  for (let e = 0; e < entries; e++) {
-    const key = keys[e] as number
-    let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & mask
-    for (;;) {
-      const bit = 1 << (slot & 31)
-      const word = occupied[slot >>> 5] as number
-      if ((word & bit) === 0) {
-        occupied[slot >>> 5] = word | bit
-        slotKey[slot] = key
-        blocks++
-        break
+  for (let x = 0; x < entries; ) {
+    const key = sortedKeys[x] as number
+    let end = x + 1
+    while (end < entries && sortedKeys[end] === key) end++
+    blocks++
+    if (end - x >= 2) {
+      // a record with two equal keys (first and last name sounding alike) counts once
+      let size = 0
+      let previous = -1
+      for (let y = x; y < end; y++) {
+        const record = (sortedSlots[y] as number) >>> 5
+        if (record !== previous) size++
+        previous = record
       }
-      if (slotKey[slot] === key) break
-      slot = (slot + 1) & mask
+      if (size >= 2) {
+        if (blockCount + 2 > blockList.length) {
+          const grown = new Int32Array(blockList.length * 2)
+          grown.set(blockList)
+          blockList = grown
+        }
+        blockList[blockCount++] = x
+        blockList[blockCount++] = end
+        const first = sortedSlots[x] as number
+        const full = kinds[(start[first >>> 5] as number) + (first & 31)] === OTHER ? fullBlock : fullDateBlock
+        if (size <= full) {
+          for (let y = x; y < end; y++) {
+            const slot = sortedSlots[y] as number
+            usableKeys[slot >>> 5] = (usableKeys[slot >>> 5] as number) | (1 << (slot & 31))
+          }
+        }
+      }
     }
-    blockOf[e] = slot
-  }
-  // number the blocks in slot order (the key array now holds the block number) and lay their entries out
-  // contiguously (counting sort, entry order kept)
-  {
-    let block = 0
-    for (let word = 0; word < occupied.length; word++) {
-      const bits = occupied[word] as number
-      if (bits === 0) continue
-      for (let b = 0; b < 32; b++) if ((bits & (1 << b)) !== 0) slotKey[word * 32 + b] = block++
-    }
-  }
-  const blockStart = new Int32Array(blocks + 1)
-  for (let e = 0; e < entries; e++) {
-    const block = slotKey[blockOf[e] as number] as number
-    blockOf[e] = block
-    blockStart[block + 1] = (blockStart[block + 1] as number) + 1
-  }
-  for (let b = 0; b < blocks; b++) blockStart[b + 1] = (blockStart[b + 1] as number) + (blockStart[b] as number)
-  // the slot keys are done with: their array (at least twice the entries) holds the layout and the block sizes, so
-  // blocking allocates less (every large typed array counts towards the next old-generation collection)
-  const entryOfBlock = slotKey.subarray(0, entries)
-  {
-    const fillAt = slotKey.subarray(entries, entries + blocks)
-    fillAt.set(blockStart.subarray(0, blocks))
-    for (let e = 0; e < entries; e++) {
-      const block = blockOf[e] as number
-      const at = fillAt[block] as number
-      entryOfBlock[at] = e
-      fillAt[block] = at + 1
-    }
-  }
-  // a block's size counts records (one record with two equal keys, first and last name sounding alike, counts
-  // once). A block up to `fullBlock` records compares every pair; a larger one (common names) only neighbours within
-  // a window after sorting by birth date and surname (sorted neighbourhood), so its cost stays linear in its size
-  const blockSize = slotKey.subarray(entries, entries + blocks)
-  const usable = new Uint8Array(entries)
-  for (let block = 0; block < blocks; block++) {
-    const from = blockStart[block] as number
-    const to = blockStart[block + 1] as number
-    let size = 0
-    let previous = -1
-    for (let x = from; x < to; x++) {
-      const record = owner[entryOfBlock[x] as number] as number
-      if (record !== previous) size++
-      previous = record
-    }
-    blockSize[block] = size
-    const full = kinds[entryOfBlock[from] as number] === OTHER ? fullBlock : fullDateBlock
-    if (size >= 2 && size <= full) for (let x = from; x < to; x++) usable[entryOfBlock[x] as number] = 1
+    x = end
   }
   const sortKey = new Float64Array(d.size)
   for (let k = 0; k < d.size; k++) {
@@ -260,11 +281,12 @@ export const forEachCandidatePair = (
   /** a record's order in a birth-date block: the hash of the name that put it there, then of its other name */
   const nameSortKeys = new Float64Array(d.size)
   const nameHashOf = (id: number): number => (id < 0 ? 0 : (d.nameHash[id] as number) >>> 0)
-  const nameSortKey = (entry: number): number => {
-    const record = owner[entry] as number
+  const nameSortKey = (record: number, place: number): number => {
     const firstHash = nameHashOf(d.first[record] as number)
     const lastHash = nameHashOf(d.last[record] as number)
-    return kinds[entry] === BY_LAST ? lastHash * 2097152 + (firstHash >>> 11) : firstHash * 2097152 + (lastHash >>> 11)
+    return kinds[(start[record] as number) + place] === BY_LAST
+      ? lastHash * 2097152 + (firstHash >>> 11)
+      : firstHash * 2097152 + (lastHash >>> 11)
   }
 
   let candidatePairs = 0
@@ -272,13 +294,17 @@ export const forEachCandidatePair = (
   const members = new Int32Array(maxBlockSize)
   const positions = new Int32Array(maxBlockSize)
   const order: Array<number> = []
-  /** Whether records i < j share a fully compared block through one of i's keys before position `before`. */
+  /** Whether records i < j share a fully compared block through one of i's keys before its `before`-th. */
   const sharesUsableBlock = (i: number, before: number, j: number): boolean => {
+    let usable = (usableKeys[i] as number) & (before >= 32 ? -1 : (1 << before) - 1)
+    if (usable === 0) return false
+    const iStart = start[i] as number
     const jStart = start[j] as number
     const jEnd = start[j + 1] as number
-    for (let p = start[i] as number; p < before; p++) {
-      if (usable[p] === 0) continue
-      const key = keys[p]
+    while (usable !== 0) {
+      const place = 31 - Math.clz32(usable & -usable)
+      usable &= usable - 1
+      const key = keys[iStart + place]
       for (let q = jStart; q < jEnd; q++) if (keys[q] === key) return true
     }
     return false
@@ -299,29 +325,32 @@ export const forEachCandidatePair = (
         const i = Math.min(x, y)
         const j = Math.max(x, y)
         // compared in a full block already?
-        if (sharesUsableBlock(i, start[i + 1] as number, j)) continue
+        if (sharesUsableBlock(i, MAX_KEYS + 1, j)) continue
         candidatePairs++
         visit(i, j)
       }
     }
   }
-  for (let block = 0; block < blocks; block++) {
-    const size = blockSize[block] as number
-    if (size < 2) continue
-    if (size > maxBlockSize) {
+  for (let b = 0; b < blockCount; b += 2) {
+    let count = 0
+    let tooLarge = false
+    for (let x = blockList[b] as number; x < (blockList[b + 1] as number); x++) {
+      const slot = sortedSlots[x] as number
+      const record = slot >>> 5
+      if (count > 0 && members[count - 1] === record) continue
+      if (count === maxBlockSize) {
+        tooLarge = true
+        break
+      }
+      members[count] = record
+      positions[count] = slot & 31
+      count++
+    }
+    if (tooLarge) {
       skippedBlocks++
       continue
     }
-    let count = 0
-    for (let x = blockStart[block] as number; x < (blockStart[block + 1] as number); x++) {
-      const e = entryOfBlock[x] as number
-      const record = owner[e] as number
-      if (count > 0 && members[count - 1] === record) continue
-      members[count] = record
-      positions[count] = e
-      count++
-    }
-    const dateBlock = kinds[positions[0] as number] !== OTHER
+    const dateBlock = kinds[(start[members[0] as number] as number) + (positions[0] as number)] !== OTHER
     if (count <= (dateBlock ? fullDateBlock : fullBlock)) {
       for (let a = 0; a < count; a++) {
         const i = members[a] as number
@@ -343,7 +372,8 @@ export const forEachCandidatePair = (
     // same first name after a marriage, the same surname beside a nickname), so a narrow window finds them
     const sortOf = dateBlock ? nameSortKeys : sortKey
     if (dateBlock)
-      for (let a = 0; a < count; a++) nameSortKeys[members[a] as number] = nameSortKey(positions[a] as number)
+      for (let a = 0; a < count; a++)
+        nameSortKeys[members[a] as number] = nameSortKey(members[a] as number, positions[a] as number)
     order.sort((x, y) => {
       const kx = sortOf[members[x] as number] as number
       const ky = sortOf[members[y] as number] as number
