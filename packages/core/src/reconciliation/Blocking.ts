@@ -6,6 +6,7 @@
  * larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox) and is skipped; the other
  * keys still find the true pairs in it.
  */
+import type { Arena } from "./Arena.ts"
 import { hashInts } from "./Interner.ts"
 import { type Prepared, swapProofDate } from "./Prepare.ts"
 
@@ -41,12 +42,12 @@ const namePrefix = (names: ReadonlyArray<string>, id: number): number => {
   return name.charCodeAt(0) * 256 + (name.length > 1 ? name.charCodeAt(1) : 0)
 }
 
-const blockingKeys = (d: Prepared): Keys => {
+const blockingKeys = (d: Prepared, scratch: Arena): Keys => {
   const n = d.size
-  const start = new Int32Array(n + 1)
+  const start = scratch.int32(n + 1)
   // about seven keys per record: sized once so the array rarely grows (and copies)
-  let keys = new Int32Array(n * 8 + 16)
-  let kinds = new Uint8Array(keys.length)
+  let keys = scratch.int32(n * 8 + 16)
+  let kinds = scratch.uint8(keys.length)
   let length = 0
   const push = (key: number, kind = OTHER) => {
     if (length === keys.length) {
@@ -133,10 +134,10 @@ export interface BlockingStats {
  * Sorts `indices` stably by `key` (non-negative integers below 2^48): LSD radix sort, 16 bits a pass, so a million
  * records sort in linear time without a comparator call per comparison.
  */
-const radixSortBy = (indices: Int32Array, key: Float64Array): Int32Array => {
+const radixSortBy = (indices: Int32Array, key: Float64Array, scratch: Arena): Int32Array => {
   const n = indices.length
   let from: Int32Array = indices
-  let to: Int32Array = new Int32Array(n)
+  let to: Int32Array = scratch.int32(n)
   const counts = new Int32Array(65537)
   let max = 0
   for (let a = 0; a < n; a++) max = Math.max(max, key[from[a] as number] as number)
@@ -165,7 +166,7 @@ const radixSortBy = (indices: Int32Array, key: Float64Array): Int32Array => {
  * Sorts `keys` (as unsigned 32-bit integers) and moves `values` along, stably: LSD radix, a byte a pass, with all
  * four counts taken in one pass.
  */
-const radixSortPairs = (keys: Int32Array, values: Int32Array): void => {
+const radixSortPairs = (keys: Int32Array, values: Int32Array, scratch: Arena): void => {
   const n = keys.length
   const counts = new Int32Array(4 * 257)
   for (let a = 0; a < n; a++) {
@@ -177,8 +178,8 @@ const radixSortPairs = (keys: Int32Array, values: Int32Array): void => {
   }
   let fromKeys: Int32Array = keys
   let fromValues: Int32Array = values
-  let toKeys: Int32Array = new Int32Array(n)
-  let toValues: Int32Array = new Int32Array(n)
+  let toKeys: Int32Array = scratch.int32(n)
+  let toValues: Int32Array = scratch.int32(n)
   for (let pass = 0; pass < 4; pass++) {
     const base = pass * 257
     const shift = pass * 8
@@ -209,30 +210,32 @@ export const forEachCandidatePair = (
   d: Prepared,
   maxBlockSize: number,
   visit: (i: number, j: number) => void,
+  /** where blocking's temporaries live: released by the caller once blocking is done */
+  scratch: Arena,
   fullBlock = 8,
   window = 4,
   neighbourhood = 2,
   fullDateBlock = 4,
   dateWindow = 2,
 ): BlockingStats => {
-  const { keys, start, kinds } = blockingKeys(d)
+  const { keys, start, kinds } = blockingKeys(d, scratch)
   const entries = keys.length
   // every key with its record and its place among the record's keys (record × 32 + place), sorted by key: a block
   // is a run of equal keys, its records in canonical order. Sorting streams through memory, where a hash table of
   // ten million keys would miss the cache on every probe.
-  const sortedKeys = new Int32Array(entries)
-  const sortedSlots = new Int32Array(entries)
+  const sortedKeys = scratch.int32(entries)
+  const sortedSlots = scratch.int32(entries)
   sortedKeys.set(keys)
   for (let k = 0; k < d.size; k++) {
     const from = start[k] as number
     for (let e = from; e < (start[k + 1] as number); e++) sortedSlots[e] = k * 32 + (e - from)
   }
-  radixSortPairs(sortedKeys, sortedSlots)
+  radixSortPairs(sortedKeys, sortedSlots, scratch)
   // blocks of two or more records: where they start (in the sorted arrays) and how many records they hold. A block
   // up to `fullBlock` records (`fullDateBlock` for a birth-date block) compares every pair: its keys are "usable",
   // one bit per key of a record. A larger one (common names) only compares neighbours within a window after
   // sorting, so its cost stays linear in its size.
-  const usableKeys = new Int32Array(d.size)
+  const usableKeys = scratch.int32(d.size)
   let blockList = new Int32Array(1024)
   let blockCount = 0
   let blocks = 0
@@ -270,7 +273,7 @@ export const forEachCandidatePair = (
     }
     x = end
   }
-  const sortKey = new Float64Array(d.size)
+  const sortKey = scratch.float64(d.size)
   for (let k = 0; k < d.size; k++) {
     const dob = d.dob[k] as number
     const last = d.last[k] as number
@@ -279,7 +282,7 @@ export const forEachCandidatePair = (
   }
 
   /** a record's order in a birth-date block: the hash of the name that put it there, then of its other name */
-  const nameSortKeys = new Float64Array(d.size)
+  const nameSortKeys = scratch.float64(d.size)
   const nameHashOf = (id: number): number => (id < 0 ? 0 : (d.nameHash[id] as number) >>> 0)
   const nameSortKey = (record: number, place: number): number => {
     const firstHash = nameHashOf(d.first[record] as number)
@@ -313,11 +316,11 @@ export const forEachCandidatePair = (
   if (neighbourhood > 0) {
     let datedCount = 0
     for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) datedCount++
-    const dated = new Int32Array(datedCount)
+    const dated = scratch.int32(datedCount)
     datedCount = 0
     for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) dated[datedCount++] = k
     // by birth date and surname, ties in canonical order (the sort is stable)
-    const byDate = radixSortBy(dated, sortKey)
+    const byDate = radixSortBy(dated, sortKey, scratch)
     for (let a = 0; a < byDate.length; a++) {
       for (let b = a + 1; b < byDate.length && b <= a + neighbourhood; b++) {
         const x = byDate[a] as number

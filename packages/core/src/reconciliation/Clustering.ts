@@ -4,6 +4,7 @@
  * between them, and the two groups hold together (no two well-formed SSNs, average cross-pair score ≥ the cohesion
  * threshold, a vetoed pair counting as −20 bits), so a person is never a chain of weak links. Manual "same person" decisions are merged first and bypass every check.
  */
+import type { Arena } from "./Arena.ts"
 import type { Comparator } from "./Comparison.ts"
 import type { Prepared } from "./Prepare.ts"
 
@@ -41,12 +42,13 @@ class Groups {
   readonly nextMember: Int32Array
   readonly lastMember: Int32Array
   readonly size: Int32Array
-  constructor(n: number) {
-    this.parent = new Int32Array(n)
+  constructor(n: number, arena: Arena) {
+    this.parent = arena.int32(n)
     for (let k = 0; k < n; k++) this.parent[k] = k
-    this.nextMember = new Int32Array(n).fill(-1)
-    this.lastMember = Int32Array.from(this.parent)
-    this.size = new Int32Array(n).fill(1)
+    this.nextMember = arena.int32(n).fill(-1)
+    this.lastMember = arena.int32(n)
+    this.lastMember.set(this.parent)
+    this.size = arena.int32(n).fill(1)
   }
   find(k: number): number {
     let root = k
@@ -77,6 +79,8 @@ export interface ClusterInput {
   readonly neverDecisions: ReadonlyArray<readonly [number, number]>
   readonly separateConnections: boolean
   readonly cohesionThreshold: number
+  /** where clustering's working arrays live */
+  readonly arena: Arena
 }
 
 /** Groups records into persons. */
@@ -85,7 +89,7 @@ export const cluster = (
 ): Clusters & { readonly manualConflicts: Array<readonly [number, number]> } => {
   const { data, comparator, links } = input
   const n = data.size
-  const groups = new Groups(n)
+  const groups = new Groups(n, input.arena)
   const refused: RefusedMerges = { sameConnection: 0, neverDecision: 0, veto: 0, weakLink: 0 }
 
   for (const [a, b] of input.sameDecisions) {
@@ -105,7 +109,7 @@ export const cluster = (
   }
 
   // strongest first; ties by link index, which follows the canonical record order
-  const order = new Float64Array(links.count)
+  const order = input.arena.float64(links.count)
   let maxScore = 0
   for (let e = 0; e < links.count; e++) maxScore = Math.max(maxScore, links.score[e] as number)
   for (let e = 0; e < links.count; e++) {
@@ -170,7 +174,7 @@ export const cluster = (
     accepted.push(e)
   }
 
-  const root = new Int32Array(n)
+  const root = input.arena.int32(n)
   for (let k = 0; k < n; k++) root[k] = groups.find(k)
   return { root, accepted: Int32Array.from(accepted), refused, manualConflicts }
 }

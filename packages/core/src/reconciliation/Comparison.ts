@@ -3,6 +3,7 @@
  * day/month swap, …), each level a weight from the scoring model, and a few rules veto a link outright (two
  * different well-formed SSNs; clearly different first names or birth dates without an SSN to vouch).
  */
+import type { Arena } from "./Arena.ts"
 import { areNicknames, nicknameGroups } from "./Nicknames.ts"
 import type { Prepared } from "./Prepare.ts"
 import {
@@ -192,13 +193,14 @@ export class Comparator {
   /** rarity of each birth date, by `dayIndex` */
   private readonly dobBits = new Float32Array(dayIndex(21001231) + 1)
 
-  constructor(data: Prepared, model: ScoringModel) {
+  /** `arena`: where the per-run caches live (by default ordinary arrays) */
+  constructor(data: Prepared, model: ScoringModel, arena?: Arena) {
     this.data = data
     this.model = model
     const cacheBits = Math.min(20, Math.max(16, Math.ceil(Math.log2(Math.max(data.size, 1))) + 1))
     this.cacheShift = 32 - cacheBits
-    this.levelCache = new Int32Array(4 << cacheBits).fill(-1)
-    this.surnameCache = new Int32Array(4 << cacheBits).fill(-1)
+    this.levelCache = (arena === undefined ? new Int32Array(4 << cacheBits) : arena.int32(4 << cacheBits)).fill(-1)
+    this.surnameCache = (arena === undefined ? new Int32Array(4 << cacheBits) : arena.int32(4 << cacheBits)).fill(-1)
     this.nameMask = new Int32Array(data.names.length)
     this.nameShape = new Int32Array(data.names.length)
     this.nicknameBloom = new Int32Array(data.names.length)

@@ -2,6 +2,7 @@
  * Turns source records into columns of integer codes (struct of arrays), in a canonical order that does not
  * depend on the input order: everything downstream compares ints and indexes typed arrays.
  */
+import { type Memory, memoryFor } from "./Arena.ts"
 import { hashString } from "./Interner.ts"
 import {
   dateToInt,
@@ -108,10 +109,10 @@ export const swapProofDate = (date: number): number => {
 }
 
 /** Sorts `indices` stably by the 32-bit `keys[index]`: LSD radix, 16 bits a pass, no comparator calls. */
-const radixSortUint32 = (indices: Int32Array, keys: Uint32Array): Int32Array => {
+const radixSortUint32 = (indices: Int32Array, keys: Uint32Array, memory: Memory): Int32Array => {
   const n = indices.length
   let from: Int32Array = indices
-  let to: Int32Array = new Int32Array(n)
+  let to: Int32Array = memory.scratch.int32(n)
   const counts = new Int32Array(65537)
   for (const shift of [0, 16]) {
     counts.fill(0)
@@ -143,13 +144,14 @@ const radixSortUint32 = (indices: Int32Array, keys: Uint32Array): Int32Array => 
 const canonicalOrder = (
   records: ReadonlyArray<SourceRecord>,
   dob: Int32Array,
+  memory: Memory,
 ): { readonly order: Int32Array; readonly hashRank: Int32Array } | DuplicateRecordIdError => {
   const n = records.length
-  const hashes = new Uint32Array(n)
+  const hashes = memory.scratch.uint32(n)
   for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id)
-  const identity = new Int32Array(n)
+  const identity = memory.scratch.int32(n)
   for (let i = 0; i < n; i++) identity[i] = i
-  const byHash = radixSortUint32(identity, hashes)
+  const byHash = radixSortUint32(identity, hashes, memory)
   // runs of equal hashes: order by the id itself (and catch repeated ids)
   for (let start = 0; start < n; ) {
     let end = start + 1
@@ -169,7 +171,7 @@ const canonicalOrder = (
     }
     start = end
   }
-  const rankOfInput = new Int32Array(n)
+  const rankOfInput = memory.scratch.int32(n)
   for (let r = 0; r < n; r++) rankOfInput[byHash[r] as number] = r
   // the birth date as a day number (unsigned, so "none" sorts last)
   const dayKey = hashes
@@ -177,8 +179,9 @@ const canonicalOrder = (
     const date = dob[i] as number
     dayKey[i] = date === 0 ? 0xffffffff : swapProofDate(date)
   }
-  const order = radixSortUint32(byHash, dayKey)
-  const hashRank = new Int32Array(n)
+  const order = memory.run.int32(n)
+  order.set(radixSortUint32(byHash, dayKey, memory))
+  const hashRank = memory.run.int32(n)
   for (let k = 0; k < n; k++) hashRank[k] = rankOfInput[order[k] as number] as number
   return { order, hashRank }
 }
@@ -307,9 +310,9 @@ const internEmail = (raw: string | null | undefined, emails: StringTable, locals
  * birth date for a name, a surname for a birth date) are taken as one person, so a person seen by five connections
  * does not make their own name look common. Records missing `other` count one each.
  */
-const peopleCounts = (values: Int32Array, other: Int32Array, size: number): Int32Array => {
-  const counts = new Int32Array(size)
-  const keys = new Float64Array(values.length)
+const peopleCounts = (values: Int32Array, other: Int32Array, size: number, memory: Memory): Int32Array => {
+  const counts = memory.run.int32(size)
+  const keys = memory.scratch.float64(values.length)
   let keyCount = 0
   for (let k = 0; k < values.length; k++) {
     const value = values[k] as number
@@ -328,8 +331,14 @@ const peopleCounts = (values: Int32Array, other: Int32Array, size: number): Int3
 }
 
 /** Prepares records for matching, or fails on a repeated `record_id`. */
-export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | DuplicateRecordIdError => {
+export const prepare = (
+  records: ReadonlyArray<SourceRecord>,
+  memory: Memory = memoryFor(records.length),
+): Prepared | DuplicateRecordIdError => {
   const n = records.length
+  // the columns are first filled in input order (scratch), then gathered into canonical order (run)
+  const scratch = memory.scratch
+  const run = memory.run
   const tokenizer = new NameTokenizer()
   const names = tokenizer.table.values
   const tokens = tokenizer.out
@@ -339,7 +348,7 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   const emailScratch = new Int32Array(2)
   const phones = new StringTable()
   const others = new StringTable()
-  const column = () => new Int32Array(n).fill(-1)
+  const column = () => scratch.int32(n).fill(-1)
   let first = column()
   let firstFull = column()
   let preferred = column()
@@ -347,21 +356,21 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   let last = column()
   let lastA = column()
   let lastB = column()
-  let firstPhonetic = new Int32Array(n)
-  let lastPhonetic = new Int32Array(n)
-  let dob = new Int32Array(n)
+  let firstPhonetic = scratch.int32(n)
+  let lastPhonetic = scratch.int32(n)
+  let dob = scratch.int32(n)
   let ssn = column()
-  let ssnWellFormed = new Uint8Array(n)
-  const emailStart = new Int32Array(n + 1)
+  let ssnWellFormed = scratch.uint8(n)
+  const emailStart = scratch.int32(n + 1)
   const emailIds = new IntList()
   const emailLocalIds = new IntList()
   const emailPersonalList = new IntList()
-  const phoneStart = new Int32Array(n + 1)
+  const phoneStart = scratch.int32(n + 1)
   const phoneIds = new IntList()
-  let connection = new Int32Array(n)
-  let group = new Int32Array(n)
+  let connection = scratch.int32(n)
+  let group = scratch.int32(n)
   let employeeNumber = column()
-  let startDate = new Int32Array(n)
+  let startDate = scratch.int32(n)
   let postal = column()
   let city = column()
   let street = column()
@@ -486,18 +495,18 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   emailStart[n] = emailIds.length
   phoneStart[n] = phoneIds.length
 
-  const canonical = canonicalOrder(records, dob)
+  const canonical = canonicalOrder(records, dob, memory)
   if (canonical instanceof DuplicateRecordIdError) return canonical
   const { order, hashRank } = canonical
   const gather = <A extends Int32Array | Uint8Array>(column: A): A => {
-    const out = new (column.constructor as new (length: number) => A)(n)
+    const out = (column instanceof Uint8Array ? run.uint8(n) : run.int32(n)) as A
     for (let k = 0; k < n; k++) out[k] = column[order[k] as number] as number
     return out
   }
   /** a variable-length column (emails, phones) in canonical order: the new row starts and the entries' sources */
   const gatherRows = (rowStart: Int32Array): { readonly start: Int32Array; readonly source: Int32Array } => {
-    const start = new Int32Array(n + 1)
-    const source = new Int32Array(rowStart[n] as number)
+    const start = run.int32(n + 1)
+    const source = scratch.int32(rowStart[n] as number)
     let length = 0
     for (let k = 0; k < n; k++) {
       start[k] = length
@@ -535,12 +544,12 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   unit = gather(unit)
   state = gather(state)
 
-  const firstCount = peopleCounts(first, dob, names.length)
-  const lastCount = peopleCounts(last, dob, names.length)
+  const firstCount = peopleCounts(first, dob, names.length, memory)
+  const lastCount = peopleCounts(last, dob, names.length, memory)
   // birth dates: distinct (date, surname) pairs; the date itself is the id here
   const dobCount = new Map<number, number>()
   {
-    const keys = new Float64Array(n)
+    const keys = scratch.float64(n)
     let keyCount = 0
     for (let k = 0; k < n; k++) {
       const date = dob[k] as number
@@ -558,7 +567,7 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   }
   // about how many different people the records hold: distinct (surname, birth date) among records with both
   let withBoth = 0
-  const pairKeys = new Float64Array(n)
+  const pairKeys = scratch.float64(n)
   for (let k = 0; k < n; k++) {
     if ((last[k] as number) >= 0 && (dob[k] as number) !== 0) {
       withBoth++
@@ -571,9 +580,9 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
   const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
   // emails and phones in canonical order
   const emailRows = gatherRows(emailStart)
-  const emailIdArray = new Int32Array(emailRows.source.length)
-  const emailLocalIdArray = new Int32Array(emailRows.source.length)
-  const emailPersonal = new Uint8Array(emailRows.source.length)
+  const emailIdArray = run.int32(emailRows.source.length)
+  const emailLocalIdArray = run.int32(emailRows.source.length)
+  const emailPersonal = run.uint8(emailRows.source.length)
   for (let e = 0; e < emailRows.source.length; e++) {
     const from = emailRows.source[e] as number
     emailIdArray[e] = emailIds.data[from] as number
@@ -581,14 +590,14 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
     emailPersonal[e] = emailPersonalList.data[from] as number
   }
   const phoneRows = gatherRows(phoneStart)
-  const phoneIdArray = new Int32Array(phoneRows.source.length)
+  const phoneIdArray = run.int32(phoneRows.source.length)
   for (let e = 0; e < phoneRows.source.length; e++)
     phoneIdArray[e] = phoneIds.data[phoneRows.source[e] as number] as number
   const domains = new StringTable()
-  const domainOfEmail = new Int32Array(emails.size)
-  const digitInLocal = new Uint8Array(emails.size)
-  const emailShape = new Int32Array(emails.size)
-  const emailMask = new Int32Array(emails.size)
+  const domainOfEmail = run.int32(emails.size)
+  const digitInLocal = run.uint8(emails.size)
+  const emailShape = run.int32(emails.size)
+  const emailMask = run.int32(emails.size)
   for (let id = 0; id < emails.size; id++) {
     const email = emails.values[id] as string
     emailShape[id] = (email.length << 8) | (email.charCodeAt(0) & 0xff)
@@ -603,15 +612,15 @@ export const prepare = (records: ReadonlyArray<SourceRecord>): Prepared | Duplic
       }
     }
   }
-  const emailDomainIds = new Int32Array(emailIdArray.length)
-  const emailLocalHasDigit = new Uint8Array(emailIdArray.length)
+  const emailDomainIds = run.int32(emailIdArray.length)
+  const emailLocalHasDigit = run.uint8(emailIdArray.length)
   for (let e = 0; e < emailIdArray.length; e++) {
     emailDomainIds[e] = domainOfEmail[emailIdArray[e] as number] as number
     emailLocalHasDigit[e] = digitInLocal[emailIdArray[e] as number] as number
   }
-  const emailCount = new Int32Array(emails.size)
-  const phoneCount = new Int32Array(phones.size)
-  const ssnCount = new Int32Array(ssns.size)
+  const emailCount = run.int32(emails.size)
+  const phoneCount = run.int32(phones.size)
+  const ssnCount = run.int32(ssns.size)
   countInto(emailCount, emailIdArray)
   countInto(phoneCount, phoneIdArray)
   countInto(ssnCount, ssn)

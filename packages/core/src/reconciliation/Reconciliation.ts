@@ -7,6 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { memoryFor } from "./Arena.ts"
 import { forEachCandidatePair } from "./Blocking.ts"
 import { cluster, type RefusedMerges } from "./Clustering.ts"
 import { Comparator, comparedFields, levelNames, SWAPPED_NAMES, vetoNames } from "./Comparison.ts"
@@ -155,47 +156,56 @@ export const reconcileSync = (
 ): Reconciliation | DuplicateRecordId => {
   const model = options.model ?? defaultModel
   const phaseEnd = options.onPhaseEnd ?? (() => {})
-  const data = prepare(records)
+  // the run's working memory comes from two arenas (see Arena.ts); only the result is allocated on its own
+  const memory = memoryFor(records.length)
+  const data = prepare(records, memory)
   if (data instanceof DuplicateRecordIdError) return new DuplicateRecordId({ recordId: data.recordId })
+  memory.scratch.release(0)
   phaseEnd("prepare")
   const n = data.size
-  const comparator = new Comparator(data, model)
+  const comparator = new Comparator(data, model, memory.run)
 
   // candidate pairs: levels first, scores once the weights are estimated from this run's data
   const separateConnections = options.allowSameConnection !== true
   // about five candidates per record at a million records: sized once, so the buffers rarely grow (and copy)
   let capacity = Math.max(1024, n * 6)
-  let ci = new Int32Array(capacity)
-  let cj = new Int32Array(capacity)
-  let cPacked = new Int32Array(capacity)
-  let cRarity = new Float32Array(capacity)
-  let cVeto = new Uint8Array(capacity)
+  let ci = memory.run.int32(capacity)
+  let cj = memory.run.int32(capacity)
+  let cPacked = memory.run.int32(capacity)
+  let cRarity = memory.run.float32(capacity)
+  let cVeto = memory.run.uint8(capacity)
   let candidates = 0
   const patterns = new PatternCounts()
-  const blocking = forEachCandidatePair(data, options.maxBlockSize ?? 1000, (i, j) => {
-    // two records of one connection+entity can never be one person: not a candidate
-    if (separateConnections && data.group[i] === data.group[j]) return
-    comparator.compareLevels(i, j)
-    if (candidates === capacity) {
-      capacity *= 2
-      const grow = <A extends Int32Array | Float32Array | Uint8Array>(from: A, to: A) => {
-        to.set(from)
-        return to
+  const blocking = forEachCandidatePair(
+    data,
+    options.maxBlockSize ?? 1000,
+    (i, j) => {
+      // two records of one connection+entity can never be one person: not a candidate
+      if (separateConnections && data.group[i] === data.group[j]) return
+      comparator.compareLevels(i, j)
+      if (candidates === capacity) {
+        capacity *= 2
+        const grow = <A extends Int32Array | Float32Array | Uint8Array>(from: A, to: A) => {
+          to.set(from)
+          return to
+        }
+        ci = grow(ci, new Int32Array(capacity))
+        cj = grow(cj, new Int32Array(capacity))
+        cPacked = grow(cPacked, new Int32Array(capacity))
+        cRarity = grow(cRarity, new Float32Array(capacity))
+        cVeto = grow(cVeto, new Uint8Array(capacity))
       }
-      ci = grow(ci, new Int32Array(capacity))
-      cj = grow(cj, new Int32Array(capacity))
-      cPacked = grow(cPacked, new Int32Array(capacity))
-      cRarity = grow(cRarity, new Float32Array(capacity))
-      cVeto = grow(cVeto, new Uint8Array(capacity))
-    }
-    ci[candidates] = i
-    cj[candidates] = j
-    cPacked[candidates] = comparator.packed
-    cRarity[candidates] = comparator.rarity
-    cVeto[candidates] = comparator.veto
-    candidates++
-    patterns.add(comparator.packed)
-  })
+      ci[candidates] = i
+      cj[candidates] = j
+      cPacked[candidates] = comparator.packed
+      cRarity[candidates] = comparator.rarity
+      cVeto[candidates] = comparator.veto
+      candidates++
+      patterns.add(comparator.packed)
+    },
+    memory.scratch,
+  )
+  memory.scratch.release(0)
   phaseEnd("block and compare")
   if (model.estimate) {
     const u = estimateU(comparator, model, 40_000)
@@ -219,10 +229,10 @@ export const reconcileSync = (
     if (cVeto[c] === 0 && comparator.scoreOf(cPacked[c] as number, cRarity[c] as number) >= model.matchThreshold)
       passing++
   }
-  const li = new Int32Array(passing)
-  const lj = new Int32Array(passing)
-  const ls = new Float64Array(passing)
-  const lp = new Int32Array(passing)
+  const li = memory.run.int32(passing)
+  const lj = memory.run.int32(passing)
+  const ls = memory.run.float64(passing)
+  const lp = memory.run.int32(passing)
   let count = 0
   for (let c = 0; c < candidates; c++) {
     if (cVeto[c] !== 0) continue
@@ -234,10 +244,6 @@ export const reconcileSync = (
     lp[count] = cPacked[c] as number
     count++
   }
-  // the candidates are done with: let the collector have them before clustering
-  ci = cj = cPacked = new Int32Array(0)
-  cRarity = new Float32Array(0)
-  cVeto = new Uint8Array(0)
 
   phaseEnd("links")
   // manual decisions, by canonical index
@@ -268,14 +274,15 @@ export const reconcileSync = (
     neverDecisions: never,
     separateConnections,
     cohesionThreshold: model.cohesionThreshold,
+    arena: memory.run,
   })
 
   phaseEnd("cluster")
   // clusters numbered by their first record in (hash, id) order, which also names new persons
-  const clusterOfRoot = new Int32Array(n).fill(-1)
-  const clusterOf = new Int32Array(n)
+  const clusterOfRoot = memory.run.int32(n).fill(-1)
+  const clusterOf = memory.run.int32(n)
   const firstRecord: Array<string> = []
-  const byRank = new Int32Array(n)
+  const byRank = memory.run.int32(n)
   for (let k = 0; k < n; k++) byRank[data.hashRank[k] as number] = k
   for (let r = 0; r < n; r++) {
     const k = byRank[r] as number
@@ -296,7 +303,7 @@ export const reconcileSync = (
 
   // evidence: manual links first, then accepted automatic links
   const links: Array<Link> = []
-  const linkOfCanonical = new Int32Array(n).fill(-1)
+  const linkOfCanonical = memory.run.int32(n).fill(-1)
   const noteLink = (i: number, j: number, link: Link) => {
     const index = links.length
     links.push(link)
