@@ -23,7 +23,7 @@ const HOME = 8
 interface Keys {
   readonly start: Int32Array
   readonly keys: Int32Array
-  /** per key: which name made a birth-date key (`BY_FIRST`, `BY_LAST`, `BY_DATE`), else `OTHER` */
+  /** per key: which name made a birth-date key (`BY_FIRST`, `BY_LAST`, `BY_DATE`), a name key (`NAME`), else `OTHER` */
   readonly kinds: Uint8Array
 }
 
@@ -34,6 +34,8 @@ const OTHER = 0
 const BY_FIRST = 1
 const BY_LAST = 2
 const BY_DATE = 3
+/** both names, or one name and the other's sound: blocks that also grow with the workforce (common names) */
+const NAME = 4
 
 /** A name's first two letters as one number (0 when the name is absent). */
 const namePrefix = (names: ReadonlyArray<string>, id: number): number => {
@@ -83,9 +85,9 @@ const blockingKeys = (d: Prepared, scratch: Arena): Keys => {
       // both names exactly, in either order; one name exactly with the other's sound (a typo in one name)
       const firstHash = d.nameHash[firstName] as number
       const lastHash = d.nameHash[lastName] as number
-      push(hashInts(NAMES, Math.min(firstHash, lastHash), Math.max(firstHash, lastHash)))
-      push(hashInts(NAME_SOUND, firstHash, lastSound))
-      push(hashInts(NAME_SOUND, lastHash, firstSound))
+      push(hashInts(NAMES, Math.min(firstHash, lastHash), Math.max(firstHash, lastHash)), NAME)
+      push(hashInts(NAME_SOUND, firstHash, lastSound), NAME)
+      push(hashInts(NAME_SOUND, lastHash, firstSound), NAME)
     }
     const dob = d.dob[k] as number
     if (dob !== 0) {
@@ -216,7 +218,9 @@ export const forEachCandidatePair = (
   window = 4,
   neighbourhood = 2,
   fullDateBlock = 4,
-  dateWindow = 2,
+  dateWindow = 1,
+  fullNameBlock = 8,
+  nameWindow = 1,
 ): BlockingStats => {
   const { keys, start, kinds } = blockingKeys(d, scratch)
   const entries = keys.length
@@ -262,7 +266,8 @@ export const forEachCandidatePair = (
         blockList[blockCount++] = x
         blockList[blockCount++] = end
         const first = sortedSlots[x] as number
-        const full = kinds[(start[first >>> 5] as number) + (first & 31)] === OTHER ? fullBlock : fullDateBlock
+        const kind = kinds[(start[first >>> 5] as number) + (first & 31)] as number
+        const full = kind === OTHER ? fullBlock : kind === NAME ? fullNameBlock : fullDateBlock
         if (size <= full) {
           for (let y = x; y < end; y++) {
             const slot = sortedSlots[y] as number
@@ -353,8 +358,9 @@ export const forEachCandidatePair = (
       skippedBlocks++
       continue
     }
-    const dateBlock = kinds[(start[members[0] as number] as number) + (positions[0] as number)] !== OTHER
-    if (count <= (dateBlock ? fullDateBlock : fullBlock)) {
+    const kind = kinds[(start[members[0] as number] as number) + (positions[0] as number)] as number
+    const dateBlock = kind !== OTHER && kind !== NAME
+    if (count <= (dateBlock ? fullDateBlock : kind === NAME ? fullNameBlock : fullBlock)) {
       for (let a = 0; a < count; a++) {
         const i = members[a] as number
         const before = positions[a] as number
@@ -382,7 +388,7 @@ export const forEachCandidatePair = (
       const ky = sortOf[members[y] as number] as number
       return kx !== ky ? kx - ky : (members[x] as number) - (members[y] as number)
     })
-    const reach = dateBlock ? dateWindow : window
+    const reach = dateBlock ? dateWindow : kind === NAME ? nameWindow : window
     for (let a = 0; a < count; a++) {
       const x = order[a] as number
       for (let b = a + 1; b < count && b <= a + reach; b++) {
