@@ -149,7 +149,7 @@ const isOneKeystrokeDate = (a: number, b: number): boolean => {
  * without a birth date counts alone), so an SSN seen by a person's two connections is not "common" on their account.
  */
 const ssnPeople = (d: Prepared): Int32Array => {
-  const counts = new Int32Array(d.ssns.length)
+  const counts = new Int32Array(d.ssnHash.length)
   const keys: Array<number> = []
   for (let k = 0; k < d.size; k++) {
     const id = d.ssn[k] as number
@@ -356,15 +356,14 @@ export class Comparator {
    */
   private residenceLevel(i: number, j: number): number {
     const d = this.data
-    const text = d.addressText
     // 1 agree, 0 disagree, -1 not comparable
     const agreement = (column: Int32Array, keystroke: boolean): number => {
       const a = column[i] as number
       const b = column[j] as number
       if (a < 0 || b < 0) return -1
       if (a === b) return 1
-      const x = (text[a] as string).slice(2)
-      const y = (text[b] as string).slice(2)
+      const x = d.addressText(a).slice(2)
+      const y = d.addressText(b).slice(2)
       // a typo never changes a digit in a street or line 2 (`5th`/`6th avenue`, `apt 4`/`apt 5` differ)
       return (keystroke ? isOneKeystroke(x, y) : isTypo(x, y) && digitsOf(x) === digitsOf(y)) ? 1 : 0
     }
@@ -538,7 +537,7 @@ export class Comparator {
       if (si === sj) {
         ssnLevel = 1
         rarity += this.ssnBits[si] as number
-      } else if (isOneKeystroke(d.ssns[si] as string, d.ssns[sj] as string)) ssnLevel = 2
+      } else if (isOneKeystroke(d.ssnText(si), d.ssnText(sj))) ssnLevel = 2
       else {
         ssnLevel = 3
         if (d.ssnWellFormed[i] === 1 && d.ssnWellFormed[j] === 1) veto = 1
@@ -577,7 +576,7 @@ export class Comparator {
               Math.abs((shapeX >>> 8) - (shapeY >>> 8)) <= 2 &&
               (shapeX & 0xff) === (shapeY & 0xff) &&
               mayBeWithinEdits(d.emailMask[ea] as number, d.emailMask[eb] as number, 2) &&
-              editDistance(d.emails[ea] as string, d.emails[eb] as string, 2) <= 2
+              editDistance(d.emailText(ea), d.emailText(eb), 2) <= 2
             ) {
               emailLevel = 3
             }

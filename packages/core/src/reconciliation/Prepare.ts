@@ -2,7 +2,7 @@
  * Turns source records into columns of integer codes (struct of arrays), in a canonical order that does not
  * depend on the input order: everything downstream compares ints and indexes typed arrays.
  */
-import { type Memory, memoryFor } from "./Arena.ts"
+import { type Arena, type Memory, memoryFor } from "./Arena.ts"
 import { hashString } from "./Interner.ts"
 import {
   dateToInt,
@@ -19,7 +19,6 @@ import {
 } from "./Normalize.ts"
 import { phoneticCode } from "./Phonetic.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
-import { characterMask } from "./StringDistance.ts"
 import { StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
@@ -42,10 +41,12 @@ export interface Prepared {
   readonly firstPhonetic: Int32Array
   readonly lastPhonetic: Int32Array
   readonly dob: Int32Array
-  readonly ssns: ReadonlyArray<string>
+  /** an SSN's digits, by id (`ssnHash.length` ids) */
+  readonly ssnText: (id: number) => string
   readonly ssn: Int32Array
   readonly ssnWellFormed: Uint8Array
-  readonly emails: ReadonlyArray<string>
+  /** a normalised email, by id (`emailHash.length` ids) */
+  readonly emailText: (id: number) => string
   readonly emailStart: Int32Array
   readonly emailIds: Int32Array
   readonly emailLocalIds: Int32Array
@@ -56,7 +57,6 @@ export interface Prepared {
   /** per email id: its length (above the low byte) and first character (the low byte); its `characterMask` */
   readonly emailShape: Int32Array
   readonly emailMask: Int32Array
-  readonly phones: ReadonlyArray<string>
   readonly phoneStart: Int32Array
   readonly phoneIds: Int32Array
   readonly connection: Int32Array
@@ -71,7 +71,7 @@ export interface Prepared {
   readonly unit: Int32Array
   readonly state: Int32Array
   /** the text behind postal, city, street, houseNumber, unit and state ids, each after a two-character tag */
-  readonly addressText: ReadonlyArray<string>
+  readonly addressText: (id: number) => string
   /**
    * content hashes of the values behind the ids of `names`, `ssns`, `emails`, `phones` and `addressText`: ids follow
    * the input order, so blocking keys and sort keys use these instead and never depend on that order
@@ -186,19 +186,22 @@ const canonicalOrder = (
   return { order, hashRank }
 }
 
+/** A growing list of ints in an arena (a list that outgrows its room moves; the old room stays until released). */
 class IntList {
-  data = new Int32Array(1024)
+  data: Int32Array
   length = 0
+  private readonly arena: Arena
+  constructor(arena: Arena, capacity: number) {
+    this.arena = arena
+    this.data = arena.int32(Math.max(16, capacity))
+  }
   push(value: number) {
     if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2)
+      const grown = this.arena.int32(this.data.length * 2)
       grown.set(this.data)
       this.data = grown
     }
     this.data[this.length++] = value
-  }
-  toArray(): Int32Array {
-    return this.data.slice(0, this.length)
   }
 }
 
@@ -227,6 +230,10 @@ class NameTokenizer {
   /** Writes the token ids of `raw` into `out`; returns how many. */
   tokens(raw: string | null | undefined): number {
     if (raw === null || raw === undefined || raw.length === 0) return 0
+    return this.tokenize(raw)
+  }
+
+  private tokenize(raw: string): number {
     let count = 0
     let simple = true
     for (let i = 0; i < raw.length; i++) {
@@ -342,12 +349,12 @@ export const prepare = (
   const tokenizer = new NameTokenizer()
   const names = tokenizer.table.values
   const tokens = tokenizer.out
-  const ssns = new StringTable()
-  const emails = new StringTable()
-  const emailLocals = new StringTable()
+  const ssns = new StringTable({ copies: false, expected: n, arena: run })
+  const emails = new StringTable({ copies: false, expected: n + (n >> 2), arena: run })
+  const emailLocals = new StringTable({ copies: false, expected: n + (n >> 2), arena: run })
   const emailScratch = new Int32Array(2)
-  const phones = new StringTable()
-  const others = new StringTable()
+  const phones = new StringTable({ copies: false, expected: n + (n >> 2), arena: run })
+  const others = new StringTable({ copies: false, expected: n, arena: run })
   const column = () => scratch.int32(n).fill(-1)
   let first = column()
   let firstFull = column()
@@ -362,11 +369,11 @@ export const prepare = (
   let ssn = column()
   let ssnWellFormed = scratch.uint8(n)
   const emailStart = scratch.int32(n + 1)
-  const emailIds = new IntList()
-  const emailLocalIds = new IntList()
-  const emailPersonalList = new IntList()
+  const emailIds = new IntList(scratch, n + (n >> 1))
+  const emailLocalIds = new IntList(scratch, n + (n >> 1))
+  const emailPersonalList = new IntList(scratch, n + (n >> 1))
   const phoneStart = scratch.int32(n + 1)
-  const phoneIds = new IntList()
+  const phoneIds = new IntList(scratch, n)
   let connection = scratch.int32(n)
   let group = scratch.int32(n)
   let employeeNumber = column()
@@ -381,6 +388,10 @@ export const prepare = (
   const connectionIds = new Map<string, number>()
   const groupIds = new Map<string, Map<string, number>>()
   let groupCount = 0
+  let lastConnectionId = ""
+  let lastEntity = ""
+  let lastConnection = -1
+  let lastGroup = -1
 
   // read the records in input order, as they lie in memory (in canonical order every record would be a cache miss);
   // the columns are put in canonical order below
@@ -457,20 +468,27 @@ export const prepare = (
         for (let e = phoneStart[k] as number; e < phoneIds.length; e++) if (phoneIds.data[e] === id) seen = true
         if (!seen) phoneIds.push(id)
       }
-    let entities = groupIds.get(record.connection_id)
-    if (entities === undefined) {
-      entities = new Map()
-      groupIds.set(record.connection_id, entities)
-      connectionIds.set(record.connection_id, connectionIds.size)
-    }
+    // records mostly arrive grouped by connection: the previous record's answer usually holds
     const entity = record.entity_id ?? ""
-    let groupId = entities.get(entity)
-    if (groupId === undefined) {
-      groupId = groupCount++
-      entities.set(entity, groupId)
+    if (record.connection_id !== lastConnectionId || entity !== lastEntity) {
+      let entities = groupIds.get(record.connection_id)
+      if (entities === undefined) {
+        entities = new Map()
+        groupIds.set(record.connection_id, entities)
+        connectionIds.set(record.connection_id, connectionIds.size)
+      }
+      let groupId = entities.get(entity)
+      if (groupId === undefined) {
+        groupId = groupCount++
+        entities.set(entity, groupId)
+      }
+      lastConnectionId = record.connection_id
+      lastEntity = entity
+      lastConnection = connectionIds.get(record.connection_id) as number
+      lastGroup = groupId
     }
-    connection[k] = connectionIds.get(record.connection_id) as number
-    group[k] = groupId
+    connection[k] = lastConnection
+    group[k] = lastGroup
     const employment = record.employment
     if (employment !== null && employment !== undefined) {
       const number = employment.source_id?.trim().toLowerCase() ?? ""
@@ -593,24 +611,31 @@ export const prepare = (
   const phoneIdArray = run.int32(phoneRows.source.length)
   for (let e = 0; e < phoneRows.source.length; e++)
     phoneIdArray[e] = phoneIds.data[phoneRows.source[e] as number] as number
-  const domains = new StringTable()
+  // per email: its domain, whether its local part holds a digit, its shape and characters, read from the table
+  // (no email string is made)
+  const domains = new StringTable({ copies: false, arena: run })
   const domainOfEmail = run.int32(emails.size)
   const digitInLocal = run.uint8(emails.size)
   const emailShape = run.int32(emails.size)
   const emailMask = run.int32(emails.size)
   for (let id = 0; id < emails.size; id++) {
-    const email = emails.values[id] as string
-    emailShape[id] = (email.length << 8) | (email.charCodeAt(0) & 0xff)
-    emailMask[id] = characterMask(email)
-    const at = email.lastIndexOf("@")
-    domainOfEmail[id] = domains.idOfRange(email, at + 1, email.length, false)
-    for (let c = 0; c < at; c++) {
-      const code = email.charCodeAt(c)
-      if (code >= 48 && code <= 57) {
-        digitInLocal[id] = 1
-        break
-      }
+    const length = emails.lengthOf(id)
+    let at = -1
+    let mask = 0
+    for (let c = 0; c < length; c++) {
+      const code = emails.charCodeAt(id, c)
+      mask |= 1 << (code & 31)
+      if (code === 64) at = c
     }
+    let digit = 0
+    for (let c = 0; c < at && digit === 0; c++) {
+      const code = emails.charCodeAt(id, c)
+      if (code >= 48 && code <= 57) digit = 1
+    }
+    emailShape[id] = (length << 8) | (emails.charCodeAt(id, 0) & 0xff)
+    emailMask[id] = mask
+    domainOfEmail[id] = emails.sliceInto(domains, id, at + 1, length)
+    digitInLocal[id] = digit
   }
   const emailDomainIds = run.int32(emailIdArray.length)
   const emailLocalHasDigit = run.uint8(emailIdArray.length)
@@ -641,10 +666,10 @@ export const prepare = (
     firstPhonetic,
     lastPhonetic,
     dob,
-    ssns: ssns.values,
+    ssnText: (id: number) => ssns.text(id),
     ssn,
     ssnWellFormed,
-    emails: emails.values,
+    emailText: (id: number) => emails.text(id),
     emailStart: emailRows.start,
     emailIds: emailIdArray,
     emailLocalIds: emailLocalIdArray,
@@ -653,7 +678,6 @@ export const prepare = (
     emailLocalHasDigit,
     emailShape,
     emailMask,
-    phones: phones.values,
     phoneStart: phoneRows.start,
     phoneIds: phoneIdArray,
     connection,
@@ -666,7 +690,7 @@ export const prepare = (
     houseNumber,
     unit,
     state,
-    addressText: others.values,
+    addressText: (id: number) => others.text(id),
     nameHash: tokenizer.table.hashArray(),
     ssnHash: ssns.hashArray(),
     emailHash: emails.hashArray(),

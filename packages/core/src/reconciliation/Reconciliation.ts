@@ -278,21 +278,23 @@ export const reconcileSync = (
   })
 
   phaseEnd("cluster")
-  // clusters numbered by their first record in (hash, id) order, which also names new persons
+  // clusters numbered in canonical order; each is named after its first record in (hash, id) order
   const clusterOfRoot = memory.run.int32(n).fill(-1)
   const clusterOf = memory.run.int32(n)
-  const firstRecord: Array<string> = []
-  const byRank = memory.run.int32(n)
-  for (let k = 0; k < n; k++) byRank[data.hashRank[k] as number] = k
-  for (let r = 0; r < n; r++) {
-    const k = byRank[r] as number
+  const firstMember = memory.run.int32(n)
+  let clusterCount = 0
+  for (let k = 0; k < n; k++) {
     const root = clusters.root[k] as number
-    if (clusterOfRoot[root] === -1) {
-      clusterOfRoot[root] = firstRecord.length
-      firstRecord.push(data.recordIds[k] as string)
-    }
-    clusterOf[k] = clusterOfRoot[root] as number
+    let c = clusterOfRoot[root] as number
+    if (c === -1) {
+      c = clusterCount++
+      clusterOfRoot[root] = c
+      firstMember[c] = k
+    } else if ((data.hashRank[k] as number) < (data.hashRank[firstMember[c] as number] as number)) firstMember[c] = k
+    clusterOf[k] = c
   }
+  const firstRecord: Array<string> = new Array(clusterCount)
+  for (let c = 0; c < clusterCount; c++) firstRecord[c] = data.recordIds[firstMember[c] as number] as string
   const identities = assignIdentities(
     data.recordIds,
     clusterOf,
@@ -307,10 +309,10 @@ export const reconcileSync = (
   const noteLink = (i: number, j: number, link: Link) => {
     const index = links.length
     links.push(link)
-    for (const k of [i, j]) {
-      const current = linkOfCanonical[k] as number
-      if (current === -1 || (links[current] as Link).score < link.score) linkOfCanonical[k] = index
-    }
+    const currentI = linkOfCanonical[i] as number
+    if (currentI === -1 || (links[currentI] as Link).score < link.score) linkOfCanonical[i] = index
+    const currentJ = linkOfCanonical[j] as number
+    if (currentJ === -1 || (links[currentJ] as Link).score < link.score) linkOfCanonical[j] = index
   }
   for (const [a, b] of same) {
     comparator.compare(a, b)

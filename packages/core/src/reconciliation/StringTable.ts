@@ -2,25 +2,106 @@
  * An interning table for strings and substrings: every distinct value gets the next integer id. It hashes and
  * compares straight from the source text (optionally lower-casing ASCII on the fly), so looking up a name token or
  * an email allocates nothing unless the value is new — the hot path of preparing a million records.
+ *
+ * A table made with `{ copies: false }` does not even copy a new value: it keeps a reference to the text it came
+ * from and the range, and makes the string only when asked (`text`, `values`). A million emails and their local
+ * parts then cost no new strings at all — strings the collector would otherwise promote and mark again and again.
  */
-export class StringTable {
-  readonly values: Array<string> = []
-  private hashes = new Int32Array(1024)
-  private slots = new Int32Array(2048).fill(-1)
-  private mask = 2047
+import type { Arena } from "./Arena.ts"
 
-  get size(): number {
-    return this.values.length
+export interface StringTableOptions {
+  /** whether a new value's string is made at once (default true; see above) */
+  readonly copies?: boolean
+  /** about how many values to expect, so the table rarely grows */
+  readonly expected?: number
+  /** where the table's arrays live (default: ordinary arrays) */
+  readonly arena?: Arena
+}
+
+export class StringTable {
+  private readonly copies: boolean
+  private readonly arena: Arena | undefined
+  private sources: Array<string> = []
+  private starts: Int32Array
+  /** per id: length × 2, + 1 when the source range is read lower-cased */
+  private shapes: Int32Array
+  private hashes: Int32Array
+  /** open addressing, two ints a slot: the value's hash and its id (-1: empty), so a probe is one cache miss */
+  private slots: Int32Array
+  private mask: number
+  private count = 0
+  private made: Array<string> | undefined
+
+  constructor(options: StringTableOptions = {}) {
+    this.copies = options.copies ?? true
+    this.arena = options.arena
+    if (this.copies) this.made = []
+    let capacity = 1024
+    while (capacity < (options.expected ?? 0)) capacity *= 2
+    this.starts = this.ints(capacity)
+    this.shapes = this.ints(capacity)
+    this.hashes = this.ints(capacity)
+    this.slots = this.ints(capacity * 4).fill(-1)
+    this.mask = capacity * 2 - 1
   }
 
-  /** Every value's hash, by id (see `hashOf`). */
-  hashArray(): Int32Array {
-    return this.hashes.slice(0, this.values.length)
+  private ints(length: number): Int32Array {
+    return this.arena === undefined ? new Int32Array(length) : this.arena.int32(length)
+  }
+
+  get size(): number {
+    return this.count
+  }
+
+  /** Every value's text, by id (made once for a non-copying table; ask after the last insertion). */
+  get values(): ReadonlyArray<string> {
+    if (this.made === undefined || this.made.length !== this.count) {
+      const made = this.made ?? []
+      for (let id = made.length; id < this.count; id++) made.push(this.text(id))
+      this.made = made
+    }
+    return this.made
+  }
+
+  /** Value `id`'s text. */
+  text(id: number): string {
+    if (this.made !== undefined && id < this.made.length) return this.made[id] as string
+    const start = this.starts[id] as number
+    const shape = this.shapes[id] as number
+    const raw = (this.sources[id] as string).slice(start, start + (shape >>> 1))
+    return (shape & 1) === 1 ? raw.toLowerCase() : raw
+  }
+
+  /** Value `id`'s length. */
+  lengthOf(id: number): number {
+    return (this.shapes[id] as number) >>> 1
+  }
+
+  /** The character code at `index` of value `id` (lower-cased when the table read it so). */
+  charCodeAt(id: number, index: number): number {
+    const code = (this.sources[id] as string).charCodeAt((this.starts[id] as number) + index)
+    return ((this.shapes[id] as number) & 1) === 1 && code >= 65 && code <= 90 ? code + 32 : code
+  }
+
+  /** The id of value `id`'s characters `from`..`to` in `table` (no string made). */
+  sliceInto(table: StringTable, id: number, from: number, to: number): number {
+    const start = this.starts[id] as number
+    return table.idOfRange(
+      this.sources[id] as string,
+      start + from,
+      start + to,
+      ((this.shapes[id] as number) & 1) === 1,
+    )
   }
 
   /** The hash of value `id`'s text: the same for the same text whatever order values arrived in. */
   hashOf(id: number): number {
     return this.hashes[id] as number
+  }
+
+  /** Every value's hash, by id (see `hashOf`). */
+  hashArray(): Int32Array {
+    return this.hashes.slice(0, this.count)
   }
 
   /** The id of `value`. */
@@ -39,48 +120,64 @@ export class StringTable {
     const length = end - start
     let slot = (hash ^ (hash >>> 15)) & this.mask
     for (;;) {
-      const id = this.slots[slot] as number
+      const id = this.slots[2 * slot + 1] as number
       if (id === -1) break
-      if (this.hashes[id] === hash) {
-        const candidate = this.values[id] as string
-        if (candidate.length === length) {
-          let equal = true
-          for (let i = 0; i < length; i++) {
-            let code = text.charCodeAt(start + i)
-            if (lower && code >= 65 && code <= 90) code += 32
-            if (candidate.charCodeAt(i) !== code) {
-              equal = false
-              break
-            }
-          }
-          if (equal) return id
-        }
-      }
+      if (this.slots[2 * slot] === hash && this.equals(id, text, start, length, lower)) return id
       slot = (slot + 1) & this.mask
     }
-    const id = this.values.length
-    const raw = text.slice(start, end)
-    this.values.push(lower ? raw.toLowerCase() : raw)
-    if (id === this.hashes.length) {
-      const grown = new Int32Array(id * 2)
-      grown.set(this.hashes)
-      this.hashes = grown
-    }
+    const id = this.count++
+    if (id === this.hashes.length) this.growColumns()
     this.hashes[id] = hash
-    this.slots[slot] = id
-    if ((id + 1) * 2 > this.slots.length) this.grow()
+    this.starts[id] = start
+    this.shapes[id] = length * 2 + (lower ? 1 : 0)
+    this.sources.push(text)
+    if (this.copies) (this.made as Array<string>).push(this.text(id))
+    this.slots[2 * slot] = hash
+    this.slots[2 * slot + 1] = id
+    if ((id + 1) * 2 > this.mask + 1) this.growSlots()
     return id
   }
 
-  private grow() {
-    const capacity = this.slots.length * 2
-    this.slots = new Int32Array(capacity).fill(-1)
+  private equals(id: number, text: string, start: number, length: number, lower: boolean): boolean {
+    const shape = this.shapes[id] as number
+    if (shape >>> 1 !== length) return false
+    const source = this.sources[id] as string
+    const from = this.starts[id] as number
+    const fold = lower || (shape & 1) === 1
+    for (let i = 0; i < length; i++) {
+      let a = text.charCodeAt(start + i)
+      let b = source.charCodeAt(from + i)
+      if (fold) {
+        if (a >= 65 && a <= 90) a += 32
+        if (b >= 65 && b <= 90) b += 32
+      }
+      if (a !== b) return false
+    }
+    return true
+  }
+
+  private growColumns() {
+    const capacity = this.hashes.length * 2
+    const grow = (from: Int32Array) => {
+      const to = this.ints(capacity)
+      to.set(from)
+      return to
+    }
+    this.hashes = grow(this.hashes)
+    this.starts = grow(this.starts)
+    this.shapes = grow(this.shapes)
+  }
+
+  private growSlots() {
+    const capacity = (this.mask + 1) * 2
+    this.slots = this.ints(capacity * 2).fill(-1)
     this.mask = capacity - 1
-    for (let id = 0; id < this.values.length; id++) {
+    for (let id = 0; id < this.count; id++) {
       const hash = this.hashes[id] as number
       let slot = (hash ^ (hash >>> 15)) & this.mask
-      while (this.slots[slot] !== -1) slot = (slot + 1) & this.mask
-      this.slots[slot] = id
+      while (this.slots[2 * slot + 1] !== -1) slot = (slot + 1) & this.mask
+      this.slots[2 * slot] = hash
+      this.slots[2 * slot + 1] = id
     }
   }
 }
