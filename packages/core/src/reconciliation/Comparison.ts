@@ -5,7 +5,26 @@
  */
 import type { Arena } from "./Arena.ts"
 import { areNicknames, nicknameGroups } from "./Nicknames.ts"
-import type { Prepared } from "./Prepare.ts"
+import {
+  type Prepared,
+  R_DOB,
+  R_EMAILS,
+  R_EMAILS_END,
+  R_FIRST,
+  R_FIRST_FULL,
+  R_LAST,
+  R_LAST_A,
+  R_LAST_B,
+  R_MIDDLE,
+  R_NUMBER,
+  R_PHONES,
+  R_PHONES_END,
+  R_PREFERRED,
+  R_RESIDENCE,
+  R_SSN,
+  R_START_DATE,
+  ROW,
+} from "./Prepare.ts"
 import {
   bitCount,
   characterMask,
@@ -384,15 +403,17 @@ export class Comparator {
 
   /** Level (see `levelNames.last_name`) of the surnames of records i and j. */
   private lastLevel(i: number, j: number): number {
-    const d = this.data
-    const a = d.last[i] as number
-    const b = d.last[j] as number
+    const rows = this.data.rows
+    const ri = i * ROW
+    const rj = j * ROW
+    const a = rows[ri + R_LAST] as number
+    const b = rows[rj + R_LAST] as number
     if (a < 0 || b < 0) return 0
     if (a === b) return 1
-    const a1 = d.lastA[i] as number
-    const a2 = d.lastB[i] as number
-    const b1 = d.lastA[j] as number
-    const b2 = d.lastB[j] as number
+    const a1 = rows[ri + R_LAST_A] as number
+    const a2 = rows[ri + R_LAST_B] as number
+    const b1 = rows[rj + R_LAST_A] as number
+    const b2 = rows[rj + R_LAST_B] as number
     if (a1 >= 0 || b1 >= 0) {
       // double or hyphenated surname: one shared part is enough (married names often keep one)
       if (a1 === b || a2 === b || b1 === a || b2 === a) return 2
@@ -443,38 +464,42 @@ export class Comparator {
   /** Sets `packed`, `rarity` and `veto` for records i and j, without scoring. */
   compareLevels(i: number, j: number): void {
     const d = this.data
+    const rows = d.rows
+    const ri = i * ROW
+    const rj = j * ROW
     let packed = 0
     let rarity = 0
 
     // names, with a crosswise check for first/last swapped between systems
     let firstLevel = 0
-    if ((d.firstFull[i] as number) >= 0 && d.firstFull[i] === d.firstFull[j]) firstLevel = 1
+    if ((rows[ri + R_FIRST_FULL] as number) >= 0 && rows[ri + R_FIRST_FULL] === rows[rj + R_FIRST_FULL]) firstLevel = 1
     else {
-      firstLevel = this.firstLevel(d.first[i] as number, d.first[j] as number)
+      firstLevel = this.firstLevel(rows[ri + R_FIRST] as number, rows[rj + R_FIRST] as number)
       if (firstLevel > 1) {
-        const pi = d.preferred[i] as number
-        const pj = d.preferred[j] as number
-        if ((pi >= 0 && (pi === d.first[j] || pi === pj)) || (pj >= 0 && pj === d.first[i])) firstLevel = 2
+        const pi = rows[ri + R_PREFERRED] as number
+        const pj = rows[rj + R_PREFERRED] as number
+        if ((pi >= 0 && (pi === rows[rj + R_FIRST] || pi === pj)) || (pj >= 0 && pj === rows[ri + R_FIRST]))
+          firstLevel = 2
       }
     }
     let lastLevel = this.lastLevel(i, j)
     let swapped = false
-    let firstId = d.first[i] as number
+    let firstId = rows[ri + R_FIRST] as number
     if (firstLevel >= 5 || lastLevel >= 4 || (firstLevel === 0) !== (lastLevel === 0)) {
       // a surname written into first_name keeps all its words (`van groesen`, `macgo wan`): try them joined too
-      let crossFirst = this.crossLevel(firstId, d.last[j] as number)
-      const fullI = d.firstFull[i] as number
+      let crossFirst = this.crossLevel(firstId, rows[rj + R_LAST] as number)
+      const fullI = rows[ri + R_FIRST_FULL] as number
       if (!good(crossFirst) && fullI !== firstId && fullI >= 0) {
-        const joined = this.crossLevel(fullI, d.last[j] as number)
+        const joined = this.crossLevel(fullI, rows[rj + R_LAST] as number)
         if (good(joined)) {
           crossFirst = joined
           firstId = fullI
         }
       }
-      let crossLast = this.crossLevel(d.last[i] as number, d.first[j] as number)
-      const fullJ = d.firstFull[j] as number
-      if (!good(crossLast) && fullJ !== d.first[j] && fullJ >= 0) {
-        const joined = this.crossLevel(d.last[i] as number, fullJ)
+      let crossLast = this.crossLevel(rows[ri + R_LAST] as number, rows[rj + R_FIRST] as number)
+      const fullJ = rows[rj + R_FIRST_FULL] as number
+      if (!good(crossLast) && fullJ !== rows[rj + R_FIRST] && fullJ >= 0) {
+        const joined = this.crossLevel(rows[ri + R_LAST] as number, fullJ)
         if (good(joined)) crossLast = joined
       }
       // swapped between systems: both cross pairs agree, or one does and the other side is missing
@@ -486,13 +511,13 @@ export class Comparator {
       }
     }
     if (firstLevel === 1) {
-      const id = swapped ? firstId : (d.first[i] as number)
+      const id = swapped ? firstId : (rows[ri + R_FIRST] as number)
       rarity += swapped
         ? Math.min(this.firstBits[id] as number, this.lastBits[id] as number)
         : (this.firstBits[id] as number)
     }
     if (lastLevel === 1) {
-      const id = d.last[i] as number
+      const id = rows[ri + R_LAST] as number
       rarity += swapped
         ? Math.min(this.firstBits[id] as number, this.lastBits[id] as number)
         : (this.lastBits[id] as number)
@@ -500,8 +525,8 @@ export class Comparator {
     packed |= (firstLevel << FIRST) | (lastLevel << LAST)
 
     // date of birth
-    const bi = d.dob[i] as number
-    const bj = d.dob[j] as number
+    const bi = rows[ri + R_DOB] as number
+    const bj = rows[rj + R_DOB] as number
     let dobLevel = 0
     if (bi !== 0 && bj !== 0) {
       if (bi === bj) {
@@ -529,8 +554,8 @@ export class Comparator {
     packed |= dobLevel << DOB
 
     // SSN (or whatever national id the provider sent)
-    const si = d.ssn[i] as number
-    const sj = d.ssn[j] as number
+    const si = rows[ri + R_SSN] as number
+    const sj = rows[rj + R_SSN] as number
     let ssnLevel = 0
     let veto = 0
     if (si >= 0 && sj >= 0) {
@@ -546,10 +571,10 @@ export class Comparator {
     packed |= ssnLevel << SSN
 
     // emails: any shared address; work addresses differ between employers, so only personal ones disagree
-    const ei0 = d.emailStart[i] as number
-    const ei1 = d.emailStart[i + 1] as number
-    const ej0 = d.emailStart[j] as number
-    const ej1 = d.emailStart[j + 1] as number
+    const ei0 = rows[ri + R_EMAILS] as number
+    const ei1 = rows[ri + R_EMAILS_END] as number
+    const ej0 = rows[rj + R_EMAILS] as number
+    const ej1 = rows[rj + R_EMAILS_END] as number
     let emailLevel = 0
     if (ei1 > ei0 && ej1 > ej0) {
       emailLevel = 4
@@ -566,8 +591,8 @@ export class Comparator {
             // a shared local part says something only when it is not just the name (`t.m39`, `jb88`)
             if (d.emailLocalHasDigit[a] === 1) emailLevel = 2
           } else if (emailLevel > 3) {
-            const shapeX = d.emailShape[ea] as number
-            const shapeY = d.emailShape[eb] as number
+            const shapeX = d.emailShape[a] as number
+            const shapeY = d.emailShape[b] as number
             // cheap filter first: a typo keeps the length and the first character; and a near-miss between
             // addresses built from the name at two employers is only the name again
             if (
@@ -575,7 +600,7 @@ export class Comparator {
               shapeX >>> 8 >= 10 &&
               Math.abs((shapeX >>> 8) - (shapeY >>> 8)) <= 2 &&
               (shapeX & 0xff) === (shapeY & 0xff) &&
-              mayBeWithinEdits(d.emailMask[ea] as number, d.emailMask[eb] as number, 2) &&
+              mayBeWithinEdits(d.emailMask[a] as number, d.emailMask[b] as number, 2) &&
               editDistance(d.emailText(ea), d.emailText(eb), 2) <= 2
             ) {
               emailLevel = 3
@@ -590,10 +615,10 @@ export class Comparator {
     packed |= emailLevel << EMAIL
 
     // phones
-    const pi0 = d.phoneStart[i] as number
-    const pi1 = d.phoneStart[i + 1] as number
-    const pj0 = d.phoneStart[j] as number
-    const pj1 = d.phoneStart[j + 1] as number
+    const pi0 = rows[ri + R_PHONES] as number
+    const pi1 = rows[ri + R_PHONES_END] as number
+    const pj0 = rows[rj + R_PHONES] as number
+    const pj1 = rows[rj + R_PHONES_END] as number
     let phoneLevel = 0
     if (pi1 > pi0 && pj1 > pj0) {
       phoneLevel = 2
@@ -611,8 +636,8 @@ export class Comparator {
     packed |= phoneLevel << PHONE
 
     // middle name or initial
-    const mi = d.middle[i] as number
-    const mj = d.middle[j] as number
+    const mi = rows[ri + R_MIDDLE] as number
+    const mj = rows[rj + R_MIDDLE] as number
     if (mi >= 0 && mj >= 0) {
       if (mi === mj) packed |= ((d.names[mi] as string).length === 1 ? 2 : 1) << MIDDLE
       else if ((d.names[mi] as string).charCodeAt(0) === (d.names[mj] as string).charCodeAt(0)) packed |= 2 << MIDDLE
@@ -620,18 +645,15 @@ export class Comparator {
     }
 
     // employment: employee number and start date agree across entities of one provider, or after a migration
-    const ni = d.employeeNumber[i] as number
-    const nj = d.employeeNumber[j] as number
+    const ni = rows[ri + R_NUMBER] as number
+    const nj = rows[rj + R_NUMBER] as number
     if (ni >= 0 && nj >= 0) packed |= (ni === nj ? 1 : 2) << NUMBER
-    const ti = d.startDate[i] as number
-    const tj = d.startDate[j] as number
+    const ti = rows[ri + R_START_DATE] as number
+    const tj = rows[rj + R_START_DATE] as number
     if (ti !== 0 && tj !== 0) packed |= (ti === tj ? 1 : 2) << START
 
     // residence: street and house number, else postal code and city
-    let residenceLevel =
-      (d.postal[i] as number) < 0 && (d.city[i] as number) < 0 && (d.street[i] as number) < 0
-        ? 0
-        : this.residenceLevel(i, j)
+    let residenceLevel = rows[ri + R_RESIDENCE] === 0 ? 0 : this.residenceLevel(i, j)
     // a household shares its home and often its surname (a father and son of one name): with the surname agreeing
     // and the birth dates clearly not, the same home is what both a household and one person would show — no evidence
     if (residenceLevel >= 1 && residenceLevel <= 2 && lastLevel >= 1 && lastLevel <= 3 && dobLevel === 5)

@@ -54,9 +54,14 @@ export interface Prepared {
   /** per email entry: its domain's id, and whether its local part holds a digit (`jb88`: more than a name) */
   readonly emailDomainIds: Int32Array
   readonly emailLocalHasDigit: Uint8Array
-  /** per email id: its length (above the low byte) and first character (the low byte); its `characterMask` */
+  /** per email entry: its length (above the low byte) and first character (the low byte); its `characterMask` */
   readonly emailShape: Int32Array
   readonly emailMask: Int32Array
+  /**
+   * what comparing two records reads most, one 64-byte row a record (`ROW` ints at k × ROW, offsets `R_*`): a
+   * pair's other record then costs one cache miss, not one per column
+   */
+  readonly rows: Int32Array
   readonly phoneStart: Int32Array
   readonly phoneIds: Int32Array
   readonly connection: Int32Array
@@ -91,6 +96,27 @@ export interface Prepared {
   readonly ssnCount: Int32Array
   readonly dobCount: Map<number, number>
 }
+
+/** ints a record's row holds in `Prepared.rows`, and where each field sits in it (-1 / 0 absent, as the columns) */
+export const ROW = 16
+export const R_FIRST_FULL = 0
+export const R_FIRST = 1
+export const R_PREFERRED = 2
+export const R_MIDDLE = 3
+export const R_LAST = 4
+export const R_LAST_A = 5
+export const R_LAST_B = 6
+export const R_DOB = 7
+export const R_SSN = 8
+/** the record's email entries: from R_EMAILS up to R_EMAILS_END; phones likewise */
+export const R_EMAILS = 9
+export const R_EMAILS_END = 10
+export const R_PHONES = 11
+export const R_PHONES_END = 12
+export const R_NUMBER = 13
+export const R_START_DATE = 14
+/** 1 when the record has a postal code, city or street */
+export const R_RESIDENCE = 15
 
 /** Two records share a `record_id`. */
 export class DuplicateRecordIdError {
@@ -637,11 +663,38 @@ export const prepare = (
     domainOfEmail[id] = emails.sliceInto(domains, id, at + 1, length)
     digitInLocal[id] = digit
   }
+  // per entry, so a record's emails sit together in memory
   const emailDomainIds = run.int32(emailIdArray.length)
   const emailLocalHasDigit = run.uint8(emailIdArray.length)
+  const emailEntryShape = run.int32(emailIdArray.length)
+  const emailEntryMask = run.int32(emailIdArray.length)
   for (let e = 0; e < emailIdArray.length; e++) {
-    emailDomainIds[e] = domainOfEmail[emailIdArray[e] as number] as number
-    emailLocalHasDigit[e] = digitInLocal[emailIdArray[e] as number] as number
+    const id = emailIdArray[e] as number
+    emailDomainIds[e] = domainOfEmail[id] as number
+    emailLocalHasDigit[e] = digitInLocal[id] as number
+    emailEntryShape[e] = emailShape[id] as number
+    emailEntryMask[e] = emailMask[id] as number
+  }
+  const rows = run.int32(n * ROW)
+  for (let k = 0; k < n; k++) {
+    const at = k * ROW
+    rows[at + R_FIRST_FULL] = firstFull[k] as number
+    rows[at + R_FIRST] = first[k] as number
+    rows[at + R_PREFERRED] = preferred[k] as number
+    rows[at + R_MIDDLE] = middle[k] as number
+    rows[at + R_LAST] = last[k] as number
+    rows[at + R_LAST_A] = lastA[k] as number
+    rows[at + R_LAST_B] = lastB[k] as number
+    rows[at + R_DOB] = dob[k] as number
+    rows[at + R_SSN] = ssn[k] as number
+    rows[at + R_EMAILS] = emailRows.start[k] as number
+    rows[at + R_EMAILS_END] = emailRows.start[k + 1] as number
+    rows[at + R_PHONES] = phoneRows.start[k] as number
+    rows[at + R_PHONES_END] = phoneRows.start[k + 1] as number
+    rows[at + R_NUMBER] = employeeNumber[k] as number
+    rows[at + R_START_DATE] = startDate[k] as number
+    rows[at + R_RESIDENCE] =
+      (postal[k] as number) >= 0 || (city[k] as number) >= 0 || (street[k] as number) >= 0 ? 1 : 0
   }
   const emailCount = run.int32(emails.size)
   const phoneCount = run.int32(phones.size)
@@ -676,8 +729,9 @@ export const prepare = (
     emailPersonal,
     emailDomainIds,
     emailLocalHasDigit,
-    emailShape,
-    emailMask,
+    emailShape: emailEntryShape,
+    emailMask: emailEntryMask,
+    rows,
     phoneStart: phoneRows.start,
     phoneIds: phoneIdArray,
     connection,
