@@ -2,7 +2,7 @@
  * `pnpm bench`: reconciliation quality on the public sets (with and without SSN) and on generated employee data,
  * then speed at 100k and 1M generated records (engine only, input already in memory). Prints figures; asserts nothing.
  */
-import { reconcileSync } from "../src/reconciliation/Reconciliation.ts"
+import { type ReconcilePhase, reconcileSync } from "../src/reconciliation/Reconciliation.ts"
 import { generateEmployees } from "./EmployeeGenerator.ts"
 import { constraintViolations, pairwiseQuality } from "./Metrics.ts"
 import { qualityRows } from "./quality.ts"
@@ -32,29 +32,41 @@ console.log(
     "and the engine's share (peak minus RSS before the run).",
 )
 const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number)
+// a small run first, so the sizes compared below all run compiled code (the first run of a process pays for the JIT)
+reconcileSync(generateEmployees({ records: 20000, seed: 7 }).records)
 const rows: Array<Record<string, string | number>> = []
-let perRecordAt100k = 0
+const phaseRows: Array<Record<string, string | number>> = []
+let perRecordAtFirst = 0
 for (const size of sizes) {
   const set = generateEmployees({ records: size, seed: 99 })
   globalThis.gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const rssBefore = process.memoryUsage().rss
+  const phases: Record<string, number> = {}
   const started = performance.now()
-  const result = reconcileSync(set.records)
+  let phaseStarted = started
+  const result = reconcileSync(set.records, {
+    onPhaseEnd: (phase: ReconcilePhase) => {
+      const now = performance.now()
+      phases[phase] = Math.round(now - phaseStarted)
+      phaseStarted = now
+    },
+  })
   const elapsed = performance.now() - started
   if (!("personIds" in result)) throw new Error(result.message)
   const heapAfter = process.memoryUsage().heapUsed
   const peakRss = process.resourceUsage().maxRSS * 1024
   const perRecord = (elapsed * 1000) / size
-  if (size === sizes[0]) perRecordAt100k = perRecord
+  if (size === sizes[0]) perRecordAtFirst = perRecord
   const quality = pairwiseQuality(result.personOfRecord, set.truth)
   rows.push({
     records: size,
     "wall ms": Math.round(elapsed),
     "records/s": Math.round(size / (elapsed / 1000)),
     "µs/record": perRecord.toFixed(2),
-    "ratio to first": (perRecord / perRecordAt100k).toFixed(2),
+    "ratio to first": (perRecord / perRecordAtFirst).toFixed(2),
     "candidate pairs": result.stats.candidatePairs,
+    "candidates/record": (result.stats.candidatePairs / size).toFixed(2),
     links: result.stats.merges,
     persons: result.stats.persons,
     precision: quality.precision.toFixed(4),
@@ -64,5 +76,8 @@ for (const size of sizes) {
     "peak RSS (process)": mib(peakRss),
     "engine above input": mib(Math.max(0, peakRss - rssBefore)),
   })
+  phaseRows.push({ records: size, ...phases })
 }
 console.table(rows)
+console.log("Where the time goes (ms per phase)")
+console.table(phaseRows)

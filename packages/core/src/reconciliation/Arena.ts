@@ -97,8 +97,11 @@ export interface Memory {
   readonly scratch: Arena
 }
 
-/** Arenas sized for `records` records, so a run rarely needs a second chunk. */
+/**
+ * Arenas sized for `records` records, so a run rarely needs a second chunk: measured on generated employees, a
+ * million records use about 420 MiB that live through the run and at most 250 MiB of scratch at a time.
+ */
 export const memoryFor = (records: number): Memory => ({
-  run: new Arena(4 * 1048576 + records * 320),
-  scratch: new Arena(1048576 + records * 320),
+  run: new Arena(4 * 1048576 + records * 448),
+  scratch: new Arena(1048576 + records * 264),
 })

@@ -375,12 +375,12 @@ export const prepare = (
   const tokenizer = new NameTokenizer()
   const names = tokenizer.table.values
   const tokens = tokenizer.out
-  const ssns = new StringTable({ copies: false, expected: n, arena: run })
-  const emails = new StringTable({ copies: false, expected: n + (n >> 2), arena: run })
-  const emailLocals = new StringTable({ copies: false, expected: n + (n >> 2), arena: run })
+  const ssns = new StringTable({ copies: false, expected: n >> 1, arena: run, slotsArena: scratch })
+  const emails = new StringTable({ copies: false, expected: n + (n >> 2), arena: run, slotsArena: scratch })
+  const emailLocals = new StringTable({ copies: false, expected: n + (n >> 2), arena: run, slotsArena: scratch })
   const emailScratch = new Int32Array(2)
-  const phones = new StringTable({ copies: false, expected: n + (n >> 2), arena: run })
-  const others = new StringTable({ copies: false, expected: n, arena: run })
+  const phones = new StringTable({ copies: false, expected: n >> 1, arena: run, slotsArena: scratch })
+  const others = new StringTable({ copies: false, expected: n >> 2, arena: run, slotsArena: scratch })
   const column = () => scratch.int32(n).fill(-1)
   let first = column()
   let firstFull = column()
@@ -639,7 +639,7 @@ export const prepare = (
     phoneIdArray[e] = phoneIds.data[phoneRows.source[e] as number] as number
   // per email: its domain, whether its local part holds a digit, its shape and characters, read from the table
   // (no email string is made)
-  const domains = new StringTable({ copies: false, arena: run })
+  const domains = new StringTable({ copies: false, arena: run, slotsArena: scratch })
   const domainOfEmail = run.int32(emails.size)
   const digitInLocal = run.uint8(emails.size)
   const emailShape = run.int32(emails.size)

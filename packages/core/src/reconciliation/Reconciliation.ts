@@ -167,8 +167,8 @@ export const reconcileSync = (
 
   // candidate pairs: levels first, scores once the weights are estimated from this run's data
   const separateConnections = options.allowSameConnection !== true
-  // about five candidates per record at a million records: sized once, so the buffers rarely grow (and copy)
-  let capacity = Math.max(1024, n * 6)
+  // about three and a half candidates per record at a million records: sized once, so the buffers rarely grow
+  let capacity = Math.max(1024, n * 4)
   let ci = memory.run.int32(capacity)
   let cj = memory.run.int32(capacity)
   let cPacked = memory.run.int32(capacity)

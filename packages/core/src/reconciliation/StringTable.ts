@@ -16,11 +16,17 @@ export interface StringTableOptions {
   readonly expected?: number
   /** where the table's arrays live (default: ordinary arrays) */
   readonly arena?: Arena
+  /**
+   * where the lookup slots live (default: with the rest); lookups end before reading the values does, so they can
+   * go in memory released sooner
+   */
+  readonly slotsArena?: Arena
 }
 
 export class StringTable {
   private readonly copies: boolean
   private readonly arena: Arena | undefined
+  private readonly slotsArena: Arena | undefined
   private sources: Array<string> = []
   private starts: Int32Array
   /** per id: length × 2, + 1 when the source range is read lower-cased */
@@ -35,18 +41,23 @@ export class StringTable {
   constructor(options: StringTableOptions = {}) {
     this.copies = options.copies ?? true
     this.arena = options.arena
+    this.slotsArena = options.slotsArena ?? options.arena
     if (this.copies) this.made = []
     let capacity = 1024
     while (capacity < (options.expected ?? 0)) capacity *= 2
     this.starts = this.ints(capacity)
     this.shapes = this.ints(capacity)
     this.hashes = this.ints(capacity)
-    this.slots = this.ints(capacity * 4).fill(-1)
+    this.slots = this.slotInts(capacity * 4).fill(-1)
     this.mask = capacity * 2 - 1
   }
 
   private ints(length: number): Int32Array {
     return this.arena === undefined ? new Int32Array(length) : this.arena.int32(length)
+  }
+
+  private slotInts(length: number): Int32Array {
+    return this.slotsArena === undefined ? new Int32Array(length) : this.slotsArena.int32(length)
   }
 
   get size(): number {
@@ -99,9 +110,9 @@ export class StringTable {
     return this.hashes[id] as number
   }
 
-  /** Every value's hash, by id (see `hashOf`). */
+  /** Every value's hash, by id (see `hashOf`): a view, valid until the table grows. */
   hashArray(): Int32Array {
-    return this.hashes.slice(0, this.count)
+    return this.hashes.subarray(0, this.count)
   }
 
   /** The id of `value`. */
@@ -170,7 +181,7 @@ export class StringTable {
 
   private growSlots() {
     const capacity = (this.mask + 1) * 2
-    this.slots = this.ints(capacity * 2).fill(-1)
+    this.slots = this.slotInts(capacity * 2).fill(-1)
     this.mask = capacity - 1
     for (let id = 0; id < this.count; id++) {
       const hash = this.hashes[id] as number
