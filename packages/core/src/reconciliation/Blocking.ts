@@ -9,6 +9,7 @@
 import type { Arena } from "./Arena.ts"
 import { hashInts } from "./Interner.ts"
 import { type Prepared, swapProofDate } from "./Prepare.ts"
+import { radixSortBy, radixSortPairs } from "./RadixSort.ts"
 
 const NAMES = 1
 const DOB_INITIAL = 2
@@ -130,79 +131,6 @@ export interface BlockingStats {
   readonly blocks: number
   readonly skippedBlocks: number
   readonly candidatePairs: number
-}
-
-/**
- * Sorts `indices` stably by `key` (non-negative integers below 2^48): LSD radix sort, 16 bits a pass, so a million
- * records sort in linear time without a comparator call per comparison.
- */
-const radixSortBy = (indices: Int32Array, key: Float64Array, scratch: Arena): Int32Array => {
-  const n = indices.length
-  let from: Int32Array = indices
-  let to: Int32Array = scratch.int32(n)
-  const counts = new Int32Array(65537)
-  let max = 0
-  for (let a = 0; a < n; a++) max = Math.max(max, key[from[a] as number] as number)
-  for (let shift = 1; shift <= max; shift *= 65536) {
-    counts.fill(0)
-    for (let a = 0; a < n; a++) {
-      const digit = Math.floor((key[from[a] as number] as number) / shift) % 65536
-      counts[digit + 1] = (counts[digit + 1] as number) + 1
-    }
-    for (let b = 1; b <= 65536; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number)
-    for (let a = 0; a < n; a++) {
-      const index = from[a] as number
-      const digit = Math.floor((key[index] as number) / shift) % 65536
-      const at = counts[digit] as number
-      to[at] = index
-      counts[digit] = at + 1
-    }
-    const swap = from
-    from = to
-    to = swap
-  }
-  return from
-}
-
-/**
- * Sorts `keys` (as unsigned 32-bit integers) and moves `values` along, stably: LSD radix, a byte a pass, with all
- * four counts taken in one pass.
- */
-const radixSortPairs = (keys: Int32Array, values: Int32Array, scratch: Arena): void => {
-  const n = keys.length
-  const counts = new Int32Array(4 * 257)
-  for (let a = 0; a < n; a++) {
-    const key = keys[a] as number
-    for (let pass = 0; pass < 4; pass++) {
-      const at = pass * 257 + ((key >>> (pass * 8)) & 255) + 1
-      counts[at] = (counts[at] as number) + 1
-    }
-  }
-  let fromKeys: Int32Array = keys
-  let fromValues: Int32Array = values
-  let toKeys: Int32Array = scratch.int32(n)
-  let toValues: Int32Array = scratch.int32(n)
-  for (let pass = 0; pass < 4; pass++) {
-    const base = pass * 257
-    const shift = pass * 8
-    for (let digit = 1; digit <= 256; digit++)
-      counts[base + digit] = (counts[base + digit] as number) + (counts[base + digit - 1] as number)
-    for (let a = 0; a < n; a++) {
-      const key = fromKeys[a] as number
-      const at = base + ((key >>> shift) & 255)
-      const to = counts[at] as number
-      counts[at] = to + 1
-      toKeys[to] = key
-      toValues[to] = fromValues[a] as number
-    }
-    const swapKeys = fromKeys
-    fromKeys = toKeys
-    toKeys = swapKeys
-    const swapValues = fromValues
-    fromValues = toValues
-    toValues = swapValues
-  }
-  // four passes: the sorted result is back in the caller's arrays
 }
 
 /**

@@ -587,9 +587,14 @@ export class Comparator {
           if (ea === eb) {
             emailLevel = 1
             best = Math.max(best, this.emailBits[ea] as number)
-          } else if (emailLevel > 2 && d.emailLocalIds[a] === d.emailLocalIds[b]) {
-            // a shared local part says something only when it is not just the name (`t.m39`, `jb88`)
-            if (d.emailLocalHasDigit[a] === 1) emailLevel = 2
+          } else if (
+            emailLevel > 2 &&
+            (d.emailLocalIds[a] as number) >= 0 &&
+            d.emailLocalIds[a] === d.emailLocalIds[b]
+          ) {
+            // a shared local part says something only when it is not just the name (`t.m39`, `jb88`): only those
+            // have an id
+            emailLevel = 2
           } else if (emailLevel > 3) {
             const shapeX = d.emailShape[a] as number
             const shapeY = d.emailShape[b] as number

@@ -18,6 +18,7 @@ import {
   surnameParticles,
 } from "./Normalize.ts"
 import { phoneticCode } from "./Phonetic.ts"
+import { countDistinctPairs, radixSortUint32 } from "./RadixSort.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 import { StringTable } from "./StringTable.ts"
 
@@ -49,6 +50,7 @@ export interface Prepared {
   readonly emailText: (id: number) => string
   readonly emailStart: Int32Array
   readonly emailIds: Int32Array
+  /** per email entry: its local part's id when that holds a digit, else -1 (see `emailLocalHasDigit`) */
   readonly emailLocalIds: Int32Array
   readonly emailPersonal: Uint8Array
   /** per email entry: its domain's id, and whether its local part holds a digit (`jb88`: more than a name) */
@@ -134,33 +136,6 @@ export const swapProofDate = (date: number): number => {
   return Math.floor(date / 10000) * 10000 + Math.min(month, day) * 100 + Math.max(month, day)
 }
 
-/** Sorts `indices` stably by the 32-bit `keys[index]`: LSD radix, 16 bits a pass, no comparator calls. */
-const radixSortUint32 = (indices: Int32Array, keys: Uint32Array, memory: Memory): Int32Array => {
-  const n = indices.length
-  let from: Int32Array = indices
-  let to: Int32Array = memory.scratch.int32(n)
-  const counts = new Int32Array(65537)
-  for (const shift of [0, 16]) {
-    counts.fill(0)
-    for (let a = 0; a < n; a++) {
-      const digit = ((keys[from[a] as number] as number) >>> shift) & 0xffff
-      counts[digit + 1] = (counts[digit + 1] as number) + 1
-    }
-    for (let b = 1; b <= 65536; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number)
-    for (let a = 0; a < n; a++) {
-      const index = from[a] as number
-      const digit = ((keys[index] as number) >>> shift) & 0xffff
-      const at = counts[digit] as number
-      to[at] = index
-      counts[digit] = at + 1
-    }
-    const swap = from
-    from = to
-    to = swap
-  }
-  return from
-}
-
 /**
  * The canonical order, which never depends on the input order: by birth date (day/month order-free; records
  * without one last), then by a hash of the record id, ties by the id itself. Records born on one day sit together,
@@ -177,7 +152,7 @@ const canonicalOrder = (
   for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id)
   const identity = memory.scratch.int32(n)
   for (let i = 0; i < n; i++) identity[i] = i
-  const byHash = radixSortUint32(identity, hashes, memory)
+  const byHash = radixSortUint32(identity, hashes, memory.scratch)
   // runs of equal hashes: order by the id itself (and catch repeated ids)
   for (let start = 0; start < n; ) {
     let end = start + 1
@@ -206,7 +181,7 @@ const canonicalOrder = (
     dayKey[i] = date === 0 ? 0xffffffff : swapProofDate(date)
   }
   const order = memory.run.int32(n)
-  order.set(radixSortUint32(byHash, dayKey, memory))
+  order.set(radixSortUint32(byHash, dayKey, memory.scratch))
   const hashRank = memory.run.int32(n)
   for (let k = 0; k < n; k++) hashRank[k] = rankOfInput[order[k] as number] as number
   return { order, hashRank }
@@ -330,12 +305,22 @@ const internEmail = (raw: string | null | undefined, emails: StringTable, locals
     const email = normalizeEmail(raw)
     if (email === "") return false
     out[0] = emails.id(email)
-    out[1] = locals.id(email.slice(0, email.lastIndexOf("@")))
+    const local = email.lastIndexOf("@")
+    out[1] = hasDigit(email, 0, local) ? locals.idOfRange(email, 0, local, false) : -1
     return true
   }
   out[0] = emails.idOfRange(raw, start, end, true)
-  out[1] = locals.idOfRange(raw, start, at, true)
+  // a shared local part is evidence only when it holds a digit (`jb88`), so only those are interned
+  out[1] = hasDigit(raw, start, at) ? locals.idOfRange(raw, start, at, true) : -1
   return true
+}
+
+const hasDigit = (text: string, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 48 && code <= 57) return true
+  }
+  return false
 }
 
 /**
@@ -345,21 +330,22 @@ const internEmail = (raw: string | null | undefined, emails: StringTable, locals
  */
 const peopleCounts = (values: Int32Array, other: Int32Array, size: number, memory: Memory): Int32Array => {
   const counts = memory.run.int32(size)
-  const keys = memory.scratch.float64(values.length)
-  let keyCount = 0
+  const firsts = memory.scratch.int32(values.length)
+  const seconds = memory.scratch.int32(values.length)
+  let pairs = 0
   for (let k = 0; k < values.length; k++) {
     const value = values[k] as number
     if (value < 0) continue
     const with_ = other[k] as number
     if (with_ <= 0) counts[value] = (counts[value] as number) + 1
-    else keys[keyCount++] = value * 33554432 + with_
+    else {
+      firsts[pairs] = value
+      seconds[pairs++] = with_
+    }
   }
-  const sorted = keys.subarray(0, keyCount).sort()
-  for (let k = 0; k < sorted.length; k++) {
-    if (k > 0 && sorted[k] === sorted[k - 1]) continue
-    const value = Math.floor((sorted[k] as number) / 33554432)
-    counts[value] = (counts[value] as number) + 1
-  }
+  countDistinctPairs(firsts, seconds, pairs, memory.scratch, (value, distinct) => {
+    counts[value] = (counts[value] as number) + distinct
+  })
   return counts
 }
 
@@ -592,35 +578,26 @@ export const prepare = (
   const lastCount = peopleCounts(last, dob, names.length, memory)
   // birth dates: distinct (date, surname) pairs; the date itself is the id here
   const dobCount = new Map<number, number>()
+  let withBoth = 0
+  let distinctPairs = 0
   {
-    const keys = scratch.float64(n)
-    let keyCount = 0
+    const dates = scratch.int32(n)
+    const surnames = scratch.int32(n)
     for (let k = 0; k < n; k++) {
       const date = dob[k] as number
       if (date === 0) continue
       const surname = last[k] as number
       if (surname < 0) dobCount.set(date, (dobCount.get(date) ?? 0) + 1)
-      else keys[keyCount++] = date * 4194304 + surname
+      else {
+        dates[withBoth] = date
+        surnames[withBoth++] = surname
+      }
     }
-    const sorted = keys.subarray(0, keyCount).sort()
-    for (let k = 0; k < sorted.length; k++) {
-      if (k > 0 && sorted[k] === sorted[k - 1]) continue
-      const date = Math.floor((sorted[k] as number) / 4194304)
-      dobCount.set(date, (dobCount.get(date) ?? 0) + 1)
-    }
+    distinctPairs = countDistinctPairs(dates, surnames, withBoth, scratch, (date, distinct) => {
+      dobCount.set(date, (dobCount.get(date) ?? 0) + distinct)
+    })
   }
   // about how many different people the records hold: distinct (surname, birth date) among records with both
-  let withBoth = 0
-  const pairKeys = scratch.float64(n)
-  for (let k = 0; k < n; k++) {
-    if ((last[k] as number) >= 0 && (dob[k] as number) !== 0) {
-      withBoth++
-      pairKeys[withBoth - 1] = (last[k] as number) * 33554432 + (dob[k] as number)
-    }
-  }
-  const sortedPairs = pairKeys.subarray(0, withBoth).sort()
-  let distinctPairs = 0
-  for (let k = 0; k < sortedPairs.length; k++) if (k === 0 || sortedPairs[k] !== sortedPairs[k - 1]) distinctPairs++
   const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
   // emails and phones in canonical order
   const emailRows = gatherRows(emailStart)
