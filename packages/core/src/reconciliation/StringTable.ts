@@ -139,10 +139,20 @@ export class StringTable {
     const id = this.count++
     if (id === this.hashes.length) this.growColumns()
     this.hashes[id] = hash
-    this.starts[id] = start
-    this.shapes[id] = length * 2 + (lower ? 1 : 0)
-    this.sources.push(text)
-    if (this.copies) (this.made as Array<string>).push(this.text(id))
+    if (this.copies) {
+      // the copy becomes the source: lookups then compare against a small, often-read string, not one somewhere in
+      // the caller's records (a cache miss each)
+      const raw = text.slice(start, end)
+      const value = lower ? raw.toLowerCase() : raw
+      ;(this.made as Array<string>).push(value)
+      this.sources.push(value)
+      this.starts[id] = 0
+      this.shapes[id] = length * 2
+    } else {
+      this.sources.push(text)
+      this.starts[id] = start
+      this.shapes[id] = length * 2 + (lower ? 1 : 0)
+    }
     this.slots[2 * slot] = hash
     this.slots[2 * slot + 1] = id
     if ((id + 1) * 2 > this.mask + 1) this.growSlots()
