@@ -5,31 +5,11 @@
  */
 import type { Arena } from "./Arena.ts"
 
-/** Sorts `indices` stably by the 32-bit `keys[index]`: LSD radix, 16 bits a pass, no comparator calls. */
+/** Sorts `indices` stably by the unsigned 32-bit `keys[index]` (two passes of `radixSortBy`). */
 export const radixSortUint32 = (indices: Int32Array, keys: Uint32Array, scratch: Arena): Int32Array => {
-  const n = indices.length
-  let from: Int32Array = indices
-  let to: Int32Array = scratch.int32(n)
-  const counts = new Int32Array(65537)
-  for (const shift of [0, 16]) {
-    counts.fill(0)
-    for (let a = 0; a < n; a++) {
-      const digit = ((keys[from[a] as number] as number) >>> shift) & 0xffff
-      counts[digit + 1] = (counts[digit + 1] as number) + 1
-    }
-    for (let b = 1; b <= 65536; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number)
-    for (let a = 0; a < n; a++) {
-      const index = from[a] as number
-      const digit = ((keys[index] as number) >>> shift) & 0xffff
-      const at = counts[digit] as number
-      to[at] = index
-      counts[digit] = at + 1
-    }
-    const swap = from
-    from = to
-    to = swap
-  }
-  return from
+  const wide = scratch.float64(keys.length)
+  wide.set(keys)
+  return radixSortBy(indices, wide, scratch)
 }
 
 /**
