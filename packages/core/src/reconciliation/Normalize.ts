@@ -154,32 +154,92 @@ export const normalizeEmail = (raw: string | null | undefined): string => {
  */
 export const normalizePhone = (raw: string | null | undefined): string => {
   if (raw === null || raw === undefined) return ""
+  // the usual number has no extension marker: collect its digit runs without a regular expression
+  let digits = ""
+  let runStart = -1
+  let plus = false
+  let seenNonSpace = false
+  for (let i = 0; i <= raw.length; i++) {
+    const code = i < raw.length ? raw.charCodeAt(i) : 32
+    // a possible extension marker, or anything beyond ASCII (a space `trim` knows): the general path
+    if (code === 120 || code === 88 || code === 35 || code === 101 || code === 69 || code > 127)
+      return normalizePhoneWithExtension(raw)
+    if (!seenNonSpace && code !== 32 && (code < 9 || code > 13)) {
+      seenNonSpace = true
+      plus = code === 43
+    }
+    const isDigit = code >= 48 && code <= 57
+    if (isDigit && runStart < 0) runStart = i
+    else if (!isDigit && runStart >= 0) {
+      digits += raw.slice(runStart, i)
+      runStart = -1
+    }
+  }
+  return phoneDigits(digits, plus)
+}
+
+const phoneDigits = (digits: string, plus: boolean): string => {
+  let result = digits
+  if (result.startsWith("00")) result = result.slice(2)
+  else if (result.length === 10 && !plus) result = `1${result}`
+  return result.length >= 7 ? result : ""
+}
+
+/** The same, for numbers that may end in an extension (`x12`, `ext. 12`, `#12`), which is dropped. */
+const normalizePhoneWithExtension = (raw: string): string => {
   let text = raw
   const extension = text.search(/(x|ext\.?|#)\s*\d+\s*$/i)
   if (extension > 0) text = text.slice(0, extension)
-  let digits = text.replace(/\D/g, "")
-  if (digits.startsWith("00")) digits = digits.slice(2)
-  else if (digits.length === 10 && !text.trim().startsWith("+")) digits = `1${digits}`
-  return digits.length >= 7 ? digits : ""
+  return phoneDigits(text.replace(/\D/g, ""), text.trim().startsWith("+"))
 }
 
 const placeholderSsns = new Set(["123456789", "987654321", "078051120", "219099999"])
 
 /** An SSN (or other national id) as its digits; "" when absent. */
-export const normalizeSsn = (raw: string | null | undefined): string =>
-  raw === null || raw === undefined ? "" : raw.replace(/\D/g, "")
+export const normalizeSsn = (raw: string | null | undefined): string => {
+  if (raw === null || raw === undefined) return ""
+  // the usual shapes, 123456789 and 123-45-6789, without a regular expression
+  if (raw.length === 9 && isDigits(raw, 0, 9)) return raw
+  if (
+    raw.length === 11 &&
+    raw.charCodeAt(3) === 45 &&
+    raw.charCodeAt(6) === 45 &&
+    isDigits(raw, 0, 3) &&
+    isDigits(raw, 4, 6) &&
+    isDigits(raw, 7, 11)
+  )
+    return raw.slice(0, 3) + raw.slice(4, 6) + raw.slice(7)
+  return raw.replace(/\D/g, "")
+}
+
+const isDigits = (text: string, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 48 || code > 57) return false
+  }
+  return true
+}
+
+/** Whether digits are all zeros (a placeholder, not an id). */
+export const isAllZeros = (digits: string): boolean => {
+  for (let i = 0; i < digits.length; i++) if (digits.charCodeAt(i) !== 48) return false
+  return digits.length > 0
+}
 
 /**
  * Whether digits form a well-formed US SSN (9 digits; area not 000, 666 or 9xx; group not 00; serial not 0000;
  * not a well-known placeholder). Only well-formed SSNs can veto a merge: anything else is soft evidence.
  */
 export const isWellFormedSsn = (digits: string): boolean => {
-  if (digits.length !== 9) return false
-  if (/^(\d)\1{8}$/.test(digits) || placeholderSsns.has(digits)) return false
-  const area = digits.slice(0, 3)
-  return (
-    area !== "000" && area !== "666" && area[0] !== "9" && digits.slice(3, 5) !== "00" && digits.slice(5) !== "0000"
-  )
+  if (digits.length !== 9 || !isDigits(digits, 0, 9)) return false
+  let allSame = true
+  for (let i = 1; i < 9 && allSame; i++) if (digits.charCodeAt(i) !== digits.charCodeAt(0)) allSame = false
+  if (allSame || placeholderSsns.has(digits)) return false
+  const at = (i: number) => digits.charCodeAt(i) - 48
+  const area = at(0) * 100 + at(1) * 10 + at(2)
+  const group = at(3) * 10 + at(4)
+  const serial = at(5) * 1000 + at(6) * 100 + at(7) * 10 + at(8)
+  return area !== 0 && area !== 666 && area < 900 && group !== 0 && serial !== 0
 }
 
 /** Free text (titles, departments, cities) folded for exact comparison. */

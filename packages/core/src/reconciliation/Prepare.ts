@@ -7,6 +7,7 @@ import { hashString } from "./Interner.ts"
 import {
   dateToInt,
   ignoredNameWords,
+  isAllZeros,
   isWellFormedSsn,
   nameTokens,
   normalizeEmail,
@@ -451,7 +452,7 @@ export const prepare = (
     const birth = dateToInt(person.dob)
     dob[k] = birth
     const ssnDigits = normalizeSsn(person.ssn)
-    if (ssnDigits.length >= 4 && !/^0+$/.test(ssnDigits)) {
+    if (ssnDigits.length >= 4 && !isAllZeros(ssnDigits)) {
       ssn[k] = ssns.id(ssnDigits)
       ssnWellFormed[k] = isWellFormedSsn(ssnDigits) ? 1 : 0
     }

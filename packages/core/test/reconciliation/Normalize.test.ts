@@ -6,6 +6,7 @@ import {
   nameTokens,
   normalizeEmail,
   normalizePhone,
+  normalizeSsn,
   streetLine,
 } from "../../src/reconciliation/Normalize.ts"
 
@@ -46,5 +47,64 @@ describe("Normalize", () => {
     expect(isWellFormedSsn("123456789")).toBe(false)
     expect(isWellFormedSsn("000123456")).toBe(false)
     expect(isWellFormedSsn("9004242")).toBe(false)
+  })
+})
+
+describe("Normalize fast paths", () => {
+  // the plain definitions the fast paths must agree with
+  const referencePhone = (raw: string): string => {
+    let text = raw
+    const extension = text.search(/(x|ext\.?|#)\s*\d+\s*$/i)
+    if (extension > 0) text = text.slice(0, extension)
+    let digits = text.replace(/\D/g, "")
+    if (digits.startsWith("00")) digits = digits.slice(2)
+    else if (digits.length === 10 && !text.trim().startsWith("+")) digits = `1${digits}`
+    return digits.length >= 7 ? digits : ""
+  }
+  const referenceWellFormed = (digits: string): boolean => {
+    if (digits.length !== 9) return false
+    if (/^(\d)\1{8}$/.test(digits) || ["123456789", "987654321", "078051120", "219099999"].includes(digits))
+      return false
+    const area = digits.slice(0, 3)
+    return (
+      area !== "000" && area !== "666" && area[0] !== "9" && digits.slice(3, 5) !== "00" && digits.slice(5) !== "0000"
+    )
+  }
+  let seed = 42
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed % n
+  }
+  const pick = (alphabet: string, length: number) =>
+    Array.from({ length }, () => alphabet[next(alphabet.length)] as string).join("")
+
+  it("phones agree with the regular-expression definition", () => {
+    const shapes = [
+      () => `+1 (${pick("0123456789", 3)}) ${pick("0123456789", 3)}-${pick("0123456789", 4)}`,
+      () => pick("0123456789 .-()+", 6 + next(12)),
+      () => `${pick("0123456789", 10)} ${pick("xX#e", 1)}${pick("xt. ", next(3))}${pick("0123456789", next(4))}`,
+      () => `${pick(" \u00a0\t\u0001", 1 + next(2))}${pick("+1", 1)}${pick("0123456789", 10)}`,
+      () => `00${pick("0123456789 ", 11)}`,
+    ]
+    for (let i = 0; i < 5000; i++) {
+      const raw = (shapes[next(shapes.length)] as () => string)()
+      expect(normalizePhone(raw), raw).toBe(referencePhone(raw))
+    }
+  })
+
+  it("SSNs agree with the regular-expression definitions", () => {
+    for (let i = 0; i < 5000; i++) {
+      const raw =
+        next(3) === 0
+          ? `${pick("0123456789", 3)}-${pick("0123456789", 2)}-${pick("0123456789", 4)}`
+          : next(2) === 0
+            ? pick("0126699", 9)
+            : pick("0123456789- ", 5 + next(8))
+      const digits = normalizeSsn(raw)
+      expect(digits, raw).toBe(raw.replace(/\D/g, ""))
+      expect(isWellFormedSsn(digits), digits).toBe(referenceWellFormed(digits))
+    }
+    expect(isWellFormedSsn("111111111")).toBe(false)
+    expect(isWellFormedSsn("666123456")).toBe(false)
   })
 })
