@@ -6,6 +6,15 @@
 import type { Arena } from "./Arena.ts"
 import { areNicknames, nicknameGroups } from "./Nicknames.ts"
 import {
+  E_DOMAIN,
+  E_FLAGS,
+  E_ID,
+  E_LOCAL,
+  E_LOCAL_DIGIT,
+  E_MASK,
+  E_PERSONAL,
+  E_SHAPE,
+  EMAIL_ENTRY,
   type Prepared,
   R_DOB,
   R_EMAILS,
@@ -580,38 +589,40 @@ export class Comparator {
       emailLevel = 4
       let best = 0
       let personalBoth = false
-      for (let a = ei0; a < ei1; a++) {
-        const ea = d.emailIds[a] as number
-        for (let b = ej0; b < ej1; b++) {
-          const eb = d.emailIds[b] as number
+      const entries = d.emailEntries
+      for (let a = ei0 * EMAIL_ENTRY; a < ei1 * EMAIL_ENTRY; a += EMAIL_ENTRY) {
+        const ea = entries[a + E_ID] as number
+        const flagsA = entries[a + E_FLAGS] as number
+        for (let b = ej0 * EMAIL_ENTRY; b < ej1 * EMAIL_ENTRY; b += EMAIL_ENTRY) {
+          const eb = entries[b + E_ID] as number
           if (ea === eb) {
             emailLevel = 1
             best = Math.max(best, this.emailBits[ea] as number)
           } else if (
             emailLevel > 2 &&
-            (d.emailLocalIds[a] as number) >= 0 &&
-            d.emailLocalIds[a] === d.emailLocalIds[b]
+            (entries[a + E_LOCAL] as number) >= 0 &&
+            entries[a + E_LOCAL] === entries[b + E_LOCAL]
           ) {
             // a shared local part says something only when it is not just the name (`t.m39`, `jb88`): only those
             // have an id
             emailLevel = 2
           } else if (emailLevel > 3) {
-            const shapeX = d.emailShape[a] as number
-            const shapeY = d.emailShape[b] as number
+            const shapeX = entries[a + E_SHAPE] as number
+            const shapeY = entries[b + E_SHAPE] as number
             // cheap filter first: a typo keeps the length and the first character; and a near-miss between
             // addresses built from the name at two employers is only the name again
             if (
-              (d.emailDomainIds[a] === d.emailDomainIds[b] || d.emailLocalHasDigit[a] === 1) &&
+              (entries[a + E_DOMAIN] === entries[b + E_DOMAIN] || (flagsA & E_LOCAL_DIGIT) !== 0) &&
               shapeX >>> 8 >= 10 &&
               Math.abs((shapeX >>> 8) - (shapeY >>> 8)) <= 2 &&
               (shapeX & 0xff) === (shapeY & 0xff) &&
-              mayBeWithinEdits(d.emailMask[a] as number, d.emailMask[b] as number, 2) &&
+              mayBeWithinEdits(entries[a + E_MASK] as number, entries[b + E_MASK] as number, 2) &&
               editDistance(d.emailText(ea), d.emailText(eb), 2) <= 2
             ) {
               emailLevel = 3
             }
           }
-          if (d.emailPersonal[a] === 1 && d.emailPersonal[b] === 1) personalBoth = true
+          if ((flagsA & E_PERSONAL) !== 0 && ((entries[b + E_FLAGS] as number) & E_PERSONAL) !== 0) personalBoth = true
         }
       }
       if (emailLevel === 1) rarity += best

@@ -51,15 +51,13 @@ export interface Prepared {
   readonly emailText: (id: number) => string
   readonly emailStart: Int32Array
   readonly emailIds: Int32Array
-  /** per email entry: its local part's id when that holds a digit, else -1 (see `emailLocalHasDigit`) */
-  readonly emailLocalIds: Int32Array
-  readonly emailPersonal: Uint8Array
-  /** per email entry: its domain's id, and whether its local part holds a digit (`jb88`: more than a name) */
-  readonly emailDomainIds: Int32Array
-  readonly emailLocalHasDigit: Uint8Array
-  /** per email entry: its length (above the low byte) and first character (the low byte); its `characterMask` */
-  readonly emailShape: Int32Array
-  readonly emailMask: Int32Array
+  /**
+   * per email entry (`emailStart` ranges), what comparing reads, `EMAIL_ENTRY` ints an entry (offsets `E_*`), so a
+   * record's emails are one cache line: the email id, its local part's id when that holds a digit (else -1), its
+   * domain's id, its shape (length above the low byte, first character in it), its `characterMask`, and flags
+   * (`E_PERSONAL`, `E_LOCAL_DIGIT`)
+   */
+  readonly emailEntries: Int32Array
   /**
    * what comparing two records reads most, one 64-byte row a record (`ROW` ints at k × ROW, offsets `R_*`): a
    * pair's other record then costs one cache miss, not one per column
@@ -120,6 +118,18 @@ export const R_NUMBER = 13
 export const R_START_DATE = 14
 /** 1 when the record has a postal code, city or street */
 export const R_RESIDENCE = 15
+
+export const EMAIL_ENTRY = 8
+export const E_ID = 0
+export const E_LOCAL = 1
+export const E_DOMAIN = 2
+export const E_SHAPE = 3
+export const E_MASK = 4
+export const E_FLAGS = 5
+/** flag: a personal (not work) address */
+export const E_PERSONAL = 1
+/** flag: its local part holds a digit (`jb88`: more than a name) */
+export const E_LOCAL_DIGIT = 2
 
 /** Two records share a `record_id`. */
 export class DuplicateRecordIdError {
@@ -603,14 +613,8 @@ export const prepare = (
   // emails and phones in canonical order
   const emailRows = gatherRows(emailStart)
   const emailIdArray = run.int32(emailRows.source.length)
-  const emailLocalIdArray = run.int32(emailRows.source.length)
-  const emailPersonal = run.uint8(emailRows.source.length)
-  for (let e = 0; e < emailRows.source.length; e++) {
-    const from = emailRows.source[e] as number
-    emailIdArray[e] = emailIds.data[from] as number
-    emailLocalIdArray[e] = emailLocalIds.data[from] as number
-    emailPersonal[e] = emailPersonalList.data[from] as number
-  }
+  for (let e = 0; e < emailRows.source.length; e++)
+    emailIdArray[e] = emailIds.data[emailRows.source[e] as number] as number
   const phoneRows = gatherRows(phoneStart)
   const phoneIdArray = run.int32(phoneRows.source.length)
   for (let e = 0; e < phoneRows.source.length; e++)
@@ -642,16 +646,18 @@ export const prepare = (
     digitInLocal[id] = digit
   }
   // per entry, so a record's emails sit together in memory
-  const emailDomainIds = run.int32(emailIdArray.length)
-  const emailLocalHasDigit = run.uint8(emailIdArray.length)
-  const emailEntryShape = run.int32(emailIdArray.length)
-  const emailEntryMask = run.int32(emailIdArray.length)
+  const emailEntries = run.int32(emailIdArray.length * EMAIL_ENTRY)
   for (let e = 0; e < emailIdArray.length; e++) {
     const id = emailIdArray[e] as number
-    emailDomainIds[e] = domainOfEmail[id] as number
-    emailLocalHasDigit[e] = digitInLocal[id] as number
-    emailEntryShape[e] = emailShape[id] as number
-    emailEntryMask[e] = emailMask[id] as number
+    const from = emailRows.source[e] as number
+    const at = e * EMAIL_ENTRY
+    emailEntries[at + E_ID] = id
+    emailEntries[at + E_LOCAL] = emailLocalIds.data[from] as number
+    emailEntries[at + E_DOMAIN] = domainOfEmail[id] as number
+    emailEntries[at + E_SHAPE] = emailShape[id] as number
+    emailEntries[at + E_MASK] = emailMask[id] as number
+    emailEntries[at + E_FLAGS] =
+      (emailPersonalList.data[from] === 1 ? E_PERSONAL : 0) | (digitInLocal[id] === 1 ? E_LOCAL_DIGIT : 0)
   }
   const rows = run.int32(n * ROW)
   for (let k = 0; k < n; k++) {
@@ -703,12 +709,7 @@ export const prepare = (
     emailText: (id: number) => emails.text(id),
     emailStart: emailRows.start,
     emailIds: emailIdArray,
-    emailLocalIds: emailLocalIdArray,
-    emailPersonal,
-    emailDomainIds,
-    emailLocalHasDigit,
-    emailShape: emailEntryShape,
-    emailMask: emailEntryMask,
+    emailEntries,
     rows,
     phoneStart: phoneRows.start,
     phoneIds: phoneIdArray,
