@@ -37,11 +37,17 @@ export const estimateU = (comparator: Comparator, model: ScoringModel, samples: 
   const present = new Float64Array(FIELDS)
   const next = prng(0x5eed)
   const total = n < 2 ? 0 : Math.min(samples, (n * (n - 1)) / 2)
+  // records are drawn by their rank in (hash of record id, id) order: the sample depends on the ids alone, not on
+  // how records are laid out in memory
+  const byRank = new Int32Array(n)
+  for (let k = 0; k < n; k++) byRank[comparator.data.hashRank[k] as number] = k
   for (let s = 0; s < total; s++) {
-    const i = Math.floor(next() * n)
-    let j = Math.floor(next() * (n - 1))
-    if (j >= i) j++
-    comparator.compareLevels(i, j)
+    const x = Math.floor(next() * n)
+    let y = Math.floor(next() * (n - 1))
+    if (y >= x) y++
+    const i = byRank[x] as number
+    const j = byRank[y] as number
+    comparator.compareLevels(Math.min(i, j), Math.max(i, j))
     const packed = comparator.packed
     for (let f = 0; f < FIELDS; f++) {
       const level = (packed >>> (f * 3)) & 7
