@@ -4,7 +4,9 @@
  * of them (a split; the other parts get their own ids), and a cluster with no history gets a new id derived from
  * its first record id, so the same input always yields the same ids.
  */
+import { Arena } from "./Arena.ts"
 import { hashString } from "./Interner.ts"
+import { radixSortUint32 } from "./RadixSort.ts"
 
 /** A person as a previous run left it. */
 export interface PreviousPerson {
@@ -34,16 +36,41 @@ export interface Identities {
   readonly splits: Array<Split>
 }
 
-const hexPairs = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"))
-const hex8 = (value: number) =>
-  (hexPairs[(value >>> 24) & 255] as string) +
-  (hexPairs[(value >>> 16) & 255] as string) +
-  (hexPairs[(value >>> 8) & 255] as string) +
-  (hexPairs[value & 255] as string)
+/** the character code of hex digit `shift / 4` (from the right) of `value` */
+const hexCode = (value: number, shift: number): number => {
+  const digit = (value >>> shift) & 15
+  return digit < 10 ? 48 + digit : 87 + digit
+}
+
+/** `p_` and two 32-bit hashes in hex, made as one flat string (a million of them are made per run) */
+const personIdOf = (high: number, low: number): string =>
+  String.fromCharCode(
+    112,
+    95,
+    hexCode(high, 28),
+    hexCode(high, 24),
+    hexCode(high, 20),
+    hexCode(high, 16),
+    hexCode(high, 12),
+    hexCode(high, 8),
+    hexCode(high, 4),
+    hexCode(high, 0),
+    hexCode(low, 28),
+    hexCode(low, 24),
+    hexCode(low, 20),
+    hexCode(low, 16),
+    hexCode(low, 12),
+    hexCode(low, 8),
+    hexCode(low, 4),
+    hexCode(low, 0),
+  )
+
+const highHash = (recordId: string, attempt: number) => hashString(recordId, 0x811c9dc5 ^ attempt)
+const lowHash = (recordId: string, attempt: number) => hashString(recordId, 0x01000193 + attempt)
 
 /** A fresh id for a cluster whose first (canonical) record is `recordId`. */
 export const newPersonId = (recordId: string, attempt: number): string =>
-  `p_${hex8(hashString(recordId, 0x811c9dc5 ^ attempt))}${hex8(hashString(recordId, 0x01000193 + attempt))}`
+  personIdOf(highHash(recordId, attempt), lowHash(recordId, attempt))
 
 /**
  * Names clusters. `clusterOf[k]` is the cluster (0..clusters-1) of canonical record k; `firstRecord[c]` the id of
@@ -106,24 +133,39 @@ export const assignIdentities = (
   // new ids are 64-bit hashes of distinct record ids: a clash is astronomically rare, but checked all the same
   const used = new Set<string>(previous.map((p) => p.personId))
   const fresh: Array<number> = []
+  const freshHigh: Array<number> = []
+  const freshLow: Array<number> = []
   for (let c = 0; c < clusters; c++) {
     if (personIds[c] !== undefined) continue
-    personIds[c] = newPersonId(firstRecord[c] as string, 0)
+    const recordId = firstRecord[c] as string
+    const high = highHash(recordId, 0)
+    const low = lowHash(recordId, 0)
+    personIds[c] = personIdOf(high, low)
     fresh.push(c)
+    freshHigh.push(high)
+    freshLow.push(low)
   }
   let clash = false
   if (used.size > 0) for (const c of fresh) if (used.has(personIds[c] as string)) clash = true
-  // duplicates among the fresh ids: sort by a hash, compare neighbours
-  const order = new Float64Array(fresh.length)
-  for (let f = 0; f < fresh.length; f++) {
-    order[f] = (hashString(personIds[fresh[f] as number] as string) >>> 1) * 4194304 + f
+  // duplicates among the fresh ids are equal hash pairs: sort by the high hash, then compare every pair within a run
+  // of equal high hashes (a few dozen short runs in a million)
+  const count = fresh.length
+  const indices = new Int32Array(count)
+  const highs = new Uint32Array(count)
+  for (let f = 0; f < count; f++) {
+    indices[f] = f
+    highs[f] = freshHigh[f] as number
   }
-  order.sort()
-  for (let f = 1; f < order.length && !clash; f++) {
-    if (Math.floor((order[f] as number) / 4194304) !== Math.floor((order[f - 1] as number) / 4194304)) continue
-    const a = personIds[fresh[(order[f] as number) % 4194304] as number]
-    const b = personIds[fresh[(order[f - 1] as number) % 4194304] as number]
-    if (a === b) clash = true
+  const byHigh = radixSortUint32(indices, highs, new Arena(count * 16))
+  for (let x = 0; x < count && !clash; ) {
+    let end = x + 1
+    while (end < count && highs[byHigh[end] as number] === highs[byHigh[x] as number]) end++
+    for (let a = x; a < end && !clash; a++) {
+      for (let b = a + 1; b < end; b++) {
+        if (freshLow[byHigh[a] as number] === freshLow[byHigh[b] as number]) clash = true
+      }
+    }
+    x = end
   }
   if (clash) {
     // rare path: redo the fresh ids one by one, in cluster order, skipping every id already taken
