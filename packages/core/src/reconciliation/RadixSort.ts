@@ -5,11 +5,12 @@
  */
 import type { Arena } from "./Arena.ts"
 
-/** Sorts `indices` stably by the unsigned 32-bit `keys[index]` (two passes of `radixSortBy`). */
+/** Sorts `indices` stably by the unsigned 32-bit `keys[index]` (the keys sorted with the indices moved along). */
 export const radixSortUint32 = (indices: Int32Array, keys: Uint32Array, scratch: Arena): Int32Array => {
-  const wide = scratch.float64(keys.length)
-  wide.set(keys)
-  return radixSortBy(indices, wide, scratch)
+  const sortedKeys = scratch.int32(indices.length)
+  for (let a = 0; a < indices.length; a++) sortedKeys[a] = keys[indices[a] as number] as number
+  radixSortPairs(sortedKeys, indices, scratch)
+  return indices
 }
 
 /**
