@@ -8,7 +8,8 @@
  */
 import type { Arena } from "./Arena.ts"
 import { hashInts } from "./Interner.ts"
-import { type Prepared, swapProofDate } from "./Prepare.ts"
+import { swapProofDate } from "./Normalize.ts"
+import type { Prepared } from "./Prepare.ts"
 import { radixSortBy, radixSortPairs } from "./RadixSort.ts"
 
 const NAMES = 1

@@ -5,6 +5,7 @@
  */
 import type { Arena } from "./Arena.ts"
 import { areNicknames, nicknameGroups } from "./Nicknames.ts"
+import type { Prepared } from "./Prepare.ts"
 import {
   E_DOMAIN,
   E_FLAGS,
@@ -15,7 +16,6 @@ import {
   E_PERSONAL,
   E_SHAPE,
   EMAIL_ENTRY,
-  type Prepared,
   R_DOB,
   R_EMAILS,
   R_EMAILS_END,
@@ -33,7 +33,7 @@ import {
   R_SSN,
   R_START_DATE,
   ROW,
-} from "./Prepare.ts"
+} from "./RecordLayout.ts"
 import {
   bitCount,
   characterMask,

@@ -291,3 +291,10 @@ export const streetLine = (raw: string | null | undefined): { readonly number: s
   }
   return { number, street: words.join(" ") }
 }
+
+/** A birth date that reads the same under a day/month swap: YYYY, then the smaller and larger of month and day. */
+export const swapProofDate = (date: number): number => {
+  const month = Math.floor(date / 100) % 100
+  const day = date % 100
+  return Math.floor(date / 10000) * 10000 + Math.min(month, day) * 100 + Math.max(month, day)
+}

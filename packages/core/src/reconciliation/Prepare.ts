@@ -3,23 +3,48 @@
  * depend on the input order: everything downstream compares ints and indexes typed arrays.
  */
 import { type Arena, type Memory, memoryFor } from "./Arena.ts"
-import { hashString } from "./Interner.ts"
+import { canonicalOrder, DuplicateRecordIdError } from "./CanonicalOrder.ts"
+import { NameTokenizer } from "./NameTokenizer.ts"
 import {
   dateToInt,
-  ignoredNameWords,
   isAllZeros,
   isWellFormedSsn,
-  nameTokens,
   normalizeEmail,
   normalizePhone,
   normalizePostalCode,
   normalizeSsn,
   normalizeText,
   streetLine,
-  surnameParticles,
 } from "./Normalize.ts"
-import { phoneticCode } from "./Phonetic.ts"
-import { countDistinctPairs, radixSortUint32 } from "./RadixSort.ts"
+import { countDistinctPairs } from "./RadixSort.ts"
+import {
+  E_DOMAIN,
+  E_FLAGS,
+  E_ID,
+  E_LOCAL,
+  E_LOCAL_DIGIT,
+  E_MASK,
+  E_PERSONAL,
+  E_SHAPE,
+  EMAIL_ENTRY,
+  R_DOB,
+  R_EMAILS,
+  R_EMAILS_END,
+  R_FIRST,
+  R_FIRST_FULL,
+  R_LAST,
+  R_LAST_A,
+  R_LAST_B,
+  R_MIDDLE,
+  R_NUMBER,
+  R_PHONES,
+  R_PHONES_END,
+  R_PREFERRED,
+  R_RESIDENCE,
+  R_SSN,
+  R_START_DATE,
+  ROW,
+} from "./RecordLayout.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 import { StringTable } from "./StringTable.ts"
 
@@ -98,106 +123,6 @@ export interface Prepared {
   readonly dobCount: Map<number, number>
 }
 
-/** ints a record's row holds in `Prepared.rows`, and where each field sits in it (-1 / 0 absent, as the columns) */
-export const ROW = 16
-export const R_FIRST_FULL = 0
-export const R_FIRST = 1
-export const R_PREFERRED = 2
-export const R_MIDDLE = 3
-export const R_LAST = 4
-export const R_LAST_A = 5
-export const R_LAST_B = 6
-export const R_DOB = 7
-export const R_SSN = 8
-/** the record's email entries: from R_EMAILS up to R_EMAILS_END; phones likewise */
-export const R_EMAILS = 9
-export const R_EMAILS_END = 10
-export const R_PHONES = 11
-export const R_PHONES_END = 12
-export const R_NUMBER = 13
-export const R_START_DATE = 14
-/** 1 when the record has a postal code, city or street */
-export const R_RESIDENCE = 15
-
-export const EMAIL_ENTRY = 8
-export const E_ID = 0
-export const E_LOCAL = 1
-export const E_DOMAIN = 2
-export const E_SHAPE = 3
-export const E_MASK = 4
-export const E_FLAGS = 5
-/** flag: a personal (not work) address */
-export const E_PERSONAL = 1
-/** flag: its local part holds a digit (`jb88`: more than a name) */
-export const E_LOCAL_DIGIT = 2
-
-/** Two records share a `record_id`. */
-export class DuplicateRecordIdError {
-  readonly _tag = "DuplicateRecordIdError"
-  readonly recordId: string
-  constructor(recordId: string) {
-    this.recordId = recordId
-  }
-}
-
-/** A birth date that reads the same under a day/month swap: YYYY, then the smaller and larger of month and day. */
-export const swapProofDate = (date: number): number => {
-  const month = Math.floor(date / 100) % 100
-  const day = date % 100
-  return Math.floor(date / 10000) * 10000 + Math.min(month, day) * 100 + Math.max(month, day)
-}
-
-/**
- * The canonical order, which never depends on the input order: by birth date (day/month order-free; records
- * without one last), then by a hash of the record id, ties by the id itself. Records born on one day sit together,
- * so the pairs blocking finds (mostly the same birth date) touch memory that is already in cache. Also returns
- * each canonical record's rank in (hash, id) order, which names new persons as before.
- */
-const canonicalOrder = (
-  records: ReadonlyArray<SourceRecord>,
-  dob: Int32Array,
-  memory: Memory,
-): { readonly order: Int32Array; readonly hashRank: Int32Array } | DuplicateRecordIdError => {
-  const n = records.length
-  const hashes = memory.scratch.uint32(n)
-  for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id)
-  const identity = memory.scratch.int32(n)
-  for (let i = 0; i < n; i++) identity[i] = i
-  const byHash = radixSortUint32(identity, hashes, memory.scratch)
-  // runs of equal hashes: order by the id itself (and catch repeated ids)
-  for (let start = 0; start < n; ) {
-    let end = start + 1
-    const hash = hashes[byHash[start] as number]
-    while (end < n && hashes[byHash[end] as number] === hash) end++
-    if (end - start > 1) {
-      const run = Array.from(byHash.subarray(start, end)).sort((a, b) => {
-        const x = (records[a] as SourceRecord).record_id
-        const y = (records[b] as SourceRecord).record_id
-        return x < y ? -1 : x > y ? 1 : 0
-      })
-      for (let k = 1; k < run.length; k++) {
-        const id = (records[run[k] as number] as SourceRecord).record_id
-        if (id === (records[run[k - 1] as number] as SourceRecord).record_id) return new DuplicateRecordIdError(id)
-      }
-      byHash.set(run, start)
-    }
-    start = end
-  }
-  const rankOfInput = memory.scratch.int32(n)
-  for (let r = 0; r < n; r++) rankOfInput[byHash[r] as number] = r
-  // the birth date as a day number (unsigned, so "none" sorts last)
-  const dayKey = hashes
-  for (let i = 0; i < n; i++) {
-    const date = dob[i] as number
-    dayKey[i] = date === 0 ? 0xffffffff : swapProofDate(date)
-  }
-  const order = memory.run.int32(n)
-  order.set(radixSortUint32(byHash, dayKey, memory.scratch))
-  const hashRank = memory.run.int32(n)
-  for (let k = 0; k < n; k++) hashRank[k] = rankOfInput[order[k] as number] as number
-  return { order, hashRank }
-}
-
 /** A growing list of ints in an arena (a list that outgrows its room moves; the old room stays until released). */
 class IntList {
   data: Int32Array
@@ -221,84 +146,6 @@ const countInto = (counts: Int32Array, ids: Int32Array) => {
   for (let k = 0; k < ids.length; k++) {
     const id = ids[k] as number
     if (id >= 0) counts[id] = (counts[id] as number) + 1
-  }
-}
-
-/** Name tokens interned straight from the text; ids of ignored words and particles are reserved up front. */
-class NameTokenizer {
-  readonly table = new StringTable()
-  readonly ignoredBelow: number
-  readonly particlesBelow: number
-  private phonetic = new Int32Array(1024)
-  readonly out = new Int32Array(16)
-
-  constructor() {
-    for (const word of ignoredNameWords) this.table.id(word)
-    this.ignoredBelow = this.table.size
-    for (const word of surnameParticles) this.table.id(word)
-    this.particlesBelow = this.table.size
-  }
-
-  /** Writes the token ids of `raw` into `out`; returns how many. */
-  tokens(raw: string | null | undefined): number {
-    if (raw === null || raw === undefined || raw.length === 0) return 0
-    return this.tokenize(raw)
-  }
-
-  private tokenize(raw: string): number {
-    let count = 0
-    let simple = true
-    for (let i = 0; i < raw.length; i++) {
-      const code = raw.charCodeAt(i)
-      if (code > 127 || code === 39) {
-        simple = false
-        break
-      }
-    }
-    if (!simple) {
-      for (const token of nameTokens(raw)) if (count < this.out.length) this.out[count++] = this.table.id(token)
-      return count
-    }
-    let start = -1
-    for (let i = 0; i <= raw.length; i++) {
-      const code = i < raw.length ? raw.charCodeAt(i) | 32 : 32
-      if (code >= 97 && code <= 122) {
-        if (start < 0) start = i
-        continue
-      }
-      if (start >= 0) {
-        const id = this.table.idOfRange(raw, start, i, true)
-        if (id >= this.ignoredBelow && count < this.out.length) this.out[count++] = id
-        start = -1
-      }
-    }
-    return count
-  }
-
-  /** The id of the tokens joined without separator. */
-  joined(count: number): number {
-    if (count === 1) return this.out[0] as number
-    let text = ""
-    for (let t = 0; t < count; t++) text += this.table.values[this.out[t] as number]
-    return this.table.id(text)
-  }
-
-  isParticle(id: number): boolean {
-    return id >= this.ignoredBelow && id < this.particlesBelow
-  }
-
-  phoneticOf(id: number): number {
-    if (id >= this.phonetic.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.phonetic.length * 2))
-      grown.set(this.phonetic)
-      this.phonetic = grown
-    }
-    let code = this.phonetic[id] as number
-    if (code === 0) {
-      code = phoneticCode(this.table.values[id] as string)
-      this.phonetic[id] = code
-    }
-    return code
   }
 }
 
@@ -359,6 +206,8 @@ const peopleCounts = (values: Int32Array, other: Int32Array, size: number, memor
   })
   return counts
 }
+
+export { DuplicateRecordIdError } from "./CanonicalOrder.ts"
 
 /** Prepares records for matching, or fails on a repeated `record_id`. */
 export const prepare = (

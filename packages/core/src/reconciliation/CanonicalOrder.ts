@@ -1,0 +1,70 @@
+/**
+ * The canonical order of a run's records, which never depends on the order they came in: by birth date (day/month
+ * order-free; none last), then by a hash of the record id, ties by the id itself — and the check that no two
+ * records share an id.
+ */
+import type { Memory } from "./Arena.ts"
+import { hashString } from "./Interner.ts"
+import { swapProofDate } from "./Normalize.ts"
+import { radixSortUint32 } from "./RadixSort.ts"
+import type { SourceRecord } from "./SourceRecord.ts"
+
+/** Two records share a `record_id`. */
+export class DuplicateRecordIdError {
+  readonly _tag = "DuplicateRecordIdError"
+  readonly recordId: string
+  constructor(recordId: string) {
+    this.recordId = recordId
+  }
+}
+
+/**
+ * The canonical order, which never depends on the input order: by birth date (day/month order-free; records
+ * without one last), then by a hash of the record id, ties by the id itself. Records born on one day sit together,
+ * so the pairs blocking finds (mostly the same birth date) touch memory that is already in cache. Also returns
+ * each canonical record's rank in (hash, id) order, which names new persons as before.
+ */
+export const canonicalOrder = (
+  records: ReadonlyArray<SourceRecord>,
+  dob: Int32Array,
+  memory: Memory,
+): { readonly order: Int32Array; readonly hashRank: Int32Array } | DuplicateRecordIdError => {
+  const n = records.length
+  const hashes = memory.scratch.uint32(n)
+  for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id)
+  const identity = memory.scratch.int32(n)
+  for (let i = 0; i < n; i++) identity[i] = i
+  const byHash = radixSortUint32(identity, hashes, memory.scratch)
+  // runs of equal hashes: order by the id itself (and catch repeated ids)
+  for (let start = 0; start < n; ) {
+    let end = start + 1
+    const hash = hashes[byHash[start] as number]
+    while (end < n && hashes[byHash[end] as number] === hash) end++
+    if (end - start > 1) {
+      const run = Array.from(byHash.subarray(start, end)).sort((a, b) => {
+        const x = (records[a] as SourceRecord).record_id
+        const y = (records[b] as SourceRecord).record_id
+        return x < y ? -1 : x > y ? 1 : 0
+      })
+      for (let k = 1; k < run.length; k++) {
+        const id = (records[run[k] as number] as SourceRecord).record_id
+        if (id === (records[run[k - 1] as number] as SourceRecord).record_id) return new DuplicateRecordIdError(id)
+      }
+      byHash.set(run, start)
+    }
+    start = end
+  }
+  const rankOfInput = memory.scratch.int32(n)
+  for (let r = 0; r < n; r++) rankOfInput[byHash[r] as number] = r
+  // the birth date as a day number (unsigned, so "none" sorts last)
+  const dayKey = hashes
+  for (let i = 0; i < n; i++) {
+    const date = dob[i] as number
+    dayKey[i] = date === 0 ? 0xffffffff : swapProofDate(date)
+  }
+  const order = memory.run.int32(n)
+  order.set(radixSortUint32(byHash, dayKey, memory.scratch))
+  const hashRank = memory.run.int32(n)
+  for (let k = 0; k < n; k++) hashRank[k] = rankOfInput[order[k] as number] as number
+  return { order, hashRank }
+}
