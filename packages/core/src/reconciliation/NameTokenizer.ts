@@ -5,7 +5,7 @@
  */
 import { ignoredNameWords, nameTokens, surnameParticles } from "./Normalize.ts"
 import { phoneticCode } from "./Phonetic.ts"
-import { StringTable } from "./StringTable.ts"
+import { FNV_OFFSET, FNV_PRIME, StringTable } from "./StringTable.ts"
 
 /** Name tokens interned straight from the text; ids of ignored words and particles are reserved up front. */
 export class NameTokenizer {
@@ -28,33 +28,36 @@ export class NameTokenizer {
     return this.tokenize(raw)
   }
 
+  /** One pass over an ASCII name: letters make tokens, hashed as they are read; anything else takes `general`. */
   private tokenize(raw: string): number {
     let count = 0
-    let simple = true
-    for (let i = 0; i < raw.length; i++) {
-      const code = raw.charCodeAt(i)
-      if (code > 127 || code === 39) {
-        simple = false
-        break
-      }
-    }
-    if (!simple) {
-      for (const token of nameTokens(raw)) if (count < this.out.length) this.out[count++] = this.table.id(token)
-      return count
-    }
     let start = -1
+    let hash = FNV_OFFSET
     for (let i = 0; i <= raw.length; i++) {
-      const code = i < raw.length ? raw.charCodeAt(i) | 32 : 32
+      const read = i < raw.length ? raw.charCodeAt(i) : 32
+      // beyond ASCII, or an apostrophe (`O'Brien` is one token): the general path folds and joins
+      if (read > 127 || read === 39) return this.general(raw)
+      const code = read | 32
       if (code >= 97 && code <= 122) {
-        if (start < 0) start = i
+        if (start < 0) {
+          start = i
+          hash = FNV_OFFSET
+        }
+        hash = Math.imul(hash ^ code, FNV_PRIME)
         continue
       }
       if (start >= 0) {
-        const id = this.table.idOfRange(raw, start, i, true)
+        const id = this.table.idOfHashedRange(raw, start, i, true, hash)
         if (id >= this.ignoredBelow && count < this.out.length) this.out[count++] = id
         start = -1
       }
     }
+    return count
+  }
+
+  private general(raw: string): number {
+    let count = 0
+    for (const token of nameTokens(raw)) if (count < this.out.length) this.out[count++] = this.table.id(token)
     return count
   }
 

@@ -9,6 +9,10 @@
  */
 import type { Arena } from "./Arena.ts"
 
+/** FNV-1a, 32 bits: what a value's hash is (`hashOf`), here and for callers that hash as they scan */
+export const FNV_OFFSET = 0x811c9dc5
+export const FNV_PRIME = 0x01000193
+
 export interface StringTableOptions {
   /** whether a new value's string is made at once (default true; see above) */
   readonly copies?: boolean
@@ -122,12 +126,17 @@ export class StringTable {
 
   /** The id of `text.slice(start, end)`, lower-cased first when `lower` (ASCII letters only). */
   idOfRange(text: string, start: number, end: number, lower: boolean): number {
-    let hash = 0x811c9dc5
+    let hash = FNV_OFFSET
     for (let i = start; i < end; i++) {
       let code = text.charCodeAt(i)
       if (lower && code >= 65 && code <= 90) code += 32
-      hash = Math.imul(hash ^ code, 0x01000193)
+      hash = Math.imul(hash ^ code, FNV_PRIME)
     }
+    return this.idOfHashedRange(text, start, end, lower, hash)
+  }
+
+  /** `idOfRange` for a caller that already hashed the range (FNV-1a over its characters, folded when `lower`). */
+  idOfHashedRange(text: string, start: number, end: number, lower: boolean, hash: number): number {
     const length = end - start
     let slot = (hash ^ (hash >>> 15)) & this.mask
     for (;;) {
