@@ -571,7 +571,7 @@ export class Comparator {
       if (si === sj) {
         ssnLevel = 1
         rarity += this.ssnBits[si] as number
-      } else if (isOneKeystroke(d.ssnText(si), d.ssnText(sj))) ssnLevel = 2
+      } else if (d.ssnOneKeystroke(si, sj)) ssnLevel = 2
       else {
         ssnLevel = 3
         if (d.ssnWellFormed[i] === 1 && d.ssnWellFormed[j] === 1) veto = 1
@@ -617,7 +617,7 @@ export class Comparator {
               Math.abs((shapeX >>> 8) - (shapeY >>> 8)) <= 2 &&
               (shapeX & 0xff) === (shapeY & 0xff) &&
               mayBeWithinEdits(entries[a + E_MASK] as number, entries[b + E_MASK] as number, 2) &&
-              editDistance(d.emailText(ea), d.emailText(eb), 2) <= 2
+              d.emailEditDistance(ea, eb, 2) <= 2
             ) {
               emailLevel = 3
             }

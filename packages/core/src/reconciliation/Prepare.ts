@@ -46,6 +46,7 @@ import {
   ROW,
 } from "./RecordLayout.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
+import { editDistanceOfRanges } from "./StringDistance.ts"
 import { StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
@@ -70,10 +71,14 @@ export interface Prepared {
   readonly dob: Int32Array
   /** an SSN's digits, by id (`ssnHash.length` ids) */
   readonly ssnText: (id: number) => string
+  /** whether SSNs a and b are one substituted digit or one swap of adjacent digits apart (no strings made) */
+  readonly ssnOneKeystroke: (a: number, b: number) => boolean
   readonly ssn: Int32Array
   readonly ssnWellFormed: Uint8Array
   /** a normalised email, by id (`emailHash.length` ids) */
   readonly emailText: (id: number) => string
+  /** the edit distance of emails a and b, or `limit + 1` beyond it (see `editDistance`; no strings made) */
+  readonly emailEditDistance: (a: number, b: number, limit: number) => number
   readonly emailStart: Int32Array
   readonly emailIds: Int32Array
   /**
@@ -208,6 +213,27 @@ const peopleCounts = (values: Int32Array, other: Int32Array, size: number, memor
 }
 
 export { DuplicateRecordIdError } from "./CanonicalOrder.ts"
+
+/** Same length, one substituted character or two adjacent ones swapped: values a and b of `table`, read in place. */
+const oneKeystrokeApart = (table: StringTable, a: number, b: number): boolean => {
+  const length = table.lengthOf(a)
+  if (table.lengthOf(b) !== length) return false
+  let first = -1
+  let count = 0
+  for (let i = 0; i < length; i++) {
+    if (table.charCodeAt(a, i) !== table.charCodeAt(b, i)) {
+      if (count === 0) first = i
+      count++
+      if (count > 2) return false
+    }
+  }
+  if (count === 1) return true
+  return (
+    count === 2 &&
+    table.charCodeAt(a, first) === table.charCodeAt(b, first + 1) &&
+    table.charCodeAt(a, first + 1) === table.charCodeAt(b, first)
+  )
+}
 
 /** Prepares records for matching, or fails on a repeated `record_id`. */
 export const prepare = (
@@ -553,9 +579,22 @@ export const prepare = (
     lastPhonetic,
     dob,
     ssnText: (id: number) => ssns.text(id),
+    ssnOneKeystroke: (a: number, b: number) => oneKeystrokeApart(ssns, a, b),
     ssn,
     ssnWellFormed,
     emailText: (id: number) => emails.text(id),
+    emailEditDistance: (a: number, b: number, limit: number) =>
+      editDistanceOfRanges(
+        emails.sourceOf(a),
+        emails.startOf(a),
+        emails.lengthOf(a),
+        emails.foldsCase(a),
+        emails.sourceOf(b),
+        emails.startOf(b),
+        emails.lengthOf(b),
+        emails.foldsCase(b),
+        limit,
+      ),
     emailStart: emailRows.start,
     emailIds: emailIdArray,
     emailEntries,

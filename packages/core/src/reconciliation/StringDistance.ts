@@ -10,9 +10,24 @@ const BIG = 1 << 20
  * Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), or `limit + 1` as soon as it is
  * certain to exceed `limit`. Only the diagonal band of width `limit` is computed, with reused buffers.
  */
-export const editDistance = (a: string, b: string, limit: number): number => {
-  const n = a.length
-  const m = b.length
+export const editDistance = (a: string, b: string, limit: number): number =>
+  editDistanceOfRanges(a, 0, a.length, false, b, 0, b.length, false, limit)
+
+/**
+ * `editDistance` of `a.slice(aStart, aStart + n)` and `b.slice(bStart, bStart + m)`, each ASCII-lower-cased first
+ * when its `fold` says so — read in place, so no string is made.
+ */
+export const editDistanceOfRanges = (
+  a: string,
+  aStart: number,
+  n: number,
+  aFold: boolean,
+  b: string,
+  bStart: number,
+  m: number,
+  bFold: boolean,
+  limit: number,
+): number => {
   if (Math.abs(n - m) > limit) return limit + 1
   if (n === 0 || m === 0) return Math.max(n, m)
   const big = m + 1 >= scratchSize
@@ -29,15 +44,15 @@ export const editDistance = (a: string, b: string, limit: number): number => {
     current[0] = i <= limit ? i : BIG
     if (lo > 1) current[lo - 1] = BIG
     let rowMin = BIG
-    const ai = a.charCodeAt(i - 1)
+    const ai = charAt(a, aStart + i - 1, aFold)
     for (let j = lo; j <= hi; j++) {
-      const bj = b.charCodeAt(j - 1)
+      const bj = charAt(b, bStart + j - 1, bFold)
       let cost = (previous[j - 1] as number) + (ai === bj ? 0 : 1)
       const del = (previous[j] as number) + 1
       const ins = (current[j - 1] as number) + 1
       if (del < cost) cost = del
       if (ins < cost) cost = ins
-      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) {
+      if (i > 1 && j > 1 && ai === charAt(b, bStart + j - 2, bFold) && charAt(a, aStart + i - 2, aFold) === bj) {
         const swap = (previous2[j - 2] as number) + 1
         if (swap < cost) cost = swap
       }
@@ -53,6 +68,12 @@ export const editDistance = (a: string, b: string, limit: number): number => {
   }
   const result = previous[m] as number
   return result > limit ? limit + 1 : result
+}
+
+/** The character code at `index`, ASCII-lower-cased when `fold`. */
+const charAt = (text: string, index: number, fold: boolean): number => {
+  const code = text.charCodeAt(index)
+  return fold && code >= 65 && code <= 90 ? code + 32 : code
 }
 
 const matchScratchA = new Uint8Array(scratchSize)

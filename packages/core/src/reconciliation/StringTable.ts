@@ -98,6 +98,19 @@ export class StringTable {
     return ((this.shapes[id] as number) & 1) === 1 && code >= 65 && code <= 90 ? code + 32 : code
   }
 
+  /** The text value `id` was read from, where in it the value starts, and whether it is read lower-cased. */
+  sourceOf(id: number): string {
+    return this.sources[id] as string
+  }
+
+  startOf(id: number): number {
+    return this.starts[id] as number
+  }
+
+  foldsCase(id: number): boolean {
+    return ((this.shapes[id] as number) & 1) === 1
+  }
+
   /** The id of value `id`'s characters `from`..`to` in `table` (no string made). */
   sliceInto(table: StringTable, id: number, from: number, to: number): number {
     const start = this.starts[id] as number
