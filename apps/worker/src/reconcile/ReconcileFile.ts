@@ -12,6 +12,7 @@ import {
   type DuplicateRecordId,
   type ReconcileStats,
   reconcile,
+  type TooManyRecords,
 } from "@finch-connections/core/reconciliation/Reconciliation"
 import { SourceRecord } from "@finch-connections/core/reconciliation/SourceRecord"
 import * as Effect from "effect/Effect"
@@ -82,7 +83,7 @@ const writeAssignments = async (
 export const reconcileStream = (
   input: Readable,
   output: Writable,
-): Effect.Effect<ReconcileStats, InvalidRecordLine | DuplicateRecordId | ReconcileFileError> =>
+): Effect.Effect<ReconcileStats, InvalidRecordLine | DuplicateRecordId | TooManyRecords | ReconcileFileError> =>
   Effect.gen(function* () {
     const records = yield* readRecords(input)
     const result = yield* reconcile(records)
@@ -97,7 +98,7 @@ export const reconcileStream = (
 export const reconcileFile = (
   inputPath: string,
   outputPath: string | undefined,
-): Effect.Effect<ReconcileStats, InvalidRecordLine | DuplicateRecordId | ReconcileFileError> =>
+): Effect.Effect<ReconcileStats, InvalidRecordLine | DuplicateRecordId | TooManyRecords | ReconcileFileError> =>
   Effect.gen(function* () {
     const input = yield* Effect.try({
       try: () => {

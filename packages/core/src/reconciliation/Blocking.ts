@@ -153,15 +153,17 @@ export const forEachCandidatePair = (
 ): BlockingStats => {
   const { keys, start, kinds } = blockingKeys(d, scratch)
   const entries = keys.length
-  // every key with its record and its place among the record's keys (record × 32 + place), sorted by key: a block
-  // is a run of equal keys, its records in canonical order. Sorting streams through memory, where a hash table of
-  // ten million keys would miss the cache on every probe.
+  // every key with its record, its kind and its place among the record's keys (record × 256 + kind × 32 + place),
+  // sorted by key: a block is a run of equal keys, its records in canonical order. Sorting streams through memory,
+  // where a hash table of ten million keys would miss the cache on every probe.
+  // (reconcile refuses runs past 2^23 - 1 records with TooManyRecords before they get here)
   const sortedKeys = scratch.int32(entries)
   const sortedSlots = scratch.int32(entries)
   sortedKeys.set(keys)
   for (let k = 0; k < d.size; k++) {
     const from = start[k] as number
-    for (let e = from; e < (start[k + 1] as number); e++) sortedSlots[e] = k * 32 + (e - from)
+    for (let e = from; e < (start[k + 1] as number); e++)
+      sortedSlots[e] = (k << 8) | ((kinds[e] as number) << 5) | (e - from)
   }
   radixSortPairs(sortedKeys, sortedSlots, scratch)
   // blocks of two or more records: where they start (in the sorted arrays) and how many records they hold. A block
@@ -182,7 +184,7 @@ export const forEachCandidatePair = (
       let size = 0
       let previous = -1
       for (let y = x; y < end; y++) {
-        const record = (sortedSlots[y] as number) >>> 5
+        const record = (sortedSlots[y] as number) >>> 8
         if (record !== previous) size++
         previous = record
       }
@@ -195,12 +197,12 @@ export const forEachCandidatePair = (
         blockList[blockCount++] = x
         blockList[blockCount++] = end
         const first = sortedSlots[x] as number
-        const kind = kinds[(start[first >>> 5] as number) + (first & 31)] as number
+        const kind = (first >>> 5) & 7
         const full = kind === OTHER ? fullBlock : kind === NAME ? fullNameBlock : fullDateBlock
         if (size <= full) {
           for (let y = x; y < end; y++) {
             const slot = sortedSlots[y] as number
-            usableKeys[slot >>> 5] = (usableKeys[slot >>> 5] as number) | (1 << (slot & 31))
+            usableKeys[slot >>> 8] = (usableKeys[slot >>> 8] as number) | (1 << (slot & 31))
           }
         }
       }
@@ -218,18 +220,17 @@ export const forEachCandidatePair = (
   /** a record's order in a birth-date block: the hash of the name that put it there, then of its other name */
   const nameSortKeys = scratch.float64(d.size)
   const nameHashOf = (id: number): number => (id < 0 ? 0 : (d.nameHash[id] as number) >>> 0)
-  const nameSortKey = (record: number, place: number): number => {
+  const nameSortKey = (record: number, kind: number): number => {
     const firstHash = nameHashOf(d.first[record] as number)
     const lastHash = nameHashOf(d.last[record] as number)
-    return kinds[(start[record] as number) + place] === BY_LAST
-      ? lastHash * 2097152 + (firstHash >>> 11)
-      : firstHash * 2097152 + (lastHash >>> 11)
+    return kind === BY_LAST ? lastHash * 2097152 + (firstHash >>> 11) : firstHash * 2097152 + (lastHash >>> 11)
   }
 
   let candidatePairs = 0
   let skippedBlocks = 0
   const members = new Int32Array(maxBlockSize)
   const positions = new Int32Array(maxBlockSize)
+  const memberKinds = new Int32Array(maxBlockSize)
   const order: Array<number> = []
   /** Whether records i < j share a fully compared block through one of i's keys before its `before`-th. */
   const sharesUsableBlock = (i: number, before: number, j: number): boolean => {
@@ -273,7 +274,7 @@ export const forEachCandidatePair = (
     let tooLarge = false
     for (let x = blockList[b] as number; x < (blockList[b + 1] as number); x++) {
       const slot = sortedSlots[x] as number
-      const record = slot >>> 5
+      const record = slot >>> 8
       if (count > 0 && members[count - 1] === record) continue
       if (count === maxBlockSize) {
         tooLarge = true
@@ -281,13 +282,14 @@ export const forEachCandidatePair = (
       }
       members[count] = record
       positions[count] = slot & 31
+      memberKinds[count] = (slot >>> 5) & 7
       count++
     }
     if (tooLarge) {
       skippedBlocks++
       continue
     }
-    const kind = kinds[(start[members[0] as number] as number) + (positions[0] as number)] as number
+    const kind = memberKinds[0] as number
     const dateBlock = kind !== OTHER && kind !== NAME
     if (count <= (dateBlock ? fullDateBlock : kind === NAME ? fullNameBlock : fullBlock)) {
       for (let a = 0; a < count; a++) {
@@ -311,7 +313,7 @@ export const forEachCandidatePair = (
     const sortOf = dateBlock ? nameSortKeys : sortKey
     if (dateBlock)
       for (let a = 0; a < count; a++)
-        nameSortKeys[members[a] as number] = nameSortKey(members[a] as number, positions[a] as number)
+        nameSortKeys[members[a] as number] = nameSortKey(members[a] as number, memberKinds[a] as number)
     order.sort((x, y) => {
       const kx = sortOf[members[x] as number] as number
       const ky = sortOf[members[y] as number] as number

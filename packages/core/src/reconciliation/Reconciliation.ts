@@ -149,11 +149,25 @@ class PatternCounts {
   }
 }
 
+/** More records than one run handles (`maxRecordsPerRun`): split the customer's records by connection group. */
+export class TooManyRecords extends Schema.TaggedError<TooManyRecords>()("TooManyRecords", {
+  records: Schema.Number,
+  limit: Schema.Number,
+}) {
+  override get message() {
+    return `A reconciliation run handles at most ${this.limit} records; this one has ${this.records}`
+  }
+}
+
+/** The most records one run handles: blocking packs a record index into 23 bits (and 8M records need ~14 GiB). */
+export const maxRecordsPerRun = (1 << 23) - 1
+
 /** Runs reconciliation synchronously; the Effect wrapper is `reconcile`. */
 export const reconcileSync = (
   records: ReadonlyArray<SourceRecord>,
   options: ReconcileOptions = {},
-): Reconciliation | DuplicateRecordId => {
+): Reconciliation | DuplicateRecordId | TooManyRecords => {
+  if (records.length > maxRecordsPerRun) return new TooManyRecords({ records: records.length, limit: maxRecordsPerRun })
   const model = options.model ?? defaultModel
   const phaseEnd = options.onPhaseEnd ?? (() => {})
   // the run's working memory comes from two arenas (see Arena.ts); only the result is allocated on its own
@@ -376,13 +390,12 @@ export const reconcileSync = (
 export const reconcile: (
   records: ReadonlyArray<SourceRecord>,
   options?: ReconcileOptions,
-) => Effect.Effect<Reconciliation, DuplicateRecordId> = Effect.fn("Reconciliation.reconcile")(function* (
-  records: ReadonlyArray<SourceRecord>,
-  options?: ReconcileOptions,
-) {
-  const result = reconcileSync(records, options)
-  return result instanceof DuplicateRecordId ? yield* result : result
-})
+) => Effect.Effect<Reconciliation, DuplicateRecordId | TooManyRecords> = Effect.fn("Reconciliation.reconcile")(
+  function* (records: ReadonlyArray<SourceRecord>, options?: ReconcileOptions) {
+    const result = reconcileSync(records, options)
+    return result instanceof DuplicateRecordId || result instanceof TooManyRecords ? yield* result : result
+  },
+)
 
 /** One field of a link's evidence. */
 export interface FieldEvidence {

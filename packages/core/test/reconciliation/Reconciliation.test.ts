@@ -5,6 +5,7 @@ import {
   assignmentOf,
   explain,
   type ManualDecision,
+  maxRecordsPerRun,
   persons,
   type ReconcileOptions,
   type Reconciliation,
@@ -66,7 +67,18 @@ describe("reconcile", () => {
     Effect.gen(function* () {
       const error = yield* Effect.flip(reconcile([robert, { ...bob, record_id: "a:1" }]))
       assert.strictEqual(error._tag, "DuplicateRecordId")
-      assert.strictEqual(error.recordId, "a:1")
+      assert.strictEqual(error._tag === "DuplicateRecordId" && error.recordId, "a:1")
+    }),
+  )
+
+  it.effect("refuses a run past maxRecordsPerRun with TooManyRecords, before doing any work", () =>
+    Effect.gen(function* () {
+      // a sparse array: its length is what counts, no record is read
+      const tooMany: Array<SourceRecord> = []
+      tooMany.length = maxRecordsPerRun + 1
+      const error = yield* Effect.flip(reconcile(tooMany))
+      assert.strictEqual(error._tag, "TooManyRecords")
+      assert.include(error.message, String(maxRecordsPerRun))
     }),
   )
 
