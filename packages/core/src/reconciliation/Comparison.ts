@@ -12,6 +12,7 @@ import {
   E_ID,
   E_LOCAL,
   E_LOCAL_DIGIT,
+  E_LOCAL_MASK,
   E_MASK,
   E_PERSONAL,
   E_SHAPE,
@@ -611,12 +612,18 @@ export class Comparator {
             const shapeY = entries[b + E_SHAPE] as number
             // cheap filter first: a typo keeps the length and the first character; and a near-miss between
             // addresses built from the name at two employers is only the name again
+            // (at one domain the edits are all in the local parts, so their characters must be near alike)
+            const sameDomain = entries[a + E_DOMAIN] === entries[b + E_DOMAIN]
             if (
-              (entries[a + E_DOMAIN] === entries[b + E_DOMAIN] || (flagsA & E_LOCAL_DIGIT) !== 0) &&
+              (sameDomain || (flagsA & E_LOCAL_DIGIT) !== 0) &&
               shapeX >>> 8 >= 10 &&
               Math.abs((shapeX >>> 8) - (shapeY >>> 8)) <= 2 &&
               (shapeX & 0xff) === (shapeY & 0xff) &&
-              mayBeWithinEdits(entries[a + E_MASK] as number, entries[b + E_MASK] as number, 2) &&
+              mayBeWithinEdits(
+                entries[a + (sameDomain ? E_LOCAL_MASK : E_MASK)] as number,
+                entries[b + (sameDomain ? E_LOCAL_MASK : E_MASK)] as number,
+                2,
+              ) &&
               d.emailEditDistance(ea, eb, 2) <= 2
             ) {
               emailLevel = 3

@@ -23,6 +23,7 @@ import {
   E_ID,
   E_LOCAL,
   E_LOCAL_DIGIT,
+  E_LOCAL_MASK,
   E_MASK,
   E_PERSONAL,
   E_SHAPE,
@@ -501,6 +502,7 @@ export const prepare = (
   const digitInLocal = run.uint8(emails.size)
   const emailShape = run.int32(emails.size)
   const emailMask = run.int32(emails.size)
+  const emailLocalMask = scratch.int32(emails.size)
   for (let id = 0; id < emails.size; id++) {
     const length = emails.lengthOf(id)
     let at = -1
@@ -511,12 +513,15 @@ export const prepare = (
       if (code === 64) at = c
     }
     let digit = 0
-    for (let c = 0; c < at && digit === 0; c++) {
+    let localMask = 0
+    for (let c = 0; c < at; c++) {
       const code = emails.charCodeAt(id, c)
+      localMask |= 1 << (code & 31)
       if (code >= 48 && code <= 57) digit = 1
     }
     emailShape[id] = (length << 8) | (emails.charCodeAt(id, 0) & 0xff)
     emailMask[id] = mask
+    emailLocalMask[id] = localMask
     domainOfEmail[id] = emails.sliceInto(domains, id, at + 1, length)
     digitInLocal[id] = digit
   }
@@ -531,6 +536,7 @@ export const prepare = (
     emailEntries[at + E_DOMAIN] = domainOfEmail[id] as number
     emailEntries[at + E_SHAPE] = emailShape[id] as number
     emailEntries[at + E_MASK] = emailMask[id] as number
+    emailEntries[at + E_LOCAL_MASK] = emailLocalMask[id] as number
     emailEntries[at + E_FLAGS] =
       (emailPersonalList.data[from] === 1 ? E_PERSONAL : 0) | (digitInLocal[id] === 1 ? E_LOCAL_DIGIT : 0)
   }

@@ -33,6 +33,8 @@ export const E_DOMAIN = 2
 export const E_SHAPE = 3
 export const E_MASK = 4
 export const E_FLAGS = 5
+/** the `characterMask` of the local part alone */
+export const E_LOCAL_MASK = 6
 /** flag: a personal (not work) address */
 export const E_PERSONAL = 1
 /** flag: its local part holds a digit (`jb88`: more than a name) */
