@@ -269,8 +269,8 @@ export const prepare = (
   let ssnWellFormed = scratch.uint8(n)
   const emailStart = scratch.int32(n + 1)
   const emailIds = new IntList(scratch, n + (n >> 1))
-  const emailLocalIds = new IntList(scratch, n + (n >> 1))
-  const emailPersonalList = new IntList(scratch, n + (n >> 1))
+  /** per email entry (input order): its local part's id (or -1) × 2, + 1 when the address is personal */
+  const emailLocalAndPersonal = new IntList(scratch, n + (n >> 1))
   const phoneStart = scratch.int32(n + 1)
   const phoneIds = new IntList(scratch, n)
   let connection = scratch.int32(n)
@@ -352,8 +352,7 @@ export const prepare = (
         for (let e = emailStart[k] as number; e < emailIds.length; e++) if (emailIds.data[e] === id) seen = true
         if (seen) continue
         emailIds.push(id)
-        emailLocalIds.push(emailScratch[1] as number)
-        emailPersonalList.push(entry.type === "personal" ? 1 : 0)
+        emailLocalAndPersonal.push(((emailScratch[1] as number) << 1) | (entry.type === "personal" ? 1 : 0))
       }
     }
     phoneStart[k] = phoneIds.length
@@ -498,11 +497,8 @@ export const prepare = (
   // per email: its domain, whether its local part holds a digit, its shape and characters, read from the table
   // (no email string is made)
   const domains = new StringTable({ copies: false, arena: run, slotsArena: scratch })
-  const domainOfEmail = run.int32(emails.size)
-  const digitInLocal = run.uint8(emails.size)
-  const emailShape = run.int32(emails.size)
-  const emailMask = run.int32(emails.size)
-  const emailLocalMask = scratch.int32(emails.size)
+  // laid out as entries (see RecordLayout.ts), so filling the entries below reads one cache line an email
+  const emailInfo = scratch.int32(emails.size * EMAIL_ENTRY)
   for (let id = 0; id < emails.size; id++) {
     const length = emails.lengthOf(id)
     let at = -1
@@ -519,26 +515,27 @@ export const prepare = (
       localMask |= 1 << (code & 31)
       if (code >= 48 && code <= 57) digit = 1
     }
-    emailShape[id] = (length << 8) | (emails.charCodeAt(id, 0) & 0xff)
-    emailMask[id] = mask
-    emailLocalMask[id] = localMask
-    domainOfEmail[id] = emails.sliceInto(domains, id, at + 1, length)
-    digitInLocal[id] = digit
+    const info = id * EMAIL_ENTRY
+    emailInfo[info + E_DOMAIN] = emails.sliceInto(domains, id, at + 1, length)
+    emailInfo[info + E_SHAPE] = (length << 8) | (emails.charCodeAt(id, 0) & 0xff)
+    emailInfo[info + E_MASK] = mask
+    emailInfo[info + E_LOCAL_MASK] = localMask
+    emailInfo[info + E_FLAGS] = digit === 1 ? E_LOCAL_DIGIT : 0
   }
   // per entry, so a record's emails sit together in memory
   const emailEntries = run.int32(emailIdArray.length * EMAIL_ENTRY)
   for (let e = 0; e < emailIdArray.length; e++) {
     const id = emailIdArray[e] as number
-    const from = emailRows.source[e] as number
+    const localAndPersonal = emailLocalAndPersonal.data[emailRows.source[e] as number] as number
     const at = e * EMAIL_ENTRY
+    const info = id * EMAIL_ENTRY
     emailEntries[at + E_ID] = id
-    emailEntries[at + E_LOCAL] = emailLocalIds.data[from] as number
-    emailEntries[at + E_DOMAIN] = domainOfEmail[id] as number
-    emailEntries[at + E_SHAPE] = emailShape[id] as number
-    emailEntries[at + E_MASK] = emailMask[id] as number
-    emailEntries[at + E_LOCAL_MASK] = emailLocalMask[id] as number
-    emailEntries[at + E_FLAGS] =
-      (emailPersonalList.data[from] === 1 ? E_PERSONAL : 0) | (digitInLocal[id] === 1 ? E_LOCAL_DIGIT : 0)
+    emailEntries[at + E_LOCAL] = localAndPersonal >> 1
+    emailEntries[at + E_DOMAIN] = emailInfo[info + E_DOMAIN] as number
+    emailEntries[at + E_SHAPE] = emailInfo[info + E_SHAPE] as number
+    emailEntries[at + E_MASK] = emailInfo[info + E_MASK] as number
+    emailEntries[at + E_LOCAL_MASK] = emailInfo[info + E_LOCAL_MASK] as number
+    emailEntries[at + E_FLAGS] = (emailInfo[info + E_FLAGS] as number) | ((localAndPersonal & 1) === 1 ? E_PERSONAL : 0)
   }
   const rows = run.int32(n * ROW)
   for (let k = 0; k < n; k++) {
