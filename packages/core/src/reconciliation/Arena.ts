@@ -99,9 +99,10 @@ export interface Memory {
 
 /**
  * Arenas sized for `records` records, so a run rarely needs a second chunk: measured on generated employees, a
- * million records use about 420 MiB that live through the run and at most 250 MiB of scratch at a time.
+ * million records use about 415 MiB that live through the run and at most 330 MiB of scratch at a time (while
+ * preparing).
  */
 export const memoryFor = (records: number): Memory => ({
   run: new Arena(4 * 1048576 + records * 448),
-  scratch: new Arena(1048576 + records * 264),
+  scratch: new Arena(1048576 + records * 352),
 })
