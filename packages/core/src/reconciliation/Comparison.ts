@@ -196,6 +196,36 @@ const ssnPeople = (d: Prepared): Int32Array => {
   return counts
 }
 
+/**
+ * A direct-mapped cache of levels for pairs of name ids, sized to the run (2^16 to 2^20 slots: big runs meet many
+ * name pairs). A slot is 16 bytes — a, b, level and a spare int — so four share a cache line; a pair that lands on
+ * a taken slot replaces its pair.
+ */
+class PairLevelCache {
+  private readonly slots: Int32Array
+  private readonly shift: number
+  private slot = 0
+
+  constructor(bits: number, arena: Arena | undefined) {
+    this.slots = (arena === undefined ? new Int32Array(4 << bits) : arena.int32(4 << bits)).fill(-1)
+    this.shift = 32 - bits
+  }
+
+  /** The cached level of (a, b), or -1; `store` then fills the same slot. */
+  lookup(a: number, b: number): number {
+    this.slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.shift) << 2
+    return this.slots[this.slot] === a && this.slots[this.slot + 1] === b ? (this.slots[this.slot + 2] as number) : -1
+  }
+
+  /** Caches the level of the pair last looked up and returns it. */
+  store(a: number, b: number, level: number): number {
+    this.slots[this.slot] = a
+    this.slots[this.slot + 1] = b
+    this.slots[this.slot + 2] = level
+    return level
+  }
+}
+
 /** Compares records pairwise; reuse one per run (it caches per-value information). */
 export class Comparator {
   /** posterior log2-odds of the last comparison */
@@ -227,9 +257,8 @@ export class Comparator {
     this.data = data
     this.model = model
     const cacheBits = Math.min(20, Math.max(16, Math.ceil(Math.log2(Math.max(data.size, 1))) + 1))
-    this.cacheShift = 32 - cacheBits
-    this.levelCache = (arena === undefined ? new Int32Array(4 << cacheBits) : arena.int32(4 << cacheBits)).fill(-1)
-    this.surnameCache = (arena === undefined ? new Int32Array(4 << cacheBits) : arena.int32(4 << cacheBits)).fill(-1)
+    this.levelCache = new PairLevelCache(cacheBits, arena)
+    this.surnameCache = new PairLevelCache(cacheBits, arena)
     this.nameMask = new Int32Array(data.names.length)
     this.nameShape = new Int32Array(data.names.length)
     this.nicknameBloom = new Int32Array(data.names.length)
@@ -288,11 +317,9 @@ export class Comparator {
     this.prior = Math.log2(matchShare / (1 - matchShare))
   }
 
-  /** direct-mapped caches of name-pair levels, sized to the run (2^16 to 2^20 slots): big runs meet many name pairs */
-  private readonly cacheShift: number
-  /** per slot: a, b, level (and a spare int, so a slot is 16 bytes and one cache line holds four) */
-  private readonly levelCache: Int32Array
-  private readonly surnameCache: Int32Array
+  /** levels of first-name pairs and of surname pairs already worked out (see `PairLevelCache`) */
+  private readonly levelCache: PairLevelCache
+  private readonly surnameCache: PairLevelCache
   /** per name id: its `characterMask` (cheap filters before string distances) */
   private readonly nameMask: Int32Array
   /** per name id: length (top 8 bits, 255 = longer) and its first three characters, a byte each */
@@ -338,14 +365,8 @@ export class Comparator {
     if (a === b) return 1
     const plain = this.plainlyDifferent(a, b, 0.85, 6)
     if (plain !== -1) return plain
-    const cache = this.levelCache
-    const slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift) << 2
-    if (cache[slot] === a && cache[slot + 1] === b) return cache[slot + 2] as number
-    const level = this.firstLevelUncached(a, b)
-    cache[slot] = a
-    cache[slot + 1] = b
-    cache[slot + 2] = level
-    return level
+    const cached = this.levelCache.lookup(a, b)
+    return cached !== -1 ? cached : this.levelCache.store(a, b, this.firstLevelUncached(a, b))
   }
 
   /**
@@ -432,14 +453,8 @@ export class Comparator {
     }
     const plain = this.plainlyDifferent(a, b, 0.9, 5)
     if (plain !== -1) return plain
-    const cache = this.surnameCache
-    const slot = ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> this.cacheShift) << 2
-    if (cache[slot] === a && cache[slot + 1] === b) return cache[slot + 2] as number
-    const level = this.surnameTextLevel(a, b)
-    cache[slot] = a
-    cache[slot + 1] = b
-    cache[slot + 2] = level
-    return level
+    const cached = this.surnameCache.lookup(a, b)
+    return cached !== -1 ? cached : this.surnameCache.store(a, b, this.surnameTextLevel(a, b))
   }
 
   /** Typo or similar (3, 4) or disagree (5) for two different surname tokens. */
