@@ -5,19 +5,11 @@
  * case and accents, work vs personal emails, phone formats, SSN only where the provider sends it).
  */
 import { nicknamePairs } from "../src/reconciliation/NicknameData.ts"
+import { mulberry32 } from "../src/reconciliation/Random.ts"
 import type { SourceRecord } from "../src/reconciliation/SourceRecord.ts"
 
 /** Deterministic PRNG (mulberry32). */
-export const random = (seed: number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const random = mulberry32
 
 const onsets = [
   "b",

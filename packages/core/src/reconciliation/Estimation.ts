@@ -5,6 +5,7 @@
  * candidates fixed from the prior model (EM over blocked pairs would overestimate it). Deterministic: the sample is drawn with a fixed seed over the canonical order.
  */
 import { type Comparator, comparedFields, SWAPPED_NAMES } from "./Comparison.ts"
+import { mulberry32 } from "./Random.ts"
 import type { ScoringModel } from "./Weights.ts"
 
 export interface Estimate {
@@ -15,18 +16,6 @@ export interface Estimate {
 
 const FIELDS = comparedFields.length
 
-/** mulberry32: a small deterministic PRNG. */
-const prng = (seed: number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const priors = (model: ScoringModel, key: "m" | "u") =>
   comparedFields.map((field) => model.levels[field].map((level) => level[key]))
 
@@ -35,7 +24,7 @@ export const estimateU = (comparator: Comparator, model: ScoringModel, samples: 
   const n = comparator.data.size
   const counts = new Float64Array(FIELDS * 8)
   const present = new Float64Array(FIELDS)
-  const next = prng(0x5eed)
+  const next = mulberry32(0x5eed)
   const total = n < 2 ? 0 : Math.min(samples, (n * (n - 1)) / 2)
   // records are drawn by their rank in (hash of record id, id) order: the sample depends on the ids alone, not on
   // how records are laid out in memory
