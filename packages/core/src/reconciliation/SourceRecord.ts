@@ -3,25 +3,13 @@
  * (the same shape as a line of `pnpm reconcile`'s input). Every Finch field is optional and nullable.
  */
 import * as Schema from "effect/Schema"
+import { ContactEntry, Location } from "../FinchData.ts"
 
 const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
-/** An email or phone number with Finch's `type` (`work` | `personal` | null). */
-export const Contact = Schema.Struct({
-  data: Schema.NullOr(Schema.String),
-  type: optionalNullable(Schema.String),
-})
+/** An email or phone number with Finch's `type` (`work` | `personal` | null): Finch's own entry. */
+export const Contact = ContactEntry
 export type Contact = typeof Contact.Type
-
-/** The parts of a postal address (Finch's `Location`) reconciliation compares. */
-export const Residence = Schema.Struct({
-  line1: optionalNullable(Schema.String),
-  line2: optionalNullable(Schema.String),
-  city: optionalNullable(Schema.String),
-  state: optionalNullable(Schema.String),
-  postal_code: optionalNullable(Schema.String),
-  country: optionalNullable(Schema.String),
-})
 
 /** The fields of Finch's `Individual` that identify a person. */
 export const IndividualFields = Schema.Struct({
@@ -33,7 +21,7 @@ export const IndividualFields = Schema.Struct({
   emails: optionalNullable(Schema.Array(Schema.NullOr(Contact))),
   phone_numbers: optionalNullable(Schema.Array(Schema.NullOr(Contact))),
   ssn: optionalNullable(Schema.String),
-  residence: optionalNullable(Residence),
+  residence: optionalNullable(Location),
 })
 export type IndividualFields = typeof IndividualFields.Type
 
