@@ -7,7 +7,7 @@
  * keys still find the true pairs in it.
  */
 import type { Arena } from "./Arena.ts"
-import { hashInts } from "./Interner.ts"
+import { hashInts } from "./Hashing.ts"
 import { swapProofDate } from "./Normalize.ts"
 import type { Prepared } from "./Prepare.ts"
 import { radixSortBy, radixSortPairs } from "./RadixSort.ts"

@@ -4,7 +4,7 @@
  * records share an id.
  */
 import type { Memory } from "./Arena.ts"
-import { hashString } from "./Interner.ts"
+import { hashString } from "./Hashing.ts"
 import { swapProofDate } from "./Normalize.ts"
 import { radixSortUint32 } from "./RadixSort.ts"
 import type { SourceRecord } from "./SourceRecord.ts"

@@ -5,7 +5,7 @@
  * its first record id, so the same input always yields the same ids.
  */
 import { Arena } from "./Arena.ts"
-import { hashString } from "./Interner.ts"
+import { hashString } from "./Hashing.ts"
 import { radixSortUint32 } from "./RadixSort.ts"
 
 /** A person as a previous run left it. */

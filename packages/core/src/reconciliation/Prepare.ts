@@ -70,14 +70,10 @@ export interface Prepared {
   readonly firstPhonetic: Int32Array
   readonly lastPhonetic: Int32Array
   readonly dob: Int32Array
-  /** an SSN's digits, by id (`ssnHash.length` ids) */
-  readonly ssnText: (id: number) => string
   /** whether SSNs a and b are one substituted digit or one swap of adjacent digits apart (no strings made) */
   readonly ssnOneKeystroke: (a: number, b: number) => boolean
   readonly ssn: Int32Array
   readonly ssnWellFormed: Uint8Array
-  /** a normalised email, by id (`emailHash.length` ids) */
-  readonly emailText: (id: number) => string
   /** the edit distance of emails a and b, or `limit + 1` beyond it (see `editDistance`; no strings made) */
   readonly emailEditDistance: (a: number, b: number, limit: number) => number
   readonly emailStart: Int32Array
@@ -581,11 +577,9 @@ export const prepare = (
     firstPhonetic,
     lastPhonetic,
     dob,
-    ssnText: (id: number) => ssns.text(id),
     ssnOneKeystroke: (a: number, b: number) => oneKeystrokeApart(ssns, a, b),
     ssn,
     ssnWellFormed,
-    emailText: (id: number) => emails.text(id),
     emailEditDistance: (a: number, b: number, limit: number) =>
       editDistanceOfRanges(
         emails.sourceOf(a),

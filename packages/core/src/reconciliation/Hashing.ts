@@ -1,24 +1,7 @@
 /**
- * Integer codes for strings: every distinct value gets the next id, so comparisons and blocking work on ints.
+ * Stable hashes: the same value hashes the same on every run and platform, so record order, blocking keys and new
+ * person ids depend on content alone.
  */
-export class Interner {
-  readonly values: Array<string> = []
-  private readonly ids = new Map<string, number>()
-
-  /** The id of `value`, assigning the next one when it is new. */
-  id(value: string): number {
-    const known = this.ids.get(value)
-    if (known !== undefined) return known
-    const id = this.values.length
-    this.ids.set(value, id)
-    this.values.push(value)
-    return id
-  }
-
-  get size(): number {
-    return this.values.length
-  }
-}
 
 /** 32-bit FNV-1a hash of a string (stable across runs and platforms). */
 export const hashString = (text: string, seed = 0x811c9dc5): number => {
