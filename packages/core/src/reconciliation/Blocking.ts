@@ -2,7 +2,7 @@
  * Blocking: each record gets a handful of 32-bit keys (SSN, each email, each phone, each
  * name's sound with the birth date, employee number with surname initial). Records sharing a key form a block;
  * only pairs inside a block are compared, each pair once, so the cost grows with the number of records, not its
- * square: blocks larger than `fullBlock` (common names) are compared by sorted neighbourhood only, and a block
+ * square: blocks larger than `fullBlockOf` their kind (common names) are compared by sorted neighbourhood only, and a block
  * larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox) and is skipped; the other
  * keys still find the true pairs in it.
  */
@@ -135,6 +135,26 @@ export interface BlockingStats {
 }
 
 /**
+ * How blocks are compared. Every pair in a block of up to `fullBlockOf(kind)` records; in a larger one each record
+ * with the next `windowOf(kind)` after sorting. Birth-date and name blocks are the ones that fill up as a workforce
+ * grows, so they are compared whole only while small and then with the next neighbour alone; identifier blocks
+ * (SSN, email, phone, employee number, home) stay small unless shared, and keep a wider window.
+ */
+const FULL_BLOCK = 8
+const WINDOW = 4
+const FULL_DATE_BLOCK = 4
+const DATE_WINDOW = 1
+const FULL_NAME_BLOCK = 8
+const NAME_WINDOW = 1
+/** the sorted-neighbourhood pass over every record by birth date: each record with the next two */
+const NEIGHBOURHOOD = 2
+
+const fullBlockOf = (kind: number): number =>
+  kind === OTHER ? FULL_BLOCK : kind === NAME ? FULL_NAME_BLOCK : FULL_DATE_BLOCK
+
+const windowOf = (kind: number): number => (kind === OTHER ? WINDOW : kind === NAME ? NAME_WINDOW : DATE_WINDOW)
+
+/**
  * Calls `visit(i, j)` (canonical indices, i < j) once for every pair of records that share a usable block.
  */
 export const forEachCandidatePair = (
@@ -143,13 +163,6 @@ export const forEachCandidatePair = (
   visit: (i: number, j: number) => void,
   /** where blocking's temporaries live: released by the caller once blocking is done */
   scratch: Arena,
-  fullBlock = 8,
-  window = 4,
-  neighbourhood = 2,
-  fullDateBlock = 4,
-  dateWindow = 1,
-  fullNameBlock = 8,
-  nameWindow = 1,
 ): BlockingStats => {
   const { keys, start, kinds } = blockingKeys(d, scratch)
   const entries = keys.length
@@ -167,7 +180,7 @@ export const forEachCandidatePair = (
   }
   radixSortPairs(sortedKeys, sortedSlots, scratch)
   // blocks of two or more records: where they start (in the sorted arrays) and how many records they hold. A block
-  // up to `fullBlock` records (`fullDateBlock` for a birth-date block) compares every pair: its keys are "usable",
+  // up to `fullBlockOf` its kind of records compares every pair: its keys are "usable",
   // one bit per key of a record. A larger one (common names) only compares neighbours within a window after
   // sorting, so its cost stays linear in its size.
   const usableKeys = scratch.int32(d.size)
@@ -198,8 +211,7 @@ export const forEachCandidatePair = (
         blockList[blockCount++] = end
         const first = sortedSlots[x] as number
         const kind = (first >>> 5) & 7
-        const full = kind === OTHER ? fullBlock : kind === NAME ? fullNameBlock : fullDateBlock
-        if (size <= full) {
+        if (size <= fullBlockOf(kind)) {
           for (let y = x; y < end; y++) {
             const slot = sortedSlots[y] as number
             usableKeys[slot >>> 8] = (usableKeys[slot >>> 8] as number) | (1 << (slot & 31))
@@ -248,7 +260,7 @@ export const forEachCandidatePair = (
     return false
   }
   // one sorted-neighbourhood pass over every record with a birth date: near dates with garbled names still meet
-  if (neighbourhood > 0) {
+  if (NEIGHBOURHOOD > 0) {
     let datedCount = 0
     for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) datedCount++
     const dated = scratch.int32(datedCount)
@@ -257,7 +269,7 @@ export const forEachCandidatePair = (
     // by birth date and surname, ties in canonical order (the sort is stable)
     const byDate = radixSortBy(dated, sortKey, scratch)
     for (let a = 0; a < byDate.length; a++) {
-      for (let b = a + 1; b < byDate.length && b <= a + neighbourhood; b++) {
+      for (let b = a + 1; b < byDate.length && b <= a + NEIGHBOURHOOD; b++) {
         const x = byDate[a] as number
         const y = byDate[b] as number
         const i = Math.min(x, y)
@@ -291,7 +303,7 @@ export const forEachCandidatePair = (
     }
     const kind = memberKinds[0] as number
     const dateBlock = kind !== OTHER && kind !== NAME
-    if (count <= (dateBlock ? fullDateBlock : kind === NAME ? fullNameBlock : fullBlock)) {
+    if (count <= fullBlockOf(kind)) {
       for (let a = 0; a < count; a++) {
         const i = members[a] as number
         const before = positions[a] as number
@@ -319,7 +331,7 @@ export const forEachCandidatePair = (
       const ky = sortOf[members[y] as number] as number
       return kx !== ky ? kx - ky : (members[x] as number) - (members[y] as number)
     })
-    const reach = dateBlock ? dateWindow : kind === NAME ? nameWindow : window
+    const reach = windowOf(kind)
     for (let a = 0; a < count; a++) {
       const x = order[a] as number
       for (let b = a + 1; b < count && b <= a + reach; b++) {
