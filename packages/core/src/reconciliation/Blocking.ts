@@ -29,9 +29,6 @@ interface Keys {
   readonly kinds: Uint8Array
 }
 
-/** keys a record can have at most (1 SSN, 8 emails, 8 phones, 3 names, 2 birth dates, 1 number, 3 homes): one bit each */
-const MAX_KEYS = 31
-
 const OTHER = 0
 const BY_FIRST = 1
 const BY_LAST = 2
@@ -72,7 +69,7 @@ const blockingKeys = (d: Prepared, scratch: Arena): Keys => {
     const ssn = d.ssn[k] as number
     // values enter keys by their content hash, not their id: ids follow the input order
     if (ssn >= 0) push(hashInts(SSN, d.ssnHash[ssn] as number, 0))
-    // at most eight emails and eight phones a record make keys, so a record never holds more than MAX_KEYS
+    // at most eight emails and eight phones a record make keys: a record with hundreds makes no more work
     const emailsEnd = Math.min(d.emailStart[k + 1] as number, (d.emailStart[k] as number) + 8)
     for (let e = d.emailStart[k] as number; e < emailsEnd; e++) {
       push(hashInts(EMAIL, d.emailHash[d.emailIds[e] as number] as number, 0))
@@ -154,73 +151,67 @@ const fullBlockOf = (kind: number): number =>
 
 const windowOf = (kind: number): number => (kind === OTHER ? WINDOW : kind === NAME ? NAME_WINDOW : DATE_WINDOW)
 
+/** Candidate pairs (canonical indices, i < j), each once, sorted by i then j: `count` of them in `i` and `j`. */
+export interface CandidatePairs {
+  readonly i: Int32Array
+  readonly j: Int32Array
+  readonly count: number
+  readonly stats: BlockingStats
+}
+
+/** A growing list of pairs in an arena (a list that outgrows its room moves; the old room stays until released). */
+class PairList {
+  i: Int32Array
+  j: Int32Array
+  length = 0
+  private readonly arena: Arena
+  constructor(arena: Arena, capacity: number) {
+    this.arena = arena
+    this.i = arena.int32(capacity)
+    this.j = arena.int32(capacity)
+  }
+  push(i: number, j: number) {
+    if (this.length === this.i.length) {
+      const i = this.arena.int32(this.length * 2)
+      const j = this.arena.int32(this.length * 2)
+      i.set(this.i)
+      j.set(this.j)
+      this.i = i
+      this.j = j
+    }
+    this.i[this.length] = i
+    this.j[this.length++] = j
+  }
+}
+
 /**
- * Calls `visit(i, j)` (canonical indices, i < j) once for every pair of records that share a usable block.
+ * Every pair of records that shares a usable block, once, sorted by (i, j): comparing them in that order reads the
+ * records' rows nearly in sequence (most pairs share a birth date, and records are ordered by it), and sorting is
+ * what makes each pair appear once, however many keys it shares. Pairs inside one connection group are left out
+ * when `separateGroups` (they can never be one person). The pairs live in `out`; blocking's temporaries in
+ * `scratch`, released by the caller once blocking is done.
  */
-export const forEachCandidatePair = (
+export const candidatePairs = (
   d: Prepared,
   maxBlockSize: number,
-  visit: (i: number, j: number) => void,
-  /** where blocking's temporaries live: released by the caller once blocking is done */
+  separateGroups: boolean,
+  out: Arena,
   scratch: Arena,
-): BlockingStats => {
+): CandidatePairs => {
   const { keys, start, kinds } = blockingKeys(d, scratch)
   const entries = keys.length
-  // every key with its record, its kind and its place among the record's keys (record × 256 + kind × 32 + place),
-  // sorted by key: a block is a run of equal keys, its records in canonical order. Sorting streams through memory,
-  // where a hash table of ten million keys would miss the cache on every probe.
+  // every key with its record and its kind (record × 256 + kind × 32), sorted by key: a block is a run of equal keys,
+  // its records in canonical order. Sorting streams through memory, where a hash table of ten million keys would
+  // miss the cache on every probe.
   // (reconcile refuses runs past 2^23 - 1 records with TooManyRecords before they get here)
   const sortedKeys = scratch.int32(entries)
   const sortedSlots = scratch.int32(entries)
   sortedKeys.set(keys)
   for (let k = 0; k < d.size; k++) {
-    const from = start[k] as number
-    for (let e = from; e < (start[k + 1] as number); e++)
-      sortedSlots[e] = (k << 8) | ((kinds[e] as number) << 5) | (e - from)
+    for (let e = start[k] as number; e < (start[k + 1] as number); e++)
+      sortedSlots[e] = (k << 8) | ((kinds[e] as number) << 5)
   }
   radixSortPairs(sortedKeys, sortedSlots, scratch)
-  // blocks of two or more records: where they start (in the sorted arrays) and how many records they hold. A block
-  // up to `fullBlockOf` its kind of records compares every pair: its keys are "usable",
-  // one bit per key of a record. A larger one (common names) only compares neighbours within a window after
-  // sorting, so its cost stays linear in its size.
-  const usableKeys = scratch.int32(d.size)
-  let blockList = new Int32Array(1024)
-  let blockCount = 0
-  let blocks = 0
-  for (let x = 0; x < entries; ) {
-    const key = sortedKeys[x] as number
-    let end = x + 1
-    while (end < entries && sortedKeys[end] === key) end++
-    blocks++
-    if (end - x >= 2) {
-      // a record with two equal keys (first and last name sounding alike) counts once
-      let size = 0
-      let previous = -1
-      for (let y = x; y < end; y++) {
-        const record = (sortedSlots[y] as number) >>> 8
-        if (record !== previous) size++
-        previous = record
-      }
-      if (size >= 2) {
-        if (blockCount + 2 > blockList.length) {
-          const grown = new Int32Array(blockList.length * 2)
-          grown.set(blockList)
-          blockList = grown
-        }
-        blockList[blockCount++] = x
-        blockList[blockCount++] = end
-        const first = sortedSlots[x] as number
-        const kind = (first >>> 5) & 7
-        if (size <= fullBlockOf(kind)) {
-          for (let y = x; y < end; y++) {
-            const slot = sortedSlots[y] as number
-            usableKeys[slot >>> 8] = (usableKeys[slot >>> 8] as number) | (1 << (slot & 31))
-          }
-        }
-      }
-    }
-    x = end
-  }
   const sortKey = scratch.float64(d.size)
   for (let k = 0; k < d.size; k++) {
     const dob = d.dob[k] as number
@@ -238,27 +229,19 @@ export const forEachCandidatePair = (
     return kind === BY_LAST ? lastHash * 2097152 + (firstHash >>> 11) : firstHash * 2097152 + (lastHash >>> 11)
   }
 
-  let candidatePairs = 0
+  // about five pairs a record before duplicates go: sized once, so the list rarely grows
+  const pairs = new PairList(scratch, d.size * 6 + 16)
+  const group = d.group
+  const add = (x: number, y: number) => {
+    if (separateGroups && group[x] === group[y]) return
+    if (x < y) pairs.push(x, y)
+    else pairs.push(y, x)
+  }
+  let blocks = 0
   let skippedBlocks = 0
   const members = new Int32Array(maxBlockSize)
-  const positions = new Int32Array(maxBlockSize)
   const memberKinds = new Int32Array(maxBlockSize)
   const order: Array<number> = []
-  /** Whether records i < j share a fully compared block through one of i's keys before its `before`-th. */
-  const sharesUsableBlock = (i: number, before: number, j: number): boolean => {
-    let usable = (usableKeys[i] as number) & (before >= 32 ? -1 : (1 << before) - 1)
-    if (usable === 0) return false
-    const iStart = start[i] as number
-    const jStart = start[j] as number
-    const jEnd = start[j + 1] as number
-    while (usable !== 0) {
-      const place = 31 - Math.clz32(usable & -usable)
-      usable &= usable - 1
-      const key = keys[iStart + place]
-      for (let q = jStart; q < jEnd; q++) if (keys[q] === key) return true
-    }
-    return false
-  }
   // one sorted-neighbourhood pass over every record with a birth date: near dates with garbled names still meet
   if (NEIGHBOURHOOD > 0) {
     let datedCount = 0
@@ -269,23 +252,24 @@ export const forEachCandidatePair = (
     // by birth date and surname, ties in canonical order (the sort is stable)
     const byDate = radixSortBy(dated, sortKey, scratch)
     for (let a = 0; a < byDate.length; a++) {
-      for (let b = a + 1; b < byDate.length && b <= a + NEIGHBOURHOOD; b++) {
-        const x = byDate[a] as number
-        const y = byDate[b] as number
-        const i = Math.min(x, y)
-        const j = Math.max(x, y)
-        // compared in a full block already?
-        if (sharesUsableBlock(i, MAX_KEYS + 1, j)) continue
-        candidatePairs++
-        visit(i, j)
-      }
+      for (let b = a + 1; b < byDate.length && b <= a + NEIGHBOURHOOD; b++)
+        add(byDate[a] as number, byDate[b] as number)
     }
   }
-  for (let b = 0; b < blockCount; b += 2) {
+  for (let x = 0; x < entries; ) {
+    const key = sortedKeys[x] as number
+    let end = x + 1
+    while (end < entries && sortedKeys[end] === key) end++
+    blocks++
+    if (end - x < 2) {
+      x = end
+      continue
+    }
+    // a record with two equal keys (first and last name sounding alike) counts once
     let count = 0
     let tooLarge = false
-    for (let x = blockList[b] as number; x < (blockList[b + 1] as number); x++) {
-      const slot = sortedSlots[x] as number
+    for (let y = x; y < end; y++) {
+      const slot = sortedSlots[y] as number
       const record = slot >>> 8
       if (count > 0 && members[count - 1] === record) continue
       if (count === maxBlockSize) {
@@ -293,28 +277,18 @@ export const forEachCandidatePair = (
         break
       }
       members[count] = record
-      positions[count] = slot & 31
       memberKinds[count] = (slot >>> 5) & 7
       count++
     }
+    x = end
     if (tooLarge) {
       skippedBlocks++
       continue
     }
     const kind = memberKinds[0] as number
-    const dateBlock = kind !== OTHER && kind !== NAME
     if (count <= fullBlockOf(kind)) {
-      for (let a = 0; a < count; a++) {
-        const i = members[a] as number
-        const before = positions[a] as number
-        for (let b = a + 1; b < count; b++) {
-          const j = members[b] as number
-          // score each pair in the first fully compared block it shares, not again in later ones
-          if (sharesUsableBlock(i, before, j)) continue
-          candidatePairs++
-          visit(i, j)
-        }
-      }
+      for (let a = 0; a < count; a++)
+        for (let b = a + 1; b < count; b++) add(members[a] as number, members[b] as number)
       continue
     }
     order.length = 0
@@ -322,6 +296,7 @@ export const forEachCandidatePair = (
     // a birth-date block (everyone born that day whose first or last name starts alike) grows with the workforce:
     // ordered by the name that made the key, then the other name, the same person's records sit side by side (the
     // same first name after a marriage, the same surname beside a nickname), so a narrow window finds them
+    const dateBlock = kind !== OTHER && kind !== NAME
     const sortOf = dateBlock ? nameSortKeys : sortKey
     if (dateBlock)
       for (let a = 0; a < count; a++)
@@ -333,18 +308,27 @@ export const forEachCandidatePair = (
     })
     const reach = windowOf(kind)
     for (let a = 0; a < count; a++) {
-      const x = order[a] as number
-      for (let b = a + 1; b < count && b <= a + reach; b++) {
-        const y = order[b] as number
-        const mx = members[x] as number
-        const my = members[y] as number
-        const i = Math.min(mx, my)
-        const j = Math.max(mx, my)
-        if (sharesUsableBlock(i, (mx < my ? positions[x] : positions[y]) as number, j)) continue
-        candidatePairs++
-        visit(i, j)
-      }
+      for (let b = a + 1; b < count && b <= a + reach; b++)
+        add(members[order[a] as number] as number, members[order[b] as number] as number)
     }
   }
-  return { keys: entries, blocks, skippedBlocks, candidatePairs }
+  // by i, then j (least significant first), then each pair once
+  const rawI = pairs.i.subarray(0, pairs.length)
+  const rawJ = pairs.j.subarray(0, pairs.length)
+  radixSortPairs(rawJ, rawI, scratch)
+  radixSortPairs(rawI, rawJ, scratch)
+  let count = 0
+  for (let p = 0; p < rawI.length; p++) {
+    if (p > 0 && rawI[p] === rawI[p - 1] && rawJ[p] === rawJ[p - 1]) continue
+    count++
+  }
+  const i = out.int32(count)
+  const j = out.int32(count)
+  count = 0
+  for (let p = 0; p < rawI.length; p++) {
+    if (p > 0 && rawI[p] === rawI[p - 1] && rawJ[p] === rawJ[p - 1]) continue
+    i[count] = rawI[p] as number
+    j[count++] = rawJ[p] as number
+  }
+  return { i, j, count, stats: { keys: entries, blocks, skippedBlocks, candidatePairs: count } }
 }

@@ -47,7 +47,7 @@ export const radixSortBy = (indices: Int32Array, key: Float64Array, scratch: Are
 
 /**
  * Sorts `keys` (as unsigned 32-bit integers) and moves `values` along, stably: LSD radix, a byte a pass, with all
- * four counts taken in one pass.
+ * four counts taken in one pass; a byte that every key shares (the high ones of small keys) costs no pass.
  */
 export const radixSortPairs = (keys: Int32Array, values: Int32Array, scratch: Arena): void => {
   const n = keys.length
@@ -66,8 +66,12 @@ export const radixSortPairs = (keys: Int32Array, values: Int32Array, scratch: Ar
   for (let pass = 0; pass < 4; pass++) {
     const base = pass * 257
     const shift = pass * 8
-    for (let digit = 1; digit <= 256; digit++)
+    let shared = false
+    for (let digit = 1; digit <= 256; digit++) {
+      if (counts[base + digit] === n) shared = true
       counts[base + digit] = (counts[base + digit] as number) + (counts[base + digit - 1] as number)
+    }
+    if (shared) continue
     for (let a = 0; a < n; a++) {
       const key = fromKeys[a] as number
       const at = base + ((key >>> shift) & 255)
@@ -83,7 +87,11 @@ export const radixSortPairs = (keys: Int32Array, values: Int32Array, scratch: Ar
     fromValues = toValues
     toValues = swapValues
   }
-  // four passes: the sorted result is back in the caller's arrays
+  // an odd number of passes leaves the result in the scratch arrays
+  if (fromKeys !== keys) {
+    keys.set(fromKeys)
+    values.set(fromValues)
+  }
 }
 
 /**

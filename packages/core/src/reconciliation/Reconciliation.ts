@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { memoryFor } from "./Arena.ts"
-import { forEachCandidatePair } from "./Blocking.ts"
+import { candidatePairs as blockCandidatePairs } from "./Blocking.ts"
 import { cluster, type RefusedMerges } from "./Clustering.ts"
 import { Comparator, comparedFields, levelNames, SWAPPED_NAMES, vetoNames } from "./Comparison.ts"
 import { estimateM, estimateU } from "./Estimation.ts"
@@ -181,44 +181,30 @@ export const reconcileSync = (
 
   // candidate pairs: levels first, scores once the weights are estimated from this run's data
   const separateConnections = options.allowSameConnection !== true
-  // about three and a half candidates per record at a million records: sized once, so the buffers rarely grow
-  let capacity = Math.max(1024, n * 4)
-  let ci = memory.run.int32(capacity)
-  let cj = memory.run.int32(capacity)
-  let cPacked = memory.run.int32(capacity)
-  let cRarity = memory.run.float32(capacity)
-  let cVeto = memory.run.uint8(capacity)
-  let candidates = 0
-  const patterns = new PatternCounts()
-  const blocking = forEachCandidatePair(
+  // two records of one connection+entity can never be one person: blocking leaves those pairs out
+  const candidatePairs = blockCandidatePairs(
     data,
     options.maxBlockSize ?? 1000,
-    (i, j) => {
-      // two records of one connection+entity can never be one person: not a candidate
-      if (separateConnections && data.group[i] === data.group[j]) return
-      comparator.compareLevels(i, j)
-      if (candidates === capacity) {
-        capacity *= 2
-        const grow = <A extends Int32Array | Float32Array | Uint8Array>(from: A, to: A) => {
-          to.set(from)
-          return to
-        }
-        ci = grow(ci, new Int32Array(capacity))
-        cj = grow(cj, new Int32Array(capacity))
-        cPacked = grow(cPacked, new Int32Array(capacity))
-        cRarity = grow(cRarity, new Float32Array(capacity))
-        cVeto = grow(cVeto, new Uint8Array(capacity))
-      }
-      ci[candidates] = i
-      cj[candidates] = j
-      cPacked[candidates] = comparator.packed
-      cRarity[candidates] = comparator.rarity
-      cVeto[candidates] = comparator.veto
-      candidates++
-      patterns.add(comparator.packed)
-    },
+    separateConnections,
+    memory.run,
     memory.scratch,
   )
+  memory.scratch.release(0)
+  const blocking = candidatePairs.stats
+  const candidates = candidatePairs.count
+  const ci = candidatePairs.i
+  const cj = candidatePairs.j
+  const cPacked = memory.run.int32(candidates)
+  const cRarity = memory.run.float32(candidates)
+  const cVeto = memory.run.uint8(candidates)
+  const patterns = new PatternCounts()
+  for (let c = 0; c < candidates; c++) {
+    comparator.compareLevels(ci[c] as number, cj[c] as number)
+    cPacked[c] = comparator.packed
+    cRarity[c] = comparator.rarity
+    cVeto[c] = comparator.veto
+    patterns.add(comparator.packed)
+  }
   memory.scratch.release(0)
   phaseEnd("block and compare")
   if (model.estimate) {

@@ -25,6 +25,19 @@ describe("RadixSort", () => {
     expect([...values]).toEqual([4, 2, 0, 3, 5, 1])
   })
 
+  it("sorts keys that share their high bytes (passes skipped, an odd number of them made) back into the caller's arrays", () => {
+    const next = random(3)
+    for (const limit of [1, 200, 60000, 1 << 23]) {
+      const keys = Int32Array.from({ length: 3000 }, () => next() % limit)
+      const values = Int32Array.from({ length: 3000 }, (_, i) => i)
+      const expected = [...values].sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b)
+      const expectedKeys = expected.map((index) => keys[index] as number)
+      radixSortPairs(keys, values, new Arena(1 << 20))
+      expect([...values]).toEqual(expected)
+      expect([...keys]).toEqual(expectedKeys)
+    }
+  })
+
   it("counts the distinct partners of every value, as a set would", () => {
     const next = random(7)
     const length = 20000
