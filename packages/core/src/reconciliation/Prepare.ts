@@ -4,12 +4,12 @@
  */
 import { type Arena, type Memory, memoryFor } from "./Arena.ts"
 import { canonicalOrder, DuplicateRecordIdError } from "./CanonicalOrder.ts"
+import { EmailScan } from "./EmailScan.ts"
 import { NameTokenizer } from "./NameTokenizer.ts"
 import {
   dateToInt,
   isAllZeros,
   isWellFormedSsn,
-  normalizeEmail,
   normalizePhone,
   normalizePostalCode,
   normalizeSsn,
@@ -46,9 +46,10 @@ import {
   R_START_DATE,
   ROW,
 } from "./RecordLayout.ts"
+import { SortedInterner } from "./SortedInterner.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 import { editDistanceOfRanges } from "./StringDistance.ts"
-import { StringTable } from "./StringTable.ts"
+import { hashRange, StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
 export interface Prepared {
@@ -151,38 +152,6 @@ const countInto = (counts: Int32Array, ids: Int32Array) => {
   }
 }
 
-/** Interns a normalised email (and its local part); -1 when it is not an address. Fast path avoids allocation. */
-const internEmail = (raw: string | null | undefined, emails: StringTable, locals: StringTable, out: Int32Array) => {
-  if (raw === null || raw === undefined) return false
-  let start = 0
-  let end = raw.length
-  while (start < end && raw.charCodeAt(start) <= 32) start++
-  while (end > start && raw.charCodeAt(end - 1) <= 32) end--
-  const at = raw.lastIndexOf("@", end - 1)
-  if (at <= start || at >= end - 1) return false
-  const plus = raw.indexOf("+", start)
-  if (plus >= 0 && plus < at) {
-    const email = normalizeEmail(raw)
-    if (email === "") return false
-    out[0] = emails.id(email)
-    const local = email.lastIndexOf("@")
-    out[1] = hasDigit(email, 0, local) ? locals.idOfRange(email, 0, local, false) : -1
-    return true
-  }
-  out[0] = emails.idOfRange(raw, start, end, true)
-  // a shared local part is evidence only when it holds a digit (`jb88`), so only those are interned
-  out[1] = hasDigit(raw, start, at) ? locals.idOfRange(raw, start, at, true) : -1
-  return true
-}
-
-const hasDigit = (text: string, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i)
-    if (code >= 48 && code <= 57) return true
-  }
-  return false
-}
-
 /**
  * How many different people carry each value of `values` (ids, -1 absent): records agreeing on `other` too (a
  * birth date for a name, a surname for a birth date) are taken as one person, so a person seen by five connections
@@ -244,12 +213,18 @@ export const prepare = (
   const tokenizer = new NameTokenizer()
   const names = tokenizer.table.values
   const tokens = tokenizer.out
-  const ssns = new StringTable({ copies: false, expected: n >> 1, arena: run, slotsArena: scratch })
-  const emails = new StringTable({ copies: false, expected: n + (n >> 2), arena: run, slotsArena: scratch })
-  const emailLocals = new StringTable({ copies: false, expected: n + (n >> 2), arena: run, slotsArena: scratch })
-  const emailScratch = new Int32Array(2)
-  const phones = new StringTable({ copies: false, expected: n >> 1, arena: run, slotsArena: scratch })
-  const others = new StringTable({ copies: false, expected: n >> 2, arena: run, slotsArena: scratch })
+  // emails, their local parts, SSNs, phones and address parts are interned by sorting once every record is read
+  // (see SortedInterner.ts): the columns below hold occurrence numbers until then
+  const ssnOccurrences = new SortedInterner(scratch, n >> 1)
+  const emailOccurrences = new SortedInterner(scratch, n + (n >> 1))
+  const localOccurrences = new SortedInterner(scratch, n >> 1)
+  const phoneOccurrences = new SortedInterner(scratch, n >> 1)
+  const otherOccurrences = new SortedInterner(scratch, n >> 2)
+  const other = (value: string): number =>
+    otherOccurrences.add(value, 0, value.length, false, hashRange(value, 0, value.length, false))
+  // domains are few: a lookup table that stays in the cache
+  const domains = new StringTable({ copies: false, arena: run, slotsArena: scratch })
+  const email = new EmailScan()
   const column = () => scratch.int32(n).fill(-1)
   let first = column()
   let firstFull = column()
@@ -264,11 +239,12 @@ export const prepare = (
   let ssn = column()
   let ssnWellFormed = scratch.uint8(n)
   const emailStart = scratch.int32(n + 1)
-  const emailIds = new IntList(scratch, n + (n >> 1))
-  /** per email entry (input order): its local part's id (or -1) × 2, + 1 when the address is personal */
-  const emailLocalAndPersonal = new IntList(scratch, n + (n >> 1))
+  /** email entries in input order, laid out as in `emailEntries`, E_ID and E_LOCAL as occurrence numbers */
+  let emailInput = scratch.int32((n + (n >> 1)) * EMAIL_ENTRY)
+  let emailEntryCount = 0
   const phoneStart = scratch.int32(n + 1)
   const phoneIds = new IntList(scratch, n)
+  const recordPhones: Array<string> = []
   let connection = scratch.int32(n)
   let group = scratch.int32(n)
   let employeeNumber = column()
@@ -335,33 +311,57 @@ export const prepare = (
     dob[k] = birth
     const ssnDigits = normalizeSsn(person.ssn)
     if (ssnDigits.length >= 4 && !isAllZeros(ssnDigits)) {
-      ssn[k] = ssns.id(ssnDigits)
+      const length = ssnDigits.length
+      ssn[k] = ssnOccurrences.add(ssnDigits, 0, length, false, hashRange(ssnDigits, 0, length, false))
       ssnWellFormed[k] = isWellFormedSsn(ssnDigits) ? 1 : 0
     }
-    emailStart[k] = emailIds.length
+    emailStart[k] = emailEntryCount
     const emailList = person.emails
     if (emailList !== null && emailList !== undefined) {
       for (const entry of emailList) {
-        if (entry === null || !internEmail(entry.data, emails, emailLocals, emailScratch)) continue
-        const id = emailScratch[0] as number
+        if (entry === null || !email.read(entry.data)) continue
+        const occurrence = emailOccurrences.add(email.text, email.start, email.end, email.lower, email.hash)
         let seen = false
-        for (let e = emailStart[k] as number; e < emailIds.length; e++) if (emailIds.data[e] === id) seen = true
+        for (let e = emailStart[k] as number; e < emailEntryCount; e++)
+          if (emailOccurrences.same(emailInput[e * EMAIL_ENTRY + E_ID] as number, occurrence)) seen = true
         if (seen) continue
-        emailIds.push(id)
-        emailLocalAndPersonal.push(((emailScratch[1] as number) << 1) | (entry.type === "personal" ? 1 : 0))
+        if ((emailEntryCount + 1) * EMAIL_ENTRY > emailInput.length) {
+          const grown = scratch.int32(emailInput.length * 2)
+          grown.set(emailInput)
+          emailInput = grown
+        }
+        const at = emailEntryCount++ * EMAIL_ENTRY
+        const length = email.end - email.start
+        emailInput[at + E_ID] = occurrence
+        // a shared local part is evidence only when it holds a digit (`jb88`), so only those are interned
+        emailInput[at + E_LOCAL] = email.localHasDigit
+          ? localOccurrences.add(email.text, email.start, email.at, email.lower, email.localHash)
+          : -1
+        emailInput[at + E_DOMAIN] = domains.idOfHashedRange(
+          email.text,
+          email.at + 1,
+          email.end,
+          email.lower,
+          email.domainHash,
+        )
+        emailInput[at + E_SHAPE] = (length << 8) | (email.firstCode & 0xff)
+        emailInput[at + E_MASK] = email.mask
+        emailInput[at + E_LOCAL_MASK] = email.localMask
+        emailInput[at + E_FLAGS] =
+          (email.localHasDigit ? E_LOCAL_DIGIT : 0) | (entry.type === "personal" ? E_PERSONAL : 0)
       }
     }
     phoneStart[k] = phoneIds.length
     const phoneList = person.phone_numbers
-    if (phoneList !== null && phoneList !== undefined && phoneList.length > 0)
+    if (phoneList !== null && phoneList !== undefined && phoneList.length > 0) {
+      recordPhones.length = 0
       for (const entry of phoneList) {
         const phone = normalizePhone(entry?.data)
-        if (phone === "") continue
-        const id = phones.id(phone)
-        let seen = false
-        for (let e = phoneStart[k] as number; e < phoneIds.length; e++) if (phoneIds.data[e] === id) seen = true
-        if (!seen) phoneIds.push(id)
+        if (phone === "" || recordPhones.includes(phone)) continue
+        recordPhones.push(phone)
+        phoneIds.push(phoneOccurrences.add(phone, 0, phone.length, false, hashRange(phone, 0, phone.length, false)))
       }
+    }
     // records mostly arrive grouped by connection: the previous record's answer usually holds
     const entity = record.entity_id ?? ""
     if (record.connection_id !== lastConnectionId || entity !== lastEntity) {
@@ -386,26 +386,47 @@ export const prepare = (
     const employment = record.employment
     if (employment !== null && employment !== undefined) {
       const number = employment.source_id?.trim().toLowerCase() ?? ""
-      if (number !== "") employeeNumber[k] = others.id(`n\u0000${number}`)
+      if (number !== "") employeeNumber[k] = other(`n\u0000${number}`)
       startDate[k] = dateToInt(employment.start_date)
     }
     const residence = person.residence
     if (residence !== null && residence !== undefined) {
       const code = normalizePostalCode(residence.postal_code)
-      if (code !== "") postal[k] = others.id(`p\u0000${code}`)
+      if (code !== "") postal[k] = other(`p\u0000${code}`)
       const town = normalizeText(residence.city)
-      if (town !== "") city[k] = others.id(`t\u0000${town}`)
+      if (town !== "") city[k] = other(`t\u0000${town}`)
       const line = streetLine(residence.line1)
-      if (line.street !== "") street[k] = others.id(`s\u0000${line.street}`)
-      if (line.number !== "") houseNumber[k] = others.id(`h\u0000${line.number}`)
+      if (line.street !== "") street[k] = other(`s\u0000${line.street}`)
+      if (line.number !== "") houseNumber[k] = other(`h\u0000${line.number}`)
       const line2 = normalizeText(residence.line2)
-      if (line2 !== "") unit[k] = others.id(`u\u0000${line2}`)
+      if (line2 !== "") unit[k] = other(`u\u0000${line2}`)
       const region = normalizeText(residence.state)
-      if (region !== "") state[k] = others.id(`r\u0000${region}`)
+      if (region !== "") state[k] = other(`r\u0000${region}`)
     }
   }
-  emailStart[n] = emailIds.length
+  emailStart[n] = emailEntryCount
   phoneStart[n] = phoneIds.length
+  // every value read: give the occurrences their ids
+  const toIds = (column: Int32Array, idOf: Int32Array, length = column.length) => {
+    for (let k = 0; k < length; k++) {
+      const occurrence = column[k] as number
+      if (occurrence >= 0) column[k] = idOf[occurrence] as number
+    }
+  }
+  const ssns = ssnOccurrences.resolve(run, scratch)
+  toIds(ssn, ssns.idOf)
+  const phones = phoneOccurrences.resolve(run, scratch)
+  toIds(phoneIds.data, phones.idOf, phoneIds.length)
+  const others = otherOccurrences.resolve(run, scratch)
+  for (const column of [employeeNumber, postal, city, street, houseNumber, unit, state]) toIds(column, others.idOf)
+  const emails = emailOccurrences.resolve(run, scratch)
+  const emailLocals = localOccurrences.resolve(run, scratch)
+  for (let e = 0; e < emailEntryCount; e++) {
+    const at = e * EMAIL_ENTRY
+    emailInput[at + E_ID] = emails.idOf[emailInput[at + E_ID] as number] as number
+    const local = emailInput[at + E_LOCAL] as number
+    if (local >= 0) emailInput[at + E_LOCAL] = emailLocals.idOf[local] as number
+  }
 
   const canonical = canonicalOrder(records, dob, memory)
   if (canonical instanceof DuplicateRecordIdError) return canonical
@@ -483,56 +504,18 @@ export const prepare = (
   const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
   // emails and phones in canonical order
   const emailRows = gatherRows(emailStart)
+  const emailEntries = run.int32(emailRows.source.length * EMAIL_ENTRY)
   const emailIdArray = run.int32(emailRows.source.length)
-  for (let e = 0; e < emailRows.source.length; e++)
-    emailIdArray[e] = emailIds.data[emailRows.source[e] as number] as number
+  for (let e = 0; e < emailRows.source.length; e++) {
+    const from = (emailRows.source[e] as number) * EMAIL_ENTRY
+    const to = e * EMAIL_ENTRY
+    for (let field = 0; field < EMAIL_ENTRY; field++) emailEntries[to + field] = emailInput[from + field] as number
+    emailIdArray[e] = emailInput[from + E_ID] as number
+  }
   const phoneRows = gatherRows(phoneStart)
   const phoneIdArray = run.int32(phoneRows.source.length)
   for (let e = 0; e < phoneRows.source.length; e++)
     phoneIdArray[e] = phoneIds.data[phoneRows.source[e] as number] as number
-  // per email: its domain, whether its local part holds a digit, its shape and characters, read from the table
-  // (no email string is made)
-  const domains = new StringTable({ copies: false, arena: run, slotsArena: scratch })
-  // laid out as entries (see RecordLayout.ts), so filling the entries below reads one cache line an email
-  const emailInfo = scratch.int32(emails.size * EMAIL_ENTRY)
-  for (let id = 0; id < emails.size; id++) {
-    const length = emails.lengthOf(id)
-    let at = -1
-    let mask = 0
-    for (let c = 0; c < length; c++) {
-      const code = emails.charCodeAt(id, c)
-      mask |= 1 << (code & 31)
-      if (code === 64) at = c
-    }
-    let digit = 0
-    let localMask = 0
-    for (let c = 0; c < at; c++) {
-      const code = emails.charCodeAt(id, c)
-      localMask |= 1 << (code & 31)
-      if (code >= 48 && code <= 57) digit = 1
-    }
-    const info = id * EMAIL_ENTRY
-    emailInfo[info + E_DOMAIN] = emails.sliceInto(domains, id, at + 1, length)
-    emailInfo[info + E_SHAPE] = (length << 8) | (emails.charCodeAt(id, 0) & 0xff)
-    emailInfo[info + E_MASK] = mask
-    emailInfo[info + E_LOCAL_MASK] = localMask
-    emailInfo[info + E_FLAGS] = digit === 1 ? E_LOCAL_DIGIT : 0
-  }
-  // per entry, so a record's emails sit together in memory
-  const emailEntries = run.int32(emailIdArray.length * EMAIL_ENTRY)
-  for (let e = 0; e < emailIdArray.length; e++) {
-    const id = emailIdArray[e] as number
-    const localAndPersonal = emailLocalAndPersonal.data[emailRows.source[e] as number] as number
-    const at = e * EMAIL_ENTRY
-    const info = id * EMAIL_ENTRY
-    emailEntries[at + E_ID] = id
-    emailEntries[at + E_LOCAL] = localAndPersonal >> 1
-    emailEntries[at + E_DOMAIN] = emailInfo[info + E_DOMAIN] as number
-    emailEntries[at + E_SHAPE] = emailInfo[info + E_SHAPE] as number
-    emailEntries[at + E_MASK] = emailInfo[info + E_MASK] as number
-    emailEntries[at + E_LOCAL_MASK] = emailInfo[info + E_LOCAL_MASK] as number
-    emailEntries[at + E_FLAGS] = (emailInfo[info + E_FLAGS] as number) | ((localAndPersonal & 1) === 1 ? E_PERSONAL : 0)
-  }
   const rows = run.int32(n * ROW)
   for (let k = 0; k < n; k++) {
     const at = k * ROW
@@ -554,9 +537,9 @@ export const prepare = (
     rows[at + R_RESIDENCE] =
       (postal[k] as number) >= 0 || (city[k] as number) >= 0 || (street[k] as number) >= 0 ? 1 : 0
   }
-  const emailCount = run.int32(emails.size)
-  const phoneCount = run.int32(phones.size)
-  const ssnCount = run.int32(ssns.size)
+  const emailCount = run.int32(emails.table.size)
+  const phoneCount = run.int32(phones.table.size)
+  const ssnCount = run.int32(ssns.table.size)
   countInto(emailCount, emailIdArray)
   countInto(phoneCount, phoneIdArray)
   countInto(ssnCount, ssn)
@@ -577,19 +560,19 @@ export const prepare = (
     firstPhonetic,
     lastPhonetic,
     dob,
-    ssnOneKeystroke: (a: number, b: number) => oneKeystrokeApart(ssns, a, b),
+    ssnOneKeystroke: (a: number, b: number) => oneKeystrokeApart(ssns.table, a, b),
     ssn,
     ssnWellFormed,
     emailEditDistance: (a: number, b: number, limit: number) =>
       editDistanceOfRanges(
-        emails.sourceOf(a),
-        emails.startOf(a),
-        emails.lengthOf(a),
-        emails.foldsCase(a),
-        emails.sourceOf(b),
-        emails.startOf(b),
-        emails.lengthOf(b),
-        emails.foldsCase(b),
+        emails.table.sourceOf(a),
+        emails.table.startOf(a),
+        emails.table.lengthOf(a),
+        emails.table.foldsCase(a),
+        emails.table.sourceOf(b),
+        emails.table.startOf(b),
+        emails.table.lengthOf(b),
+        emails.table.foldsCase(b),
         limit,
       ),
     emailStart: emailRows.start,
@@ -608,12 +591,12 @@ export const prepare = (
     houseNumber,
     unit,
     state,
-    addressText: (id: number) => others.text(id),
+    addressText: (id: number) => others.table.text(id),
     nameHash: tokenizer.table.hashArray(),
-    ssnHash: ssns.hashArray(),
-    emailHash: emails.hashArray(),
-    phoneHash: phones.hashArray(),
-    addressHash: others.hashArray(),
+    ssnHash: ssns.table.hashArray(),
+    emailHash: emails.table.hashArray(),
+    phoneHash: phones.table.hashArray(),
+    addressHash: others.table.hashArray(),
     people,
     firstCount,
     lastCount,

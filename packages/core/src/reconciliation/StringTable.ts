@@ -13,6 +13,17 @@ import type { Arena } from "./Arena.ts"
 export const FNV_OFFSET = 0x811c9dc5
 export const FNV_PRIME = 0x01000193
 
+/** The FNV-1a hash of `text.slice(start, end)` (lower-cased first when `lower`): the hash a table gives that value. */
+export const hashRange = (text: string, start: number, end: number, lower: boolean): number => {
+  let hash = FNV_OFFSET
+  for (let i = start; i < end; i++) {
+    let code = text.charCodeAt(i)
+    if (lower && code >= 65 && code <= 90) code += 32
+    hash = Math.imul(hash ^ code, FNV_PRIME)
+  }
+  return hash
+}
+
 export interface StringTableOptions {
   /** whether a new value's string is made at once (default true; see above) */
   readonly copies?: boolean
@@ -25,6 +36,8 @@ export interface StringTableOptions {
    * go in memory released sooner
    */
   readonly slotsArena?: Arena
+  /** filled by `appendDistinct` alone (a `SortedInterner` decides the ids): no lookup slots are made */
+  readonly appendOnly?: boolean
 }
 
 export class StringTable {
@@ -41,6 +54,7 @@ export class StringTable {
   private mask: number
   private count = 0
   private made: Array<string> | undefined
+  private readonly appendOnly: boolean
 
   constructor(options: StringTableOptions = {}) {
     this.copies = options.copies ?? true
@@ -52,7 +66,8 @@ export class StringTable {
     this.starts = this.ints(capacity)
     this.shapes = this.ints(capacity)
     this.hashes = this.ints(capacity)
-    this.slots = this.slotInts(capacity * 4).fill(-1)
+    this.appendOnly = options.appendOnly === true
+    this.slots = this.appendOnly ? new Int32Array(0) : this.slotInts(capacity * 4).fill(-1)
     this.mask = capacity * 2 - 1
   }
 
@@ -139,17 +154,12 @@ export class StringTable {
 
   /** The id of `text.slice(start, end)`, lower-cased first when `lower` (ASCII letters only). */
   idOfRange(text: string, start: number, end: number, lower: boolean): number {
-    let hash = FNV_OFFSET
-    for (let i = start; i < end; i++) {
-      let code = text.charCodeAt(i)
-      if (lower && code >= 65 && code <= 90) code += 32
-      hash = Math.imul(hash ^ code, FNV_PRIME)
-    }
-    return this.idOfHashedRange(text, start, end, lower, hash)
+    return this.idOfHashedRange(text, start, end, lower, hashRange(text, start, end, lower))
   }
 
   /** `idOfRange` for a caller that already hashed the range (FNV-1a over its characters, folded when `lower`). */
   idOfHashedRange(text: string, start: number, end: number, lower: boolean, hash: number): number {
+    if (this.appendOnly) throw new Error("an appendOnly table cannot look values up")
     const length = end - start
     let slot = (hash ^ (hash >>> 15)) & this.mask
     for (;;) {
@@ -178,6 +188,21 @@ export class StringTable {
     this.slots[2 * slot] = hash
     this.slots[2 * slot + 1] = id
     if ((id + 1) * 2 > this.mask + 1) this.growSlots()
+    return id
+  }
+
+  /**
+   * Adds a value the caller knows is not in the table yet (`SortedInterner` interns by sorting, not by lookup) and
+   * returns its id (an `appendOnly` table: it keeps no lookup slots, so looking a value up in it is an error).
+   */
+  appendDistinct(text: string, start: number, end: number, lower: boolean, hash: number): number {
+    if (!this.appendOnly || this.copies) throw new Error("appendDistinct needs { appendOnly: true, copies: false }")
+    const id = this.count++
+    if (id === this.hashes.length) this.growColumns()
+    this.hashes[id] = hash
+    this.sources.push(text)
+    this.starts[id] = start
+    this.shapes[id] = (end - start) * 2 + (lower ? 1 : 0)
     return id
   }
 
