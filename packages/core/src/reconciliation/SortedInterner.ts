@@ -33,7 +33,7 @@ const sameText = (
 
 export class SortedInterner {
   private readonly arena: Arena
-  private sources: Array<string> = []
+  private readonly sources: Array<string>
   private starts: Int32Array
   /** per occurrence: length × 2, + 1 when read lower-cased */
   private shapes: Int32Array
@@ -44,6 +44,8 @@ export class SortedInterner {
   constructor(arena: Arena, expected: number) {
     this.arena = arena
     const capacity = Math.max(16, expected)
+    // made at its size: a million pushes would copy the array as it grows, in the collector's heap
+    this.sources = new Array(capacity)
     this.starts = arena.int32(capacity)
     this.shapes = arena.int32(capacity)
     this.hashes = arena.int32(capacity)
@@ -60,7 +62,7 @@ export class SortedInterner {
   add(text: string, start: number, end: number, lower: boolean, hash: number): number {
     const at = this.count++
     if (at === this.hashes.length) this.grow()
-    this.sources.push(text)
+    this.sources[at] = text
     this.starts[at] = start
     this.shapes[at] = (end - start) * 2 + (lower ? 1 : 0)
     this.hashes[at] = hash

@@ -44,7 +44,7 @@ export class StringTable {
   private readonly copies: boolean
   private readonly arena: Arena | undefined
   private readonly slotsArena: Arena | undefined
-  private sources: Array<string> = []
+  private readonly sources: Array<string>
   private starts: Int32Array
   /** per id: length × 2, + 1 when the source range is read lower-cased */
   private shapes: Int32Array
@@ -67,6 +67,8 @@ export class StringTable {
     this.shapes = this.ints(capacity)
     this.hashes = this.ints(capacity)
     this.appendOnly = options.appendOnly === true
+    // an appendOnly table knows its size: its sources are made at that size, not grown push by push
+    this.sources = this.appendOnly ? new Array(capacity) : []
     this.slots = this.appendOnly ? new Int32Array(0) : this.slotInts(capacity * 4).fill(-1)
     this.mask = capacity * 2 - 1
   }
@@ -200,7 +202,7 @@ export class StringTable {
     const id = this.count++
     if (id === this.hashes.length) this.growColumns()
     this.hashes[id] = hash
-    this.sources.push(text)
+    this.sources[id] = text
     this.starts[id] = start
     this.shapes[id] = (end - start) * 2 + (lower ? 1 : 0)
     return id

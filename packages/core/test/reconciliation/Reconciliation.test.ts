@@ -1,11 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { random } from "../../bench/EmployeeGenerator.ts"
+import { generateEmployees, random } from "../../bench/EmployeeGenerator.ts"
 import {
   assignmentOf,
   explain,
   type ManualDecision,
   maxRecordsPerRun,
+  memoryFor,
   persons,
   type ReconcileOptions,
   type Reconciliation,
@@ -213,5 +214,17 @@ describe("reconcile", () => {
       }
       assert.deepStrictEqual(persons(run(shuffled), shuffled), baseline)
     }
+  })
+
+  it("gives the same result with working memory kept from earlier runs, larger and smaller", () => {
+    const small = [robert, bob, other, ...background]
+    const large = generateEmployees({ records: 3000, seed: 11 }).records
+    const memory = memoryFor(small.length)
+    const expectedSmall = persons(run(small), small)
+    const expectedLarge = persons(run(large), large)
+    // the kept memory is first too small (it grows), then larger than needed and dirty from the run before
+    assert.deepStrictEqual(persons(run(large, { memory }), large), expectedLarge)
+    assert.deepStrictEqual(persons(run(small, { memory }), small), expectedSmall)
+    assert.deepStrictEqual(persons(run(large, { memory }), large), expectedLarge)
   })
 })
