@@ -4,8 +4,8 @@
  * records share an id.
  */
 import type { Memory } from "./Arena.ts"
-import { hashString } from "./Hashing.ts"
 import { swapProofDate } from "./Normalize.ts"
+import { personIdHigh, personIdLow } from "./PersonIdentity.ts"
 import { radixSortUint32 } from "./RadixSort.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 
@@ -22,16 +22,31 @@ export class DuplicateRecordIdError {
  * The canonical order, which never depends on the input order: by birth date (day/month order-free; records
  * without one last), then by a hash of the record id, ties by the id itself. Records born on one day sit together,
  * so the pairs blocking finds (mostly the same birth date) touch memory that is already in cache. Also returns
- * each canonical record's rank in (hash, id) order, which names new persons as before.
+ * each canonical record's rank in (hash, id) order, which names new persons as before, and the two hashes of its id
+ * that a new person's id is made of (`newPersonId`), taken here while the ids are read in order anyway.
  */
 export const canonicalOrder = (
   records: ReadonlyArray<SourceRecord>,
   dob: Int32Array,
   memory: Memory,
-): { readonly order: Int32Array; readonly hashRank: Int32Array } | DuplicateRecordIdError => {
+):
+  | {
+      readonly order: Int32Array
+      readonly hashRank: Int32Array
+      readonly idHashHigh: Uint32Array
+      readonly idHashLow: Uint32Array
+    }
+  | DuplicateRecordIdError => {
   const n = records.length
   const hashes = memory.scratch.uint32(n)
-  for (let i = 0; i < n; i++) hashes[i] = hashString((records[i] as SourceRecord).record_id)
+  const lows = memory.scratch.uint32(n)
+  for (let i = 0; i < n; i++) {
+    const id = (records[i] as SourceRecord).record_id
+    hashes[i] = personIdHigh(id, 0)
+    lows[i] = personIdLow(id, 0)
+  }
+  const highs = memory.scratch.uint32(n)
+  highs.set(hashes)
   const identity = memory.scratch.int32(n)
   for (let i = 0; i < n; i++) identity[i] = i
   const byHash = radixSortUint32(identity, hashes, memory.scratch)
@@ -65,6 +80,13 @@ export const canonicalOrder = (
   const order = memory.run.int32(n)
   order.set(radixSortUint32(byHash, dayKey, memory.scratch))
   const hashRank = memory.run.int32(n)
-  for (let k = 0; k < n; k++) hashRank[k] = rankOfInput[order[k] as number] as number
-  return { order, hashRank }
+  const idHashHigh = memory.run.uint32(n)
+  const idHashLow = memory.run.uint32(n)
+  for (let k = 0; k < n; k++) {
+    const input = order[k] as number
+    hashRank[k] = rankOfInput[input] as number
+    idHashHigh[k] = highs[input] as number
+    idHashLow[k] = lows[input] as number
+  }
+  return { order, hashRank, idHashHigh, idHashLow }
 }

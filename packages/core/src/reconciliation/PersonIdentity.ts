@@ -65,16 +65,18 @@ const personIdOf = (high: number, low: number): string =>
     hexCode(low, 0),
   )
 
-const highHash = (recordId: string, attempt: number) => hashString(recordId, 0x811c9dc5 ^ attempt)
-const lowHash = (recordId: string, attempt: number) => hashString(recordId, 0x01000193 + attempt)
+/** The two hashes of a record id that a new person's id is made of (the high one is also the id's sort hash). */
+export const personIdHigh = (recordId: string, attempt: number) => hashString(recordId, 0x811c9dc5 ^ attempt)
+export const personIdLow = (recordId: string, attempt: number) => hashString(recordId, 0x01000193 + attempt)
 
 /** A fresh id for a cluster whose first (canonical) record is `recordId`. */
 export const newPersonId = (recordId: string, attempt: number): string =>
-  personIdOf(highHash(recordId, attempt), lowHash(recordId, attempt))
+  personIdOf(personIdHigh(recordId, attempt), personIdLow(recordId, attempt))
 
 /**
  * Names clusters. `clusterOf[k]` is the cluster (0..clusters-1) of canonical record k; `firstRecord[c]` the id of
- * cluster c's first canonical record.
+ * cluster c's first canonical record, and `firstRecordHashes` (when the caller has them) its `personIdHigh` and
+ * `personIdLow` for attempt 0, so a million new ids need not read a million record ids again.
  */
 export const assignIdentities = (
   recordIds: ReadonlyArray<string>,
@@ -82,6 +84,7 @@ export const assignIdentities = (
   firstRecord: ReadonlyArray<string>,
   previous: ReadonlyArray<PreviousPerson>,
   runAt: number,
+  firstRecordHashes?: { readonly high: ArrayLike<number>; readonly low: ArrayLike<number> },
 ): Identities => {
   const clusters = firstRecord.length
   const indexOfRecord = new Map<string, number>()
@@ -137,9 +140,12 @@ export const assignIdentities = (
   const freshLow: Array<number> = []
   for (let c = 0; c < clusters; c++) {
     if (personIds[c] !== undefined) continue
-    const recordId = firstRecord[c] as string
-    const high = highHash(recordId, 0)
-    const low = lowHash(recordId, 0)
+    const high =
+      firstRecordHashes === undefined
+        ? personIdHigh(firstRecord[c] as string, 0)
+        : (firstRecordHashes.high[c] as number)
+    const low =
+      firstRecordHashes === undefined ? personIdLow(firstRecord[c] as string, 0) : (firstRecordHashes.low[c] as number)
     personIds[c] = personIdOf(high, low)
     fresh.push(c)
     freshHigh.push(high)

@@ -59,6 +59,9 @@ export interface Prepared {
   readonly inputIndex: Int32Array
   /** canonical index → rank by (hash of record id, record id): new persons are named after their lowest-ranked record */
   readonly hashRank: Int32Array
+  /** canonical index → the two hashes of its record id that a new person's id is made of (see `canonicalOrder`) */
+  readonly idHashHigh: Uint32Array
+  readonly idHashLow: Uint32Array
   /** name tokens (first, middle, last, preferred share one table) */
   readonly names: ReadonlyArray<string>
   readonly first: Int32Array
@@ -430,7 +433,7 @@ export const prepare = (
 
   const canonical = canonicalOrder(records, dob, memory)
   if (canonical instanceof DuplicateRecordIdError) return canonical
-  const { order, hashRank } = canonical
+  const { order, hashRank, idHashHigh, idHashLow } = canonical
   const gather = <A extends Int32Array | Uint8Array>(column: A): A => {
     const out = (column instanceof Uint8Array ? run.uint8(n) : run.int32(n)) as A
     for (let k = 0; k < n; k++) out[k] = column[order[k] as number] as number
@@ -549,6 +552,8 @@ export const prepare = (
     recordIds,
     inputIndex: order,
     hashRank,
+    idHashHigh,
+    idHashLow,
     names,
     first,
     firstFull,

@@ -304,13 +304,21 @@ export const reconcileSync = (
     clusterOf[k] = c
   }
   const firstRecord: Array<string> = new Array(clusterCount)
-  for (let c = 0; c < clusterCount; c++) firstRecord[c] = data.recordIds[firstMember[c] as number] as string
+  const firstHigh = memory.run.uint32(clusterCount)
+  const firstLow = memory.run.uint32(clusterCount)
+  for (let c = 0; c < clusterCount; c++) {
+    const k = firstMember[c] as number
+    firstRecord[c] = data.recordIds[k] as string
+    firstHigh[c] = data.idHashHigh[k] as number
+    firstLow[c] = data.idHashLow[k] as number
+  }
   const identities = assignIdentities(
     data.recordIds,
     clusterOf,
     firstRecord,
     options.previous ?? [],
     options.runAt ?? 0,
+    { high: firstHigh, low: firstLow },
   )
 
   // evidence: manual links first, then accepted automatic links

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { generateEmployees, random } from "../../bench/EmployeeGenerator.ts"
+import { newPersonId } from "../../src/reconciliation/PersonIdentity.ts"
 import {
   assignmentOf,
   explain,
@@ -200,6 +201,14 @@ describe("reconcile", () => {
     })
     assert.strictEqual(third.splits.length, 1)
     assert.strictEqual(third.splits[0]?.personId, robertId)
+  })
+
+  it("names a new person after its first record in (hash, id) order, as newPersonId does", () => {
+    const records = [robert, bob, other, ...background]
+    const result = run(records)
+    // Alice stands alone; Robert and Bob are one person, named after one of their two records
+    assert.strictEqual(personOf(result, records, "b:8"), newPersonId("b:8", 0))
+    assert.include([newPersonId("a:1", 0), newPersonId("b:7", 0)], personOf(result, records, "a:1"))
   })
 
   it("gives identical output whatever the input order", () => {
