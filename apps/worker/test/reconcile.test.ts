@@ -62,6 +62,19 @@ describe("reconcile file entry point", () => {
     }),
   )
 
+  it.effect("refuses a record id the store could not keep (a NUL character), naming the line", () =>
+    Effect.gen(function* () {
+      const input = [line("a:1", "a", { first_name: "Ann" }), line("a:\u00002", "a", { first_name: "Bo" })].join("\n")
+      const { dir, file } = tempFile("nul.jsonl", input)
+      const error = yield* Effect.flip(reconcileFile(file, path.join(dir, "assignments.jsonl")))
+      assert.strictEqual(error._tag, "InvalidRecordLine")
+      if (error._tag === "InvalidRecordLine") {
+        assert.strictEqual(error.line, 2)
+        assert.include(error.reason, "NUL")
+      }
+    }),
+  )
+
   it.effect("reports a missing input file as a typed error", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(reconcileFile("/nonexistent/records.jsonl", undefined))

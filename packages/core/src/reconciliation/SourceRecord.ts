@@ -37,11 +37,18 @@ export const EmploymentFields = Schema.Struct({
 })
 export type EmploymentFields = typeof EmploymentFields.Type
 
+/** Text without NUL characters, which PostgreSQL's text cannot hold (ids end up in the store). */
+const WithoutNul = Schema.String.pipe(
+  Schema.filter((text) => !text.includes("\u0000") || "must not contain NUL (\\u0000) characters"),
+)
+/** An id kept in the store. */
+const StoredId = WithoutNul.pipe(Schema.minLength(1))
+
 /** One source record: `record_id` is unique within a run (e.g. `<connection>:<individual_id>`). */
 export const SourceRecord = Schema.Struct({
-  record_id: Schema.String.pipe(Schema.minLength(1)),
-  connection_id: Schema.String.pipe(Schema.minLength(1)),
-  entity_id: optionalNullable(Schema.String),
+  record_id: StoredId,
+  connection_id: StoredId,
+  entity_id: optionalNullable(WithoutNul),
   individual: IndividualFields,
   employment: optionalNullable(EmploymentFields),
 })
