@@ -46,4 +46,23 @@ describe("Arena", () => {
     arena.release(mark)
     expect(arena.uint8(10).every((value) => value === 0)).toBe(true)
   })
+
+  it("shares one buffer between two arenas without overlap, and grows past its slice", () => {
+    const buffer = new ArrayBuffer(4096)
+    const low = new Arena(1 << 20, { buffer, base: 0, length: 2048 })
+    const high = new Arena(1 << 20, { buffer, base: 2048, length: 2048 })
+    const a = low.uint8(2048)
+    const b = high.uint8(2048)
+    a.fill(1)
+    b.fill(2)
+    expect(a.buffer).toBe(buffer)
+    expect(b.buffer).toBe(buffer)
+    expect(a.every((value) => value === 1) && b.every((value) => value === 2)).toBe(true)
+    // the slice is full: the next array comes from a new buffer of the arena's own
+    const c = low.uint8(64)
+    expect(c.buffer).not.toBe(buffer)
+    low.release(0)
+    expect(low.uint8(2048).every((value) => value === 0)).toBe(true)
+    expect(b.every((value) => value === 2)).toBe(true)
+  })
 })
