@@ -3,5 +3,8 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // a safety net, not a speed check: turbo runs the packages' suites side by side on a shared 2-core machine,
+    // where a browser start or a property test over random histories can take well over vitest's default 5 s
+    testTimeout: 30_000,
   },
 })
