@@ -14,6 +14,7 @@ import { Comparator, comparedFields, levelNames, SWAPPED_NAMES, vetoNames } from
 import { estimateM, estimateU } from "./Estimation.ts"
 import { type Alias, assignIdentities, type PreviousPerson, type Split } from "./PersonIdentity.ts"
 import { DuplicateRecordIdError, prepare } from "./Prepare.ts"
+import { EMAIL_ENTRY, R_EMAILS, ROW } from "./RecordLayout.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 import { defaultModel, type ScoringModel } from "./Weights.ts"
 
@@ -156,6 +157,22 @@ class PatternCounts {
   }
 }
 
+/**
+ * Reads the rows and first email entries of records `cj[from..to)` and returns a value made of them (kept, so the
+ * reads are not dropped as unused): their cache misses are then waited for side by side, 32 at a time, instead of
+ * one pair at a time inside the comparisons that follow (comparing: ~8% faster at 1M).
+ */
+const readAhead = (rows: Int32Array, entries: Int32Array, cj: Int32Array, from: number, to: number): number => {
+  let touched = 0
+  for (let c = from; c < to; c++) {
+    const row = (cj[c] as number) * ROW
+    touched ^= (rows[row] as number) ^ (entries[(rows[row + R_EMAILS] as number) * EMAIL_ENTRY] as number)
+  }
+  return touched
+}
+const READ_AHEAD = 32
+let readAheadSink = 0
+
 /** More records than one run handles (`maxRecordsPerRun`): split the customer's records by connection group. */
 export class TooManyRecords extends Schema.TaggedError<TooManyRecords>()("TooManyRecords", {
   records: Schema.Number,
@@ -208,12 +225,17 @@ export const reconcileSync = (
   const cRarity = memory.run.float32(candidates)
   const cVeto = memory.run.uint8(candidates)
   const patterns = new PatternCounts()
-  for (let c = 0; c < candidates; c++) {
-    comparator.compareLevels(ci[c] as number, cj[c] as number)
-    cPacked[c] = comparator.packed
-    cRarity[c] = comparator.rarity
-    cVeto[c] = comparator.veto
-    patterns.add(comparator.packed)
+  // in batches: first the second records' rows are read ahead (see `readAhead`), then the pairs compared
+  for (let from = 0; from < candidates; from += READ_AHEAD) {
+    const to = Math.min(candidates, from + READ_AHEAD)
+    readAheadSink ^= readAhead(data.rows, data.emailEntries, cj, from, to)
+    for (let c = from; c < to; c++) {
+      comparator.compareLevels(ci[c] as number, cj[c] as number)
+      cPacked[c] = comparator.packed
+      cRarity[c] = comparator.rarity
+      cVeto[c] = comparator.veto
+      patterns.add(comparator.packed)
+    }
   }
   memory.scratch.release(0)
   phaseEnd("block and compare")
