@@ -225,8 +225,9 @@ export const prepare = (
   const otherOccurrences = new SortedInterner(scratch, n >> 2)
   const other = (value: string): number =>
     otherOccurrences.add(value, 0, value.length, false, hashRange(value, 0, value.length, false))
-  // domains are few: a lookup table that stays in the cache
-  const domains = new StringTable({ copies: false, arena: run, slotsArena: scratch })
+  // domains are few: a lookup table that stays in the cache, holding copies (a lookup then compares with a short
+  // string in cache, not with the first address that brought the domain, somewhere in the caller's records)
+  const domains = new StringTable({ arena: run, slotsArena: scratch })
   const email = new EmailScan()
   const column = () => scratch.int32(n).fill(-1)
   let first = column()

@@ -213,14 +213,20 @@ export class StringTable {
     if (shape >>> 1 !== length) return false
     const source = this.sources[id] as string
     const from = this.starts[id] as number
-    const fold = lower || (shape & 1) === 1
+    if ((shape & 1) === 0) {
+      // the stored value is as it is to be read (a copy is stored lower-cased already): fold one side only
+      for (let i = 0; i < length; i++) {
+        let a = text.charCodeAt(start + i)
+        if (lower && a >= 65 && a <= 90) a += 32
+        if (a !== source.charCodeAt(from + i)) return false
+      }
+      return true
+    }
     for (let i = 0; i < length; i++) {
       let a = text.charCodeAt(start + i)
       let b = source.charCodeAt(from + i)
-      if (fold) {
-        if (a >= 65 && a <= 90) a += 32
-        if (b >= 65 && b <= 90) b += 32
-      }
+      if (lower && a >= 65 && a <= 90) a += 32
+      if (b >= 65 && b <= 90) b += 32
       if (a !== b) return false
     }
     return true
