@@ -54,13 +54,23 @@ export class StringTable {
   private mask: number
   private count = 0
   private made: Array<string> | undefined
+  /**
+   * a copying table's characters, every value's after the other (value `id` from `poolStarts[id]`): a lookup compares
+   * with this small, dense array, not with a string somewhere in the heap (a cache miss each)
+   */
+  private pool = new Uint16Array(0)
+  private poolStarts = new Int32Array(0)
+  private poolLength = 0
   private readonly appendOnly: boolean
 
   constructor(options: StringTableOptions = {}) {
     this.copies = options.copies ?? true
     this.arena = options.arena
     this.slotsArena = options.slotsArena ?? options.arena
-    if (this.copies) this.made = []
+    if (this.copies) {
+      this.made = []
+      this.pool = new Uint16Array(1024)
+    }
     let capacity = 1024
     while (capacity < (options.expected ?? 0)) capacity *= 2
     this.starts = this.ints(capacity)
@@ -181,7 +191,9 @@ export class StringTable {
       ;(this.made as Array<string>).push(value)
       this.sources.push(value)
       this.starts[id] = 0
-      this.shapes[id] = length * 2
+      // (the copy's own length: lower-casing beyond ASCII can change it)
+      this.shapes[id] = value.length * 2
+      this.addToPool(id, value)
     } else {
       this.sources.push(text)
       this.starts[id] = start
@@ -211,6 +223,16 @@ export class StringTable {
   private equals(id: number, text: string, start: number, length: number, lower: boolean): boolean {
     const shape = this.shapes[id] as number
     if (shape >>> 1 !== length) return false
+    if (this.copies) {
+      const pool = this.pool
+      const from = this.poolStarts[id] as number
+      for (let i = 0; i < length; i++) {
+        let a = text.charCodeAt(start + i)
+        if (lower && a >= 65 && a <= 90) a += 32
+        if (a !== pool[from + i]) return false
+      }
+      return true
+    }
     const source = this.sources[id] as string
     const from = this.starts[id] as number
     if ((shape & 1) === 0) {
@@ -230,6 +252,22 @@ export class StringTable {
       if (a !== b) return false
     }
     return true
+  }
+
+  private addToPool(id: number, value: string) {
+    if (id >= this.poolStarts.length) {
+      const grown = new Int32Array(Math.max(1024, this.poolStarts.length * 2))
+      grown.set(this.poolStarts)
+      this.poolStarts = grown
+    }
+    if (this.poolLength + value.length > this.pool.length) {
+      const grown = new Uint16Array(Math.max(this.pool.length * 2, this.poolLength + value.length))
+      grown.set(this.pool)
+      this.pool = grown
+    }
+    this.poolStarts[id] = this.poolLength
+    for (let i = 0; i < value.length; i++) this.pool[this.poolLength + i] = value.charCodeAt(i)
+    this.poolLength += value.length
   }
 
   private growColumns() {

@@ -14,6 +14,19 @@ describe("StringTable", () => {
     expect(table.values).toEqual(["ada@example.com", "bob@example.com"])
   })
 
+  it("a copying table finds every value again as its character pool grows, and tells lengths apart", () => {
+    const table = new StringTable()
+    const words = Array.from({ length: 5000 }, (_, i) => `Name${i}x`.repeat(1 + (i % 3)))
+    const ids = words.map((word) => table.idOfRange(` ${word} `, 1, word.length + 1, true))
+    expect(table.size).toBe(5000)
+    words.forEach((word, i) => {
+      expect(table.id(word.toLowerCase())).toBe(ids[i])
+      expect(table.text(ids[i] as number)).toBe(word.toLowerCase())
+    })
+    // a prefix of a stored value is another value
+    expect(table.id("name1")).toBe(5000)
+  })
+
   it("without copying, reads values back from their source ranges", () => {
     const table = new StringTable({ copies: false, expected: 4, arena: new Arena(1 << 20) })
     const source = "Jane.Doe88@Mail.example"
