@@ -29,7 +29,19 @@ export const editDistanceOfRanges = (
   limit: number,
 ): number => {
   if (Math.abs(n - m) > limit) return limit + 1
-  if (n === 0 || m === 0) return Math.max(n, m)
+  // what both share at the start and at the end costs nothing (two addresses at one domain share the whole domain):
+  // only the middle is aligned
+  while (n > 0 && m > 0 && charAt(a, aStart, aFold) === charAt(b, bStart, bFold)) {
+    aStart++
+    bStart++
+    n--
+    m--
+  }
+  while (n > 0 && m > 0 && charAt(a, aStart + n - 1, aFold) === charAt(b, bStart + m - 1, bFold)) {
+    n--
+    m--
+  }
+  if (n === 0 || m === 0) return Math.max(n, m) > limit ? limit + 1 : Math.max(n, m)
   const big = m + 1 >= scratchSize
   let previous2 = big ? new Int32Array(m + 1) : rows[0]
   let previous = big ? new Int32Array(m + 1) : rows[1]

@@ -15,7 +15,38 @@ const next = (n: number) => {
 }
 const word = (length: number) => Array.from({ length }, () => "abcdeAB.@"[next(9)] as string).join("")
 
+/** Optimal string alignment distance, the whole matrix: the plain definition the fast version must agree with. */
+const referenceDistance = (a: string, b: string): number => {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i + j))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as Array<number>
+      const above = d[i - 1] as Array<number>
+      let best = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, ((d[i - 2] as Array<number>)[j - 2] as number) + 1)
+      row[j] = best
+    }
+  }
+  return (d[a.length] as Array<number>)[b.length] as number
+}
+
 describe("StringDistance", () => {
+  it("agrees with the plain definition, shared starts and ends included, up to its limit", () => {
+    for (let i = 0; i < 5000; i++) {
+      const shared = word(next(4))
+      const end = word(next(4))
+      const a = `${shared}${word(next(6))}${end}`.toLowerCase()
+      const b = `${shared}${word(next(6))}${end}`.toLowerCase()
+      const limit = next(4)
+      expect(editDistance(a, b, limit)).toBe(Math.min(referenceDistance(a, b), limit + 1))
+    }
+  })
+
   it("counts edits with adjacent swaps, and gives up past the limit", () => {
     expect(editDistance("smith", "smyth", 2)).toBe(1)
     expect(editDistance("jonh", "john", 2)).toBe(1)
