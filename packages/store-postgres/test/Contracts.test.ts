@@ -1,9 +1,11 @@
 import { connectionRepositoryContract } from "@finch-connections/core/testing/ConnectionRepositoryContract"
 import { customerRepositoryContract } from "@finch-connections/core/testing/CustomerRepositoryContract"
 import { employeeStoreContract } from "@finch-connections/core/testing/EmployeeStoreContract"
+import { reconcileCustomerScenarios } from "@finch-connections/core/testing/ReconcileCustomerScenarios"
 import { tokenVaultContract } from "@finch-connections/core/testing/TokenVaultContract"
 import { Either, Layer } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
+import * as PgPersonStore from "../src/PersonStore.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
 import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
 import * as PgEmployeeStore from "../src/PgEmployeeStore.ts"
@@ -26,3 +28,5 @@ customerRepositoryContract("PostgreSQL", PgCustomerRepository.layer.pipe(Layer.p
 tokenVaultContract("AES-256-GCM", vault)
 connectionRepositoryContract("PostgreSQL", stores)
 employeeStoreContract("PostgreSQL", stores)
+// the reconciliation use case over the same stores, persons included
+reconcileCustomerScenarios("PostgreSQL", PgPersonStore.layer.pipe(Layer.provideMerge(stores)))

@@ -171,7 +171,8 @@ const readAhead = (rows: Int32Array, entries: Int32Array, cj: Int32Array, from: 
   return touched
 }
 const READ_AHEAD = 32
-let readAheadSink = 0
+/** written, never read: only so the compiler keeps `readAhead`'s reads */
+let _readAheadSink = 0
 
 /** More records than one run handles (`maxRecordsPerRun`): split the customer's records by connection group. */
 export class TooManyRecords extends Schema.TaggedError<TooManyRecords>()("TooManyRecords", {
@@ -228,7 +229,7 @@ export const reconcileSync = (
   // in batches: first the second records' rows are read ahead (see `readAhead`), then the pairs compared
   for (let from = 0; from < candidates; from += READ_AHEAD) {
     const to = Math.min(candidates, from + READ_AHEAD)
-    readAheadSink ^= readAhead(data.rows, data.emailEntries, cj, from, to)
+    _readAheadSink ^= readAhead(data.rows, data.emailEntries, cj, from, to)
     for (let c = from; c < to; c++) {
       comparator.compareLevels(ci[c] as number, cj[c] as number)
       cPacked[c] = comparator.packed

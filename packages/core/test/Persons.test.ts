@@ -1,0 +1,6 @@
+import * as Layer from "effect/Layer"
+import * as PersonStore from "../src/PersonStore.ts"
+import { StoresTest } from "../testing/CoreTest.ts"
+import { reconcileCustomerScenarios } from "../testing/ReconcileCustomerScenarios.ts"
+
+reconcileCustomerScenarios("in memory", Layer.merge(StoresTest, PersonStore.layerMemory))
