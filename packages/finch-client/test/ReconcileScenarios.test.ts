@@ -129,6 +129,13 @@ describe("reconciling the sandbox's scenarios, read through the client", () => {
         const quality = pairwise(new Map([...predicted].filter(([record]) => known.has(record))), known)
         assert.isAbove(quality.expected, 0, "the scenario repeats people")
         assert.strictEqual(quality.precision, 1, `false merges: ${JSON.stringify(quality)}`)
+        // and never two records of one connection and entity in one person
+        const places = new Set<string>()
+        records.forEach((record, index) => {
+          const place = `${result.personOfRecord[index]}\u0000${record.connection_id}\u0000${record.entity_id ?? ""}`
+          assert.isFalse(places.has(place), `${record.record_id} shares a person with a record of its own connection`)
+          places.add(place)
+        })
         assert.isAtLeast(quality.recall, recallFloor, JSON.stringify(quality))
       }),
     )
