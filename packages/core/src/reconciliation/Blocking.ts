@@ -204,9 +204,9 @@ export const candidatePairs = (
   // its records in canonical order. Sorting streams through memory, where a hash table of ten million keys would
   // miss the cache on every probe.
   // (reconcile refuses runs past 2^23 - 1 records with TooManyRecords before they get here)
-  const sortedKeys = scratch.int32(entries)
+  // (the keys are sorted in place: nothing reads them in record order afterwards)
+  const sortedKeys = keys
   const sortedSlots = scratch.int32(entries)
-  sortedKeys.set(keys)
   for (let k = 0; k < d.size; k++) {
     for (let e = start[k] as number; e < (start[k + 1] as number); e++)
       sortedSlots[e] = (k << 8) | ((kinds[e] as number) << 5)

@@ -59,6 +59,8 @@ export const radixSortPairs = (keys: Int32Array, values: Int32Array, scratch: Ar
       counts[at] = (counts[at] as number) + 1
     }
   }
+  // the sorted result ends in the caller's arrays, so the two temporaries are given back to `scratch` at the end
+  const mark = scratch.mark()
   let fromKeys: Int32Array = keys
   let fromValues: Int32Array = values
   let toKeys: Int32Array = scratch.int32(n)
@@ -92,6 +94,7 @@ export const radixSortPairs = (keys: Int32Array, values: Int32Array, scratch: Ar
     keys.set(fromKeys)
     values.set(fromValues)
   }
+  scratch.release(mark)
 }
 
 /**
