@@ -135,9 +135,11 @@ export const assignIdentities = (
 
   // new ids are 64-bit hashes of distinct record ids: a clash is astronomically rare, but checked all the same
   const used = new Set<string>(previous.map((p) => p.personId))
-  const fresh: Array<number> = []
-  const freshHigh: Array<number> = []
-  const freshLow: Array<number> = []
+  // the clusters given a new id, with the two hashes it is made of (typed: a million of them in a large run)
+  const freshAll = new Int32Array(clusters)
+  const freshHigh = new Uint32Array(clusters)
+  const freshLow = new Uint32Array(clusters)
+  let count = 0
   for (let c = 0; c < clusters; c++) {
     if (personIds[c] !== undefined) continue
     const high =
@@ -147,21 +149,19 @@ export const assignIdentities = (
     const low =
       firstRecordHashes === undefined ? personIdLow(firstRecord[c] as string, 0) : (firstRecordHashes.low[c] as number)
     personIds[c] = personIdOf(high, low)
-    fresh.push(c)
-    freshHigh.push(high)
-    freshLow.push(low)
+    freshAll[count] = c
+    freshHigh[count] = high
+    freshLow[count] = low
+    count++
   }
+  const fresh = freshAll.subarray(0, count)
   let clash = false
   if (used.size > 0) for (const c of fresh) if (used.has(personIds[c] as string)) clash = true
   // duplicates among the fresh ids are equal hash pairs: sort by the high hash, then compare every pair within a run
   // of equal high hashes (a few dozen short runs in a million)
-  const count = fresh.length
   const indices = new Int32Array(count)
-  const highs = new Uint32Array(count)
-  for (let f = 0; f < count; f++) {
-    indices[f] = f
-    highs[f] = freshHigh[f] as number
-  }
+  for (let f = 0; f < count; f++) indices[f] = f
+  const highs = freshHigh.subarray(0, count)
   const byHigh = radixSortUint32(indices, highs, new Arena(count * 16))
   for (let x = 0; x < count && !clash; ) {
     let end = x + 1
