@@ -97,14 +97,15 @@ export class SortedInterner {
    */
   resolve(arena: Arena, scratch: Arena): { readonly table: StringTable; readonly idOf: Int32Array } {
     const n = this.count
+    // each occurrence's first occurrence of the same value (itself for a first one); the sort is stable, so the
+    // first of a run of equal hashes is the earliest. Made first: the sort's arrays are given back once it is filled.
+    const firstOf = scratch.int32(n)
+    const mark = scratch.mark()
     const keys = scratch.int32(n)
     const order = scratch.int32(n)
     keys.set(this.hashes.subarray(0, n))
     for (let a = 0; a < n; a++) order[a] = a
     radixSortPairs(keys, order, scratch)
-    // each occurrence's first occurrence of the same value (itself for a first one); the sort is stable, so the
-    // first of a run of equal hashes is the earliest
-    const firstOf = scratch.int32(n)
     // the distinct values of the current run, by their first occurrence: almost always just one
     const values: Array<number> = []
     for (let x = 0; x < n; ) {
@@ -129,6 +130,7 @@ export class SortedInterner {
       }
       x = end
     }
+    scratch.release(mark)
     let distinct = 0
     for (let at = 0; at < n; at++) if (firstOf[at] === at) distinct++
     const table = new StringTable({ copies: false, appendOnly: true, expected: distinct, arena })
