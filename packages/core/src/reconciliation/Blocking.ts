@@ -36,15 +36,21 @@ const BY_DATE = 3
 /** both names, or one name and the other's sound: blocks that also grow with the workforce (common names) */
 const NAME = 4
 
-/** A name's first two letters as one number (0 when the name is absent). */
-const namePrefix = (names: ReadonlyArray<string>, id: number): number => {
-  if (id < 0) return 0
-  const name = names[id] as string
-  return name.charCodeAt(0) * 256 + (name.length > 1 ? name.charCodeAt(1) : 0)
+/** Every name token's first two letters as one number (index: the token's id), worked out once a run. */
+const namePrefixes = (names: ReadonlyArray<string>, scratch: Arena): Int32Array => {
+  const prefixes = scratch.int32(names.length)
+  for (let id = 0; id < names.length; id++) {
+    const name = names[id] as string
+    prefixes[id] = name.length === 0 ? 0 : name.charCodeAt(0) * 256 + (name.length > 1 ? name.charCodeAt(1) : 0)
+  }
+  return prefixes
 }
 
 const blockingKeys = (d: Prepared, scratch: Arena): Keys => {
   const n = d.size
+  const prefixes = namePrefixes(d.names, scratch)
+  /** a name's first two letters as one number (0 when the name is absent) */
+  const namePrefix = (id: number): number => (id < 0 ? 0 : (prefixes[id] as number))
   const start = scratch.int32(n + 1)
   // about seven keys per record: sized once so the array rarely grows (and copies)
   let keys = scratch.int32(n * 8 + 16)
@@ -92,8 +98,8 @@ const blockingKeys = (d: Prepared, scratch: Arena): Keys => {
     if (dob !== 0) {
       // the birth date (day/month order-free) with either name's initial
       const date = swapProofDate(dob)
-      const firstInitial = namePrefix(d.names, firstName)
-      const lastInitial = namePrefix(d.names, lastName)
+      const firstInitial = namePrefix(firstName)
+      const lastInitial = namePrefix(lastName)
       if (firstInitial !== 0) push(hashInts(DOB_INITIAL, date, firstInitial), BY_FIRST)
       if (lastInitial !== 0 && lastInitial !== firstInitial) push(hashInts(DOB_INITIAL, date, lastInitial), BY_LAST)
       // records missing a name meet each other on the birth date alone
