@@ -39,6 +39,7 @@ import {
   bitCount,
   characterMask,
   editDistance,
+  isOneKeystrokeNumber,
   jaroWinkler,
   jaroWinklerBound,
   mayBeWithinEdits,
@@ -137,41 +138,6 @@ const FREQUENCY_ADJUSTED = [0, 1, 2, 3, 4, 5]
 /** A YYYYMMDD date (1800–2100) as a small array index. */
 const dayIndex = (date: number): number =>
   (((date / 10000) | 0) - 1800) * 372 + (((date / 100) | 0) % 100) * 31 + (date % 100)
-
-/** Two YYYYMMDD integers one substituted digit or one swap of adjacent digits apart (no strings allocated). */
-const isOneKeystrokeDate = (a: number, b: number): boolean => {
-  // digits from the last: the two differing positions and the digits there
-  let x = a
-  let y = b
-  let count = 0
-  let position = -1
-  let digitA = 0
-  let digitB = 0
-  let previousA = 0
-  let previousB = 0
-  for (let p = 0; p < 8; p++) {
-    const dx = x % 10
-    const dy = y % 10
-    if (dx !== dy) {
-      count++
-      if (count > 2) return false
-      if (count === 2 && p !== position + 1) return false
-      if (count === 1) {
-        previousA = dx
-        previousB = dy
-      } else {
-        digitA = dx
-        digitB = dy
-      }
-      position = p
-    }
-    x = (x / 10) | 0
-    y = (y / 10) | 0
-  }
-  if (count === 1) return true
-  // two adjacent digits swapped
-  return count === 2 && digitA === previousB && digitB === previousA
-}
 
 /**
  * How many different people carry each SSN: records that share it and the birth date are one person (each record
@@ -565,7 +531,7 @@ export class Comparator {
         const di = bi % 100
         const dj = bj % 100
         if (yi === yj && mi === dj && di === mj) dobLevel = 2
-        else if (isOneKeystrokeDate(bi, bj)) dobLevel = 3
+        else if (isOneKeystrokeNumber(bi, bj, 8)) dobLevel = 3
         else {
           // near: within about a year, or the same day of the year within ten years (a mistyped year)
           const dayOfYearI = mi * 31 + di

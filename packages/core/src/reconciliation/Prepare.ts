@@ -48,7 +48,7 @@ import {
 } from "./RecordLayout.ts"
 import { SortedInterner } from "./SortedInterner.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
-import { editDistanceOfRanges } from "./StringDistance.ts"
+import { editDistanceOfRanges, isOneKeystrokeNumber } from "./StringDistance.ts"
 import { hashRange, StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
@@ -541,6 +541,16 @@ export const prepare = (
     rows[at + R_RESIDENCE] =
       (postal[k] as number) >= 0 || (city[k] as number) >= 0 || (street[k] as number) >= 0 ? 1 : 0
   }
+  // nine-digit SSNs as numbers, so comparing two reads no string (-1: another length)
+  const ssnNumbers = run.int32(ssns.table.size)
+  for (let id = 0; id < ssns.table.size; id++) {
+    let value = ssns.table.lengthOf(id) === 9 ? 0 : -1
+    for (let c = 0; value >= 0 && c < 9; c++) {
+      const digit = ssns.table.charCodeAt(id, c) - 48
+      value = digit >= 0 && digit <= 9 ? value * 10 + digit : -1
+    }
+    ssnNumbers[id] = value
+  }
   const emailCount = run.int32(emails.table.size)
   const phoneCount = run.int32(phones.table.size)
   const ssnCount = run.int32(ssns.table.size)
@@ -566,7 +576,11 @@ export const prepare = (
     firstPhonetic,
     lastPhonetic,
     dob,
-    ssnOneKeystroke: (a: number, b: number) => oneKeystrokeApart(ssns.table, a, b),
+    ssnOneKeystroke: (a: number, b: number) => {
+      const x = ssnNumbers[a] as number
+      const y = ssnNumbers[b] as number
+      return x >= 0 && y >= 0 ? isOneKeystrokeNumber(x, y, 9) : oneKeystrokeApart(ssns.table, a, b)
+    },
     ssn,
     ssnWellFormed,
     emailEditDistance: (a: number, b: number, limit: number) =>

@@ -166,3 +166,41 @@ export const jaroWinklerBound = (a: string, maskA: number, b: string, maskB: num
   while (prefix < 4 && prefix < a.length && prefix < b.length && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++
   return Math.min(1, jaro + prefix * 0.1 * (1 - jaro))
 }
+
+/**
+ * Two numbers of `digits` digits (leading zeros counted) one substituted digit or one swap of adjacent digits apart:
+ * YYYYMMDD dates, nine-digit SSNs (no strings read).
+ */
+export const isOneKeystrokeNumber = (a: number, b: number, digits: number): boolean => {
+  // digits from the last: the two differing positions and the digits there
+  let x = a
+  let y = b
+  let count = 0
+  let position = -1
+  let digitA = 0
+  let digitB = 0
+  let previousA = 0
+  let previousB = 0
+  for (let p = 0; p < digits; p++) {
+    const dx = x % 10
+    const dy = y % 10
+    if (dx !== dy) {
+      count++
+      if (count > 2) return false
+      if (count === 2 && p !== position + 1) return false
+      if (count === 1) {
+        previousA = dx
+        previousB = dy
+      } else {
+        digitA = dx
+        digitB = dy
+      }
+      position = p
+    }
+    x = (x / 10) | 0
+    y = (y / 10) | 0
+  }
+  if (count === 1) return true
+  // two adjacent digits swapped
+  return count === 2 && digitA === previousB && digitB === previousA
+}

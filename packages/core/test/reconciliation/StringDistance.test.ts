@@ -3,6 +3,7 @@ import {
   characterMask,
   editDistance,
   editDistanceOfRanges,
+  isOneKeystrokeNumber,
   jaroWinkler,
   jaroWinklerBound,
   mayBeWithinEdits,
@@ -45,6 +46,23 @@ describe("StringDistance", () => {
       const limit = next(4)
       expect(editDistance(a, b, limit)).toBe(Math.min(referenceDistance(a, b), limit + 1))
     }
+  })
+
+  it("tells numbers one keystroke apart as the edit distance of their digits does (leading zeros counted)", () => {
+    for (let i = 0; i < 5000; i++) {
+      const a = String(next(1000) * 1000000 + next(1000000)).padStart(9, "0")
+      const digits = [...a]
+      const kind = next(3)
+      if (kind === 0) digits[next(9)] = String(next(10))
+      else if (kind === 1) {
+        const at = next(8)
+        ;[digits[at], digits[at + 1]] = [digits[at + 1] as string, digits[at] as string]
+      } else for (let k = 0; k < 3; k++) digits[next(9)] = String(next(10))
+      const b = digits.join("")
+      expect(isOneKeystrokeNumber(Number(a), Number(b), 9)).toBe(a !== b && editDistance(a, b, 1) === 1)
+    }
+    expect(isOneKeystrokeNumber(19800412, 19800421, 8)).toBe(true)
+    expect(isOneKeystrokeNumber(19800412, 19800412, 8)).toBe(false)
   })
 
   it("counts edits with adjacent swaps, and gives up past the limit", () => {
