@@ -157,6 +157,23 @@ const fullBlockOf = (kind: number): number =>
 
 const windowOf = (kind: number): number => (kind === OTHER ? WINDOW : kind === NAME ? NAME_WINDOW : DATE_WINDOW)
 
+/** Sorts `values[from..to)` in place: by insertion while short (a record's partners are a handful), natively beyond. */
+const sortRange = (values: Int32Array, from: number, to: number): void => {
+  if (to - from > 32) {
+    values.subarray(from, to).sort()
+    return
+  }
+  for (let p = from + 1; p < to; p++) {
+    const value = values[p] as number
+    let q = p - 1
+    while (q >= from && (values[q] as number) > value) {
+      values[q + 1] = values[q] as number
+      q--
+    }
+    values[q + 1] = value
+  }
+}
+
 /** Candidate pairs (canonical indices, i < j), each once, sorted by i then j: `count` of them in `i` and `j`. */
 export interface CandidatePairs {
   readonly i: Int32Array
@@ -193,7 +210,8 @@ class PairList {
 /**
  * Every pair of records that shares a usable block, once, sorted by (i, j): comparing them in that order reads the
  * records' rows nearly in sequence (most pairs share a birth date, and records are ordered by it), and sorting is
- * what makes each pair appear once, however many keys it shares. Pairs inside one connection group are left out
+ * what makes each pair appear once, however many keys it shares (a counting sort by i, then each record's handful
+ * of partners sorted where they lie). Pairs inside one connection group are left out
  * when `separateGroups` (they can never be one person). The pairs live in `out`; blocking's temporaries in
  * `scratch`, released by the caller once blocking is done.
  */
@@ -318,23 +336,38 @@ export const candidatePairs = (
         add(members[order[a] as number] as number, members[order[b] as number] as number)
     }
   }
-  // by i, then j (least significant first), then each pair once
-  const rawI = pairs.i.subarray(0, pairs.length)
-  const rawJ = pairs.j.subarray(0, pairs.length)
-  radixSortPairs(rawJ, rawI, scratch)
-  radixSortPairs(rawI, rawJ, scratch)
+  // by i (a counting sort: i is a record), then each record's partners in order (a handful: sorted where they lie),
+  // then each pair once
+  const total = pairs.length
+  const bucketStart = scratch.int32(d.size + 1)
+  for (let p = 0; p < total; p++)
+    bucketStart[(pairs.i[p] as number) + 1] = (bucketStart[(pairs.i[p] as number) + 1] as number) + 1
+  for (let k = 0; k < d.size; k++) bucketStart[k + 1] = (bucketStart[k + 1] as number) + (bucketStart[k] as number)
+  const partners = scratch.int32(total)
+  const cursor = scratch.int32(d.size)
+  cursor.set(bucketStart.subarray(0, d.size))
+  for (let p = 0; p < total; p++) {
+    const at = cursor[pairs.i[p] as number] as number
+    partners[at] = pairs.j[p] as number
+    cursor[pairs.i[p] as number] = at + 1
+  }
   let count = 0
-  for (let p = 0; p < rawI.length; p++) {
-    if (p > 0 && rawI[p] === rawI[p - 1] && rawJ[p] === rawJ[p - 1]) continue
-    count++
+  for (let k = 0; k < d.size; k++) {
+    const from = bucketStart[k] as number
+    const to = bucketStart[k + 1] as number
+    sortRange(partners, from, to)
+    for (let p = from; p < to; p++) if (p === from || partners[p] !== partners[p - 1]) count++
   }
   const i = out.int32(count)
   const j = out.int32(count)
   count = 0
-  for (let p = 0; p < rawI.length; p++) {
-    if (p > 0 && rawI[p] === rawI[p - 1] && rawJ[p] === rawJ[p - 1]) continue
-    i[count] = rawI[p] as number
-    j[count++] = rawJ[p] as number
+  for (let k = 0; k < d.size; k++) {
+    const to = bucketStart[k + 1] as number
+    for (let p = bucketStart[k] as number; p < to; p++) {
+      if (p > (bucketStart[k] as number) && partners[p] === partners[p - 1]) continue
+      i[count] = k
+      j[count++] = partners[p] as number
+    }
   }
   return { i, j, count, stats: { keys: entries, blocks, skippedBlocks, candidatePairs: count } }
 }
