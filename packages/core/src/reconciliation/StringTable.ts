@@ -187,12 +187,12 @@ export class StringTable {
       // the copy becomes the source: lookups then compare against a small, often-read string, not one somewhere in
       // the caller's records (a cache miss each)
       const raw = text.slice(start, end)
-      const value = lower ? raw.toLowerCase() : raw
+      // lower-cased as lookups read it (ASCII letters only), so the same value is found again whatever else it holds
+      const value = lower ? raw.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : raw
       ;(this.made as Array<string>).push(value)
       this.sources.push(value)
       this.starts[id] = 0
-      // (the copy's own length: lower-casing beyond ASCII can change it)
-      this.shapes[id] = value.length * 2
+      this.shapes[id] = length * 2
       this.addToPool(id, value)
     } else {
       this.sources.push(text)
