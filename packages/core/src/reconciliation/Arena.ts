@@ -100,6 +100,25 @@ export class Arena {
   }
 }
 
+/** A growing list of ints in an arena (a list that outgrows its room moves; the old room stays until released). */
+export class IntList {
+  data: Int32Array
+  length = 0
+  private readonly arena: Arena
+  constructor(arena: Arena, capacity: number) {
+    this.arena = arena
+    this.data = arena.int32(Math.max(16, capacity))
+  }
+  push(value: number) {
+    if (this.length === this.data.length) {
+      const grown = this.arena.int32(this.data.length * 2)
+      grown.set(this.data)
+      this.data = grown
+    }
+    this.data[this.length++] = value
+  }
+}
+
 /** A run's two arenas: `run` for what lives until the run ends, `scratch` for a phase's temporaries. */
 export interface Memory {
   readonly run: Arena

@@ -6,7 +6,7 @@
  * larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox) and is skipped; the other
  * keys still find the true pairs in it.
  */
-import type { Arena } from "./Arena.ts"
+import { type Arena, IntList } from "./Arena.ts"
 import { hashInts } from "./Hashing.ts"
 import { swapProofDate } from "./Normalize.ts"
 import type { Prepared } from "./Prepare.ts"
@@ -182,31 +182,6 @@ export interface CandidatePairs {
   readonly stats: BlockingStats
 }
 
-/** A growing list of pairs in an arena (a list that outgrows its room moves; the old room stays until released). */
-class PairList {
-  i: Int32Array
-  j: Int32Array
-  length = 0
-  private readonly arena: Arena
-  constructor(arena: Arena, capacity: number) {
-    this.arena = arena
-    this.i = arena.int32(capacity)
-    this.j = arena.int32(capacity)
-  }
-  push(i: number, j: number) {
-    if (this.length === this.i.length) {
-      const i = this.arena.int32(this.length * 2)
-      const j = this.arena.int32(this.length * 2)
-      i.set(this.i)
-      j.set(this.j)
-      this.i = i
-      this.j = j
-    }
-    this.i[this.length] = i
-    this.j[this.length++] = j
-  }
-}
-
 /**
  * Every pair of records that shares a usable block, once, sorted by (i, j): comparing them in that order reads the
  * records' rows nearly in sequence (most pairs share a birth date, and records are ordered by it), and sorting is
@@ -254,12 +229,13 @@ export const candidatePairs = (
   }
 
   // about five pairs a record before duplicates go: sized once, so the list rarely grows
-  const pairs = new PairList(scratch, d.size * 6 + 16)
+  const pairsI = new IntList(scratch, d.size * 6)
+  const pairsJ = new IntList(scratch, d.size * 6)
   const group = d.group
   const add = (x: number, y: number) => {
     if (separateGroups && group[x] === group[y]) return
-    if (x < y) pairs.push(x, y)
-    else pairs.push(y, x)
+    pairsI.push(Math.min(x, y))
+    pairsJ.push(Math.max(x, y))
   }
   let blocks = 0
   let skippedBlocks = 0
@@ -338,18 +314,20 @@ export const candidatePairs = (
   }
   // by i (a counting sort: i is a record), then each record's partners in order (a handful: sorted where they lie),
   // then each pair once
-  const total = pairs.length
+  const total = pairsI.length
+  const firsts = pairsI.data
+  const seconds = pairsJ.data
   const bucketStart = scratch.int32(d.size + 1)
   for (let p = 0; p < total; p++)
-    bucketStart[(pairs.i[p] as number) + 1] = (bucketStart[(pairs.i[p] as number) + 1] as number) + 1
+    bucketStart[(firsts[p] as number) + 1] = (bucketStart[(firsts[p] as number) + 1] as number) + 1
   for (let k = 0; k < d.size; k++) bucketStart[k + 1] = (bucketStart[k + 1] as number) + (bucketStart[k] as number)
   const partners = scratch.int32(total)
   const cursor = scratch.int32(d.size)
   cursor.set(bucketStart.subarray(0, d.size))
   for (let p = 0; p < total; p++) {
-    const at = cursor[pairs.i[p] as number] as number
-    partners[at] = pairs.j[p] as number
-    cursor[pairs.i[p] as number] = at + 1
+    const at = cursor[firsts[p] as number] as number
+    partners[at] = seconds[p] as number
+    cursor[firsts[p] as number] = at + 1
   }
   let count = 0
   for (let k = 0; k < d.size; k++) {

@@ -2,7 +2,7 @@
  * Turns source records into columns of integer codes (struct of arrays), in a canonical order that does not
  * depend on the input order: everything downstream compares ints and indexes typed arrays.
  */
-import { type Arena, type Memory, memoryFor } from "./Arena.ts"
+import { IntList, type Memory, memoryFor } from "./Arena.ts"
 import { canonicalOrder, DuplicateRecordIdError } from "./CanonicalOrder.ts"
 import { EmailScan } from "./EmailScan.ts"
 import { NameTokenizer } from "./NameTokenizer.ts"
@@ -127,25 +127,6 @@ export interface Prepared {
   readonly phoneCount: Int32Array
   readonly ssnCount: Int32Array
   readonly dobCount: Map<number, number>
-}
-
-/** A growing list of ints in an arena (a list that outgrows its room moves; the old room stays until released). */
-class IntList {
-  data: Int32Array
-  length = 0
-  private readonly arena: Arena
-  constructor(arena: Arena, capacity: number) {
-    this.arena = arena
-    this.data = arena.int32(Math.max(16, capacity))
-  }
-  push(value: number) {
-    if (this.length === this.data.length) {
-      const grown = this.arena.int32(this.data.length * 2)
-      grown.set(this.data)
-      this.data = grown
-    }
-    this.data[this.length++] = value
-  }
 }
 
 const countInto = (counts: Int32Array, ids: Int32Array) => {

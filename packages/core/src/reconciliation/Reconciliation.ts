@@ -238,7 +238,6 @@ export const reconcileSync = (
       patterns.add(comparator.packed)
     }
   }
-  memory.scratch.release(0)
   phaseEnd("block and compare")
   if (model.estimate) {
     const u = estimateU(comparator, model, 40_000)

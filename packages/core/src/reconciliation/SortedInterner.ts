@@ -9,27 +9,7 @@
  */
 import type { Arena } from "./Arena.ts"
 import { radixSortPairs } from "./RadixSort.ts"
-import { StringTable } from "./StringTable.ts"
-
-/** Whether two ranges of `length` characters hold the same text (each lower-cased first when its `fold` says so). */
-const sameText = (
-  a: string,
-  aStart: number,
-  aFold: boolean,
-  b: string,
-  bStart: number,
-  bFold: boolean,
-  length: number,
-): boolean => {
-  for (let i = 0; i < length; i++) {
-    let x = a.charCodeAt(aStart + i)
-    let y = b.charCodeAt(bStart + i)
-    if (aFold && x >= 65 && x <= 90) x += 32
-    if (bFold && y >= 65 && y <= 90) y += 32
-    if (x !== y) return false
-  }
-  return true
-}
+import { StringTable, sameRange } from "./StringTable.ts"
 
 export class SortedInterner {
   private readonly arena: Arena
@@ -51,10 +31,6 @@ export class SortedInterner {
     this.hashes = arena.int32(capacity)
   }
 
-  get size(): number {
-    return this.count
-  }
-
   /**
    * Notes an occurrence of `text.slice(start, end)` (lower-cased first when `lower`: ASCII letters only), whose FNV-1a
    * hash over those characters, as read, is `hash`; returns its occurrence number (0, 1, 2, …).
@@ -69,17 +45,12 @@ export class SortedInterner {
     return at
   }
 
-  /** The hash occurrence `at` was added with. */
-  hashOf(at: number): number {
-    return this.hashes[at] as number
-  }
-
   /** Whether occurrences `a` and `b` hold the same value. */
   same(a: number, b: number): boolean {
     const shape = this.shapes[a] as number
     if ((this.hashes[a] as number) !== (this.hashes[b] as number) || shape >>> 1 !== (this.shapes[b] as number) >>> 1)
       return false
-    return sameText(
+    return sameRange(
       this.sources[a] as string,
       this.starts[a] as number,
       (shape & 1) === 1,

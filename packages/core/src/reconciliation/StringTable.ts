@@ -24,6 +24,26 @@ export const hashRange = (text: string, start: number, end: number, lower: boole
   return hash
 }
 
+/** Whether two ranges of `length` characters hold the same text (each lower-cased first, ASCII only, when its `fold` says so). */
+export const sameRange = (
+  a: string,
+  aStart: number,
+  aFold: boolean,
+  b: string,
+  bStart: number,
+  bFold: boolean,
+  length: number,
+): boolean => {
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(aStart + i)
+    let y = b.charCodeAt(bStart + i)
+    if (aFold && x >= 65 && x <= 90) x += 32
+    if (bFold && y >= 65 && y <= 90) y += 32
+    if (x !== y) return false
+  }
+  return true
+}
+
 export interface StringTableOptions {
   /** whether a new value's string is made at once (default true; see above) */
   readonly copies?: boolean
@@ -233,25 +253,15 @@ export class StringTable {
       }
       return true
     }
-    const source = this.sources[id] as string
-    const from = this.starts[id] as number
-    if ((shape & 1) === 0) {
-      // the stored value is as it is to be read (a copy is stored lower-cased already): fold one side only
-      for (let i = 0; i < length; i++) {
-        let a = text.charCodeAt(start + i)
-        if (lower && a >= 65 && a <= 90) a += 32
-        if (a !== source.charCodeAt(from + i)) return false
-      }
-      return true
-    }
-    for (let i = 0; i < length; i++) {
-      let a = text.charCodeAt(start + i)
-      let b = source.charCodeAt(from + i)
-      if (lower && a >= 65 && a <= 90) a += 32
-      if (b >= 65 && b <= 90) b += 32
-      if (a !== b) return false
-    }
-    return true
+    return sameRange(
+      text,
+      start,
+      lower,
+      this.sources[id] as string,
+      this.starts[id] as number,
+      (shape & 1) === 1,
+      length,
+    )
   }
 
   private addToPool(id: number, value: string) {
