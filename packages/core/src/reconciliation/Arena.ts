@@ -110,12 +110,19 @@ export class IntList {
     this.data = arena.int32(Math.max(16, capacity))
   }
   push(value: number) {
-    if (this.length === this.data.length) {
-      const grown = this.arena.int32(this.data.length * 2)
+    this.data[this.claim(1)] = value
+  }
+
+  /** Makes room for `count` more ints and returns where they start (`data` may have moved). */
+  claim(count: number): number {
+    if (this.length + count > this.data.length) {
+      const grown = this.arena.int32(Math.max(this.data.length * 2, this.length + count))
       grown.set(this.data)
       this.data = grown
     }
-    this.data[this.length++] = value
+    const at = this.length
+    this.length += count
+    return at
   }
 }
 

@@ -225,8 +225,7 @@ export const prepare = (
   let ssnWellFormed = scratch.uint8(n)
   const emailStart = scratch.int32(n + 1)
   /** email entries in input order, laid out as in `emailEntries`, E_ID and E_LOCAL as occurrence numbers */
-  let emailInput = scratch.int32((n + (n >> 1)) * EMAIL_ENTRY)
-  let emailEntryCount = 0
+  const emailInputList = new IntList(scratch, (n + (n >> 1)) * EMAIL_ENTRY)
   const phoneStart = scratch.int32(n + 1)
   const phoneIds = new IntList(scratch, n)
   const recordPhones: Array<string> = []
@@ -300,22 +299,18 @@ export const prepare = (
       ssn[k] = ssnOccurrences.add(ssnDigits, 0, length, false, hashRange(ssnDigits, 0, length, false))
       ssnWellFormed[k] = isWellFormedSsn(ssnDigits) ? 1 : 0
     }
-    emailStart[k] = emailEntryCount
+    emailStart[k] = emailInputList.length / EMAIL_ENTRY
     const emailList = person.emails
     if (emailList !== null && emailList !== undefined) {
       for (const entry of emailList) {
         if (entry === null || !email.read(entry.data)) continue
         const occurrence = emailOccurrences.add(email.text, email.start, email.end, email.lower, email.hash)
         let seen = false
-        for (let e = emailStart[k] as number; e < emailEntryCount; e++)
-          if (emailOccurrences.same(emailInput[e * EMAIL_ENTRY + E_ID] as number, occurrence)) seen = true
+        for (let e = (emailStart[k] as number) * EMAIL_ENTRY; e < emailInputList.length; e += EMAIL_ENTRY)
+          if (emailOccurrences.same(emailInputList.data[e + E_ID] as number, occurrence)) seen = true
         if (seen) continue
-        if ((emailEntryCount + 1) * EMAIL_ENTRY > emailInput.length) {
-          const grown = scratch.int32(emailInput.length * 2)
-          grown.set(emailInput)
-          emailInput = grown
-        }
-        const at = emailEntryCount++ * EMAIL_ENTRY
+        const at = emailInputList.claim(EMAIL_ENTRY)
+        const emailInput = emailInputList.data
         const length = email.end - email.start
         emailInput[at + E_ID] = occurrence
         // a shared local part is evidence only when it holds a digit (`jb88`), so only those are interned
@@ -389,7 +384,8 @@ export const prepare = (
       if (region !== "") state[k] = other(`r\u0000${region}`)
     }
   }
-  emailStart[n] = emailEntryCount
+  emailStart[n] = emailInputList.length / EMAIL_ENTRY
+  const emailInput = emailInputList.data
   phoneStart[n] = phoneIds.length
   // every value read: give the occurrences their ids
   const toIds = (column: Int32Array, idOf: Int32Array, length = column.length) => {
@@ -406,7 +402,7 @@ export const prepare = (
   for (const column of [employeeNumber, postal, city, street, houseNumber, unit, state]) toIds(column, others.idOf)
   const emails = emailOccurrences.resolve(run, scratch)
   const emailLocals = localOccurrences.resolve(run, scratch)
-  for (let e = 0; e < emailEntryCount; e++) {
+  for (let e = 0; e < (emailStart[n] as number); e++) {
     const at = e * EMAIL_ENTRY
     emailInput[at + E_ID] = emails.idOf[emailInput[at + E_ID] as number] as number
     const local = emailInput[at + E_LOCAL] as number

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arena } from "../../src/reconciliation/Arena.ts"
+import { Arena, IntList } from "../../src/reconciliation/Arena.ts"
 
 describe("Arena", () => {
   it("hands out zeroed, cache-line aligned arrays that do not overlap", () => {
@@ -64,5 +64,16 @@ describe("Arena", () => {
     low.release(0)
     expect(low.uint8(2048).every((value) => value === 0)).toBe(true)
     expect(b.every((value) => value === 2)).toBe(true)
+  })
+
+  it("an IntList grows in its arena, by pushes and by claimed runs, keeping what it holds", () => {
+    const list = new IntList(new Arena(1 << 20), 4)
+    for (let k = 0; k < 20; k++) list.push(k)
+    const at = list.claim(100)
+    expect(at).toBe(20)
+    list.data.fill(7, at, at + 100)
+    expect(list.length).toBe(120)
+    expect([...list.data.subarray(0, 20)]).toEqual([...Array(20).keys()])
+    expect(list.data.subarray(20, 120).every((value) => value === 7)).toBe(true)
   })
 })
