@@ -110,7 +110,9 @@ export class IntList {
     this.data = arena.int32(Math.max(16, capacity))
   }
   push(value: number) {
-    this.data[this.claim(1)] = value
+    // claimed first: growing replaces `data`, which `this.data[this.claim(1)]` would have read before the call
+    const at = this.claim(1)
+    this.data[at] = value
   }
 
   /** Makes room for `count` more ints and returns where they start (`data` may have moved). */
