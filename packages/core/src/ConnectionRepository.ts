@@ -1,35 +1,42 @@
 /**
- * The port that stores connections, their accounts and their (sealed) tokens. Every method is for one customer:
- * another customer's connection is indistinguishable from an unknown one.
+ * The port that stores connections, their accounts and their (sealed) tokens. Every method but
+ * `locateFinchConnection` is for one customer: another customer's connection is indistinguishable from an unknown one.
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import {
   type Account,
+  type AccountChange,
+  type AccountChangeError,
+  accountsEnded,
+  applyAccountChange,
   type Connection,
   type ConnectionNotFound,
   type ForeignConnectSession,
-  type IllegalTransition,
-  markDisconnected,
-  markReauthRequired,
   type NoUsableToken,
   type OwnedByAnotherCustomer,
   requireOwned,
   selectAccount,
+  type TokenMismatch,
+  type TokenNeed,
   type UnidentifiableToken,
 } from "./Connection.ts"
 import type { CustomerNotFound } from "./Customer.ts"
 import { CustomerRepository } from "./CustomerRepository.ts"
-import { ConnectionId, type CustomerId, TokenId } from "./Ids.ts"
+import { type AccountId, ConnectionId, type CustomerId, type FinchConnectionId, TokenId } from "./Ids.ts"
 import type { Introspection } from "./Introspection.ts"
 import { randomUuid } from "./internal/uuid.ts"
-import type { Product } from "./Product.ts"
-import { decideTokenRecording, identifyToken, isRelevantTo, type TokenClassification } from "./TokenClassification.ts"
+import {
+  decideTokenRecording,
+  identifyToken,
+  isRelevantTo,
+  type ReauthenticationTarget,
+  type TokenClassification,
+} from "./TokenClassification.ts"
 import { type SealedToken, type TokenBinding, TokenUnreadable, TokenVault } from "./TokenVault.ts"
 
 /** What recording a token did. */
@@ -42,6 +49,67 @@ export interface TokenRecorded {
 /** Why a connection's state changed, for the audit trail. */
 export type ConnectionEventSource = "finch_401" | "webhook" | "introspection" | "user" | "system"
 
+/** What the audit trail calls each kind of event. */
+export type ConnectionEventKind =
+  | "connection_created"
+  | "account_added"
+  | "token_replaced"
+  | "reauth_required"
+  | "status_changed"
+  | "revoked"
+  | "disconnected"
+  | "entities_removed"
+
+/**
+ * The audit event a change makes, if any: a change that altered nothing (a repeated signal) or only refreshed the
+ * description of a token (a routine introspection) is not an event.
+ */
+export const eventOfChange = (
+  change: AccountChange,
+  before: Connection,
+  after: Connection,
+): Option.Option<{ readonly kind: ConnectionEventKind; readonly accountIds: ReadonlyArray<AccountId> }> => {
+  const changedStatus = after.accounts
+    .filter((account) => Option.exists(before.account(account.accountId), (old) => old.status !== account.status))
+    .map((account) => account.accountId)
+  switch (change._tag) {
+    case "EntitiesRemoved":
+      return Option.some({ kind: "entities_removed", accountIds: [] })
+    case "Disconnected":
+      return Option.some({ kind: "disconnected", accountIds: changedStatus })
+    default: {
+      if (changedStatus.length === 0) return Option.none()
+      const status = after.account(changedStatus[0]!).pipe(Option.map((a) => a.status))
+      const kind: ConnectionEventKind = Option.contains(status, "reauth_required")
+        ? "reauth_required"
+        : Option.contains(status, "revoked")
+          ? "revoked"
+          : Option.contains(status, "disconnected")
+            ? "disconnected"
+            : "status_changed"
+      return Option.some({ kind, accountIds: changedStatus })
+    }
+  }
+}
+
+/** Who holds a Finch connection: found across customers (webhooks name only the Finch connection). */
+export interface FinchConnectionHolder {
+  readonly customerId: CustomerId
+  readonly connectionId: ConnectionId
+  readonly accountId: AccountId
+}
+
+/** What `recordToken` needs. */
+export interface RecordTokenInput {
+  readonly customerId: CustomerId
+  readonly introspection: Introspection
+  readonly accessToken: Redacted.Redacted<string>
+  /** False when Finch's introspection failed and `introspection` was rebuilt from the code exchange. */
+  readonly introspected?: boolean
+  /** Set when completing a reauthentication: only that account's token may be replaced. */
+  readonly reauthenticating?: Option.Option<ReauthenticationTarget>
+}
+
 /** Connections of customers, with their accounts and tokens. */
 export class ConnectionRepository extends Context.Tag("@finch-connections/core/ConnectionRepository")<
   ConnectionRepository,
@@ -51,39 +119,41 @@ export class ConnectionRepository extends Context.Tag("@finch-connections/core/C
      * outcome atomically: a new connection, a new account, or a replaced token (the old one retired, kept until its
      * retention ends). Concurrent calls for one provider+company serialize: they never yield two connections.
      */
-    readonly recordToken: (input: {
-      readonly customerId: CustomerId
-      readonly introspection: Introspection
-      readonly accessToken: Redacted.Redacted<string>
-    }) => Effect.Effect<
+    readonly recordToken: (
+      input: RecordTokenInput,
+    ) => Effect.Effect<
       TokenRecorded,
-      CustomerNotFound | OwnedByAnotherCustomer | ForeignConnectSession | UnidentifiableToken
+      CustomerNotFound | OwnedByAnotherCustomer | ForeignConnectSession | UnidentifiableToken | TokenMismatch
     >
     /** The customer's connections, newest first. */
     readonly list: (customerId: CustomerId) => Effect.Effect<ReadonlyArray<Connection>>
     /** One connection of the customer. */
     readonly get: (customerId: CustomerId, connectionId: ConnectionId) => Effect.Effect<Connection, ConnectionNotFound>
-    /** Marks the connection (and its accounts) as needing reauthentication; idempotent when it already is. */
-    readonly markReauthRequired: (
-      customerId: CustomerId,
-      connectionId: ConnectionId,
-      source: ConnectionEventSource,
-    ) => Effect.Effect<Connection, ConnectionNotFound | IllegalTransition>
-    /** Marks the connection disconnected and destroys every token's ciphertext (rows kept for audit). */
-    readonly markDisconnected: (
-      customerId: CustomerId,
-      connectionId: ConnectionId,
-      source: ConnectionEventSource,
-    ) => Effect.Effect<Connection, ConnectionNotFound | IllegalTransition>
     /**
-     * The plaintext of a healthy token with the products needed (core's token selection), or of `account` when
-     * named. Only `withAccessToken` should call this.
+     * The accounts (of any customer) on a Finch connection — one, or several for a 2024-transition Finch connection
+     * with several logins. Only ids come back; the caller then acts as that customer.
+     */
+    readonly locateFinchConnection: (
+      finchConnectionId: FinchConnectionId,
+    ) => Effect.Effect<ReadonlyArray<FinchConnectionHolder>>
+    /**
+     * Applies an account change (core's `applyAccountChange`) atomically and audits it (`eventOfChange`); accounts it
+     * disconnects lose every token's key material. Returns the connection as stored.
+     */
+    readonly applyChange: (
+      customerId: CustomerId,
+      connectionId: ConnectionId,
+      change: AccountChange,
+      source: ConnectionEventSource,
+    ) => Effect.Effect<Connection, ConnectionNotFound | AccountChangeError>
+    /**
+     * The plaintext of the token core's selection picks for `need` (`selectAccount`). Only `withAccessToken` and
+     * the use cases that must speak for one account (disconnect, introspect) call this.
      */
     readonly openToken: (input: {
       readonly customerId: CustomerId
       readonly connectionId: ConnectionId
-      readonly products: ReadonlyArray<Product>
-      readonly account: Option.Option<Account["accountId"]>
+      readonly need: TokenNeed
     }) => Effect.Effect<
       { readonly account: Account; readonly token: Redacted.Redacted<string> },
       ConnectionNotFound | NoUsableToken | TokenUnreadable
@@ -93,6 +163,7 @@ export class ConnectionRepository extends Context.Tag("@finch-connections/core/C
 
 interface StoredToken {
   readonly binding: TokenBinding
+  readonly accountId: AccountId
   /** `None` once destroyed (disconnect). */
   readonly sealed: Option.Option<SealedToken>
   readonly retiredAt: Option.Option<Date>
@@ -102,7 +173,7 @@ const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
 /**
  * An in-memory `ConnectionRepository` for tests, atomic under one semaphore. It decides through
- * `decideTokenRecording` and seals tokens with the `TokenVault`, exactly as a real store must.
+ * `decideTokenRecording` and `applyAccountChange` and seals tokens with the `TokenVault`, exactly as a real store must.
  */
 export const makeMemory = Effect.gen(function* () {
   const vault = yield* TokenVault
@@ -120,25 +191,6 @@ export const makeMemory = Effect.gen(function* () {
   const find = (customerId: CustomerId, connectionId: ConnectionId) =>
     requireOwned(customerId, connectionId, Option.fromNullable(connections.get(connectionId)?.connection))
 
-  const transition =
-    (
-      name: string,
-      step: (connection: Connection, now: Date) => Either.Either<Connection, IllegalTransition>,
-      afterwards: (connection: Connection) => void = () => {},
-    ) =>
-    (customerId: CustomerId, connectionId: ConnectionId, source: ConnectionEventSource) =>
-      lock
-        .withPermits(1)(
-          Effect.gen(function* () {
-            const connection = yield* find(customerId, connectionId)
-            const next = yield* step(connection, yield* now)
-            if (next !== connection) save(next)
-            afterwards(next)
-            return next
-          }),
-        )
-        .pipe(Effect.withSpan(`ConnectionRepository.${name}`, { attributes: { customerId, connectionId, source } }))
-
   return ConnectionRepository.of({
     recordToken: Effect.fn("ConnectionRepository.recordToken")(function* (input) {
       yield* Effect.annotateCurrentSpan("customerId", input.customerId)
@@ -154,6 +206,8 @@ export const makeMemory = Effect.gen(function* () {
           const decision = yield* decideTokenRecording({
             customerId: input.customerId,
             introspection: input.introspection,
+            introspected: input.introspected ?? true,
+            reauthenticating: input.reauthenticating ?? Option.none(),
             known,
             tokenId: TokenId.make(randomUuid()),
             connectionId: ConnectionId.make(randomUuid()),
@@ -167,7 +221,12 @@ export const makeMemory = Effect.gen(function* () {
           const sealed = yield* vault.seal(binding, input.accessToken)
           const at = yield* now
           save(decision.connection)
-          tokens.set(binding.tokenId, { binding, sealed: Option.some(sealed), retiredAt: Option.none() })
+          tokens.set(binding.tokenId, {
+            binding,
+            accountId: decision.account.accountId,
+            sealed: Option.some(sealed),
+            retiredAt: Option.none(),
+          })
           const retired = Option.flatMapNullable(decision.retiredTokenId, (id) => tokens.get(id))
           if (Option.isSome(retired)) {
             tokens.set(retired.value.binding.tokenId, { ...retired.value, retiredAt: Option.some(at) })
@@ -193,16 +252,44 @@ export const makeMemory = Effect.gen(function* () {
       Effect.suspend(() => find(customerId, connectionId)).pipe(
         Effect.withSpan("ConnectionRepository.get", { attributes: { customerId, connectionId } }),
       ),
-    markReauthRequired: transition("markReauthRequired", markReauthRequired),
-    markDisconnected: transition("markDisconnected", markDisconnected, (connection) => {
-      for (const [tokenId, token] of tokens) {
-        if (token.binding.connectionId === connection.id) tokens.set(tokenId, { ...token, sealed: Option.none() })
-      }
-    }),
+    locateFinchConnection: (finchConnectionId) =>
+      Effect.sync(() =>
+        [...connections.values()].flatMap(({ connection }) =>
+          connection.accounts
+            .filter((account) => Option.contains(account.finchConnectionId, finchConnectionId))
+            .map((account) => ({
+              customerId: connection.customerId,
+              connectionId: connection.id,
+              accountId: account.accountId,
+            })),
+        ),
+      ).pipe(Effect.withSpan("ConnectionRepository.locateFinchConnection")),
+    applyChange: (customerId, connectionId, change, source) =>
+      lock
+        .withPermits(1)(
+          Effect.gen(function* () {
+            const connection = yield* find(customerId, connectionId)
+            const next = yield* applyAccountChange(connection, change, yield* now)
+            if (next === connection) return connection
+            save(next)
+            const ended = accountsEnded(connection, next).map((account) => account.accountId as string)
+            for (const [tokenId, token] of tokens) {
+              if (token.binding.connectionId === connectionId && ended.includes(token.accountId)) {
+                tokens.set(tokenId, { ...token, sealed: Option.none() })
+              }
+            }
+            return next
+          }),
+        )
+        .pipe(
+          Effect.withSpan("ConnectionRepository.applyChange", {
+            attributes: { customerId, connectionId, change: change._tag, source },
+          }),
+        ),
     openToken: Effect.fn("ConnectionRepository.openToken")(function* (input) {
       yield* Effect.annotateCurrentSpan({ customerId: input.customerId, connectionId: input.connectionId })
       const connection = yield* find(input.customerId, input.connectionId)
-      const account = yield* selectAccount(connection, input.products, input.account)
+      const account = yield* selectAccount(connection, input.need)
       const stored = tokens.get(account.tokenId)
       const binding: TokenBinding = {
         customerId: input.customerId,

@@ -26,6 +26,8 @@ export interface TokenExchange {
   readonly accountId: Option.Option<AccountId>
   readonly products: ReadonlyArray<Product>
   readonly entityIds: ReadonlyArray<EntityId>
+  /** The `customer_id` the Connect session stamped, when there was one. */
+  readonly customerId: Option.Option<string>
 }
 
 /** A Finch Connect session: where to send the employer. */
@@ -76,6 +78,11 @@ export class FinchGateway extends Context.Tag("@finch-connections/core/FinchGate
     ) => Effect.Effect<ConnectSession, FinchError>
     /** Revokes every token of the token's connection at Finch (`POST /disconnect`). */
     readonly disconnect: (token: Redacted.Redacted<string>) => Effect.Effect<void, FinchError>
+    /** Disconnects some entities of a multi-entity connection, leaving the others (`POST /disconnect-entity`). */
+    readonly disconnectEntity: (
+      token: Redacted.Redacted<string>,
+      entityIds: ReadonlyArray<EntityId>,
+    ) => Effect.Effect<void, FinchError>
     /** The employer's company record (`GET /employer/company`). */
     readonly company: (
       token: Redacted.Redacted<string>,

@@ -6,6 +6,7 @@
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type { TokenExchange } from "./FinchGateway.ts"
 import { AccountId, CompanyId, EntityId, FinchConnectionId, ProviderId } from "./Ids.ts"
 import { Product } from "./Product.ts"
 
@@ -87,6 +88,8 @@ export class Introspection extends Schema.Class<Introspection>("Introspection")(
   clientType: Schema.OptionFromSelf(Schema.String),
   connectionType: Schema.OptionFromSelf(Schema.String),
   username: Schema.OptionFromSelf(Schema.String),
+  /** How the employer authenticated this login (`credential`, `oauth`, `assisted`, …), when Finch says. */
+  authenticationMethod: Schema.OptionFromSelf(Schema.String),
 }) {
   /** Whether Finch already says this connection needs reauthentication (top-level, per method, or per entity). */
   get needsReauthentication(): boolean {
@@ -131,6 +134,12 @@ export const IntrospectionFromResponse = Schema.transformOrFail(
         methodStatuses.find(needsReauthentication) ??
         methodStatuses.find((status) => status === "connected") ??
         methodStatuses[0]
+      // The method the token came through: the connected one, else the only one; `manual` marks assisted logins.
+      const methods = raw.authentication_methods ?? []
+      const method =
+        methods.find((m) => m.connection_status?.status === "connected")?.type ??
+        (methods.length === 1 ? methods[0]?.type : undefined) ??
+        (raw.manual === true ? "assisted" : undefined)
       return decodeFields(
         {
           providerId: provider.value,
@@ -151,6 +160,7 @@ export const IntrospectionFromResponse = Schema.transformOrFail(
           clientType: some(raw.client_type),
           connectionType: some(raw.connection_type),
           username: some(raw.username),
+          authenticationMethod: some(method),
         },
         options,
       )
@@ -162,3 +172,26 @@ export const IntrospectionFromResponse = Schema.transformOrFail(
 
 /** Decodes an unknown JSON value from `GET /introspect`. */
 export const decodeIntrospection = Schema.decodeUnknown(IntrospectionFromResponse)
+
+/**
+ * What the code exchange already said about a token, as an `Introspection`, for when `/introspect` fails right after
+ * the exchange: the token is recorded from these ids rather than lost, and introspected again later. It knows no
+ * status, entity names or authentication method.
+ */
+export const introspectionFromExchange = (exchange: TokenExchange): Introspection =>
+  new Introspection({
+    providerId: exchange.providerId,
+    companyId: exchange.companyId,
+    accountId: exchange.accountId,
+    finchConnectionId: exchange.finchConnectionId,
+    finchCustomerId: exchange.customerId,
+    status: Option.none(),
+    products: exchange.products,
+    entities: exchange.entityIds.map(
+      (id) => new Entity({ id, name: Option.none(), sourceId: Option.none(), status: Option.none() }),
+    ),
+    clientType: Option.none(),
+    connectionType: Option.none(),
+    username: Option.none(),
+    authenticationMethod: Option.none(),
+  })

@@ -9,7 +9,9 @@
  *   Finch's `connection_id` as `connection:<connection_id>` — stable across reauthentication, unlike the entity list,
  *   which the employer can change. Without a connection id either, the smallest entity id stands in
  *   (`entity:<id>`); with none of the three the token is `UnidentifiableToken`;
- * - account: `account_id`; failing that the Finch connection id, failing that the company id (one login per company).
+ * - account: on Finch's current API one login is one Finch connection, so the account is its `connection_id`; a
+ *   legacy token (no `connection_id`) is its `account_id`. Tokens of the 2024 transition name both, several logins
+ *   sharing one Finch connection: there `account_id` tells the logins apart (`accountKey`).
  */
 import * as Arr from "effect/Array"
 import * as Data from "effect/Data"
@@ -19,12 +21,14 @@ import * as Order from "effect/Order"
 import * as Schema from "effect/Schema"
 import {
   Account,
+  type AccountStatus,
+  accountStatusFromFinch,
   Connection,
-  ConnectionEntity,
+  entitiesOf,
+  entitiesReached,
   ForeignConnectSession,
-  markActive,
   OwnedByAnotherCustomer,
-  reopen,
+  TokenMismatch,
   UnidentifiableToken,
 } from "./Connection.ts"
 import {
@@ -45,11 +49,11 @@ export type TokenClassification = Data.TaggedEnum<{
   /** Same provider+company, a login not seen before (multi-account): the account joins the connection. */
   NewAccount: { readonly connection: Connection; readonly accountId: AccountId }
   /**
-   * The same account (or the same Finch connection) reconnecting, e.g. after reauth: the old token is retired.
+   * The same login again, e.g. after reauthentication (same Finch connection): the old token is retired.
    * `accountId` is the stored account whose token is replaced.
    */
   TokenReplaced: { readonly connection: Connection; readonly accountId: AccountId }
-  /** That provider+company belongs to another customer: refused, revealing nothing about them. */
+  /** That provider+company (or Finch connection) belongs to another customer: refused, revealing nothing about them. */
   OwnedByAnotherCustomer: { readonly providerId: ProviderId }
 }>
 
@@ -62,8 +66,14 @@ export interface TokenIdentity {
   readonly companyId: CompanyId
   readonly accountId: AccountId
   readonly finchConnectionId: Option.Option<FinchConnectionId>
-  /** Whether `accountId` is Finch's own `account_id` rather than a fallback. */
+  /** Whether Finch named the deprecated `account_id`. */
   readonly accountIdFromFinch: boolean
+}
+
+/** The account a reauthentication session was opened for: its completion may only replace that account's token. */
+export interface ReauthenticationTarget {
+  readonly connectionId: ConnectionId
+  readonly accountId: AccountId
 }
 
 const companyFrom = Schema.decodeOption(CompanyId)
@@ -107,75 +117,143 @@ export const identifyToken = (
   })
 }
 
+const holdsFinchConnection = (connection: Connection, id: FinchConnectionId) =>
+  connection.accounts.some((account) => Option.contains(account.finchConnectionId, id))
+
 /**
  * Whether a stored connection (of any customer) matters for classifying a token of `identity`: same provider+company,
- * or same Finch connection id. Repositories pass exactly these connections to `classifyToken`.
+ * or an account on the same Finch connection. Repositories pass exactly these connections to `classifyToken`.
  */
 export const isRelevantTo = (identity: TokenIdentity, connection: Connection): boolean =>
   (connection.providerId === identity.providerId && connection.companyId === identity.companyId) ||
-  Option.exists(identity.finchConnectionId, (id) => Option.contains(connection.finchConnectionId, id))
+  Option.exists(identity.finchConnectionId, (id) => holdsFinchConnection(connection, id))
 
 const byId = Order.mapInput(Order.string, (connection: Connection) => connection.id)
 
-const statusRank = { reauth_required: 0, active: 1, revoked: 2 } as const
+const statusRank = (status: AccountStatus) => (status === "reauth_required" ? 0 : status === "connected" ? 1 : 2)
 
-/** The account a reauthenticated Finch connection replaces: one needing reauth first, then the newest. */
+/** Among several logins on one Finch connection: the one needing reauth first, then the newest. */
 const replacedAccountOrder = Order.combineAll([
-  Order.mapInput(Order.number, (account: Account) => statusRank[account.status]),
+  Order.mapInput(Order.number, (account: Account) => statusRank(account.status)),
   Order.reverse(Order.mapInput(Order.Date, (account: Account) => account.updatedAt)),
   Order.mapInput(Order.string, (account: Account) => account.accountId),
 ])
 
 /**
+ * The stored account a token of `identity` is, on `connection`: the account with its key; else an account on its
+ * Finch connection when that is one login (its key is the Finch connection id) or when Finch did not name the
+ * deprecated `account_id` (a reauthenticated token may leave it out).
+ */
+const sameLogin = (connection: Connection, identity: TokenIdentity): Option.Option<Account> =>
+  Option.orElse(connection.account(identity.accountId), () =>
+    Option.flatMap(identity.finchConnectionId, (finchConnectionId) => {
+      const onFinchConnection = connection.accounts.filter((a) =>
+        Option.contains(a.finchConnectionId, finchConnectionId),
+      )
+      const oneLogin = onFinchConnection.some((a) => (a.accountId as string) === finchConnectionId)
+      return oneLogin || !identity.accountIdFromFinch
+        ? Arr.head(Arr.sort(onFinchConnection, replacedAccountOrder))
+        : Option.none()
+    }),
+  )
+
+/** Whether a company id is one we derived (`connection:…`, `entity:…`) because Finch named none. */
+const isDerivedCompany = (companyId: string) => companyId.startsWith("connection:") || companyId.startsWith("entity:")
+
+/**
+ * Whether a token of a Finch connection that `connection` holds names another provider, or another company than the
+ * one Finch named before (a derived company only says Finch did not name one then).
+ */
+const reachesAnotherEmployer = (connection: Connection, identity: TokenIdentity, introspection: Introspection) =>
+  connection.providerId !== identity.providerId ||
+  (Option.isSome(introspection.companyId) &&
+    !isDerivedCompany(connection.companyId) &&
+    connection.companyId !== introspection.companyId.value)
+
+/**
  * Classifies a freshly introspected token of `customerId` against `known`: the stored connections (of any customer)
  * that `isRelevantTo` its identity. Deterministic: the order of `known` does not matter.
  *
- * - a relevant connection of another customer ⇒ `OwnedByAnotherCustomer` (checked first: never two owners);
- * - the connection (the one with the same Finch connection id first, else the same provider+company) has the
- *   token's account ⇒ `TokenReplaced`;
- * - it was found by Finch connection id and Finch named no account ⇒ `TokenReplaced` of its account needing
- *   reauthentication (else its newest) — a reauth session keeps the connection id;
+ * - a relevant live connection of another customer ⇒ `OwnedByAnotherCustomer` (checked first: never two owners; a
+ *   disconnected one no longer holds the company, so another customer may connect it);
+ * - a Finch connection of ours that now reaches another provider or company ⇒ `TokenMismatch` (two employers' data
+ *   must never share a connection);
+ * - with a reauthentication target: the token must be that account's login (`sameLogin`), else `TokenMismatch`;
+ * - the connection (found by Finch connection id, else by provider+company) has the token's login ⇒ `TokenReplaced`;
  * - otherwise a new login of a known connection ⇒ `NewAccount`; an unknown provider+company ⇒ `NewConnection`.
  *
- * A `disconnected` connection of the customer is matched like any other: reconnecting it reopens the same row
- * (`applyClassification`), since provider+company stays unique.
+ * A `disconnected` connection of the customer is matched like any other: reconnecting it revives the same row
+ * (`applyClassification`), since provider+company stays unique among live connections.
  */
 export const classifyToken = (
   customerId: CustomerId,
   introspection: Introspection,
   known: ReadonlyArray<Connection>,
-): Either.Either<TokenClassification, ForeignConnectSession | UnidentifiableToken> =>
-  Either.map(identifyToken(customerId, introspection), (identity) => {
-    const relevant = Arr.sort(
-      known.filter((connection) => isRelevantTo(identity, connection)),
-      byId,
-    )
-    if (relevant.some((connection) => connection.customerId !== customerId)) {
-      return TokenClassification.OwnedByAnotherCustomer({ providerId: identity.providerId })
-    }
-    const byFinchConnection = Option.flatMap(identity.finchConnectionId, (id) =>
-      Arr.findFirst(relevant, (connection) => Option.contains(connection.finchConnectionId, id)),
-    )
-    const connection = Option.orElse(byFinchConnection, () => Arr.head(relevant))
-    if (Option.isNone(connection)) {
-      return TokenClassification.NewConnection({
-        providerId: identity.providerId,
-        companyId: identity.companyId,
-        accountId: identity.accountId,
-      })
-    }
-    const target = connection.value
-    if (target.accounts.some((account) => account.accountId === identity.accountId)) {
-      return TokenClassification.TokenReplaced({ connection: target, accountId: identity.accountId })
-    }
-    if (Option.isSome(byFinchConnection) && !identity.accountIdFromFinch) {
-      const replaced = Arr.head(Arr.sort(target.accounts, replacedAccountOrder))
-      if (Option.isSome(replaced)) {
-        return TokenClassification.TokenReplaced({ connection: target, accountId: replaced.value.accountId })
+  reauthenticating: Option.Option<ReauthenticationTarget> = Option.none(),
+): Either.Either<TokenClassification, ForeignConnectSession | UnidentifiableToken | TokenMismatch> =>
+  Either.flatMap(
+    identifyToken(customerId, introspection),
+    (identity): Either.Either<TokenClassification, TokenMismatch> => {
+      const relevant = Arr.sort(
+        known.filter((connection) => isRelevantTo(identity, connection)),
+        byId,
+      )
+      if (relevant.some((connection) => connection.customerId !== customerId && connection.status !== "disconnected")) {
+        return Either.right(TokenClassification.OwnedByAnotherCustomer({ providerId: identity.providerId }))
       }
-    }
-    return TokenClassification.NewAccount({ connection: target, accountId: identity.accountId })
-  })
+      const mine = relevant.filter((connection) => connection.customerId === customerId)
+      const byFinchConnection = Option.flatMap(identity.finchConnectionId, (id) =>
+        Arr.findFirst(mine, (connection) => holdsFinchConnection(connection, id)),
+      )
+      if (
+        Option.isSome(byFinchConnection) &&
+        reachesAnotherEmployer(byFinchConnection.value, identity, introspection)
+      ) {
+        return Either.left(
+          new TokenMismatch({
+            connectionId: byFinchConnection.value.id,
+            accountId: null,
+            reason: "its Finch connection now reaches another provider or company",
+          }),
+        )
+      }
+      const connection = Option.orElse(byFinchConnection, () =>
+        Arr.findFirst(mine, (c) => c.providerId === identity.providerId && c.companyId === identity.companyId),
+      )
+      const login = Option.flatMap(connection, (c) => sameLogin(c, identity))
+      if (Option.isSome(reauthenticating)) {
+        const target = reauthenticating.value
+        const matches =
+          Option.exists(connection, (c) => c.id === target.connectionId) &&
+          Option.exists(login, (account) => account.accountId === target.accountId)
+        if (!matches) {
+          return Either.left(
+            new TokenMismatch({
+              connectionId: target.connectionId,
+              accountId: target.accountId,
+              reason: "the employer signed in to another login, company or Finch connection",
+            }),
+          )
+        }
+      }
+      if (Option.isNone(connection)) {
+        return Either.right(
+          TokenClassification.NewConnection({
+            providerId: identity.providerId,
+            companyId: identity.companyId,
+            accountId: identity.accountId,
+          }),
+        )
+      }
+      return Either.right(
+        Option.match(login, {
+          onNone: () => TokenClassification.NewAccount({ connection: connection.value, accountId: identity.accountId }),
+          onSome: (account) =>
+            TokenClassification.TokenReplaced({ connection: connection.value, accountId: account.accountId }),
+        }),
+      )
+    },
+  )
 
 /** The result of applying a classification: what to store, and which token to retire. */
 export interface AppliedClassification {
@@ -187,81 +265,63 @@ export interface AppliedClassification {
   readonly retiredTokenId: Option.Option<TokenId>
 }
 
-const toEntities = (introspection: Introspection) =>
-  introspection.entities.map(
-    (entity) => new ConnectionEntity({ id: entity.id, name: entity.name, status: entity.status }),
-  )
-
-/**
- * The entities of `stored` once `accountId` holds a token introspected as `introspection`. When that account is the
- * connection's only live one and the token is of the connection's own Finch connection, the token lists every entity
- * the connection reaches, so its list replaces the stored one (an employer may drop an entity when reauthenticating).
- * Otherwise another login may reach entities this token does not list: the lists are merged.
- */
-const entitiesAfter = (
-  stored: Connection,
-  accountId: AccountId,
-  introspection: Introspection,
-): ReadonlyArray<ConnectionEntity> => {
-  const onlyLiveAccount = stored.accounts.every((a) => a.accountId === accountId || a.status === "revoked")
-  const sameFinchConnection =
-    Option.isSome(stored.finchConnectionId) &&
-    Option.contains(introspection.finchConnectionId, stored.finchConnectionId.value)
-  if (onlyLiveAccount && sameFinchConnection && introspection.entities.length > 0) return toEntities(introspection)
-  const merged = new Map(stored.entities.map((entity) => [entity.id as string, entity]))
-  for (const entity of toEntities(introspection)) merged.set(entity.id, entity)
-  return [...merged.values()]
-}
-
-/** A connection that receives a working token becomes active again; a disconnected one is reopened. */
-const revive = (connection: Connection, now: Date): Connection =>
-  Either.getOrThrowWith(
-    connection.status === "disconnected" ? reopen(connection, now) : markActive(connection, now),
-    (e) => e,
+/** The status a freshly recorded token gives its account: what Finch says, `connected` when it says nothing we know. */
+const statusOfNewToken = (introspection: Introspection): AccountStatus =>
+  Option.getOrElse(
+    Option.flatMap(introspection.status, accountStatusFromFinch).pipe(
+      // A brand-new token cannot already be disconnected: Finch would have refused the exchange.
+      Option.filter((status) => status !== "disconnected"),
+    ),
+    () => "connected" as const,
   )
 
 /**
  * The connection that results from a classification, given the ids of the new token (and of the new connection,
- * used only for `NewConnection`) and `now`. Pure; fails only for `OwnedByAnotherCustomer` (nothing to apply) or a
- * classification whose connection is not `customerId`'s (never assigns a token across customers).
+ * used only for `NewConnection`), whether Finch described the token (`introspected`; false when the introspection
+ * was rebuilt from the code exchange) and `now`. Pure; fails only for `OwnedByAnotherCustomer` (nothing to apply)
+ * or a classification whose connection is not `customerId`'s (never assigns a token across customers).
  */
 export const applyClassification = (input: {
   readonly customerId: CustomerId
   readonly classification: TokenClassification
   readonly introspection: Introspection
+  readonly introspected?: boolean
   readonly tokenId: TokenId
   readonly connectionId: ConnectionId
   readonly now: Date
 }): Either.Either<AppliedClassification, OwnedByAnotherCustomer> => {
   const { classification, customerId, introspection, now, tokenId } = input
   const refuse = (providerId: ProviderId) => Either.left(new OwnedByAnotherCustomer({ customerId, providerId }))
-  const freshAccount = (accountId: AccountId) =>
-    new Account({
-      accountId,
-      tokenId,
-      products: introspection.products,
-      status: "active",
-      connectedAt: now,
-      updatedAt: now,
-    })
+  const status = statusOfNewToken(introspection)
+  const described = {
+    finchConnectionId: introspection.finchConnectionId,
+    tokenId,
+    products: introspection.products,
+    entityIds: introspection.entities.map((entity) => entity.id),
+    status,
+    updatedAt: now,
+    reauthRequiredAt: status === "reauth_required" ? Option.some(now) : Option.none(),
+    introspectedAt: input.introspected === false ? Option.none() : Option.some(now),
+  }
   switch (classification._tag) {
     case "OwnedByAnotherCustomer":
       return refuse(classification.providerId)
     case "NewConnection": {
-      const account = freshAccount(classification.accountId)
+      const account = new Account({
+        ...described,
+        accountId: classification.accountId,
+        authenticationMethod: introspection.authenticationMethod,
+        connectedAt: now,
+      })
       const connection = new Connection({
         id: input.connectionId,
         customerId,
         providerId: classification.providerId,
         companyId: classification.companyId,
-        finchConnectionId: introspection.finchConnectionId,
-        status: "active",
         accounts: [account],
-        entities: toEntities(introspection),
+        entities: entitiesOf(introspection),
         createdAt: now,
         updatedAt: now,
-        reauthRequiredAt: Option.none(),
-        disconnectedAt: Option.none(),
       })
       return Either.right({ classification: "NewConnection", connection, account, retiredTokenId: Option.none() })
     }
@@ -269,20 +329,31 @@ export const applyClassification = (input: {
     case "TokenReplaced": {
       const stored = classification.connection
       if (stored.customerId !== customerId) return refuse(stored.providerId)
-      const previous = Arr.findFirst(stored.accounts, (a) => a.accountId === classification.accountId)
+      const previous = stored.account(classification.accountId)
       const account = Option.match(previous, {
-        onNone: () => freshAccount(classification.accountId),
+        onNone: () =>
+          new Account({
+            ...described,
+            accountId: classification.accountId,
+            authenticationMethod: introspection.authenticationMethod,
+            connectedAt: now,
+          }),
         onSome: (old) =>
-          new Account({ ...old, tokenId, products: introspection.products, status: "active", updatedAt: now }),
+          new Account({
+            ...old,
+            ...described,
+            finchConnectionId: Option.orElse(introspection.finchConnectionId, () => old.finchConnectionId),
+            authenticationMethod: Option.orElse(introspection.authenticationMethod, () => old.authenticationMethod),
+          }),
       })
-      const revived = revive(stored, now)
+      const accounts = Option.isSome(previous)
+        ? stored.accounts.map((a) => (a.accountId === account.accountId ? account : a))
+        : [...stored.accounts, account]
       const connection = new Connection({
-        ...revived,
-        finchConnectionId: Option.orElse(stored.finchConnectionId, () => introspection.finchConnectionId),
-        accounts: Option.isSome(previous)
-          ? stored.accounts.map((a) => (a.accountId === account.accountId ? account : a))
-          : [...stored.accounts, account],
-        entities: entitiesAfter(stored, account.accountId, introspection),
+        ...stored,
+        accounts,
+        entities: entitiesReached(stored.entities, accounts, entitiesOf(introspection)),
+        updatedAt: now,
       })
       return Either.right({
         classification: classification._tag,
@@ -301,11 +372,17 @@ export const applyClassification = (input: {
 export const decideTokenRecording = (input: {
   readonly customerId: CustomerId
   readonly introspection: Introspection
+  readonly introspected?: boolean
+  readonly reauthenticating?: Option.Option<ReauthenticationTarget>
   readonly known: ReadonlyArray<Connection>
   readonly tokenId: TokenId
   readonly connectionId: ConnectionId
   readonly now: Date
-}): Either.Either<AppliedClassification, ForeignConnectSession | UnidentifiableToken | OwnedByAnotherCustomer> =>
-  Either.flatMap(classifyToken(input.customerId, input.introspection, input.known), (classification) =>
-    applyClassification({ ...input, classification }),
+}): Either.Either<
+  AppliedClassification,
+  ForeignConnectSession | UnidentifiableToken | OwnedByAnotherCustomer | TokenMismatch
+> =>
+  Either.flatMap(
+    classifyToken(input.customerId, input.introspection, input.known, input.reauthenticating ?? Option.none()),
+    (classification) => applyClassification({ ...input, classification }),
   )

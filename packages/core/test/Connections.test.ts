@@ -3,14 +3,15 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
 import { ConnectionNotFound } from "../src/Connection.ts"
 import { ConnectionRepository } from "../src/ConnectionRepository.ts"
 import * as Connections from "../src/Connections.ts"
 import * as Customers from "../src/Customers.ts"
 import { EmployeeStore } from "../src/EmployeeStore.ts"
-import { FinchReauthRequired, FinchServerError, FinchUnauthorized } from "../src/FinchError.ts"
+import { FinchReauthRequired, FinchServerError } from "../src/FinchError.ts"
 import { FinchGateway, FinchMemory } from "../src/FinchGateway.ts"
-import { ConnectionId, CustomerId, ProviderId } from "../src/Ids.ts"
+import { AccountId, ConnectionId, CustomerId, EntityId, FinchConnectionId, ProviderId } from "../src/Ids.ts"
 import type { Introspection } from "../src/Introspection.ts"
 import { employeeSyncProducts, Product } from "../src/Product.ts"
 import { CoreTest } from "../testing/CoreTest.ts"
@@ -199,8 +200,7 @@ describe("completeConnect", () => {
         const opened = yield* repository.openToken({
           customerId: acme,
           connectionId: r.connection.id,
-          products: [],
-          account: Option.some(r.account.accountId),
+          need: { products: [], accountId: r.account.accountId },
         })
         assert.strictEqual(Redacted.value(opened.token), r.accessToken)
       }
@@ -229,7 +229,16 @@ describe("reading connections", () => {
         (connectionId: ConnectionId) => Effect.Effect<unknown, { readonly _tag: string }, CoreServices>
       > = [
         (id) => Connections.getConnection(globex, id),
-        (id) => Connections.markReauthRequired(globex, id, "webhook"),
+        (id) => Connections.markReauthRequired(globex, id, AccountId.make("a1"), "webhook"),
+        (id) => Connections.disconnect({ customerId: globex, connectionId: id, accountId: AccountId.make("a1") }),
+        (id) => Connections.disconnectEntity({ customerId: globex, connectionId: id, entityId: EntityId.make("e1") }),
+        (id) =>
+          Connections.completeReauthentication({
+            customerId: globex,
+            connectionId: id,
+            accountId: AccountId.make("a1"),
+            code: "never-spent",
+          }),
         (id) => tokenUsed(globex, id),
         (id) => Connections.disconnect({ customerId: globex, connectionId: id }),
         (id) => Connections.startReauthentication({ customerId: globex, connectionId: id }),
@@ -264,7 +273,7 @@ describe("reading connections", () => {
 })
 
 describe("withAccessToken", () => {
-  it.effect("a 401 reauthenticate_user from the call marks the connection and is re-raised", () =>
+  it.effect("a 401 reauthenticate_user from the call marks the (only) login and is re-raised", () =>
     Effect.gen(function* () {
       yield* setup
       const recorded = yield* connect(acme, gustoC1("a1"))
@@ -277,25 +286,66 @@ describe("withAccessToken", () => {
     }).pipe(Effect.provide(CoreTest)),
   )
 
+  it.effect("a login Finch refuses is marked and the call goes on with the company's other login", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchMemory
+      const hr = yield* connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1" }))
+      yield* TestClock.adjust("1 minute")
+      const backup = yield* connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1" }))
+      // The newest login is tried first; it needs reauthentication.
+      yield* finch.setStatus(backup.accessToken, "reauth")
+      assert.strictEqual(yield* tokenUsed(acme, hr.connection.id), hr.accessToken)
+      const connection = yield* Connections.getConnection(acme, hr.connection.id)
+      assert.deepStrictEqual(
+        connection.accounts.map((a) => a.status),
+        ["connected", "reauth_required"],
+      )
+      assert.strictEqual(connection.status, "reauth_required")
+      // A token Finch refuses outright (401 invalid_token) is revoked; with no login left, Finch's error is raised.
+      yield* (yield* FinchGateway).disconnect(Redacted.make(hr.accessToken))
+      const error = yield* Effect.flip(tokenUsed(acme, hr.connection.id))
+      assert.strictEqual(error._tag, "FinchUnauthorized")
+      assert.deepStrictEqual(
+        (yield* Connections.getConnection(acme, hr.connection.id)).accounts.map((a) => a.status),
+        ["revoked", "reauth_required"],
+      )
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
   it.effect("other failures of the call leave the connection as it was", () =>
     Effect.gen(function* () {
       yield* setup
       const recorded = yield* connect(acme, gustoC1("a1"))
       const error = yield* Effect.flip(
         Connections.withAccessToken(acme, recorded.connection.id, [], () =>
-          Effect.fail(
-            new FinchUnauthorized({
-              operation: "GET /x",
-              requestId: null,
-              detail: "",
-              finchCode: null,
-              errorName: null,
-            }),
-          ),
+          Effect.fail(new FinchServerError({ operation: "GET /x", requestId: null, detail: "", status: 500 })),
         ),
       )
-      assert.strictEqual(error._tag, "FinchUnauthorized")
+      assert.strictEqual(error._tag, "FinchServerError")
       assert.strictEqual((yield* Connections.getConnection(acme, recorded.connection.id)).status, "active")
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect("an entity's read uses the login whose token reaches that entity", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchGateway
+      const first = yield* connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1", entities: ["e0"] }))
+      const second = yield* connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1", entities: ["e1"] }))
+      for (const [entity, expected] of [
+        ["e0", first.accessToken],
+        ["e1", second.accessToken],
+      ] as const) {
+        const used = yield* Connections.withAccessToken(
+          acme,
+          first.connection.id,
+          employeeSyncProducts,
+          (token) => Effect.as(finch.company(token), Redacted.value(token)),
+          { entityId: EntityId.make(entity) },
+        )
+        assert.strictEqual(used, expected)
+      }
     }).pipe(Effect.provide(CoreTest)),
   )
 
@@ -355,9 +405,10 @@ describe("reauthentication", () => {
         acme,
         Fixtures.introspection({ provider: "adp_run", company: "c1", account: "a1", products: ["directory"] }),
       )
-      yield* Connections.markReauthRequired(acme, first.connection.id, "webhook")
+      yield* Connections.markReauthRequired(acme, first.connection.id, AccountId.make("a1"), "webhook")
       const started = yield* Connections.startReauthentication({ customerId: acme, connectionId: first.connection.id })
       assert.strictEqual(started.kind, "connect")
+      assert.strictEqual(started.accountId, "a1")
       const [opened] = yield* (yield* FinchMemory).sessions
       if (opened?.kind !== "connect") return assert.fail("expected a Connect session")
       assert.deepStrictEqual(Option.getOrNull(opened.request.providerId), "adp_run")
@@ -381,6 +432,171 @@ describe("reauthentication", () => {
   )
 })
 
+describe("reauthentication of one login among several", () => {
+  it.effect("the session names that login's Finch connection and products, and only its token is replaced", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchMemory
+      const hr = yield* connect(
+        acme,
+        Fixtures.currentToken({ provider: "gusto", company: "c1", products: ["directory", "individual"] }),
+      )
+      const pay = yield* connect(
+        acme,
+        Fixtures.currentToken({ provider: "gusto", company: "c1", products: ["payment"] }),
+      )
+      yield* finch.setStatus(pay.accessToken, "reauth")
+      yield* Effect.flip(tokenUsed(acme, hr.connection.id, [Product.make("payment")]))
+      const connectionId = hr.connection.id
+      // Without naming one, the login that needs it is chosen.
+      const started = yield* Connections.startReauthentication({ customerId: acme, connectionId })
+      assert.strictEqual(started.accountId, pay.account.accountId)
+      const opened = (yield* finch.sessions).at(-1)
+      if (opened?.kind !== "reauthenticate") return assert.fail("expected a reauthentication session")
+      assert.deepStrictEqual(opened.request.finchConnectionId, Option.getOrThrow(pay.account.finchConnectionId))
+      assert.deepStrictEqual(Option.getOrNull(opened.request.products), [Product.make("payment")])
+      // The employer reauthenticates the payroll login: same Finch connection, a new token.
+      const newToken = Fixtures.unique("token")
+      yield* finch.grant(
+        "reauth-code",
+        newToken,
+        Fixtures.introspection({
+          provider: "gusto",
+          company: "c1",
+          finchConnection: opened.request.finchConnectionId,
+          products: ["payment"],
+        }),
+      )
+      const done = yield* Connections.completeReauthentication({
+        customerId: acme,
+        connectionId,
+        accountId: started.accountId,
+        code: "reauth-code",
+      })
+      assert.strictEqual(done.classification, "TokenReplaced")
+      const after = yield* Connections.getConnection(acme, connectionId)
+      assert.deepStrictEqual(
+        after.accounts.map((a) => [a.accountId, a.status]),
+        [
+          [hr.account.accountId, "connected"],
+          [pay.account.accountId, "connected"],
+        ],
+      )
+      assert.strictEqual(after.status, "active")
+      assert.strictEqual(yield* tokenUsed(acme, connectionId, [Product.make("payment")]), newToken)
+      assert.strictEqual(yield* tokenUsed(acme, connectionId, [Product.make("directory")]), hr.accessToken)
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect("a reauthentication that signs in to another company is refused; nothing is replaced", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchMemory
+      const first = yield* connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1" }))
+      yield* Connections.markReauthRequired(acme, first.connection.id, first.account.accountId, "webhook")
+      const started = yield* Connections.startReauthentication({ customerId: acme, connectionId: first.connection.id })
+      yield* finch.grant(
+        "wrong-company",
+        "token-elsewhere",
+        Fixtures.currentToken({ provider: "gusto", company: "c2" }),
+      )
+      const error = yield* Effect.flip(
+        Connections.completeReauthentication({
+          customerId: acme,
+          connectionId: first.connection.id,
+          accountId: started.accountId,
+          code: "wrong-company",
+        }),
+      )
+      assert.strictEqual(error._tag, "TokenMismatch")
+      const after = yield* Connections.getConnection(acme, first.connection.id)
+      assert.strictEqual(after.status, "reauth_required")
+      assert.strictEqual(Option.getOrThrow(after.account(first.account.accountId)).tokenId, first.account.tokenId)
+      assert.lengthOf(yield* Connections.listConnections(acme), 1)
+      // That token's Finch connection is new and nobody's: it is disconnected at Finch, not left billing.
+      assert.isFalse(yield* finch.isLive("token-elsewhere"))
+    }).pipe(Effect.provide(CoreTest)),
+  )
+})
+
+describe("refused and half-described tokens", () => {
+  it.effect(
+    "a token refused as another customer's company is disconnected at Finch when its Finch connection is new",
+    () =>
+      Effect.gen(function* () {
+        yield* setup
+        const finch = yield* FinchMemory
+        const owner = yield* connect(globex, Fixtures.currentToken({ provider: "gusto", company: "c1" }))
+        const error = yield* Effect.flip(
+          connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1" }), "orphan-token"),
+        )
+        assert.strictEqual(error._tag, "OwnedByAnotherCustomer")
+        assert.isFalse(yield* finch.isLive("orphan-token"))
+        assert.isTrue(yield* finch.isLive(owner.accessToken))
+        // A token of the owner's own Finch connection (e.g. its reauth completed in the wrong place) is left alone.
+        const error2 = yield* Effect.flip(
+          connect(
+            acme,
+            Fixtures.introspection({
+              provider: "gusto",
+              company: "c1",
+              finchConnection: Option.getOrThrow(owner.account.finchConnectionId),
+            }),
+            "owners-connection-token",
+          ),
+        )
+        assert.strictEqual(error2._tag, "OwnedByAnotherCustomer")
+        assert.isTrue(yield* finch.isLive("owners-connection-token"))
+        assert.isTrue(yield* finch.isLive(owner.accessToken))
+      }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect(
+    "when /introspect fails after the exchange, the token is kept from the exchange and introspected later",
+    () =>
+      Effect.gen(function* () {
+        yield* setup
+        const finch = yield* FinchMemory
+        yield* finch.failNext(
+          "GET /introspect",
+          new FinchServerError({ operation: "GET /introspect", requestId: null, detail: "down", status: 503 }),
+        )
+        const finchConnection = Fixtures.unique("conn")
+        const recorded = yield* connect(
+          acme,
+          Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection, entities: ["e1"] }),
+        )
+        assert.strictEqual(recorded.classification, "NewConnection")
+        assert.isTrue(Option.isNone(recorded.account.introspectedAt))
+        assert.deepStrictEqual(Option.getOrNull(recorded.account.finchConnectionId), finchConnection)
+        assert.strictEqual(yield* tokenUsed(acme, recorded.connection.id), recorded.accessToken)
+        const refreshed = yield* Connections.refreshConnectionStatus(acme, recorded.connection.id)
+        const account = Option.getOrThrow(refreshed.account(recorded.account.accountId))
+        assert.isTrue(Option.isSome(account.introspectedAt))
+        assert.deepStrictEqual(Option.getOrNull(refreshed.entities[0]?.name ?? Option.none()), "Entity e1")
+      }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect("a webhook's status for a Finch connection reaches the account holding it, whichever customer", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const a = yield* connect(globex, Fixtures.currentToken({ provider: "gusto", company: "c1" }))
+      const finchConnection = Option.getOrThrow(a.account.finchConnectionId)
+      const holders = yield* Connections.recordFinchConnectionStatus(finchConnection, "reauth", "webhook")
+      assert.deepStrictEqual(holders, [
+        { customerId: globex, connectionId: a.connection.id, accountId: a.account.accountId },
+      ])
+      assert.strictEqual((yield* Connections.getConnection(globex, a.connection.id)).status, "reauth_required")
+      yield* Connections.recordFinchConnectionStatus(finchConnection, "connected", "webhook")
+      assert.strictEqual((yield* Connections.getConnection(globex, a.connection.id)).status, "active")
+      assert.lengthOf(
+        yield* Connections.recordFinchConnectionStatus(FinchConnectionId.make("unknown"), "reauth", "webhook"),
+        0,
+      )
+    }).pipe(Effect.provide(CoreTest)),
+  )
+})
+
 describe("disconnect", () => {
   it.effect("revokes at Finch with each account's live token, then marks disconnected; tokens are gone", () =>
     Effect.gen(function* () {
@@ -388,7 +604,7 @@ describe("disconnect", () => {
       const finch = yield* FinchMemory
       const a = yield* connect(acme, gustoC1("a1"))
       const b = yield* connect(acme, gustoC1("a2"))
-      yield* Connections.markReauthRequired(acme, a.connection.id, "webhook")
+      yield* Connections.markReauthRequired(acme, a.connection.id, AccountId.make("a1"), "webhook")
       const gone = yield* Connections.disconnect({ customerId: acme, connectionId: a.connection.id })
       assert.strictEqual(gone.status, "disconnected")
       assert.isFalse(yield* finch.isLive(a.accessToken))
@@ -453,6 +669,64 @@ describe("disconnect", () => {
       assert.strictEqual(again.connection.id, a.connection.id)
       assert.strictEqual(again.connection.status, "active")
       assert.strictEqual(yield* tokenUsed(acme, a.connection.id), again.accessToken)
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect("one login can be disconnected alone; the company's other login keeps working", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchMemory
+      const kept = yield* connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1" }))
+      const gone = yield* connect(acme, Fixtures.currentToken({ provider: "gusto", company: "c1" }))
+      const after = yield* Connections.disconnect({
+        customerId: acme,
+        connectionId: kept.connection.id,
+        accountId: gone.account.accountId,
+      })
+      assert.strictEqual(after.status, "active")
+      assert.deepStrictEqual(yield* finch.disconnectCalls, [gone.accessToken])
+      assert.isTrue(yield* finch.isLive(kept.accessToken))
+      assert.strictEqual(yield* tokenUsed(acme, kept.connection.id), kept.accessToken)
+      const again = yield* Effect.flip(
+        Connections.disconnect({
+          customerId: acme,
+          connectionId: kept.connection.id,
+          accountId: gone.account.accountId,
+        }),
+      )
+      assert.strictEqual(again._tag, "IllegalTransition")
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect("one entity can be disconnected; the connection keeps its other entities", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchMemory
+      const multi = yield* connect(
+        acme,
+        Fixtures.currentToken({ provider: "gusto", company: "c1", entities: ["llc", "holdings"] }),
+      )
+      const after = yield* Connections.disconnectEntity({
+        customerId: acme,
+        connectionId: multi.connection.id,
+        entityId: EntityId.make("holdings"),
+      })
+      assert.deepStrictEqual(
+        after.entities.map((e) => e.id),
+        ["llc"],
+      )
+      assert.strictEqual(after.status, "active")
+      assert.deepStrictEqual(yield* finch.entityDisconnectCalls, [
+        { token: multi.accessToken, entityIds: ["holdings"] },
+      ])
+      const unknown = yield* Effect.flip(
+        Connections.disconnectEntity({
+          customerId: acme,
+          connectionId: multi.connection.id,
+          entityId: EntityId.make("holdings"),
+        }),
+      )
+      assert.strictEqual(unknown._tag, "EntityNotFound")
     }).pipe(Effect.provide(CoreTest)),
   )
 })

@@ -2,8 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
-import { Account, Connection, markDisconnected, markReauthRequired } from "../src/Connection.ts"
-import { AccountId, CompanyId, CustomerId, ProviderId } from "../src/Ids.ts"
+import { AccountChange, applyAccountChange, type Connection, isLive } from "../src/Connection.ts"
+import { AccountId, CompanyId, ConnectionId, CustomerId, ProviderId } from "../src/Ids.ts"
 import type { Introspection } from "../src/Introspection.ts"
 import { applyClassification, classifyToken, identifyToken, TokenClassification } from "../src/TokenClassification.ts"
 import * as Fixtures from "../testing/Fixtures.ts"
@@ -12,6 +12,16 @@ import { SimulatedStore } from "../testing/Simulation.ts"
 const acme = CustomerId.make("acme")
 const globex = CustomerId.make("globex")
 const token = Fixtures.introspection
+
+/** The connection with every login disconnected, as `Connections.disconnect` leaves it. */
+const disconnected = (connection: Connection, now = new Date(5)) =>
+  Either.getOrThrow(applyAccountChange(connection, AccountChange.Disconnected({ accountIds: Option.none() }), now))
+
+/** The connection with one login needing reauthentication. */
+const needingReauth = (connection: Connection, accountId: string, now = new Date(5)) =>
+  Either.getOrThrow(
+    applyAccountChange(connection, AccountChange.ReauthRequired({ accountId: AccountId.make(accountId) }), now),
+  )
 
 const classify = (customerId: CustomerId, introspection: Introspection, known: ReadonlyArray<Connection>) =>
   Either.getOrThrow(classifyToken(customerId, introspection, known))
@@ -215,15 +225,7 @@ describe("classifyToken: each outcome", () => {
     ])
     const connection = only(store.all())
     // Only a2 needs reauthentication: the reauth token must replace a2's, not the healthy a1's.
-    store.put(
-      new Connection({
-        ...connection,
-        status: "reauth_required",
-        accounts: connection.accounts.map((a) =>
-          a.accountId === "a2" ? new Account({ ...a, status: "reauth_required" }) : a,
-        ),
-      }),
-    )
+    store.put(needingReauth(connection, "a2"))
     const outcome = classify(acme, token({ provider: "gusto", finchConnection: "f1" }), store.all())
     assert.strictEqual(outcome._tag, "TokenReplaced")
     assert.strictEqual(outcome._tag === "TokenReplaced" ? outcome.accountId : "", "a2")
@@ -249,7 +251,7 @@ describe("classifyToken: each outcome", () => {
     assert.strictEqual(store.all().length, 1)
   })
 
-  it("reauthentication dropping an entity drops it from the connection; another login's entities are kept", () => {
+  it("reauthentication dropping an entity drops it from the connection; what another login reaches is kept", () => {
     const store = new SimulatedStore()
     store.recordAll(acme, [
       token({ provider: "rippling", finchConnection: "f1", entities: ["llc", "holdings", "eu"] }),
@@ -268,11 +270,14 @@ describe("classifyToken: each outcome", () => {
       token({ provider: "gusto", company: "c1", account: "a2", finchConnection: "f2", entities: ["e3"] }),
       token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1", entities: ["e1"] }),
     ])
+    const connection = only(shared.all())
+    assert.deepStrictEqual(connection.entities.map((e) => e.id).sort(), ["e1", "e3"])
     assert.deepStrictEqual(
-      only(shared.all())
-        .entities.map((e) => e.id)
-        .sort(),
-      ["e1", "e2", "e3"],
+      connection.accounts.map((a) => [a.accountId, [...a.entityIds]]),
+      [
+        ["a1", ["e1"]],
+        ["a2", ["e3"]],
+      ],
     )
   })
 
@@ -282,7 +287,8 @@ describe("classifyToken: each outcome", () => {
     const applied = Either.getOrThrow(
       store.record(acme, token({ provider: "gusto", company: "c1", account: "a1", finchConnection: "f1" })),
     )
-    assert.deepStrictEqual(Option.getOrNull(applied.connection.finchConnectionId), "f1")
+    assert.strictEqual(applied.classification, "TokenReplaced")
+    assert.deepStrictEqual(Option.getOrNull(applied.account.finchConnectionId), "f1")
   })
 
   it("OwnedByAnotherCustomer when another customer holds the provider+company, or the Finch connection", () => {
@@ -304,7 +310,7 @@ describe("classifyToken: each outcome", () => {
   it("a disconnected connection connected again by its owner is reopened (same id), not duplicated", () => {
     const store = new SimulatedStore()
     const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
-    store.put(Either.getOrThrow(markDisconnected(first!.connection, new Date(5))))
+    store.put(disconnected(first!.connection))
     const again = Either.getOrThrow(
       store.record(acme, token({ provider: "gusto", company: "c1", account: "a2" }), new Date(10)),
     )
@@ -312,38 +318,153 @@ describe("classifyToken: each outcome", () => {
     assert.strictEqual(again.connection.id, first?.connection.id)
     assert.strictEqual(again.connection.status, "active")
     assert.isTrue(Option.isNone(again.connection.disconnectedAt))
-    // The old login stays revoked: its token was destroyed at disconnect.
+    // The old login stays disconnected: its token was destroyed at disconnect.
     assert.deepStrictEqual(
       again.connection.accounts.map((a) => [a.accountId, a.status]),
       [
-        ["a1", "revoked"],
-        ["a2", "active"],
+        ["a1", "disconnected"],
+        ["a2", "connected"],
       ],
     )
     assert.strictEqual(store.all().length, 1)
   })
 
-  it("another customer may not take over a disconnected connection either", () => {
+  it("a company its customer disconnected can be connected by another customer (a connection of their own)", () => {
     const store = new SimulatedStore()
     const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
-    store.put(Either.getOrThrow(markDisconnected(first!.connection, new Date(5))))
-    assert.strictEqual(
-      classify(globex, token({ provider: "gusto", company: "c1", account: "a1" }), store.all())._tag,
-      "OwnedByAnotherCustomer",
-    )
+    store.put(disconnected(first!.connection))
+    const taken = Either.getOrThrow(store.record(globex, token({ provider: "gusto", company: "c1", account: "a1" })))
+    assert.strictEqual(taken.classification, "NewConnection")
+    assert.notStrictEqual(taken.connection.id, first!.connection.id)
+    assert.strictEqual(taken.connection.customerId, globex)
+    // And then it is theirs: the first customer connecting it again is refused.
+    const back = store.record(acme, token({ provider: "gusto", company: "c1", account: "a1" }))
+    assert.strictEqual(Option.getOrThrow(Either.getLeft(back))._tag, "OwnedByAnotherCustomer")
   })
 
   it("a reauth token brings a reauth_required connection back to active", () => {
     const store = new SimulatedStore()
     const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "a1" })])
-    store.put(Either.getOrThrow(markReauthRequired(first!.connection, new Date(5))))
+    store.put(needingReauth(first!.connection, "a1"))
+    assert.strictEqual(only(store.all()).status, "reauth_required")
     const again = Either.getOrThrow(store.record(acme, token({ provider: "gusto", company: "c1", account: "a1" })))
     assert.strictEqual(again.connection.status, "active")
     assert.isTrue(Option.isNone(again.connection.reauthRequiredAt))
     assert.deepStrictEqual(
       again.connection.accounts.map((a) => a.status),
-      ["active"],
+      ["connected"],
     )
+  })
+})
+
+describe("classifyToken on Finch's current API (each login its own Finch connection)", () => {
+  it("a second login at the same provider+company is a new Finch connection: one connection, two accounts", () => {
+    const store = new SimulatedStore()
+    const [first, second] = store.recordAll(acme, [
+      Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-hr", products: ["directory"] }),
+      Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-pay", products: ["payment"] }),
+    ])
+    assert.deepStrictEqual([first?.classification, second?.classification], ["NewConnection", "NewAccount"])
+    const connection = only(store.all())
+    assert.deepStrictEqual(
+      connection.accounts.map((a): string | null => Option.getOrNull(a.finchConnectionId)),
+      ["f-hr", "f-pay"],
+    )
+  })
+
+  it("a reauthenticated token (same Finch connection) replaces that login's token only", () => {
+    const store = new SimulatedStore()
+    const [hr, pay] = store.recordAll(acme, [
+      Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-hr" }),
+      Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-pay" }),
+    ])
+    store.put(needingReauth(only(store.all()), pay!.account.accountId))
+    const again = Either.getOrThrow(
+      store.record(acme, Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-pay" })),
+    )
+    assert.strictEqual(again.classification, "TokenReplaced")
+    assert.strictEqual(again.account.accountId, pay!.account.accountId)
+    assert.deepStrictEqual(Option.getOrNull(again.retiredTokenId), pay!.account.tokenId)
+    assert.strictEqual(Option.getOrThrow(again.connection.account(hr!.account.accountId)).tokenId, hr!.account.tokenId)
+    assert.strictEqual(again.connection.status, "active")
+  })
+
+  it("a known Finch connection that now reaches another company is refused: never two employers in one connection", () => {
+    const store = new SimulatedStore()
+    store.recordAll(acme, [Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f1" })])
+    const before = only(store.all())
+    const result = store.record(
+      acme,
+      Fixtures.currentToken({ provider: "gusto", company: "c2", finchConnection: "f1" }),
+    )
+    const refused = Option.getOrThrow(Either.getLeft(result))
+    assert.strictEqual(refused._tag, "TokenMismatch")
+    assert.strictEqual(only(store.all()), before)
+  })
+
+  describe("completing a reauthentication for one account", () => {
+    const setUp = () => {
+      const store = new SimulatedStore()
+      const [hr, pay] = store.recordAll(acme, [
+        Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-hr" }),
+        Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-pay" }),
+      ])
+      const target = { connectionId: hr!.connection.id, accountId: pay!.account.accountId }
+      return { store, target, hr: hr!, pay: pay! }
+    }
+
+    it("replaces that account's token when the new token is its Finch connection", () => {
+      const { store, target } = setUp()
+      const outcome = classifyToken(
+        acme,
+        Fixtures.introspection({ provider: "gusto", company: "c1", finchConnection: "f-pay" }),
+        store.all(),
+        Option.some(target),
+      )
+      assert.deepStrictEqual(
+        Either.map(outcome, summary),
+        Either.right(`TokenReplaced:${target.connectionId}:${target.accountId}`),
+      )
+    })
+
+    it("refuses a token of a sibling login, of a new Finch connection, or of another company", () => {
+      const { store, target } = setUp()
+      for (const attempt of [
+        Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-hr" }),
+        Fixtures.currentToken({ provider: "gusto", company: "c1", finchConnection: "f-brand-new" }),
+        Fixtures.currentToken({ provider: "gusto", company: "c9", finchConnection: "f-elsewhere" }),
+      ]) {
+        const outcome = classifyToken(acme, attempt, store.all(), Option.some(target))
+        assert.strictEqual(Option.getOrThrow(Either.getLeft(outcome))._tag, "TokenMismatch")
+      }
+    })
+
+    it("legacy (no Finch connection id): the same provider, company and account_id, else refused", () => {
+      const store = new SimulatedStore()
+      const [first] = store.recordAll(acme, [token({ provider: "gusto", company: "c1", account: "admin" })])
+      const target = { connectionId: first!.connection.id, accountId: AccountId.make("admin") }
+      const same = classifyToken(
+        acme,
+        token({ provider: "gusto", company: "c1", account: "admin" }),
+        store.all(),
+        Option.some(target),
+      )
+      assert.strictEqual(Either.getOrThrow(same)._tag, "TokenReplaced")
+      const otherLogin = classifyToken(
+        acme,
+        token({ provider: "gusto", company: "c1", account: "clerk" }),
+        store.all(),
+        Option.some(target),
+      )
+      assert.strictEqual(Option.getOrThrow(Either.getLeft(otherLogin))._tag, "TokenMismatch")
+      const unknownConnection = classifyToken(
+        acme,
+        token({ provider: "gusto", company: "c1", account: "admin" }),
+        store.all(),
+        Option.some({ ...target, connectionId: ConnectionId.make("22222222-2222-4222-8222-222222222222") }),
+      )
+      assert.strictEqual(Option.getOrThrow(Either.getLeft(unknownConnection))._tag, "TokenMismatch")
+    })
   })
 })
 
@@ -399,9 +520,7 @@ const replay = (history: ReadonlyArray<ArbitraryToken>) => {
   const store = new SimulatedStore()
   const outcomes = history.map((t, i) => {
     const result = store.record(t.customer, toIntrospection(t), new Date(i))
-    if (Either.isRight(result) && t.disconnectAfter) {
-      store.put(Either.getOrThrow(markDisconnected(result.right.connection, new Date(i))))
-    }
+    if (Either.isRight(result) && t.disconnectAfter) store.put(disconnected(result.right.connection, new Date(i)))
     return result
   })
   return { store, outcomes }
@@ -449,14 +568,24 @@ describe("classifyToken properties", () => {
   )
 
   it.prop(
-    "never creates two connections for one provider+company, nor for one Finch connection",
+    "never two live connections for one provider+company, nor one per customer, nor a live Finch connection in two",
     [FastCheck.array(arbitraryToken, { maxLength: 40 })],
     ([history]) => {
       const { store } = replay(history)
-      const identities = store.all().map((c) => `${c.providerId}/${c.companyId}`)
+      const live = store.all().filter((c) => c.status !== "disconnected")
+      const identities = live.map((c) => `${c.providerId}/${c.companyId}`)
       assert.strictEqual(new Set(identities).size, identities.length)
-      const finchIds = store.all().flatMap((c) => Option.toArray(c.finchConnectionId))
-      assert.strictEqual(new Set(finchIds).size, finchIds.length)
+      const perCustomer = store.all().map((c) => `${c.customerId}/${c.providerId}/${c.companyId}`)
+      assert.strictEqual(new Set(perCustomer).size, perCustomer.length)
+      const holders = new Map<string, string>()
+      for (const connection of store.all()) {
+        for (const account of connection.accounts.filter((a) => isLive(a.status))) {
+          for (const id of Option.toArray(account.finchConnectionId)) {
+            assert.strictEqual(holders.get(id) ?? connection.id, connection.id, `Finch connection ${id} in two`)
+            holders.set(id, connection.id)
+          }
+        }
+      }
     },
   )
 

@@ -10,10 +10,10 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { ConnectionNotFound } from "../src/Connection.ts"
-import { ConnectionRepository } from "../src/ConnectionRepository.ts"
+import { AccountChange, ConnectionNotFound } from "../src/Connection.ts"
+import { type ConnectionEventSource, ConnectionRepository } from "../src/ConnectionRepository.ts"
 import { CustomerRepository } from "../src/CustomerRepository.ts"
-import { AccountId, ConnectionId, type CustomerId } from "../src/Ids.ts"
+import { AccountId, ConnectionId, type CustomerId, EntityId, FinchConnectionId } from "../src/Ids.ts"
 import type { Introspection } from "../src/Introspection.ts"
 import { Product } from "../src/Product.ts"
 import * as Fixtures from "./Fixtures.ts"
@@ -26,24 +26,68 @@ const newCustomer = Effect.gen(function* () {
   return (yield* customers.create(Fixtures.customer())).id
 })
 
-const record = (customerId: CustomerId, introspection: Introspection, token = Fixtures.accessToken()) =>
+const record = (
+  customerId: CustomerId,
+  introspection: Introspection,
+  token = Fixtures.accessToken(),
+  options: {
+    readonly introspected?: boolean
+    readonly reauthenticating?: { connectionId: ConnectionId; accountId: string }
+  } = {},
+) =>
   Effect.flatMap(ConnectionRepository, (repository) =>
-    repository.recordToken({ customerId, introspection, accessToken: token }),
+    repository.recordToken({
+      customerId,
+      introspection,
+      accessToken: token,
+      introspected: options.introspected ?? true,
+      reauthenticating: Option.map(Option.fromNullable(options.reauthenticating), (target) => ({
+        connectionId: target.connectionId,
+        accountId: AccountId.make(target.accountId),
+      })),
+    }),
   )
 
 const open = (
   customerId: CustomerId,
   connectionId: ConnectionId,
-  options: { readonly products?: ReadonlyArray<string>; readonly account?: string } = {},
+  options: { readonly products?: ReadonlyArray<string>; readonly account?: string; readonly entity?: string } = {},
 ) =>
   Effect.flatMap(ConnectionRepository, (repository) =>
     repository.openToken({
       customerId,
       connectionId,
-      products: products(...(options.products ?? [])),
-      account: Option.map(Option.fromNullable(options.account), (id) => AccountId.make(id)),
+      need: {
+        products: products(...(options.products ?? [])),
+        accountId: options.account === undefined ? undefined : AccountId.make(options.account),
+        entityId: options.entity === undefined ? undefined : EntityId.make(options.entity),
+      },
     }),
   )
+
+const change = (
+  customerId: CustomerId,
+  connectionId: ConnectionId,
+  accountChange: AccountChange,
+  source: ConnectionEventSource = "user",
+) =>
+  Effect.flatMap(ConnectionRepository, (repository) =>
+    repository.applyChange(customerId, connectionId, accountChange, source),
+  )
+
+const reauthNeeded = (
+  customerId: CustomerId,
+  connectionId: ConnectionId,
+  accountId: string,
+  source: ConnectionEventSource = "finch_401",
+) => change(customerId, connectionId, AccountChange.ReauthRequired({ accountId: AccountId.make(accountId) }), source)
+
+const disconnectAll = (customerId: CustomerId, connectionId: ConnectionId) =>
+  change(customerId, connectionId, AccountChange.Disconnected({ accountIds: Option.none() }))
+
+const statusesOf = (connection: {
+  readonly accounts: ReadonlyArray<{ readonly accountId: string; readonly status: string }>
+}) => connection.accounts.map((a) => [a.accountId, a.status])
 
 /**
  * Registers the `ConnectionRepository` contract for the implementation `layer` provides (with the
@@ -69,7 +113,7 @@ export const connectionRepositoryContract = <E>(
           assert.strictEqual(recorded.connection.status, "active")
           assert.deepStrictEqual(
             recorded.connection.accounts.map((a) => [a.accountId, a.status]),
-            [[Option.getOrThrow(introspection.accountId), "active"]],
+            [[Option.getOrThrow(introspection.accountId), "connected"]],
           )
           const fetched = yield* repository.get(customerId, recorded.connection.id)
           assert.strictEqual(fetched.id, recorded.connection.id)
@@ -163,51 +207,277 @@ export const connectionRepositoryContract = <E>(
       )
 
       it.effect(
-        "reauthentication: marked, no healthy token, then the reauth token (same Finch connection) restores it",
+        "reauthentication is per login: only that account is marked, the other serves calls, its reauth token restores it",
         () =>
           Effect.gen(function* () {
-            const repository = yield* ConnectionRepository
             const customerId = yield* newCustomer
-            const finchConnection = Fixtures.unique("conn")
             const company = Fixtures.unique("company")
-            const first = yield* record(
-              customerId,
-              Fixtures.introspection({ provider: "gusto", company, account: "login-1", finchConnection }),
-            )
-            const marked = yield* repository.markReauthRequired(customerId, first.connection.id, "finch_401")
+            const hrToken = Fixtures.accessToken()
+            const payToken = Fixtures.accessToken()
+            const hr = yield* record(customerId, Fixtures.currentToken({ provider: "gusto", company }), hrToken)
+            const pay = yield* record(customerId, Fixtures.currentToken({ provider: "gusto", company }), payToken)
+            assert.strictEqual(pay.classification, "NewAccount")
+            assert.strictEqual(pay.connection.id, hr.connection.id)
+            const connectionId = hr.connection.id
+            const marked = yield* reauthNeeded(customerId, connectionId, pay.account.accountId)
             assert.strictEqual(marked.status, "reauth_required")
             assert.isTrue(Option.isSome(marked.reauthRequiredAt))
-            assert.deepStrictEqual(
-              marked.accounts.map((a) => a.status),
-              ["reauth_required"],
-            )
-            const again = yield* repository.markReauthRequired(customerId, first.connection.id, "webhook")
+            assert.deepStrictEqual(statusesOf(marked), [
+              [hr.account.accountId, "connected"],
+              [pay.account.accountId, "reauth_required"],
+            ])
+            const again = yield* reauthNeeded(customerId, connectionId, pay.account.accountId, "webhook")
             assert.strictEqual(again.status, "reauth_required")
-            const unusable = yield* Effect.flip(open(customerId, first.connection.id))
-            assert.strictEqual(unusable._tag, "NoUsableToken")
-            // A reauth session keeps Finch's connection_id; the new response no longer names the deprecated account_id.
+            // Calls go on with the healthy login.
+            assert.strictEqual(Redacted.value((yield* open(customerId, connectionId)).token), Redacted.value(hrToken))
+            // Finch's reauth session keeps the Finch connection; the response may leave out the deprecated account_id.
             const newToken = Fixtures.accessToken()
+            const payFinchConnection = Option.getOrThrow(pay.account.finchConnectionId)
             const reauthed = yield* record(
               customerId,
-              Fixtures.introspection({ provider: "gusto", finchConnection }),
+              Fixtures.introspection({ provider: "gusto", company, finchConnection: payFinchConnection }),
               newToken,
+              { reauthenticating: { connectionId, accountId: pay.account.accountId } },
             )
             assert.strictEqual(reauthed.classification, "TokenReplaced")
-            assert.strictEqual(reauthed.connection.id, first.connection.id)
+            assert.strictEqual(reauthed.connection.id, connectionId)
             assert.strictEqual(reauthed.connection.status, "active")
-            assert.strictEqual(reauthed.account.accountId, "login-1")
-            const opened = yield* open(customerId, first.connection.id)
+            assert.strictEqual(reauthed.account.accountId, pay.account.accountId)
+            const opened = yield* open(customerId, connectionId, { account: pay.account.accountId })
             assert.strictEqual(Redacted.value(opened.token), Redacted.value(newToken))
+            const untouched = yield* open(customerId, connectionId, { account: hr.account.accountId })
+            assert.strictEqual(Redacted.value(untouched.token), Redacted.value(hrToken))
           }),
+      )
+
+      it.effect("a reauthentication whose token is another login's is refused and replaces nothing", () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const customerId = yield* newCustomer
+          const company = Fixtures.unique("company")
+          const hr = yield* record(customerId, Fixtures.currentToken({ provider: "gusto", company }))
+          const payToken = Fixtures.accessToken()
+          const pay = yield* record(customerId, Fixtures.currentToken({ provider: "gusto", company }), payToken)
+          yield* reauthNeeded(customerId, hr.connection.id, pay.account.accountId)
+          const before = yield* repository.get(customerId, hr.connection.id)
+          for (const attempt of [
+            Fixtures.currentToken({
+              provider: "gusto",
+              company,
+              finchConnection: Option.getOrThrow(hr.account.finchConnectionId),
+            }),
+            Fixtures.currentToken({ provider: "gusto", company: Fixtures.unique("other-company") }),
+          ]) {
+            const error = yield* Effect.flip(
+              record(customerId, attempt, Fixtures.accessToken(), {
+                reauthenticating: { connectionId: hr.connection.id, accountId: pay.account.accountId },
+              }),
+            )
+            assert.strictEqual(error._tag, "TokenMismatch")
+          }
+          const after = yield* repository.get(customerId, hr.connection.id)
+          assert.deepStrictEqual(statusesOf(after), statusesOf(before))
+          assert.deepStrictEqual(
+            after.accounts.map((a) => a.tokenId),
+            before.accounts.map((a) => a.tokenId),
+          )
+          assert.lengthOf(yield* repository.list(customerId), 1)
+          const stillOld = yield* open(customerId, hr.connection.id, { account: pay.account.accountId })
+          assert.strictEqual(Redacted.value(stillOld.token), Redacted.value(payToken))
+        }),
+      )
+
+      it.effect("a known Finch connection's token naming another company is refused, not stored", () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const customerId = yield* newCustomer
+          const finchConnection = Fixtures.unique("conn")
+          const first = yield* record(
+            customerId,
+            Fixtures.currentToken({ provider: "gusto", company: Fixtures.unique("company"), finchConnection }),
+          )
+          const error = yield* Effect.flip(
+            record(
+              customerId,
+              Fixtures.currentToken({ provider: "gusto", company: Fixtures.unique("company"), finchConnection }),
+            ),
+          )
+          assert.strictEqual(error._tag, "TokenMismatch")
+          const [only] = yield* repository.list(customerId)
+          assert.deepStrictEqual(
+            only?.accounts.map((a) => a.tokenId),
+            [first.account.tokenId],
+          )
+        }),
+      )
+
+      it.effect("Finch's statuses are kept per login, and `connected` brings a login back", () =>
+        Effect.gen(function* () {
+          const customerId = yield* newCustomer
+          const recorded = yield* record(
+            customerId,
+            Fixtures.currentToken({ provider: "gusto", company: Fixtures.unique("company"), status: "pending" }),
+          )
+          assert.strictEqual(recorded.connection.status, "pending")
+          const accountId = recorded.account.accountId
+          for (const [status, expected] of [
+            ["processing", "pending"],
+            ["error_permissions", "error"],
+            ["reauth", "reauth_required"],
+            ["connected", "active"],
+          ] as const) {
+            const after = yield* change(
+              customerId,
+              recorded.connection.id,
+              AccountChange.FinchStatus({ accountId, status }),
+              "webhook",
+            )
+            assert.strictEqual(after.status, expected, `after ${status}`)
+          }
+        }),
+      )
+
+      it.effect("an account recorded before Finch described it learns its Finch connection from an introspection", () =>
+        Effect.gen(function* () {
+          const customerId = yield* newCustomer
+          const company = Fixtures.unique("company")
+          const recorded = yield* record(
+            customerId,
+            Fixtures.introspection({ provider: "gusto", company, account: "from-exchange" }),
+            Fixtures.accessToken(),
+            { introspected: false },
+          )
+          assert.isTrue(Option.isNone(recorded.account.introspectedAt))
+          const finchConnection = Fixtures.unique("conn")
+          const after = yield* change(
+            customerId,
+            recorded.connection.id,
+            AccountChange.Introspected({
+              accountId: recorded.account.accountId,
+              introspection: Fixtures.introspection({
+                provider: "gusto",
+                company,
+                account: "from-exchange",
+                finchConnection,
+                entities: ["e1"],
+              }),
+            }),
+            "introspection",
+          )
+          const account = Option.getOrThrow(after.account("from-exchange"))
+          assert.deepStrictEqual(Option.getOrNull(account.finchConnectionId), finchConnection)
+          assert.isTrue(Option.isSome(account.introspectedAt))
+          assert.deepStrictEqual([...account.entityIds], ["e1"])
+          const located = yield* (yield* ConnectionRepository).locateFinchConnection(
+            FinchConnectionId.make(finchConnection),
+          )
+          assert.deepStrictEqual(located, [
+            { customerId, connectionId: recorded.connection.id, accountId: account.accountId },
+          ])
+        }),
+      )
+
+      it.effect("locating a Finch connection finds its holder across customers, and nothing for an unknown one", () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const customerId = yield* newCustomer
+          const finchConnection = Fixtures.unique("conn")
+          const recorded = yield* record(
+            customerId,
+            Fixtures.currentToken({ provider: "gusto", company: Fixtures.unique("company"), finchConnection }),
+          )
+          assert.deepStrictEqual(yield* repository.locateFinchConnection(FinchConnectionId.make(finchConnection)), [
+            { customerId, connectionId: recorded.connection.id, accountId: recorded.account.accountId },
+          ])
+          assert.lengthOf(yield* repository.locateFinchConnection(FinchConnectionId.make(Fixtures.unique("conn"))), 0)
+        }),
+      )
+
+      it.effect("multi-entity logins: a call for an entity uses the login whose token reaches it", () =>
+        Effect.gen(function* () {
+          const customerId = yield* newCustomer
+          const company = Fixtures.unique("company")
+          const tokenA = Fixtures.accessToken()
+          const tokenB = Fixtures.accessToken()
+          const a = yield* record(
+            customerId,
+            Fixtures.currentToken({ provider: "gusto", company, entities: ["entity-0"] }),
+            tokenA,
+          )
+          yield* record(
+            customerId,
+            Fixtures.currentToken({ provider: "gusto", company, entities: ["entity-1"] }),
+            tokenB,
+          )
+          const connectionId = a.connection.id
+          assert.strictEqual(
+            Redacted.value((yield* open(customerId, connectionId, { entity: "entity-0" })).token),
+            Redacted.value(tokenA),
+          )
+          assert.strictEqual(
+            Redacted.value((yield* open(customerId, connectionId, { entity: "entity-1" })).token),
+            Redacted.value(tokenB),
+          )
+          assert.strictEqual(
+            (yield* Effect.flip(open(customerId, connectionId, { entity: "entity-9" })))._tag,
+            "NoUsableToken",
+          )
+          const removed = yield* change(
+            customerId,
+            connectionId,
+            AccountChange.EntitiesRemoved({ entityIds: [EntityId.make("entity-1")] }),
+          )
+          assert.deepStrictEqual(
+            removed.entities.map((e) => e.id),
+            ["entity-0"],
+          )
+          // A call for the removed entity has no token any more; the login of entity-0 is untouched.
+          assert.strictEqual(
+            (yield* Effect.flip(open(customerId, connectionId, { entity: "entity-1" })))._tag,
+            "NoUsableToken",
+          )
+          assert.strictEqual(
+            Redacted.value((yield* open(customerId, connectionId, { entity: "entity-0" })).token),
+            Redacted.value(tokenA),
+          )
+        }),
+      )
+
+      it.effect("disconnecting one login leaves its sibling working; its token no longer opens", () =>
+        Effect.gen(function* () {
+          const customerId = yield* newCustomer
+          const company = Fixtures.unique("company")
+          const keepToken = Fixtures.accessToken()
+          const kept = yield* record(customerId, Fixtures.currentToken({ provider: "gusto", company }), keepToken)
+          const gone = yield* record(customerId, Fixtures.currentToken({ provider: "gusto", company }))
+          const after = yield* change(
+            customerId,
+            kept.connection.id,
+            AccountChange.Disconnected({ accountIds: Option.some([gone.account.accountId]) }),
+          )
+          assert.strictEqual(after.status, "active")
+          assert.deepStrictEqual(statusesOf(after), [
+            [kept.account.accountId, "connected"],
+            [gone.account.accountId, "disconnected"],
+          ])
+          assert.isTrue(
+            Exit.isFailure(
+              yield* Effect.exit(open(customerId, kept.connection.id, { account: gone.account.accountId })),
+            ),
+          )
+          assert.strictEqual(
+            Redacted.value((yield* open(customerId, kept.connection.id)).token),
+            Redacted.value(keepToken),
+          )
+        }),
       )
 
       it.effect("a token needing reauthentication still opens by account name (to call /disconnect with it)", () =>
         Effect.gen(function* () {
-          const repository = yield* ConnectionRepository
           const customerId = yield* newCustomer
           const token = Fixtures.accessToken()
           const recorded = yield* record(customerId, Fixtures.oldModelToken("gusto"), token)
-          yield* repository.markReauthRequired(customerId, recorded.connection.id, "finch_401")
+          yield* reauthNeeded(customerId, recorded.connection.id, recorded.account.accountId)
           assert.strictEqual((yield* Effect.flip(open(customerId, recorded.connection.id)))._tag, "NoUsableToken")
           const named = yield* open(customerId, recorded.connection.id, { account: recorded.account.accountId })
           assert.strictEqual(Redacted.value(named.token), Redacted.value(token))
@@ -240,8 +510,8 @@ export const connectionRepositoryContract = <E>(
           for (const connectionId of [connection.id, missing]) {
             const attempts: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }, ConnectionRepository>> = [
               repository.get(stranger, connectionId),
-              repository.markReauthRequired(stranger, connectionId, "user"),
-              repository.markDisconnected(stranger, connectionId, "user"),
+              reauthNeeded(stranger, connectionId, "any"),
+              disconnectAll(stranger, connectionId),
               open(stranger, connectionId),
             ]
             for (const attempt of attempts) {
@@ -317,24 +587,24 @@ export const connectionRepositoryContract = <E>(
           )
           assert.strictEqual(recorded.classification, "NewConnection")
           assert.strictEqual(recorded.connection.companyId, `connection:${finchConnection}`)
-          assert.deepStrictEqual(Option.getOrNull(recorded.connection.finchConnectionId), finchConnection)
+          assert.deepStrictEqual(Option.getOrNull(recorded.account.finchConnectionId), finchConnection)
           assert.deepStrictEqual(recorded.connection.entities.map((e) => e.id).sort(), ["entity-a", "entity-b"])
         }),
       )
 
-      it.effect("disconnect revokes every account, destroys the tokens, and is terminal for lifecycle signals", () =>
+      it.effect("disconnect ends every account, destroys the tokens, and is terminal for lifecycle signals", () =>
         Effect.gen(function* () {
           const repository = yield* ConnectionRepository
           const customerId = yield* newCustomer
           const company = Fixtures.unique("company")
           const first = yield* record(customerId, Fixtures.introspection({ provider: "gusto", company, account: "a" }))
           yield* record(customerId, Fixtures.introspection({ provider: "gusto", company, account: "b" }))
-          const disconnected = yield* repository.markDisconnected(customerId, first.connection.id, "user")
+          const disconnected = yield* disconnectAll(customerId, first.connection.id)
           assert.strictEqual(disconnected.status, "disconnected")
           assert.isTrue(Option.isSome(disconnected.disconnectedAt))
           assert.deepStrictEqual(
             disconnected.accounts.map((a) => a.status),
-            ["revoked", "revoked"],
+            ["disconnected", "disconnected"],
           )
           for (const account of [undefined, "a", "b"]) {
             const exit = yield* Effect.exit(
@@ -342,9 +612,9 @@ export const connectionRepositoryContract = <E>(
             )
             assert.isTrue(Exit.isFailure(exit), `account ${account ?? "(any)"} must not open after disconnect`)
           }
-          const twice = yield* Effect.flip(repository.markDisconnected(customerId, first.connection.id, "user"))
+          const twice = yield* Effect.flip(disconnectAll(customerId, first.connection.id))
           assert.strictEqual(twice._tag, "IllegalTransition")
-          const reauth = yield* Effect.flip(repository.markReauthRequired(customerId, first.connection.id, "webhook"))
+          const reauth = yield* Effect.flip(reauthNeeded(customerId, first.connection.id, "a", "webhook"))
           assert.strictEqual(reauth._tag, "IllegalTransition")
           assert.strictEqual((yield* repository.get(customerId, first.connection.id)).status, "disconnected")
         }),
@@ -356,7 +626,7 @@ export const connectionRepositoryContract = <E>(
           const customerId = yield* newCustomer
           const company = Fixtures.unique("company")
           const first = yield* record(customerId, Fixtures.introspection({ provider: "gusto", company, account: "a" }))
-          yield* repository.markDisconnected(customerId, first.connection.id, "user")
+          yield* disconnectAll(customerId, first.connection.id)
           const token = Fixtures.accessToken()
           const again = yield* record(
             customerId,
@@ -369,6 +639,25 @@ export const connectionRepositoryContract = <E>(
           const opened = yield* open(customerId, first.connection.id)
           assert.strictEqual(Redacted.value(opened.token), Redacted.value(token))
           assert.lengthOf(yield* repository.list(customerId), 1)
+        }),
+      )
+
+      it.effect("a company disconnected by its customer can be connected by another customer", () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const first = yield* newCustomer
+          const second = yield* newCustomer
+          const company = Fixtures.unique("company")
+          const original = yield* record(first, Fixtures.currentToken({ provider: "gusto", company }))
+          yield* disconnectAll(first, original.connection.id)
+          const taken = yield* record(second, Fixtures.currentToken({ provider: "gusto", company }))
+          assert.strictEqual(taken.classification, "NewConnection")
+          assert.notStrictEqual(taken.connection.id, original.connection.id)
+          assert.lengthOf(yield* repository.list(second), 1)
+          // The first customer's history stays theirs, and the company is now the second customer's.
+          assert.strictEqual((yield* repository.get(first, original.connection.id)).status, "disconnected")
+          const back = yield* Effect.flip(record(first, Fixtures.currentToken({ provider: "gusto", company })))
+          assert.strictEqual(back._tag, "OwnedByAnotherCustomer")
         }),
       )
 

@@ -36,6 +36,7 @@ export interface IntrospectionFields {
   readonly status?: string
   readonly products?: ReadonlyArray<string>
   readonly entities?: ReadonlyArray<string>
+  readonly authenticationMethod?: string
 }
 
 /** An `Introspection` as decoded from Finch's `GET /introspect`. */
@@ -60,8 +61,20 @@ export const introspection = (fields: IntrospectionFields): Introspection =>
     clientType: Option.some("sandbox"),
     connectionType: Option.some("provider"),
     username: Option.none(),
+    authenticationMethod: Option.fromNullable(fields.authenticationMethod),
   })
 
 /** An old-model token (account_id + company_id, no connection_id) for a fresh company at `provider`. */
 export const oldModelToken = (provider = "gusto", company = unique("company"), account = unique("account")) =>
   introspection({ provider, company, account })
+
+/**
+ * A token of Finch's current API: one login is one Finch connection (`connection_id`), which also names the
+ * deprecated `account_id` (one per Finch connection) and the company.
+ */
+export const currentToken = (
+  fields: Omit<IntrospectionFields, "finchConnection" | "account"> & { readonly finchConnection?: string },
+) => {
+  const finchConnection = fields.finchConnection ?? unique("conn")
+  return introspection({ ...fields, finchConnection, account: `account-of-${finchConnection}` })
+}

@@ -140,6 +140,7 @@ const toTokenExchange = (raw: TokenResponse): Effect.Effect<TokenExchange, Parse
     accountId: decodeId(AccountId, raw.account_id),
     products: decodeIds(Product, raw.products),
     entityIds: decodeIds(EntityId, raw.entity_ids),
+    customerId: Option.fromNullable(raw.customer_id),
   }))
 
 /** `{ [key]: value }` when the option holds a value, else `{}`: an optional field of a JSON body, left out when absent. */
@@ -358,6 +359,18 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       })
     })
 
+    const disconnectEntity = Effect.fn("FinchClient.disconnectEntity")(function* (
+      token: Redacted.Redacted<string>,
+      entityIds: ReadonlyArray<EntityId>,
+    ) {
+      yield* execute({
+        operation: "POST /disconnect-entity",
+        auth: bearer(token),
+        body: { entity_ids: entityIds },
+        decode: (json) => Effect.asVoid(Schema.decodeUnknown(DisconnectResponse)(json)),
+      })
+    })
+
     const company = Effect.fn("FinchClient.company")(function* (
       token: Redacted.Redacted<string>,
       options?: EmployerReadOptions,
@@ -451,6 +464,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
       createConnectSession,
       createReauthenticationSession,
       disconnect,
+      disconnectEntity,
       company,
       directory,
       individuals,

@@ -91,7 +91,7 @@ describe("core's use cases over FinchClient's FinchGateway", () => {
         const connection = recorded.connection
         assert.strictEqual(connection.status, "active")
         assert.strictEqual(connection.providerId, "gusto")
-        assert.isTrue(Option.isSome(connection.finchConnectionId))
+        assert.isTrue(Option.isSome(recorded.account.finchConnectionId))
 
         const gateway = yield* FinchGateway
         const people = yield* Connections.withAccessToken(customerId, connection.id, employeeSyncProducts, (token) =>
@@ -100,7 +100,7 @@ describe("core's use cases over FinchClient's FinchGateway", () => {
         assert.isAbove(people.length, 0)
 
         // Finch answers 401 reauthenticate_user: the domain marks the connection.
-        yield* finch.admin("POST", `/connections/${Option.getOrThrow(connection.finchConnectionId)}/status`, {
+        yield* finch.admin("POST", `/connections/${Option.getOrThrow(recorded.account.finchConnectionId)}/status`, {
           status: "reauth",
         })
         const refused = yield* Effect.flip(

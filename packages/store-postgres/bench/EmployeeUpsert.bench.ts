@@ -111,7 +111,6 @@ const program = Effect.gen(function* () {
         customer_id: customerId,
         provider_id: "gusto",
         company_id: "bench",
-        finch_connection_id: null,
         status: "active",
         created_at: now,
         updated_at: now,

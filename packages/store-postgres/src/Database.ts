@@ -2,6 +2,7 @@
  * The typed shape of our tables and the Kysely instance over a pg pool. Rows stay in the store: repositories turn
  * them into core's types before returning.
  */
+import type { ConnectionEventKind } from "@finch-connections/core/ConnectionRepository"
 import {
   type ColumnType,
   type Generated,
@@ -16,6 +17,18 @@ import pg from "pg"
 
 /** A timestamp the database fills in when not given. */
 type CreatedAt = ColumnType<Date, Date | undefined, never> & Generated<Date>
+
+/** The statuses core's `Connection` module defines, as the columns store them. */
+export type ConnectionStatus = "active" | "pending" | "reauth_required" | "error" | "disconnected"
+export type AccountStatus =
+  | "connected"
+  | "pending"
+  | "processing"
+  | "error_no_account_setup"
+  | "error_permissions"
+  | "reauth_required"
+  | "revoked"
+  | "disconnected"
 
 /** A `jsonb` column: objects go in as JSON text or values, come out parsed. */
 type Json<T> = ColumnType<T, string, string>
@@ -35,14 +48,14 @@ export interface StoredEntity {
   readonly status: string | null
 }
 
-/** `connections`: one provider+company of one customer (unique across customers). */
+/** `connections`: one provider+company of one customer (unique across customers among live connections). */
 export interface ConnectionsTable {
   readonly id: string
   readonly customer_id: string
   readonly provider_id: string
   readonly company_id: string
-  readonly finch_connection_id: string | null
-  readonly status: "active" | "reauth_required" | "disconnected"
+  /** Derived from the accounts' (core's `connectionStatusOf`), stored for listing and scheduling. */
+  readonly status: ConnectionStatus
   readonly entities: ColumnType<ReadonlyArray<StoredEntity>, string | undefined, string>
   /** The union of the accounts' products. */
   readonly products: ColumnType<ReadonlyArray<string>, ReadonlyArray<string> | undefined, ReadonlyArray<string>>
@@ -57,16 +70,21 @@ export interface ConnectionsTable {
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type NewConnectionRow = Insertable<ConnectionsTable>
 
-/** `connection_accounts`: one login on a connection and its current token. */
+/** `connection_accounts`: one login (on Finch's current API, one Finch connection) and its current token. */
 export interface ConnectionAccountsTable {
   readonly customer_id: string
   readonly connection_id: string
   readonly account_id: string
+  readonly finch_connection_id: string | null
   readonly token_id: string
   readonly products: ReadonlyArray<string>
-  readonly status: "active" | "reauth_required" | "revoked"
+  readonly entity_ids: ColumnType<ReadonlyArray<string>, ReadonlyArray<string> | undefined, ReadonlyArray<string>>
+  readonly authentication_method: string | null
+  readonly status: AccountStatus
   readonly connected_at: Date
   readonly updated_at: Date
+  readonly reauth_required_at: Date | null
+  readonly introspected_at: Date | null
 }
 export type ConnectionAccountRow = Selectable<ConnectionAccountsTable>
 export type NewConnectionAccountRow = Insertable<ConnectionAccountsTable>
@@ -131,12 +149,7 @@ export interface SyncRunsTable {
 export type SyncRunRow = Selectable<SyncRunsTable>
 
 /** What an audit event records. */
-export type AuditEventKind =
-  | "connection_created"
-  | "account_added"
-  | "token_replaced"
-  | "reauth_required"
-  | "disconnected"
+export type AuditEventKind = ConnectionEventKind
 
 /** `audit_events`: append-only history of a customer's connections. */
 export interface AuditEventsTable {

@@ -10,27 +10,29 @@
  */
 import { createHash, randomUUID } from "node:crypto"
 import {
-  type Account,
+  Account,
+  accountsEnded,
+  applyAccountChange,
   Connection,
   ConnectionNotFound,
-  markDisconnected,
-  markReauthRequired,
   OwnedByAnotherCustomer,
   selectAccount,
 } from "@finch-connections/core/Connection"
 import {
   type ConnectionEventSource,
   ConnectionRepository,
+  eventOfChange,
+  type FinchConnectionHolder,
   type TokenRecorded,
 } from "@finch-connections/core/ConnectionRepository"
 import { CustomerNotFound } from "@finch-connections/core/Customer"
-import { ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
+import { AccountId, ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
 import { decideTokenRecording, identifyToken, type TokenIdentity } from "@finch-connections/core/TokenClassification"
 import { type TokenBinding, TokenUnreadable, TokenVault } from "@finch-connections/core/TokenVault"
 import { Clock, Effect, Either, Layer, Option, Schema } from "effect"
 import { type Kysely, sql } from "kysely"
 import * as AesTokenVault from "./AesTokenVault.ts"
-import { type CustomerTransaction, withCustomer } from "./CustomerTransaction.ts"
+import { type CustomerTransaction, inTransaction, withCustomer } from "./CustomerTransaction.ts"
 import type {
   AuditEventKind,
   ConnectionAccountRow,
@@ -51,17 +53,20 @@ export const toConnection = (row: ConnectionRow, accounts: ReadonlyArray<Connect
     customerId: row.customer_id,
     providerId: row.provider_id,
     companyId: row.company_id,
-    finchConnectionId: Option.fromNullable(row.finch_connection_id),
-    status: row.status,
     accounts: accounts
       .filter((account) => account.connection_id === row.id)
       .map((account) => ({
         accountId: account.account_id,
+        finchConnectionId: Option.fromNullable(account.finch_connection_id),
         tokenId: account.token_id,
         products: account.products,
+        entityIds: account.entity_ids,
+        authenticationMethod: Option.fromNullable(account.authentication_method),
         status: account.status,
         connectedAt: account.connected_at,
         updatedAt: account.updated_at,
+        reauthRequiredAt: Option.fromNullable(account.reauth_required_at),
+        introspectedAt: Option.fromNullable(account.introspected_at),
       })),
     entities: row.entities.map((entity) => ({
       id: entity.id,
@@ -70,8 +75,6 @@ export const toConnection = (row: ConnectionRow, accounts: ReadonlyArray<Connect
     })),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    reauthRequiredAt: Option.fromNullable(row.reauth_required_at),
-    disconnectedAt: Option.fromNullable(row.disconnected_at),
   }).pipe(Effect.orDie)
 
 const entitiesJson = (connection: Connection): string =>
@@ -85,20 +88,29 @@ const entitiesJson = (connection: Connection): string =>
     ),
   )
 
+/** The columns of an account that change over its life (all but its keys and when it was connected). */
+const accountState = (account: Account) => ({
+  finch_connection_id: Option.getOrNull(account.finchConnectionId),
+  token_id: account.tokenId,
+  products: [...account.products],
+  entity_ids: [...account.entityIds],
+  authentication_method: Option.getOrNull(account.authenticationMethod),
+  status: account.status,
+  updated_at: account.updatedAt,
+  reauth_required_at: Option.getOrNull(account.reauthRequiredAt),
+  introspected_at: Option.getOrNull(account.introspectedAt),
+})
+
 const accountRows = (connection: Connection): ReadonlyArray<NewConnectionAccountRow> =>
   connection.accounts.map((account) => ({
     customer_id: connection.customerId,
     connection_id: connection.id,
     account_id: account.accountId,
-    token_id: account.tokenId,
-    products: [...account.products],
-    status: account.status,
     connected_at: account.connectedAt,
-    updated_at: account.updatedAt,
+    ...accountState(account),
   }))
 
 const connectionState = (connection: Connection) => ({
-  finch_connection_id: Option.getOrNull(connection.finchConnectionId),
   status: connection.status,
   entities: entitiesJson(connection),
   products: [...connection.products].sort(),
@@ -127,14 +139,25 @@ const heldByAnotherCustomer = (customerId: CustomerId, identity: TokenIdentity):
     customerId: CustomerId.make(customerId === "another customer" ? "yet another customer" : "another customer"),
     providerId: identity.providerId,
     companyId: identity.companyId,
-    finchConnectionId: identity.finchConnectionId,
-    status: "active",
-    accounts: [],
+    // One live account on the token's Finch connection (if any) and its provider+company: held either way.
+    accounts: [
+      new Account({
+        accountId: AccountId.make("held-by-another-customer"),
+        finchConnectionId: identity.finchConnectionId,
+        tokenId: TokenId.make("00000000-0000-4000-8000-000000000000"),
+        products: [],
+        entityIds: [],
+        authenticationMethod: Option.none(),
+        status: "connected",
+        connectedAt: new Date(0),
+        updatedAt: new Date(0),
+        reauthRequiredAt: Option.none(),
+        introspectedAt: Option.none(),
+      }),
+    ],
     entities: [],
     createdAt: new Date(0),
     updatedAt: new Date(0),
-    reauthRequiredAt: Option.none(),
-    disconnectedAt: Option.none(),
   })
 
 const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
@@ -212,10 +235,15 @@ export const make = (options: {
         .values([...accountRows(connection)])
         .onConflict((conflict) =>
           conflict.columns(["connection_id", "account_id"]).doUpdateSet((eb) => ({
+            finch_connection_id: eb.ref("excluded.finch_connection_id"),
             token_id: eb.ref("excluded.token_id"),
             products: eb.ref("excluded.products"),
+            entity_ids: eb.ref("excluded.entity_ids"),
+            authentication_method: eb.ref("excluded.authentication_method"),
             status: eb.ref("excluded.status"),
             updated_at: eb.ref("excluded.updated_at"),
+            reauth_required_at: eb.ref("excluded.reauth_required_at"),
+            introspected_at: eb.ref("excluded.introspected_at"),
           })),
         )
         .execute(),
@@ -227,39 +255,46 @@ export const make = (options: {
     ).pipe(Effect.zipRight(saveAccounts(trx, connection)))
 
   /**
-   * Stores a lifecycle transition: only the status columns of the connection and of the accounts it changed, which
-   * is all the worker role may update.
+   * Stores an account change: the connection's state and the accounts it changed, as updates only (all the worker
+   * role may do), and the key material of every token of the accounts it ended.
    */
-  const saveTransition = (trx: CustomerTransaction, before: Connection, after: Connection) =>
+  const saveChange = (trx: CustomerTransaction, before: Connection, after: Connection) =>
     Effect.gen(function* () {
       yield* query(() =>
-        trx
-          .updateTable("connections")
-          .set({
-            status: after.status,
-            updated_at: after.updatedAt,
-            reauth_required_at: Option.getOrNull(after.reauthRequiredAt),
-            ...(Option.getOrNull(after.disconnectedAt) === Option.getOrNull(before.disconnectedAt)
-              ? {}
-              : { disconnected_at: Option.getOrNull(after.disconnectedAt) }),
-          })
-          .where("id", "=", after.id)
-          .execute(),
+        trx.updateTable("connections").set(connectionState(after)).where("id", "=", after.id).execute(),
       )
       for (const account of after.accounts) {
-        const previous = before.accounts.find((candidate) => candidate.accountId === account.accountId)
-        if (previous?.status === account.status && previous.updatedAt.getTime() === account.updatedAt.getTime()) {
-          continue
-        }
+        if (Option.contains(before.account(account.accountId), account)) continue
+        // A change never gives an account another token: that is `recordToken`'s (and not the worker's to write).
+        const { token_id: _unchanged, ...changed } = accountState(account)
         yield* query(() =>
           trx
             .updateTable("connection_accounts")
-            .set({ status: account.status, updated_at: account.updatedAt })
+            .set(changed)
             .where("connection_id", "=", after.id)
             .where("account_id", "=", account.accountId)
             .execute(),
         )
       }
+      const ended = accountsEnded(before, after).map((account) => account.accountId as string)
+      if (ended.length === 0) return 0
+      // Crypto-shred: the key material goes, the rows stay for the audit trail.
+      const destroyed = yield* query(() =>
+        trx
+          .updateTable("access_tokens")
+          .set((eb) => ({
+            status: "destroyed",
+            key_id: null,
+            nonce: null,
+            ciphertext: null,
+            retired_at: eb.fn.coalesce("retired_at", eb.val(after.updatedAt)),
+          }))
+          .where("connection_id", "=", after.id)
+          .where("account_id", "in", ended)
+          .where("status", "<>", "destroyed")
+          .executeTakeFirst(),
+      )
+      return Number(destroyed.numUpdatedRows)
     })
 
   const recordInTransaction = (
@@ -283,7 +318,15 @@ export const make = (options: {
           query.where((eb) =>
             eb.or([
               eb.and([eb("provider_id", "=", identity.providerId), eb("company_id", "=", identity.companyId)]),
-              ...Option.toArray(Option.map(identity.finchConnectionId, (id) => eb("finch_connection_id", "=", id))),
+              ...Option.toArray(
+                Option.map(identity.finchConnectionId, (id) =>
+                  eb(
+                    "id",
+                    "in",
+                    trx.selectFrom("connection_accounts").select("connection_id").where("finch_connection_id", "=", id),
+                  ),
+                ),
+              ),
             ]),
           ),
         true,
@@ -295,6 +338,8 @@ export const make = (options: {
       const decision = yield* decideTokenRecording({
         customerId,
         introspection,
+        introspected: input.introspected ?? true,
+        reauthenticating: input.reauthenticating ?? Option.none(),
         known: heldElsewhere.rows[0]?.held ? [...known, heldByAnotherCustomer(customerId, identity)] : known,
         tokenId: TokenId.make(randomUUID()),
         connectionId: ConnectionId.make(randomUUID()),
@@ -370,7 +415,7 @@ export const make = (options: {
 
   /** A unique key refusing our new connection means another customer holds that provider+company. */
   const ownedElsewhere = (customerId: CustomerId, identity: TokenIdentity) => (error: DatabaseError) =>
-    isUniqueViolation(error, "connections_provider_company_key", "connections_finch_connection_id_key")
+    isUniqueViolation(error, "connections_live_provider_company_key")
       ? Effect.fail(new OwnedByAnotherCustomer({ customerId, providerId: identity.providerId }))
       : Effect.die(error)
 
@@ -395,45 +440,41 @@ export const make = (options: {
       )
     }),
 
-    markReauthRequired: Effect.fn("ConnectionRepository.markReauthRequired")(
-      function* (customerId, connectionId, source) {
-        yield* Effect.annotateCurrentSpan({ customerId, connectionId, source })
-        return yield* withCustomer(db, customerId, (trx) =>
-          Effect.gen(function* () {
-            const connection = yield* findOne(trx, customerId, connectionId, true)
-            const next = yield* markReauthRequired(connection, yield* now)
-            if (next === connection) return connection
-            yield* saveTransition(trx, connection, next)
-            yield* audit(trx, next, "reauth_required", source, {})
-            return next
-          }),
-        ).pipe(Effect.catchTag("DatabaseError", Effect.die))
-      },
-    ),
+    locateFinchConnection: Effect.fn("ConnectionRepository.locateFinchConnection")(function* (finchConnectionId) {
+      const rows = yield* inTransaction(db, (trx) =>
+        query(() =>
+          sql<{
+            customer_id: string
+            connection_id: string
+            account_id: string
+          }>`select * from finch_connection_holders(${finchConnectionId})`.execute(trx),
+        ),
+      ).pipe(Effect.orDie)
+      return rows.rows.map(
+        (row): FinchConnectionHolder => ({
+          customerId: CustomerId.make(row.customer_id),
+          connectionId: ConnectionId.make(row.connection_id),
+          accountId: AccountId.make(row.account_id),
+        }),
+      )
+    }),
 
-    markDisconnected: Effect.fn("ConnectionRepository.markDisconnected")(function* (customerId, connectionId, source) {
-      yield* Effect.annotateCurrentSpan({ customerId, connectionId, source })
+    applyChange: Effect.fn("ConnectionRepository.applyChange")(function* (customerId, connectionId, change, source) {
+      yield* Effect.annotateCurrentSpan({ customerId, connectionId, change: change._tag, source })
       return yield* withCustomer(db, customerId, (trx) =>
         Effect.gen(function* () {
           const connection = yield* findOne(trx, customerId, connectionId, true)
-          const next = yield* markDisconnected(connection, yield* now)
-          yield* saveTransition(trx, connection, next)
-          // Crypto-shred: the key material goes, the row stays for the audit trail.
-          const destroyed = yield* query(() =>
-            trx
-              .updateTable("access_tokens")
-              .set((eb) => ({
-                status: "destroyed",
-                key_id: null,
-                nonce: null,
-                ciphertext: null,
-                retired_at: eb.fn.coalesce("retired_at", eb.val(next.updatedAt)),
-              }))
-              .where("connection_id", "=", connectionId)
-              .where("status", "<>", "destroyed")
-              .executeTakeFirst(),
-          )
-          yield* audit(trx, next, "disconnected", source, { tokensDestroyed: Number(destroyed.numUpdatedRows) })
+          const next = yield* applyAccountChange(connection, change, yield* now)
+          if (next === connection) return connection
+          const tokensDestroyed = yield* saveChange(trx, connection, next)
+          const event = eventOfChange(change, connection, next)
+          if (Option.isSome(event)) {
+            yield* audit(trx, next, event.value.kind, source, {
+              accountIds: event.value.accountIds,
+              ...(change._tag === "EntitiesRemoved" ? { entityIds: change.entityIds } : {}),
+              ...(tokensDestroyed > 0 ? { tokensDestroyed } : {}),
+            })
+          }
           return next
         }),
       ).pipe(Effect.catchTag("DatabaseError", Effect.die))
@@ -445,7 +486,7 @@ export const make = (options: {
       const { account, stored } = yield* withCustomer(db, customerId, (trx) =>
         Effect.gen(function* () {
           const connection = yield* findOne(trx, customerId, connectionId)
-          const account: Account = yield* Either.match(selectAccount(connection, input.products, input.account), {
+          const account: Account = yield* Either.match(selectAccount(connection, input.need), {
             onLeft: Effect.fail,
             onRight: Effect.succeed,
           })

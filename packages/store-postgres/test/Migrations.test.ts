@@ -44,7 +44,9 @@ describe("the migrations", () => {
       select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint
       where connamespace = 'public'::regnamespace and contype in ('u', 'f', 'p') order by conname`.execute(db)
     const definitions = Object.fromEntries(constraints.map((row) => [row.name, row.definition]))
-    expect(definitions["connections_provider_company_key"]).toBe("UNIQUE (provider_id, company_id)")
+    expect(definitions["connections_customer_provider_company_key"]).toBe(
+      "UNIQUE (customer_id, provider_id, company_id)",
+    )
     expect(definitions["connection_accounts_pkey"]).toBe("PRIMARY KEY (connection_id, account_id)")
     expect(definitions["access_tokens_connection_fkey"]).toBe(
       "FOREIGN KEY (customer_id, connection_id) REFERENCES connections(customer_id, id)",
@@ -53,9 +55,11 @@ describe("the migrations", () => {
     const { rows: indexes } = await sql<{ name: string; definition: string }>`
       select indexname as name, indexdef as definition from pg_indexes where schemaname = 'public'`.execute(db)
     const index = (indexName: string) => indexes.find((row) => row.name === indexName)?.definition
-    expect(index("connections_finch_connection_id_key")).toMatch(
-      /UNIQUE INDEX .* \(finch_connection_id\) WHERE \(finch_connection_id IS NOT NULL\)/,
+    // Only live connections hold their provider+company: a disconnected company can be connected by another customer.
+    expect(index("connections_live_provider_company_key")).toMatch(
+      /UNIQUE INDEX .* \(provider_id, company_id\) WHERE \(status <> 'disconnected'::text\)/,
     )
+    expect(index("connection_accounts_finch_connection_idx")).toMatch(/\(finch_connection_id\)/)
     expect(index("access_tokens_one_active_per_account")).toMatch(
       /UNIQUE INDEX .* \(connection_id, account_id\) WHERE \(status = 'active'::text\)/,
     )
@@ -117,12 +121,15 @@ describe("the migrations", () => {
     }
   })
 
-  it("run a lower-numbered migration that ships after a higher one has run, and backfill products", async () => {
+  it("run lower-numbered migrations that ship after a higher one has run, and migrate existing rows", async () => {
     const database = `${name}_late`
     await adminQuery(serverUrl, `CREATE DATABASE "${database}"`)
     const late = makeKysely<any>(Redacted.value(withDatabase(Redacted.make(serverUrl), database)), { max: 1 })
     try {
-      const { "0008_add_connection_products": _late, ...earlier } = migrations
+      // A database from before connection products (0008) and accounts per Finch connection (0009) existed.
+      const earlier = Object.fromEntries(
+        Object.entries(migrations).filter(([migration]) => migration < "0008" || migration.startsWith("0050")),
+      )
       const before = new Migrator({ db: late, provider: { getMigrations: async () => ({ ...earlier }) } })
       expect((await before.migrateToLatest()).error).toBeUndefined()
       const now = new Date()
@@ -134,14 +141,17 @@ describe("the migrations", () => {
           customer_id: "acme",
           provider_id: "gusto",
           company_id: "c1",
-          status: "active",
+          finch_connection_id: "f1",
+          status: "reauth_required",
+          reauth_required_at: now,
+          entities: JSON.stringify([{ id: "e1", name: "HQ", status: null }]),
           created_at: now,
           updated_at: now,
         })
         .execute()
-      for (const [account, products] of [
-        ["a", ["directory", "individual"]],
-        ["b", ["payment", "directory"]],
+      for (const [account, products, status] of [
+        ["a", ["directory", "individual"], "active"],
+        ["f1", ["payment", "directory"], "reauth_required"],
       ] as const) {
         const tokenId = randomUUID()
         await late
@@ -166,15 +176,41 @@ describe("the migrations", () => {
             account_id: account,
             token_id: tokenId,
             products: [...products],
-            status: "active",
+            status,
             connected_at: now,
             updated_at: now,
           })
           .execute()
       }
-      expect(await migrateToLatest(late)).toEqual(["0008_add_connection_products"])
-      const row = await late.selectFrom("connections").select("products").executeTakeFirstOrThrow()
-      expect(row.products).toEqual(["directory", "individual", "payment"])
+      const ran = await migrateToLatest(late)
+      expect(ran.slice(0, 2)).toEqual(["0008_add_connection_products", "0009_accounts_per_finch_connection"])
+      const row = await late.selectFrom("connections").select(["products", "status"]).executeTakeFirstOrThrow()
+      expect(row).toEqual({ products: ["directory", "individual", "payment"], status: "reauth_required" })
+      // Accounts take Finch's status names; the one keyed by the old Finch connection id keeps it; the connection's
+      // entities are every account's until a status check describes each token.
+      const accounts = await late
+        .selectFrom("connection_accounts")
+        .select(["account_id", "status", "finch_connection_id", "entity_ids", "reauth_required_at", "introspected_at"])
+        .orderBy("account_id")
+        .execute()
+      expect(accounts).toEqual([
+        {
+          account_id: "a",
+          status: "connected",
+          finch_connection_id: null,
+          entity_ids: ["e1"],
+          reauth_required_at: null,
+          introspected_at: null,
+        },
+        {
+          account_id: "f1",
+          status: "reauth_required",
+          finch_connection_id: "f1",
+          entity_ids: ["e1"],
+          reauth_required_at: now,
+          introspected_at: null,
+        },
+      ])
     } finally {
       await late.destroy()
       await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto"
 import { assert, layer } from "@effect/vitest"
-import type { Connection } from "@finch-connections/core/Connection"
+import { AccountChange, type Connection } from "@finch-connections/core/Connection"
 import { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
 import { CustomerRepository } from "@finch-connections/core/CustomerRepository"
 import { CustomerId } from "@finch-connections/core/Ids"
@@ -47,10 +47,12 @@ const byIdentity = (a: Connection, b: Connection) =>
 /** A connection without our ids or clock: what two stores can agree on. */
 const shape = (connection: Connection) => ({
   identity: `${connection.providerId}/${connection.companyId}`,
-  finchConnectionId: Option.getOrNull(connection.finchConnectionId),
   status: connection.status,
   accounts: connection.accounts
-    .map((account) => `${account.accountId}:${account.status}:${account.products.join("+")}`)
+    .map(
+      (account) =>
+        `${account.accountId}:${Option.getOrElse(account.finchConnectionId, () => "-")}:${account.status}:${account.products.join("+")}:${account.entityIds.join("+")}`,
+    )
     .sort(),
   entities: connection.entities.map((entity) => entity.id).sort(),
 })
@@ -95,11 +97,17 @@ layer(PostgresTest, { timeout: 300_000 })("PgConnectionRepository against core's
             }
             const owned = [...(yield* stores.connections.list(customerId))].sort(byIdentity)
             const chosen = owned[operation.pick % Math.max(owned.length, 1)]
-            if (chosen === undefined) return "nothing to change"
-            const change =
+            const accounts = [...(chosen?.accounts ?? [])].sort((a, b) => a.accountId.localeCompare(b.accountId))
+            const account = accounts[operation.pick % Math.max(accounts.length, 1)]
+            if (chosen === undefined || account === undefined) return "nothing to change"
+            const change = stores.connections.applyChange(
+              customerId,
+              chosen.id,
               operation.op === "reauth"
-                ? stores.connections.markReauthRequired(customerId, chosen.id, "webhook")
-                : stores.connections.markDisconnected(customerId, chosen.id, "user")
+                ? AccountChange.ReauthRequired({ accountId: account.accountId })
+                : AccountChange.Disconnected({ accountIds: Option.some([account.accountId]) }),
+              operation.op === "reauth" ? "webhook" : "user",
+            )
             return Either.match(yield* Effect.either(change), {
               onLeft: (error) => error._tag,
               onRight: (connection) => `${connection.status} ${shape(connection).identity}`,
@@ -122,8 +130,7 @@ layer(PostgresTest, { timeout: 300_000 })("PgConnectionRepository against core's
                     .openToken({
                       customerId,
                       connectionId: connection.id,
-                      products: [],
-                      account: Option.some(account.accountId),
+                      need: { products: [], accountId: account.accountId },
                     })
                     .pipe(
                       Effect.match({

@@ -1,4 +1,5 @@
 import { assert, layer } from "@effect/vitest"
+import { AccountChange } from "@finch-connections/core/Connection"
 import { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
 import { CustomerRepository } from "@finch-connections/core/CustomerRepository"
 import type { CustomerId } from "@finch-connections/core/Ids"
@@ -83,8 +84,7 @@ layer(ConnectionRepositoryTest, { timeout: 120_000, excludeTestServices: true })
             const opened = yield* repository.openToken({
               customerId,
               connectionId: connection!.id,
-              products: [],
-              account: Option.some(account.accountId),
+              need: { products: [], accountId: account.accountId },
             })
             const stored = results.findIndex((result) => result.account.tokenId === account.tokenId)
             assert.strictEqual(Redacted.value(opened.token), Redacted.value(calls[stored]!.token))
@@ -129,7 +129,12 @@ layer(ConnectionRepositoryTest, { timeout: 120_000, excludeTestServices: true })
           account: "login-1",
           finchConnection,
         })
-        yield* repository.markReauthRequired(customerId, first.connection.id, "finch_401")
+        yield* repository.applyChange(
+          customerId,
+          first.connection.id,
+          AccountChange.ReauthRequired({ accountId: first.account.accountId }),
+          "finch_401",
+        )
         const reauthTokens = Arr.range(1, 20).map(() => Fixtures.accessToken())
         const results = yield* Effect.forEach(
           reauthTokens,
@@ -197,13 +202,17 @@ layer(ConnectionRepositoryTest, { excludeTestServices: true })("PgConnectionRepo
         repository.openToken({
           customerId,
           connectionId: a.connection.id,
-          products: [],
-          account: Option.some(b.account.accountId),
+          need: { products: [], accountId: b.account.accountId },
         }),
       )
       assert.strictEqual(moved._tag, "TokenUnreadable")
 
-      yield* repository.markDisconnected(customerId, a.connection.id, "user")
+      yield* repository.applyChange(
+        customerId,
+        a.connection.id,
+        AccountChange.Disconnected({ accountIds: Option.none() }),
+        "user",
+      )
       const shredded = yield* tokensOf(a.connection.id)
       assert.lengthOf(shredded, 2)
       for (const row of shredded) {
@@ -240,11 +249,16 @@ layer(ConnectionRepositoryTest, { excludeTestServices: true })("PgConnectionRepo
       const opened = yield* worker.openToken({
         customerId,
         connectionId: connection.id,
-        products: [],
-        account: Option.none(),
+        need: { products: [] },
       })
       assert.strictEqual(Redacted.value(opened.token), Redacted.value(token))
-      const marked = yield* worker.markReauthRequired(customerId, connection.id, "finch_401")
+      const accountId = connection.accounts[0]!.accountId
+      const marked = yield* worker.applyChange(
+        customerId,
+        connection.id,
+        AccountChange.ReauthRequired({ accountId }),
+        "finch_401",
+      )
       assert.strictEqual(marked.status, "reauth_required")
       assert.deepStrictEqual(
         (yield* (yield* ConnectionRepository).get(customerId, connection.id)).accounts.map((a) => a.status),
@@ -258,7 +272,14 @@ layer(ConnectionRepositoryTest, { excludeTestServices: true })("PgConnectionRepo
         }),
       )
       assert.match(String(recording), /InsufficientPrivilege/)
-      const disconnecting = yield* Effect.exit(worker.markDisconnected(customerId, connection.id, "system"))
+      const disconnecting = yield* Effect.exit(
+        worker.applyChange(
+          customerId,
+          connection.id,
+          AccountChange.Disconnected({ accountIds: Option.none() }),
+          "system",
+        ),
+      )
       assert.match(String(disconnecting), /InsufficientPrivilege/)
       assert.strictEqual(
         (yield* (yield* ConnectionRepository).get(customerId, connection.id)).status,

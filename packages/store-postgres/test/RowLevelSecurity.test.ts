@@ -26,7 +26,6 @@ const arrange = (owner: Kysely<Database>) =>
           customer_id: customer,
           provider_id: "gusto",
           company_id: `company-of-${customer}`,
-          finch_connection_id: null,
           status: "active",
           created_at: now,
           updated_at: now,
@@ -54,7 +53,7 @@ const arrange = (owner: Kysely<Database>) =>
           account_id: "account-1",
           token_id: token,
           products: ["directory"],
-          status: "active",
+          status: "connected",
           connected_at: now,
           updated_at: now,
         })

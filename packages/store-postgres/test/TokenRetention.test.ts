@@ -1,6 +1,6 @@
 import { assert, layer } from "@effect/vitest"
 import * as Fixtures from "@finch-connections/core/testing/Fixtures"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
 import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
@@ -48,8 +48,7 @@ layer(TestDatabase.layerPgDatabase(), { excludeTestServices: true })("destroyRet
       const opened = yield* repository.openToken({
         customerId,
         connectionId: first.connection.id,
-        products: [],
-        account: Option.none(),
+        need: { products: [] },
       })
       assert.strictEqual(Redacted.value(opened.token), Redacted.value(latest))
     }).pipe(Effect.scoped),

@@ -1,6 +1,6 @@
 import { assert, layer } from "@effect/vitest"
 import * as Fixtures from "@finch-connections/core/testing/Fixtures"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
 import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
@@ -49,8 +49,7 @@ layer(TestDatabase.layerPgDatabase())("reencryptTokens", (it) => {
         const opened = yield* after.openToken({
           customerId,
           connectionId: result.connection.id,
-          products: [],
-          account: Option.none(),
+          need: { products: [] },
         })
         assert.strictEqual(Redacted.value(opened.token), Redacted.value(tokens[i]!))
       }

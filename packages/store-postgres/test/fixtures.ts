@@ -44,7 +44,6 @@ export const insertConnection = (
         customer_id: customerId,
         provider_id: "gusto",
         company_id: companyId,
-        finch_connection_id: null,
         status: "active",
         created_at: now,
         updated_at: now,

@@ -53,6 +53,10 @@ export interface FinchMemoryControl {
   readonly sessions: Effect.Effect<ReadonlyArray<MemorySession>>
   /** Every token `/disconnect` was called with (successfully), oldest first. */
   readonly disconnectCalls: Effect.Effect<ReadonlyArray<string>>
+  /** Every `/disconnect-entity` call (successful), oldest first. */
+  readonly entityDisconnectCalls: Effect.Effect<
+    ReadonlyArray<{ readonly token: string; readonly entityIds: ReadonlyArray<string> }>
+  >
   /** Whether Finch still honours the token. */
   readonly isLive: (accessToken: string) => Effect.Effect<boolean>
   /** Every token sent to Finch so far, oldest first (to check which token a use case used). */
@@ -60,7 +64,7 @@ export interface FinchMemoryControl {
 }
 
 interface IssuedToken {
-  readonly introspection: Introspection
+  introspection: Introspection
   status: string
   revoked: boolean
   employees: ReadonlyArray<MemoryEmployee>
@@ -75,6 +79,7 @@ export const makeFinchMemory = (): { readonly gateway: FinchGateway["Type"]; rea
   const scripted = new Map<string, Array<FinchError>>()
   const sessions: Array<MemorySession> = []
   const disconnects: Array<string> = []
+  const entityDisconnects: Array<{ readonly token: string; readonly entityIds: ReadonlyArray<string> }> = []
   const used: Array<string> = []
   let sessionCounter = 0
 
@@ -138,6 +143,7 @@ export const makeFinchMemory = (): { readonly gateway: FinchGateway["Type"]; rea
           accountId: introspection.accountId,
           products: introspection.products,
           entityIds: introspection.entities.map((entity) => entity.id),
+          customerId: introspection.finchCustomerId,
         }
       }),
     introspect: (token) =>
@@ -176,6 +182,29 @@ export const makeFinchMemory = (): { readonly gateway: FinchGateway["Type"]; rea
           if (sameFinchConnection(issued.introspection, other.introspection)) other.revoked = true
         }
         issued.revoked = true
+      }),
+    disconnectEntity: (token, entityIds) =>
+      Effect.gen(function* () {
+        const issued = yield* authorize("POST /disconnect-entity", token, { data: false })
+        const reached = new Set(issued.introspection.entities.map((entity) => entity.id as string))
+        const unknown = entityIds.find((id) => !reached.has(id))
+        if (unknown !== undefined) {
+          return yield* new FinchBadRequest({
+            ...common("POST /disconnect-entity", `entity ${unknown} is not part of this connection`),
+            status: 400,
+            finchCode: null,
+            errorName: "invalid_request_error",
+          })
+        }
+        entityDisconnects.push({ token: Redacted.value(token), entityIds: [...entityIds] })
+        for (const other of tokens.values()) {
+          if (sameFinchConnection(issued.introspection, other.introspection)) {
+            other.introspection = new Introspection({
+              ...other.introspection,
+              entities: other.introspection.entities.filter((entity) => !entityIds.includes(entity.id)),
+            })
+          }
+        }
       }),
     company: (token) =>
       Effect.map(authorize("GET /employer/company", token, { data: true }), (issued) => ({
@@ -241,6 +270,7 @@ export const makeFinchMemory = (): { readonly gateway: FinchGateway["Type"]; rea
       }),
     sessions: Effect.sync(() => [...sessions]),
     disconnectCalls: Effect.sync(() => [...disconnects]),
+    entityDisconnectCalls: Effect.sync(() => [...entityDisconnects]),
     isLive: (accessToken) => Effect.sync(() => tokens.get(accessToken)?.revoked === false),
     tokensUsed: Effect.sync(() => [...used]),
   }
