@@ -4,6 +4,7 @@
  */
 import type { ValidateFunction } from "ajv"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectionModels } from "../src/Sandbox.ts"
 import { basicOf, call, control, mint, useSandbox } from "./support/Http.ts"
 import { explain, FinchSchemas } from "./support/OpenApi.ts"
 
@@ -32,8 +33,8 @@ describe("the OpenAPI validators", () => {
   })
 })
 
-describe("responses against Finch's OpenAPI documents (2024)", () => {
-  const sandbox = useSandbox({ beforeAll, afterAll })
+describe.each(connectionModels)("responses against Finch's OpenAPI documents (2024), %s model", (connectionModel) => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { connectionModel })
 
   it("GET /employer/company", async () => {
     const { access_token } = await mint(sandbox(), { products: all })
