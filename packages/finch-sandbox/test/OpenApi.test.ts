@@ -137,6 +137,10 @@ describe.each(connectionModels)("responses against Finch's OpenAPI documents (20
     })
     expect(account.status).toBe(200)
     expectValid(schemas.response("management", "/sandbox/connections/accounts", "post", "200"), account.body)
+    // The second login's own introspection (its own connection in the current model, an account in the legacy one).
+    const second = await call(sandbox(), "/introspect", { token: account.body.access_token })
+    expect(second.body.connection_id === created.body.connection_id).toBe(connectionModel === "legacy")
+    expectValid(schemas.response("management", "/introspect", "get", "200"), second.body)
     const updated = await call(sandbox(), "/sandbox/connections/accounts", {
       method: "PUT",
       token: account.body.access_token,
