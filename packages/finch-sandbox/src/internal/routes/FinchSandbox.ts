@@ -114,6 +114,8 @@ export const finchSandbox = (world: World) => {
     // connection_id in the current model, the first login's connection in the legacy one.
     const { connection, account } = state.connect({
       customer_id: live[0]?.customer_id ?? null,
+      customer_name: live[0]?.customer_name ?? null,
+      customer_email: live[0]?.customer_email ?? null,
       provider_id,
       company,
       username: `sandbox_account_${logins + 1}`,
