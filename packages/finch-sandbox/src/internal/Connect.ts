@@ -156,33 +156,39 @@ const reauthenticate = (world: World, session: Session, choice: Completion): Joi
   // The employer may change which entities the connection covers while re-authenticating.
   const chosen = choice.entity_ids ?? connection.entity_ids
   checkEntities(company, chosen)
-  let account =
-    choice.username === undefined
-      ? first
-      : connection.accounts.find((candidate) => candidate.username === choice.username)
-  if (state.options.connectionModel === "current") {
-    // One login per connection: whoever logs in again is that login now.
-    account = first
-    if (account !== undefined && choice.username !== undefined && account.username !== choice.username) {
-      account.username = choice.username
-      state.registerLogin(connection.provider_id, choice.username, company)
-    }
-  } else if (account === undefined) {
-    account = state.connect({
-      customer_id: connection.customer_id,
-      provider_id: connection.provider_id,
-      company,
-      username: choice.username ?? null,
-      products: session.products ?? first?.products ?? [],
-      authentication_type: first?.authentication_type ?? null,
-      entity_ids: chosen,
-    }).account
-  }
-  if (account === undefined) throw Errors.invalidRequest("The connection to re-authenticate has no login")
+  const account =
+    state.options.connectionModel === "current"
+      ? loginAgain(world, connection, company, choice.username)
+      : (connection.accounts.find(
+          (candidate) => choice.username === undefined || candidate.username === choice.username,
+        ) ??
+        state.connect({
+          customer_id: connection.customer_id,
+          provider_id: connection.provider_id,
+          company,
+          username: choice.username ?? null,
+          products: session.products ?? first?.products ?? [],
+          authentication_type: first?.authentication_type ?? null,
+          entity_ids: chosen,
+        }).account)
   const products = session.products ?? latestProducts(world, account) ?? account.products
   if (state.options.connectionModel === "current") account.products = [...products]
   connection.entity_ids = [...chosen]
   return { connection, account, products, entity_ids: chosen }
+}
+
+/**
+ * The current model's one login of a connection, logging in again. Another admin of the same company may do it; the
+ * login is theirs from then on.
+ */
+const loginAgain = (world: World, connection: Connection, company: CompanyRecord, username: string | undefined) => {
+  const account = connection.accounts[0]
+  if (account === undefined) throw Errors.invalidRequest("The connection to re-authenticate has no login")
+  if (username !== undefined && account.username !== username) {
+    account.username = username
+    world.state.registerLogin(connection.provider_id, username, company)
+  }
+  return account
 }
 
 /**
