@@ -116,6 +116,18 @@ describe("the current model (the default)", () => {
     await control(sandbox(), `/connections/${a.connection_id}/status`, { status: "connected" })
     expect(await statusOf(sandbox(), a.access_token)).toBe(200)
     expect(await statusOf(sandbox(), b.access_token)).toBe(401)
+    // A data sync that ends in reauth_error breaks its own login only.
+    const c = await login(sandbox(), "cm-status", { username: "status_co" })
+    await call(sandbox(), "/sandbox/jobs/configuration", {
+      method: "PUT",
+      token: c.access_token,
+      body: { type: "data_sync_all", completion_status: "reauth_error" },
+    })
+    expect(
+      (await call(sandbox(), "/sandbox/jobs", { token: c.access_token, body: { type: "data_sync_all" } })).status,
+    ).toBe(201)
+    expect(await statusOf(sandbox(), c.access_token)).toBe(401)
+    expect(await statusOf(sandbox(), a.access_token)).toBe(200)
   })
 
   it("reauthentication through the Connect page keeps the connection, mints a new token and repairs that login only", async () => {
