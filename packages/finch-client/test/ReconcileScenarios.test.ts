@@ -8,6 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { EntityId } from "@finch-connections/core/Ids"
 import { reconcileSync } from "@finch-connections/core/reconciliation/Reconciliation"
 import type { SourceRecord } from "@finch-connections/core/reconciliation/SourceRecord"
+import { connectionModels } from "@finch-connections/finch-sandbox/Sandbox"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -17,6 +18,8 @@ import { sandbox } from "./fixtures/Sandbox.ts"
 interface ScenarioConnection {
   readonly access_token: string
   readonly connection_id: string
+  readonly provider_id: string
+  readonly company_id: string
   readonly products: ReadonlyArray<string>
   readonly entity_ids: ReadonlyArray<string>
 }
@@ -24,7 +27,8 @@ interface ScenarioConnection {
 interface Truth {
   readonly people: ReadonlyArray<{
     readonly person: string
-    readonly records: ReadonlyArray<{ readonly connection_id: string | null; readonly individual_id: string }>
+    /** One record per company holding the person, with every Finch connection (login) of the customer reaching it. */
+    readonly records: ReadonlyArray<{ readonly connection_ids: ReadonlyArray<string>; readonly individual_id: string }>
   }>
 }
 
@@ -65,11 +69,13 @@ const floors: ReadonlyArray<readonly [string, number]> = [
   ["peo", 1],
 ]
 
-describe("reconciling the sandbox's scenarios, read through the client", () => {
+// Both of the sandbox's connection models: a second login to a company is a Finch connection of its own (current) or
+// another account of the first (legacy); either way the app reads each company once.
+describe.each(connectionModels)("reconciling the sandbox's scenarios, read through the client (%s model)", (model) => {
   for (const [name, recallFloor] of floors) {
     it.scoped(`${name}: no false merge, recall ≥ ${recallFloor}`, () =>
       Effect.gen(function* () {
-        const finch = yield* sandbox()
+        const finch = yield* sandbox({ connectionModel: model })
         const client = yield* finch.client()
         const customer_id = `customer-${name}`
         const { connections } = yield* finch.admin<{ connections: ReadonlyArray<ScenarioConnection> }>(
@@ -77,11 +83,14 @@ describe("reconciling the sandbox's scenarios, read through the client", () => {
           `/scenarios/${name}`,
           { customer_id },
         )
-        // one login per connection is enough (several accounts of one connection see the same employees)
+        // one login per company is enough: every login to a company (one Finch connection each, or accounts of one)
+        // sees the same employees
         const readers = new Map<string, ScenarioConnection>()
-        for (const connection of connections)
-          if (connection.products.includes("individual") && !readers.has(connection.connection_id))
-            readers.set(connection.connection_id, connection)
+        for (const connection of connections) {
+          const company = `${connection.provider_id}:${connection.company_id}`
+          if (connection.products.includes("individual") && !readers.has(company)) readers.set(company, connection)
+        }
+        const readerIds = new Set([...readers.values()].map((connection) => connection.connection_id))
         const records: Array<SourceRecord> = []
         for (const connection of readers.values()) {
           const token = Redacted.make(connection.access_token)
@@ -111,12 +120,12 @@ describe("reconciling the sandbox's scenarios, read through the client", () => {
         const truth = new Map<string, string>()
         for (const person of people)
           for (const record of person.records)
-            if (record.connection_id !== null)
-              truth.set(`${record.connection_id}:${record.individual_id}`, person.person)
+            for (const connectionId of record.connection_ids)
+              truth.set(`${connectionId}:${record.individual_id}`, person.person)
         const read = new Set(records.map((record) => record.record_id))
-        // every record the truth knows was read (through its connection's reader)
+        // every record the truth knows was read (through its company's reader)
         assert.deepStrictEqual(
-          [...truth.keys()].filter((record) => readers.has(record.split(":")[0] ?? "") && !read.has(record)),
+          [...truth.keys()].filter((record) => readerIds.has(record.split(":")[0] ?? "") && !read.has(record)),
           [],
         )
 

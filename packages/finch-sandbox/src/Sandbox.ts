@@ -16,7 +16,7 @@ import { isLoopbackHost } from "./internal/Loopback.ts"
 import { RateLimiter, type RateLimitMode } from "./internal/RateLimiter.ts"
 import { type LoggedRequest, RequestLog } from "./internal/RequestLog.ts"
 import { SandboxWrites } from "./internal/SandboxWrites.ts"
-import { State } from "./internal/State.ts"
+import { type ConnectionModel, State } from "./internal/State.ts"
 import { Webhooks, type WebhookTarget } from "./internal/Webhooks.ts"
 import type { ClientType } from "./internal/Wire.ts"
 import type { World } from "./internal/World.ts"
@@ -24,6 +24,7 @@ import type { World } from "./internal/World.ts"
 export type { RateLimitMode } from "./internal/RateLimiter.ts"
 export type { LoggedRequest, RequestLogSnapshot } from "./internal/RequestLog.ts"
 export type { MintedConnection } from "./internal/routes/Admin.ts"
+export { type ConnectionModel, connectionModels } from "./internal/State.ts"
 
 /** How to start the sandbox; every field has a default. */
 export interface SandboxOptions {
@@ -51,6 +52,13 @@ export interface SandboxOptions {
    * Deel), so apps meet connections known only by `connection_id`.
    */
   readonly alwaysReportCompanyId?: boolean
+  /**
+   * How logins map to Finch connections. `"current"` (the default) is Finch since 2024-10-29: every Connect login is
+   * its own Finch connection (own `connection_id`, token and status), even at a company the customer already
+   * connected. `"legacy"` is the older account model: a second login to the same (customer, provider, company) is
+   * another `account_id` under the first login's `connection_id`.
+   */
+  readonly connectionModel?: ConnectionModel
   /** Called after every Finch API call with what the request log records (never a token). */
   readonly onRequest?: (request: LoggedRequest) => void
 }
@@ -97,6 +105,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       clientId,
       clientType: options.clientType ?? "sandbox",
       alwaysReportCompanyId: options.alwaysReportCompanyId === true,
+      connectionModel: options.connectionModel ?? "current",
       today: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())),
       onEvent: (event) => webhooks.emit(event),
     }),

@@ -5,6 +5,8 @@
 import { parseArgs } from "node:util"
 import type { FaultInput } from "./internal/Faults.ts"
 import {
+  type ConnectionModel,
+  connectionModels,
   type LoggedRequest,
   type MintedConnection,
   NonLoopbackRefused,
@@ -21,6 +23,8 @@ const usage = `finch-sandbox — a local fake of the Finch API and Finch Connect
   --today <YYYY-MM-DD>       day generated data is anchored to (default today)
   --client-id <id>           application client_id (default generated, printed)
   --client-secret <secret>   application client_secret (default generated, printed)
+  --connection-model <model> current | legacy (default current): whether a second login to a company is its own
+                             Finch connection (Finch since 2024-10-29) or another account of the first one
   --rate-limits <mode>       finch | off | always (default off)
   --retry-after              send Retry-After with rate-limit 429s
   --webhook-url <url>        POST signed Finch-shaped events here
@@ -49,6 +53,7 @@ const { values } = parseArgs({
     today: { type: "string" },
     "client-id": { type: "string" },
     "client-secret": { type: "string" },
+    "connection-model": { type: "string", default: "current" },
     "rate-limits": { type: "string", default: "off" },
     "retry-after": { type: "boolean", default: false },
     "webhook-url": { type: "string" },
@@ -86,6 +91,10 @@ if (values.help) {
 
 const mode = values["rate-limits"]
 if (mode !== "finch" && mode !== "off" && mode !== "always") fail(`--rate-limits must be finch, off or always`)
+const connectionModel = values["connection-model"]
+if (!(connectionModels as ReadonlyArray<string | undefined>).includes(connectionModel)) {
+  fail(`--connection-model must be current or legacy`)
+}
 if ((values["webhook-url"] === undefined) !== (values["webhook-secret"] === undefined)) {
   fail("--webhook-url and --webhook-secret go together")
 }
@@ -97,6 +106,7 @@ try {
     allowNonLoopback: values["allow-non-loopback"],
     seed: integer("seed", values.seed) ?? 1,
     rateLimits: mode as RateLimitMode,
+    connectionModel: connectionModel as ConnectionModel,
     rateLimitRetryAfter: values["retry-after"],
     ...(values.quiet
       ? {}
@@ -161,7 +171,7 @@ try {
   process.stdout.write(
     `finch-sandbox listening on ${sandbox.baseUrl}\n` +
       `  FINCH_BASE_URL=${sandbox.baseUrl}\n  FINCH_CLIENT_ID=${sandbox.clientId}\n  FINCH_CLIENT_SECRET=${sandbox.clientSecret}\n` +
-      `  control API: ${sandbox.baseUrl}/_sandbox (rate limits: ${mode})\n` +
+      `  control API: ${sandbox.baseUrl}/_sandbox (rate limits: ${mode}, connection model: ${connectionModel})\n` +
       (minted.length === 0 ? "" : `connections:\n${minted.join("\n")}\n`),
   )
   const stop = () => {

@@ -7,7 +7,12 @@ describe("the /_sandbox control API", () => {
 
   it("describes itself", async () => {
     const info = await control(sandbox(), "")
-    expect(info).toMatchObject({ base_url: sandbox().baseUrl, client_id: sandbox().clientId, rate_limits: "off" })
+    expect(info).toMatchObject({
+      base_url: sandbox().baseUrl,
+      client_id: sandbox().clientId,
+      rate_limits: "off",
+      connection_model: "current",
+    })
     expect(info.providers).toContain("deel")
   })
 
@@ -38,7 +43,9 @@ describe("the /_sandbox control API", () => {
       company_id: first.company_id,
       username: "other_admin",
     })
-    expect(second.connection_id).toBe(first.connection_id)
+    // A second login is a Finch connection of its own (current model), with its own account.
+    expect(second.company_id).toBe(first.company_id)
+    expect(second.connection_id).not.toBe(first.connection_id)
     expect(second.account_id).not.toBe(first.account_id)
     const fromScenario = await mint(sandbox(), { provider_id: "deel", scenario: "foreign-contractors" })
     const truth = await control(sandbox(), "/scenarios/foreign-contractors/truth")
@@ -62,9 +69,40 @@ describe("the /_sandbox control API", () => {
     expect((await call(sandbox(), "/_sandbox/connections/nope", { noVersion: true })).status).toBe(404)
   })
 
+  it("POST /connections with a connection_id mints another token for that Finch connection", async () => {
+    const first = await mint(sandbox(), { customer_id: "again", products: ["company", "directory"] })
+    const again = await mint(sandbox(), { connection_id: first.connection_id })
+    expect(again).toMatchObject({
+      connection_id: first.connection_id,
+      account_id: first.account_id,
+      company_id: first.company_id,
+      products: ["company", "directory"],
+      customer_id: "again",
+    })
+    expect(again.access_token).not.toBe(first.access_token)
+    const narrower = await mint(sandbox(), { connection_id: first.connection_id, products: ["company"] })
+    expect(narrower.products).toEqual(["company"])
+    for (const body of [{ connection_id: "nope" }, { connection_id: first.connection_id, account_id: "nope" }]) {
+      expect((await call(sandbox(), "/_sandbox/connections", { noVersion: true, body })).status).toBe(404)
+    }
+  })
+
+  it("lists Finch connections filtered by customer, company, provider, status or username", async () => {
+    const a = await mint(sandbox(), { customer_id: "filtered", username: "filter_co" })
+    const b = await mint(sandbox(), { customer_id: "filtered", company_id: a.company_id, username: "filter_co_2" })
+    await control(sandbox(), `/connections/${b.connection_id}/status`, { status: "reauth" })
+    const ids = async (query: string) =>
+      (await control(sandbox(), `/connections?${query}`)).connections.map((c: any) => c.connection_id)
+    expect(await ids("customer_id=filtered")).toEqual([a.connection_id, b.connection_id])
+    expect(await ids(`company_id=${a.company_id}&status=reauth`)).toEqual([b.connection_id])
+    expect(await ids("customer_id=filtered&username=filter_co")).toEqual([a.connection_id])
+    expect(await ids("customer_id=filtered&provider_id=deel")).toEqual([])
+    expect((await control(sandbox(), "/connections?customer_id=filtered")).connection_model).toBe("current")
+  })
+
   it("revokes a single token, leaving the connection's other tokens working", async () => {
     const a = await mint(sandbox(), { customer_id: "rev", username: "rev_co" })
-    const b = await mint(sandbox(), { customer_id: "rev", username: "rev_co" })
+    const b = await mint(sandbox(), { connection_id: a.connection_id })
     expect(a.connection_id).toBe(b.connection_id)
     const revoked = await control(sandbox(), "/tokens/revoke", { access_token: a.access_token })
     expect(revoked).toEqual({ status: "revoked", connection_id: a.connection_id })

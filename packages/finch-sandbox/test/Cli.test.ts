@@ -103,6 +103,18 @@ describe("the CLI", () => {
     expect(introspect.body.customer_id).toBe("cli-customer")
   })
 
+  it("runs the legacy connection model with --connection-model legacy", async () => {
+    const started = await start(["--port", "0", "--connection-model", "legacy"])
+    expect(started.output()).toContain("connection model: legacy")
+    const sandbox = { ...started, port: 0, close: async () => {} }
+    const first = await mint(sandbox, { customer_id: "cli-legacy", username: "cli_co" })
+    const second = await mint(sandbox, { customer_id: "cli-legacy", company_id: first.company_id, username: "cli_2" })
+    expect(second.connection_id).toBe(first.connection_id)
+    const bad = await run(["--connection-model", "newest"])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("--connection-model must be current or legacy")
+  })
+
   it("refuses a non-loopback host and says so", async () => {
     const result = await run(["--host", "0.0.0.0", "--port", "0"])
     expect(result.code).toBe(2)

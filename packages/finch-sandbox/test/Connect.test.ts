@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
-import type { Sandbox } from "../src/Sandbox.ts"
+import { connectionModels, type Sandbox } from "../src/Sandbox.ts"
 import { basicOf, call, control, useSandbox } from "./support/Http.ts"
 
 const redirectUri = "http://127.0.0.1:9/finch/callback"
@@ -334,8 +334,8 @@ describe("POST /auth/token", () => {
   })
 })
 
-describe("connections made through Connect", () => {
-  const sandbox = useSandbox({ beforeAll, afterAll })
+describe.each(connectionModels)("connections made through Connect (%s model)", (model) => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { connectionModel: model })
 
   it("the same username reaches the same company; another username another company", async () => {
     const a = await connect(sandbox(), { customer_id: "c-a" }, { username: "good_user" })
@@ -346,7 +346,7 @@ describe("connections made through Connect", () => {
     expect(c.company_id).not.toBe(a.company_id)
   })
 
-  it("a second login to the same company for the same customer is a new account of the same connection", async () => {
+  it("a second login to the same company for the same customer: a new connection (current), an account (legacy)", async () => {
     const first = await connect(sandbox(), { customer_id: "c-multi" }, { username: "shared_co", provider_id: "gusto" })
     const admin = await control(sandbox(), "/connections", { provider_id: "gusto", username: "shared_co_admin_2" })
     const second = await connect(
@@ -356,7 +356,7 @@ describe("connections made through Connect", () => {
     )
     expect(admin.company_id).not.toBe(first.company_id)
     expect(second.company_id).toBe(first.company_id)
-    expect(second.connection_id).toBe(first.connection_id)
+    expect(second.connection_id === first.connection_id).toBe(model === "legacy")
     expect(second.account_id).not.toBe(first.account_id)
     expect(second.products).toEqual(["company", "payment"])
   })
@@ -420,8 +420,8 @@ describe("connections made through Connect", () => {
   })
 })
 
-describe("re-authentication and entities", () => {
-  const sandbox = useSandbox({ beforeAll, afterAll })
+describe.each(connectionModels)("re-authentication and entities (%s model)", (model) => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { connectionModel: model })
 
   it("the employer can add an entity while re-authenticating: same connection, more entities", async () => {
     const { body } = await newSession(sandbox(), { customer_id: "c-entities" })

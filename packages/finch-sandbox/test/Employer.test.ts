@@ -225,9 +225,12 @@ describe("scopes, statuses and entities", () => {
 
   it("POST /disconnect revokes every token of the connection, and only those", async () => {
     const first = await mint(sandbox(), { username: "disc_co", customer_id: "disc" })
-    const second = await mint(sandbox(), { username: "disc_co", customer_id: "disc" })
+    const second = await mint(sandbox(), { connection_id: first.connection_id })
     const other = await mint(sandbox(), { username: "disc_other", customer_id: "disc" })
+    // Another login to the same company is a Finch connection of its own (the default, current model).
+    const sibling = await mint(sandbox(), { company_id: first.company_id, username: "disc_co_2", customer_id: "disc" })
     expect(second.connection_id).toBe(first.connection_id)
+    expect(sibling.connection_id).not.toBe(first.connection_id)
     const reply = await call(sandbox(), "/disconnect", { token: first.access_token, method: "POST" })
     expect(reply.status).toBe(200)
     expect(reply.body).toEqual({ status: "success" })
@@ -237,6 +240,7 @@ describe("scopes, statuses and entities", () => {
       expect(after.body.name).toBe("invalid_token_error")
     }
     expect((await call(sandbox(), "/introspect", { token: other.access_token })).status).toBe(200)
+    expect((await call(sandbox(), "/employer/company", { token: sibling.access_token })).status).toBe(200)
     // A later connect to the same company makes a fresh connection.
     const again = await mint(sandbox(), { username: "disc_co", customer_id: "disc" })
     expect(again.connection_id).not.toBe(first.connection_id)

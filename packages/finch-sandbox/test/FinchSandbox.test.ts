@@ -1,6 +1,6 @@
 /** Finch's own `/sandbox/*` endpoints, mirrored (reference §9). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { Sandbox } from "../src/Sandbox.ts"
+import { connectionModels, type Sandbox } from "../src/Sandbox.ts"
 import { basicOf, call, control, useSandbox } from "./support/Http.ts"
 
 const createConnection = async (sandbox: Sandbox, body: Record<string, unknown> = {}) => {
@@ -18,8 +18,8 @@ const sync = async (sandbox: Sandbox, token: string) => {
   return reply.body
 }
 
-describe("POST /sandbox/connections and /sandbox/connections/accounts", () => {
-  const sandbox = useSandbox({ beforeAll, afterAll })
+describe.each(connectionModels)("POST /sandbox/connections and /sandbox/connections/accounts (%s model)", (model) => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { connectionModel: model })
 
   it("creates a new company and connection with 20 employees and the organization products by default", async () => {
     const created = await createConnection(sandbox())
@@ -64,19 +64,24 @@ describe("POST /sandbox/connections and /sandbox/connections/accounts", () => {
     expect(wrong.body.name).toBe("invalid_client_error")
   })
 
-  it("a second login to the same company keeps company_id and connection_id, with a new account_id", async () => {
+  it("a second login to the same company keeps company_id, with a new account_id and (current) connection_id", async () => {
     const created = await createConnection(sandbox())
     const reply = await call(sandbox(), "/sandbox/connections/accounts", {
       basic: basicOf(sandbox()),
       body: { provider_id: "gusto", company_id: created.company_id, products: ["company", "payment"] },
     })
     expect(reply.status).toBe(200)
-    expect(reply.body).toMatchObject({
+    expect(reply.body).toMatchObject({ company_id: created.company_id, products: ["company", "payment"] })
+    expect(reply.body.account_id).not.toBe(created.account_id)
+    // Finch since 2024-10-29: every login its own connection; the legacy model: an account of the first one.
+    expect(reply.body.connection_id === created.connection_id).toBe(model === "legacy")
+    const introspect = await call(sandbox(), "/introspect", { token: reply.body.access_token })
+    expect(introspect.body).toMatchObject({
+      connection_id: reply.body.connection_id,
+      account_id: reply.body.account_id,
       company_id: created.company_id,
-      connection_id: created.connection_id,
       products: ["company", "payment"],
     })
-    expect(reply.body.account_id).not.toBe(created.account_id)
     const unknown = await call(sandbox(), "/sandbox/connections/accounts", {
       basic: basicOf(sandbox()),
       body: { provider_id: "gusto", company_id: "00000000-0000-4000-8000-000000000000" },

@@ -15,10 +15,11 @@ import type * as PayGroups from "@tryfinch/finch-api/resources/payroll/pay-group
 import type * as Providers from "@tryfinch/finch-api/resources/providers"
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest"
 import type * as Wire from "../src/internal/Wire.ts"
+import { connectionModels } from "../src/Sandbox.ts"
 import { control, mint, requestLog, useSandbox } from "./support/Http.ts"
 
-describe("the official SDK against the sandbox", () => {
-  const sandbox = useSandbox({ beforeAll, afterAll })
+describe.each(connectionModels)("the official SDK against the sandbox (%s model)", (model) => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { connectionModel: model })
   const client = () =>
     new Finch({
       baseURL: sandbox().baseUrl,
@@ -179,7 +180,8 @@ describe("the official SDK against the sandbox", () => {
       provider_id: "gusto",
       company_id: created.company_id ?? "",
     })
-    expect(second.connection_id).toBe(created.connection_id)
+    expect(second.company_id).toBe(created.company_id)
+    expect(second.connection_id === created.connection_id).toBe(model === "legacy")
     expect(second.account_id).not.toBe(created.account_id)
   })
 

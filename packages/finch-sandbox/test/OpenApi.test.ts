@@ -4,6 +4,7 @@
  */
 import type { ValidateFunction } from "ajv"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectionModels } from "../src/Sandbox.ts"
 import { basicOf, call, control, mint, useSandbox } from "./support/Http.ts"
 import { explain, FinchSchemas } from "./support/OpenApi.ts"
 
@@ -32,8 +33,8 @@ describe("the OpenAPI validators", () => {
   })
 })
 
-describe("responses against Finch's OpenAPI documents (2024)", () => {
-  const sandbox = useSandbox({ beforeAll, afterAll })
+describe.each(connectionModels)("responses against Finch's OpenAPI documents (2024), %s model", (connectionModel) => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { connectionModel })
 
   it("GET /employer/company", async () => {
     const { access_token } = await mint(sandbox(), { products: all })
@@ -136,6 +137,10 @@ describe("responses against Finch's OpenAPI documents (2024)", () => {
     })
     expect(account.status).toBe(200)
     expectValid(schemas.response("management", "/sandbox/connections/accounts", "post", "200"), account.body)
+    // The second login's own introspection (its own connection in the current model, an account in the legacy one).
+    const second = await call(sandbox(), "/introspect", { token: account.body.access_token })
+    expect(second.body.connection_id === created.body.connection_id).toBe(connectionModel === "legacy")
+    expectValid(schemas.response("management", "/introspect", "get", "200"), second.body)
     const updated = await call(sandbox(), "/sandbox/connections/accounts", {
       method: "PUT",
       token: account.body.access_token,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { nicknames } from "../src/internal/People.ts"
-import { startSandbox } from "../src/Sandbox.ts"
+import { connectionModels, startSandbox } from "../src/Sandbox.ts"
 import { call, control, useSandbox } from "./support/Http.ts"
 
 interface ScenarioConnection {
@@ -15,11 +15,27 @@ interface ScenarioConnection {
 }
 
 interface Truth {
+  connections: Array<{
+    customer_id: string | null
+    provider_id: string
+    company_id: string
+    company_name: string
+    accounts: Array<{
+      connection_id: string
+      account_id: string
+      username: string | null
+      products: Array<string>
+      entity_ids: Array<string>
+      status: string
+    }>
+  }>
   people: Array<{
     person: string
     truth: { first_name: string; middle_name: string | null; last_name: string; dob: string; email: string }
     records: Array<{
       connection_id: string | null
+      connection_ids: Array<string>
+      customer_id: string | null
       provider_id: string
       company_id: string
       individual_id: string
@@ -39,8 +55,8 @@ const names = [
   "peo",
 ]
 
-describe("scenarios", () => {
-  const sandbox = useSandbox({ beforeAll, afterAll })
+describe.each(connectionModels)("scenarios (%s model)", (model) => {
+  const sandbox = useSandbox({ beforeAll, afterAll }, { connectionModel: model })
   const instantiate = async (name: string, customer_id = `customer-${name}`) =>
     (await control<{ connections: Array<ScenarioConnection> }>(sandbox(), `/scenarios/${name}`, { customer_id }))
       .connections
@@ -56,21 +72,57 @@ describe("scenarios", () => {
     expect(scenarios.every((scenario) => scenario.description.length > 20)).toBe(true)
   })
 
-  it("different-logins: two logins, one connection, two accounts", async () => {
+  it("different-logins: two logins, two Finch connections (current) or one (legacy); for the app one connection, two accounts", async () => {
     const [alice, bob] = await instantiate("different-logins")
-    expect(alice?.connection_id).toBe(bob?.connection_id)
+    expect(alice?.connection_id === bob?.connection_id).toBe(model === "legacy")
     expect(alice?.company_id).toBe(bob?.company_id)
     expect(alice?.account_id).not.toBe(bob?.account_id)
     const introspect = await call(sandbox(), "/introspect", { token: bob?.access_token ?? "" })
-    expect(introspect.body).toMatchObject({ account_id: bob?.account_id, username: "acme_bob" })
+    expect(introspect.body).toMatchObject({
+      connection_id: bob?.connection_id,
+      account_id: bob?.account_id,
+      company_id: bob?.company_id,
+      username: "acme_bob",
+    })
+    // What the app should hold either way: one connection (customer, provider, company) with one account per login.
+    const { connections, people } = await truth("different-logins")
+    expect(connections).toEqual([
+      {
+        customer_id: "customer-different-logins",
+        provider_id: "gusto",
+        company_id: alice?.company_id,
+        company_name: "Acme Bakery Co.",
+        accounts: [alice, bob].map((login) => ({
+          connection_id: login?.connection_id,
+          account_id: login?.account_id,
+          username: login?.username,
+          products: login?.products,
+          entity_ids: login?.entity_ids,
+          status: "connected",
+        })),
+      },
+    ])
+    // One record per person at the company, however many logins read it.
+    expect(people).toHaveLength(30)
+    for (const person of people) {
+      expect(person.records).toHaveLength(1)
+      expect(person.records[0]?.connection_id).toBe(alice?.connection_id)
+      expect(person.records[0]?.connection_ids).toEqual([...new Set([alice?.connection_id, bob?.connection_id])])
+    }
   })
 
-  it("different-permissions: one connection, each account with its own products", async () => {
+  it("different-permissions: each login with its own products, one connection of the app's", async () => {
     const [hr, payroll] = await instantiate("different-permissions")
-    expect(hr?.connection_id).toBe(payroll?.connection_id)
+    expect(hr?.connection_id === payroll?.connection_id).toBe(model === "legacy")
     expect(payroll?.products).toEqual(["company", "payment", "pay_statement"])
     expect((await call(sandbox(), "/employer/directory", { token: payroll?.access_token ?? "" })).status).toBe(403)
     expect((await call(sandbox(), "/employer/directory", { token: hr?.access_token ?? "" })).status).toBe(200)
+    const introspect = await call(sandbox(), "/introspect", { token: payroll?.access_token ?? "" })
+    expect(introspect.body.products).toEqual(["company", "payment", "pay_statement"])
+    expect(introspect.body.authentication_methods[0].products).toEqual(["company", "payment", "pay_statement"])
+    const { connections } = await truth("different-permissions")
+    expect(connections).toHaveLength(1)
+    expect(connections[0]?.accounts.map((account) => account.username)).toEqual(["acme_hr", "acme_payroll"])
   })
 
   it("provider-migration: two providers, 30 people in both, terminated in the old system", async () => {
@@ -208,16 +260,23 @@ describe("scenarios", () => {
     }
   })
 
-  it("peo: the owner's login gives three connections, the PEO admin joins the first as another account", async () => {
+  it("peo: the owner's login gives three connections, the PEO admin a second login at the first", async () => {
     const connections = await instantiate("peo", "customer-peo-2")
     const owner = connections.filter((c) => c.username === "fjord_owner")
     const admin = connections.find((c) => c.username === "fjord_peo_admin")
     expect(new Set(owner.map((c) => c.connection_id)).size).toBe(3)
     expect(new Set(owner.map((c) => c.provider_id))).toEqual(new Set(["justworks"]))
-    expect(admin?.connection_id).toBe(owner[0]?.connection_id)
+    expect(admin?.company_id).toBe(owner[0]?.company_id)
+    expect(admin?.connection_id === owner[0]?.connection_id).toBe(model === "legacy")
     expect(admin?.account_id).not.toBe(owner[0]?.account_id)
-    const { people } = await truth("peo", "customer-peo-2")
-    expect(people.filter((person) => person.records.length === 3)).toHaveLength(3)
+    const truthOf = await truth("peo", "customer-peo-2")
+    expect(truthOf.people.filter((person) => person.records.length === 3)).toHaveLength(3)
+    // Three connections for the app; the first with the owner's and the PEO admin's accounts.
+    expect(truthOf.connections.map((connection) => connection.accounts.map((account) => account.username))).toEqual([
+      ["fjord_owner", "fjord_peo_admin"],
+      ["fjord_owner"],
+      ["fjord_owner"],
+    ])
   })
 
   it("reports records of companies nobody connected yet with connection_id null", async () => {

@@ -1,5 +1,5 @@
 /** The small HTML pages of the simulated Finch Connect. */
-import type { Completion } from "./Connect.ts"
+import { type Completion, reauthenticationReaches } from "./Connect.ts"
 import { companiesReachedBy } from "./Scenarios.ts"
 import type { Session } from "./State.ts"
 import type { World } from "./World.ts"
@@ -57,8 +57,11 @@ export const loginReachesChoice = (world: World, session: Session, choice: Compl
   if (choice.password !== undefined && choice.password !== "good_pass") return undefined
   const reauthenticating =
     session.connection_id === null ? undefined : world.state.connections.get(session.connection_id)
+  // Re-authenticating offers the connection's company, unless the login is one that reaches other companies only.
+  const elsewhere =
+    reauthenticating === undefined ? undefined : reauthenticationReaches(world, reauthenticating, choice)
   const companies =
-    reauthenticating === undefined
+    reauthenticating === undefined || elsewhere !== undefined
       ? companiesReachedBy(world.state, provider_id, choice.username ?? "good_user")
       : [world.state.companyOf(reauthenticating)]
   const only = companies[0]
@@ -74,7 +77,7 @@ ${escapeHtml(company.data.legal_name ?? company.id)}</label>${
           ? company.entities
               .map(
                 (entity) =>
-                  `<label style="margin-left:1.5rem"><input type="checkbox" name="entity_ids" value="${escapeHtml(entity.id)}"${reauthenticating === undefined || reauthenticating.entity_ids.includes(entity.id) ? " checked" : ""} style="width:auto"> ${escapeHtml(entity.name)}</label>`,
+                  `<label style="margin-left:1.5rem"><input type="checkbox" name="entity_ids" value="${escapeHtml(entity.id)}"${reauthenticating === undefined || elsewhere !== undefined || reauthenticating.entity_ids.includes(entity.id) ? " checked" : ""} style="width:auto"> ${escapeHtml(entity.name)}</label>`,
               )
               .join("")
           : ""

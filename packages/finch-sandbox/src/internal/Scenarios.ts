@@ -88,7 +88,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "different-logins",
     description:
-      "Two admins log in to the same company at Gusto: one connection holding two accounts (account_ids), same employees.",
+      "Two admins log in to the same company at Gusto, same employees: two Finch connections (current model) or one holding two accounts (legacy); either way one connection of the app's with two accounts.",
     build: () => [
       {
         slug: "acme",
@@ -106,7 +106,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "different-permissions",
     description:
-      "Two logins with different permission sets at ADP RUN (HR data vs payroll data): one connection, two accounts with their own products.",
+      "Two logins with different permission sets at ADP RUN (HR data vs payroll data), each with its own products: two Finch connections (current) or two accounts of one (legacy); one connection of the app's with two accounts.",
     build: () => [
       {
         slug: "acme",
@@ -279,7 +279,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   {
     name: "peo",
     description:
-      "A PEO (Justworks) co-employing three companies of one owner group: the owner's login reaches all three (three connections), a PEO admin's login reaches the first (a second account there). The owners are on every payroll.",
+      "A PEO (Justworks) co-employing three companies of one owner group: the owner's login reaches all three (three connections), a PEO admin's login reaches the first (a second Finch connection there, or a second account in the legacy model). The owners are on every payroll.",
     build: (random, today) => {
       const vary = variationsOf(random)
       const owners = people(random, "peo", 3, today)
@@ -352,11 +352,8 @@ const register = (
 export const materialize = (state: State, scenario: Scenario): ReadonlyArray<BuiltCompany> =>
   register(state, scenario, specsOf(state, scenario))
 
-/**
- * The companies a login reaches, materializing first any scenario that owns the login, so a scenario's usernames
- * work in Connect even before the scenario was instantiated.
- */
-export const companiesReachedBy = (state: State, provider_id: string, username: string, employeeSize?: number) => {
+/** Materializes any scenario that owns the login, so a scenario's usernames work before it was instantiated. */
+const registerScenarioLogin = (state: State, provider_id: string, username: string) => {
   for (const scenario of scenarios) {
     const specs = specsOf(state, scenario)
     const owns = specs.some(
@@ -364,5 +361,19 @@ export const companiesReachedBy = (state: State, provider_id: string, username: 
     )
     if (owns) register(state, scenario, specs)
   }
+}
+
+/**
+ * The companies a login reaches, materializing first any scenario that owns the login, so a scenario's usernames
+ * work in Connect even before the scenario was instantiated. A username never seen gets a company of its own.
+ */
+export const companiesReachedBy = (state: State, provider_id: string, username: string, employeeSize?: number) => {
+  registerScenarioLogin(state, provider_id, username)
   return state.companiesForLogin(provider_id, username, employeeSize)
+}
+
+/** The companies a login already reaches (a scenario's, or one used before); undefined for a username never seen. */
+export const companiesKnownFor = (state: State, provider_id: string, username: string) => {
+  registerScenarioLogin(state, provider_id, username)
+  return state.logins.has(`${provider_id}:${username}`) ? state.companiesForLogin(provider_id, username) : undefined
 }

@@ -9,10 +9,23 @@ import { catalogue, type ProviderRecord } from "./Providers.ts"
 import * as Random from "./Random.ts"
 import type { AuthenticationType, ClientType, ConnectionStatusType, ConnectionType } from "./Wire.ts"
 
-/** One login (Finch "account") under a connection. */
+/**
+ * How logins map to Finch connections. `current` is Finch since 2024-10-29: every Connect login (and every
+ * `POST /sandbox/connections/accounts`) is its own Finch connection with one account, even at a company the customer
+ * already connected. `legacy` is the older account model the seed was written against: a second login to the same
+ * (customer, provider, company) becomes another account under the existing connection.
+ */
+export type ConnectionModel = "current" | "legacy"
+
+export const connectionModels: ReadonlyArray<ConnectionModel> = ["current", "legacy"]
+
+/**
+ * One login (Finch "account") under a connection: always exactly one in the current model, one or more in the legacy
+ * one. Its username and products follow the latest re-authentication in the current model.
+ */
 export interface Account {
   readonly id: string
-  readonly username: string | null
+  username: string | null
   readonly authentication_type: AuthenticationType
   products: Array<string>
 }
@@ -109,6 +122,7 @@ export interface StateOptions {
   readonly clientId: string
   readonly clientType: ClientType
   readonly today: Date
+  readonly connectionModel: ConnectionModel
   /** Send `company_id` on every token, even where Finch leaves it out (multi-entity companies, Deel). */
   readonly alwaysReportCompanyId?: boolean
   readonly onEvent?: (event: SandboxEvent) => void
@@ -207,8 +221,9 @@ export class State {
   }
 
   /**
-   * Joins a login to a company for a customer. A second login to the same (customer, provider, company) becomes a
-   * new account under the existing connection (the multi-account model), never a second connection.
+   * Joins a login to a company for a customer. In the current model every login is a new connection with one account;
+   * in the legacy model a second login to the same (customer, provider, company) becomes a new account under the
+   * existing connection (and the same username again the same account), never a second connection.
    */
   connect(input: {
     readonly customer_id: string | null
@@ -224,7 +239,10 @@ export class State {
   }): { connection: Connection; account: Account } {
     const provider = this.providers.get(input.provider_id)
     const authentication_type = input.authentication_type ?? provider?.defaultAuthentication ?? "credential"
-    let connection = this.findConnection(input.customer_id, input.provider_id, input.company.id)
+    let connection =
+      this.options.connectionModel === "legacy"
+        ? this.findConnection(input.customer_id, input.provider_id, input.company.id)
+        : undefined
     const entity_ids = [...(input.entity_ids ?? input.company.entities.map((entity) => entity.id))]
     if (connection === undefined) {
       const now = this.options.clock.iso()

@@ -39,6 +39,7 @@ const connectionView = (world: World, connection: Connection) => ({
   customer_id: connection.customer_id,
   customer_name: connection.customer_name,
   status: connection.status,
+  last_successful_sync: connection.lastSuccessfulSync,
   entity_ids: connection.entity_ids,
   accounts: connection.accounts.map((account) => ({
     account_id: account.id,
@@ -70,6 +71,7 @@ export const admin = (world: World) => {
       base_url: world.baseUrl,
       client_id: world.clientId,
       rate_limits: world.rateLimiter.mode,
+      connection_model: state.options.connectionModel,
       providers: [...state.providers.keys()],
       scenarios: scenarios.map((scenario) => scenario.name),
     }),
@@ -77,6 +79,8 @@ export const admin = (world: World) => {
 
   app.post("/connections", async (c) => {
     const body = await Guards.objectBody(c)
+    const connection_id = Guards.optionalString(body, "connection_id")
+    if (connection_id !== undefined) return c.json(anotherToken(connection_id, body), 201)
     const provider_id = Guards.optionalString(body, "provider_id") ?? "gusto"
     if (!state.providers.has(provider_id))
       throw Errors.invalidRequest(`[body:provider_id]: unknown provider '${provider_id}'`)
@@ -137,9 +141,54 @@ export const admin = (world: World) => {
     )
   })
 
-  app.get("/connections", (c) =>
-    c.json({ connections: [...state.connections.values()].map((connection) => connectionView(world, connection)) }),
-  )
+  /** Another token for a Finch connection's login (as a re-authentication without Connect would mint). */
+  const anotherToken = (connection_id: string, body: Record<string, unknown>): MintedConnection => {
+    const connection = state.connections.get(connection_id)
+    if (connection === undefined || connection.status === "disconnected") {
+      throw Errors.notFound(`No live connection '${connection_id}'`)
+    }
+    const account_id = Guards.optionalString(body, "account_id")
+    const account =
+      account_id === undefined
+        ? connection.accounts[0]
+        : connection.accounts.find((candidate) => candidate.id === account_id)
+    if (account === undefined)
+      throw Errors.notFound(`No account '${account_id ?? ""}' on connection '${connection_id}'`)
+    const products = body["products"] === undefined ? account.products : parseProducts(body)
+    const entity_ids = Guards.optionalStrings(body, "entity_ids") ?? connection.entity_ids
+    checkEntities(state.companyOf(connection), entity_ids)
+    const token = state.mintToken(connection, account, products, entity_ids)
+    return {
+      access_token: token.access_token,
+      token_type: "bearer",
+      connection_id: connection.id,
+      company_id: connection.company_id,
+      account_id: account.id,
+      provider_id: connection.provider_id,
+      products: [...token.products],
+      entity_id: token.entity_ids[0] ?? null,
+      entity_ids: [...token.entity_ids],
+      customer_id: connection.customer_id,
+      employee_count: state.companyOf(connection).employees.length,
+    }
+  }
+
+  app.get("/connections", (c) => {
+    // Filters, each optional: the Finch connections of one customer, company, provider, status or username.
+    const query = c.req.query()
+    const matches = (connection: Connection) =>
+      (query["customer_id"] === undefined || connection.customer_id === query["customer_id"]) &&
+      (query["company_id"] === undefined || connection.company_id === query["company_id"]) &&
+      (query["provider_id"] === undefined || connection.provider_id === query["provider_id"]) &&
+      (query["status"] === undefined || connection.status === query["status"]) &&
+      (query["username"] === undefined || connection.accounts.some((account) => account.username === query["username"]))
+    return c.json({
+      connection_model: state.options.connectionModel,
+      connections: [...state.connections.values()]
+        .filter(matches)
+        .map((connection) => connectionView(world, connection)),
+    })
+  })
 
   app.get("/connections/:connection_id", (c) => {
     const connection = state.connections.get(c.req.param("connection_id"))
@@ -300,13 +349,39 @@ export const admin = (world: World) => {
     if (scenario === undefined) throw Errors.notFound(`No scenario '${c.req.param("name")}'`)
     const customer_id = c.req.query("customer_id")
     const people = new Map<string, { person: string; truth: object; records: Array<object> }>()
+    const expected: Array<object> = []
     for (const { company } of materialize(state, scenario)) {
-      const connections = [...state.connections.values()].filter(
-        (connection) =>
+      // What the app should hold: one connection per (customer, provider, company), one account per login, whether
+      // Finch made each login a connection of its own (current model) or an account of one (legacy model).
+      const byCustomer = new Map<string | null, Array<Connection>>()
+      for (const connection of state.connections.values()) {
+        if (
           connection.company_id === company.id &&
           connection.status !== "disconnected" &&
-          (customer_id === undefined || connection.customer_id === customer_id),
-      )
+          (customer_id === undefined || connection.customer_id === customer_id)
+        ) {
+          byCustomer.set(connection.customer_id, [...(byCustomer.get(connection.customer_id) ?? []), connection])
+        }
+      }
+      for (const [customer, connections] of byCustomer) {
+        expected.push({
+          customer_id: customer,
+          provider_id: company.provider_id,
+          company_id: company.id,
+          company_name: company.data.legal_name,
+          accounts: connections.flatMap((connection) =>
+            connection.accounts.map((account) => ({
+              connection_id: connection.id,
+              account_id: account.id,
+              username: account.username,
+              products: [...account.products],
+              entity_ids: [...connection.entity_ids],
+              status: connection.status,
+            })),
+          ),
+        })
+      }
+      const holders = byCustomer.size === 0 ? [undefined] : [...byCustomer]
       for (const employee of company.employees) {
         const person = employee.person
         let entry = people.get(person.key)
@@ -324,18 +399,22 @@ export const admin = (world: World) => {
           }
           people.set(person.key, entry)
         }
-        for (const connection of connections.length === 0 ? [undefined] : connections) {
+        // One record per company the person is at (per customer holding it), however many logins read it.
+        for (const holder of holders) {
           entry.records.push({
-            connection_id: connection?.id ?? null,
+            connection_id: holder?.[1][0]?.id ?? null,
+            connection_ids: holder?.[1].map((connection) => connection.id) ?? [],
+            customer_id: holder?.[0] ?? null,
             provider_id: company.provider_id,
             company_id: company.id,
+            entity_id: employee.entity_id,
             individual_id: employee.id,
             variations: employee.variations,
           })
         }
       }
     }
-    return c.json({ scenario: scenario.name, people: [...people.values()] })
+    return c.json({ scenario: scenario.name, connections: expected, people: [...people.values()] })
   })
 
   app.put("/webhook", async (c) => {

@@ -103,18 +103,22 @@ export const finchSandbox = (world: World) => {
       throw Errors.invalidRequest(`No company '${company_id}' at provider '${provider_id}'`)
     }
     const products = parseProducts(body)
-    const existing = [...state.connections.values()].find(
+    const live = [...state.connections.values()].filter(
       (connection) =>
         connection.company_id === company_id &&
         connection.provider_id === provider_id &&
         connection.status !== "disconnected",
     )
-    // A second login to the same company: same company_id, new account_id, and (our choice) the same connection.
+    const logins = live.reduce((count, connection) => count + connection.accounts.length, 0)
+    // A second login to the same company, for the customer of the first: same company_id and a new account_id; a new
+    // connection_id in the current model, the first login's connection in the legacy one.
     const { connection, account } = state.connect({
-      customer_id: existing?.customer_id ?? null,
+      customer_id: live[0]?.customer_id ?? null,
+      customer_name: live[0]?.customer_name ?? null,
+      customer_email: live[0]?.customer_email ?? null,
       provider_id,
       company,
-      username: `sandbox_account_${(existing?.accounts.length ?? 0) + 1}`,
+      username: `sandbox_account_${logins + 1}`,
       products,
       authentication_type: parseAuthentication(body) ?? null,
     })
