@@ -7,7 +7,6 @@ import { SourceRecord } from "@finch-connections/core/reconciliation/SourceRecor
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import { summarizeIssue } from "./IssueSummary.ts"
 
 /**
@@ -46,10 +45,18 @@ export const readRecords = <E>(
 ): Effect.Effect<RecordLines, InvalidRecordLine | E> =>
   Effect.suspend(() => {
     const reader = new LineReader(options.maxLineBytes ?? maxLineBytes)
-    return Stream.fromAsyncIterable(input, onReadError).pipe(
-      Stream.runForEach((chunk) => reader.push(chunk)),
-      Effect.zipRight(Effect.suspend(() => reader.end())),
-    )
+    // a plain loop: chunks passed through an Effect Stream outlived it and cost ~20% more resident memory
+    return Effect.tryPromise({
+      try: async (signal) => {
+        for await (const chunk of input) {
+          signal.throwIfAborted()
+          const error = reader.push(chunk)
+          if (error !== undefined) return error // leaving the loop closes the input
+        }
+        return reader.end()
+      },
+      catch: onReadError, // the reader returns its errors, so what throws here is the input
+    }).pipe(Effect.flatMap((error) => (error === undefined ? Effect.succeed(reader.read) : Effect.fail(error))))
   })
 
 const newline = 0x0a
@@ -72,24 +79,25 @@ class LineReader {
     this.maxLineBytes = maxLineBytes
   }
 
-  push(chunk: Uint8Array): Effect.Effect<void, InvalidRecordLine> {
+  /** Takes the lines `chunk` ends; an error for the first bad one. */
+  push(chunk: Uint8Array): InvalidRecordLine | undefined {
     let start = 0
     for (let end = chunk.indexOf(newline); end >= 0; end = chunk.indexOf(newline, start)) {
       const error = this.take(chunk.subarray(start, end))
-      if (error !== undefined) return Effect.fail(error)
+      if (error !== undefined) return error
       start = end + 1
     }
     if (start < chunk.length) {
       this.unfinished.push(chunk.subarray(start))
       this.unfinishedBytes += chunk.length - start
-      if (this.unfinishedBytes > this.maxLineBytes) return Effect.fail(this.tooLong())
+      if (this.unfinishedBytes > this.maxLineBytes) return this.tooLong()
     }
-    return Effect.void
+    return undefined
   }
 
-  end(): Effect.Effect<RecordLines, InvalidRecordLine> {
-    const error = this.unfinishedBytes > 0 ? this.take(new Uint8Array(0)) : undefined
-    return error === undefined ? Effect.succeed(this.read) : Effect.fail(error)
+  /** Takes the last line when the input does not end with a newline. */
+  end(): InvalidRecordLine | undefined {
+    return this.unfinishedBytes > 0 ? this.take(new Uint8Array(0)) : undefined
   }
 
   /** Takes the line ending with `tail`; an error for a bad line. */
