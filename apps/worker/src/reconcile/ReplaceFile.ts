@@ -7,6 +7,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { fileError, type ReconcileFileError } from "./ReconcileFileError.ts"
 
 /** Replaces the file at `target` (through a symlink, the file it points to) by the concatenation of `pieces`. */
@@ -38,7 +39,7 @@ export const replaceFile = (target: string, pieces: Iterable<string>): Effect.Ef
       (file, exit) =>
         Effect.promise(async () => {
           await file.close().catch(() => undefined)
-          if (exit._tag === "Failure") await fs.rm(temporary, { force: true }).catch(() => undefined)
+          if (Exit.isFailure(exit)) await fs.rm(temporary, { force: true }).catch(() => undefined)
         }),
     )
   })
