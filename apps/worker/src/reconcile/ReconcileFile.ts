@@ -1,122 +1,128 @@
 /**
- * The file entry point of reconciliation: JSON Lines of source records in, JSON Lines of assignments out, both as
- * streams (a million lines never sit in memory as one string). A bad line is a typed error naming its line.
+ * The file entry point of reconciliation: JSON Lines of source records in, JSON Lines of assignments out. The paths
+ * are checked before any work; the output is written only once everything else succeeded, and to a file it is
+ * replaced whole (`replaceFile`), so a failed run leaves the output as it was.
  */
-
-import { once } from "node:events"
 import * as fs from "node:fs"
-import * as readline from "node:readline"
-import type { Readable, Writable } from "node:stream"
+import * as path from "node:path"
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
 import {
   assignmentOf,
-  type DuplicateRecordId,
   type ReconcileStats,
+  type Reconciliation,
   reconcile,
   type TooManyRecords,
 } from "@finch-connections/core/reconciliation/Reconciliation"
-import { SourceRecord } from "@finch-connections/core/reconciliation/SourceRecord"
+import type { SourceRecord } from "@finch-connections/core/reconciliation/SourceRecord"
 import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { fileError, ReconcileFileError } from "./ReconcileFileError.ts"
+import { type InvalidRecordLine, type ReadRecordsOptions, type RecordLines, readRecords } from "./RecordLines.ts"
+import { replaceFile } from "./ReplaceFile.ts"
 
-/** A line of the input is not JSON or not a source record. */
-export class InvalidRecordLine extends Schema.TaggedError<InvalidRecordLine>()("InvalidRecordLine", {
+/** `--out` is the input file itself (by another spelling, a symlink or a hard link): writing it would destroy it. */
+export class InputIsOutput extends Schema.TaggedError<InputIsOutput>()("InputIsOutput", {
+  input: Schema.String,
+  output: Schema.String,
+}) {
+  override get message() {
+    return `--out ${this.output} is the input file ${this.input}; write the assignments to another file`
+  }
+}
+
+/** Two lines of the input carry the same `record_id`. */
+export class DuplicateRecordLine extends Schema.TaggedError<DuplicateRecordLine>()("DuplicateRecordLine", {
   line: Schema.Number,
-  reason: Schema.String,
+  firstLine: Schema.Number,
+  recordId: Schema.String,
 }) {
   override get message() {
-    return `line ${this.line}: ${this.reason}`
+    return `line ${this.line}: record_id ${JSON.stringify(this.recordId)} is already on line ${this.firstLine}`
   }
 }
 
-/** The input or output file could not be read or written. */
-export class ReconcileFileError extends Schema.TaggedError<ReconcileFileError>()("ReconcileFileError", {
-  path: Schema.String,
-  reason: Schema.String,
-}) {
-  override get message() {
-    return `${this.path}: ${this.reason}`
-  }
-}
+export type ReconcileFileFailure =
+  | InvalidRecordLine
+  | DuplicateRecordLine
+  | TooManyRecords
+  | InputIsOutput
+  | ReconcileFileError
 
-const decodeRecord = Schema.decodeUnknownEither(SourceRecord)
-
-/** Reads source records from a JSON Lines stream (blank lines are skipped). */
-export const readRecords = (input: Readable): Effect.Effect<Array<SourceRecord>, InvalidRecordLine> =>
-  Effect.tryPromise({
-    try: async () => {
-      const records: Array<SourceRecord> = []
-      let line = 0
-      for await (const text of readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-        line++
-        if (text.trim() === "") continue
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch (error) {
-          throw new InvalidRecordLine({ line, reason: `not JSON (${(error as Error).message})` })
-        }
-        const decoded = decodeRecord(json)
-        if (decoded._tag === "Left") {
-          throw new InvalidRecordLine({ line, reason: ParseResult.TreeFormatter.formatErrorSync(decoded.left) })
-        }
-        records.push(decoded.right)
-      }
-      return records
-    },
-    catch: (error) =>
-      error instanceof InvalidRecordLine ? error : new InvalidRecordLine({ line: 0, reason: String(error) }),
-  })
-
-/** Writes one assignment per record, in input order, respecting the stream's backpressure. */
-const writeAssignments = async (
-  output: Writable,
-  records: ReadonlyArray<SourceRecord>,
-  result: Parameters<typeof assignmentOf>[0],
-) => {
-  for (let index = 0; index < records.length; index++) {
-    if (!output.write(`${JSON.stringify(assignmentOf(result, records, index))}\n`)) await once(output, "drain")
-  }
-}
-
-/** Reconciles the records of `input` and writes the assignments to `output`. */
-export const reconcileStream = (
-  input: Readable,
-  output: Writable,
-): Effect.Effect<ReconcileStats, InvalidRecordLine | DuplicateRecordId | TooManyRecords | ReconcileFileError> =>
-  Effect.gen(function* () {
-    const records = yield* readRecords(input)
-    const result = yield* reconcile(records)
-    yield* Effect.tryPromise({
-      try: () => writeAssignments(output, records, result),
-      catch: (error) => new ReconcileFileError({ path: "<output>", reason: String(error) }),
-    })
-    return result.stats
-  })
-
-/** `pnpm reconcile <records.jsonl> [--out assignments.jsonl]`: files, or stdout when `--out` is absent. */
+/** `pnpm reconcile <records.jsonl> [--out assignments.jsonl]`: to the file, or to stdout when there is none. */
 export const reconcileFile = (
   inputPath: string,
   outputPath: string | undefined,
-): Effect.Effect<ReconcileStats, InvalidRecordLine | DuplicateRecordId | TooManyRecords | ReconcileFileError> =>
+  options: ReadRecordsOptions = {},
+): Effect.Effect<ReconcileStats, ReconcileFileFailure> =>
   Effect.gen(function* () {
-    const input = yield* Effect.try({
-      try: () => {
-        fs.accessSync(inputPath, fs.constants.R_OK)
-        return fs.createReadStream(inputPath)
-      },
-      catch: (error) => new ReconcileFileError({ path: inputPath, reason: (error as Error).message }),
-    })
-    const output = outputPath === undefined ? process.stdout : fs.createWriteStream(outputPath)
-    const stats = yield* reconcileStream(input, output)
-    if (outputPath !== undefined) {
-      yield* Effect.tryPromise({
-        try: () =>
-          new Promise<void>((resolve, reject) =>
-            (output as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())),
-          ),
-        catch: (error) => new ReconcileFileError({ path: outputPath, reason: String(error) }),
-      })
+    const input = yield* statOf(inputPath)
+    if (input === undefined) return yield* new ReconcileFileError({ path: inputPath, reason: "no such file" })
+    if (input.isDirectory()) {
+      return yield* new ReconcileFileError({ path: inputPath, reason: "is a folder, not a file of records" })
     }
-    return stats
+    if (outputPath !== undefined) yield* checkOutput(outputPath, inputPath, input)
+    const read = yield* readRecords(fs.createReadStream(inputPath), (cause) => fileError(inputPath, cause), options)
+    const result = yield* reconcile(read.records).pipe(
+      Effect.catchTag("DuplicateRecordId", (error) => Effect.fail(duplicateLine(read, error.recordId))),
+    )
+    const pieces = assignmentText(result, read.records)
+    yield* outputPath === undefined ? writeToStdout(pieces) : replaceFile(outputPath, pieces)
+    return result.stats
+  })
+
+/** The output's folder exists, and the output is neither a folder nor the input. */
+const checkOutput = (outputPath: string, inputPath: string, input: fs.Stats) =>
+  Effect.gen(function* () {
+    const folder = path.dirname(outputPath)
+    const folderStats = yield* statOf(folder)
+    if (folderStats === undefined || !folderStats.isDirectory()) {
+      return yield* new ReconcileFileError({ path: outputPath, reason: `there is no folder ${folder}` })
+    }
+    const output = yield* statOf(outputPath)
+    if (output === undefined) return
+    if (output.isDirectory()) return yield* new ReconcileFileError({ path: outputPath, reason: "is a folder" })
+    // one device and inode: the same file, however it is reached
+    if (output.dev === input.dev && output.ino === input.ino) {
+      return yield* new InputIsOutput({ input: inputPath, output: outputPath })
+    }
+  })
+
+/** The status of the file at `target` (through symlinks), or undefined when there is none. */
+const statOf = (target: string): Effect.Effect<fs.Stats | undefined, ReconcileFileError> =>
+  Effect.tryPromise({
+    try: () =>
+      fs.promises.stat(target).catch((cause: NodeJS.ErrnoException) => {
+        if (cause.code === "ENOENT" || cause.code === "ENOTDIR") return undefined
+        throw cause
+      }),
+    catch: (cause) => fileError(target, cause),
+  })
+
+const duplicateLine = (read: RecordLines, recordId: string): DuplicateRecordLine => {
+  const first = read.records.findIndex((record) => record.record_id === recordId)
+  const second = read.records.findIndex((record, index) => index > first && record.record_id === recordId)
+  return new DuplicateRecordLine({ line: read.lines[second] ?? 0, firstLine: read.lines[first] ?? 0, recordId })
+}
+
+/** Assignments are written in pieces of about this many characters (one write each). */
+const pieceLength = 1 << 20
+
+/** The output's text: one JSON line per record, in input order, in pieces of about `pieceLength`. */
+function* assignmentText(result: Reconciliation, records: ReadonlyArray<SourceRecord>): Generator<string> {
+  let piece = ""
+  for (let index = 0; index < records.length; index++) {
+    piece += `${JSON.stringify(assignmentOf(result, records, index))}\n`
+    if (piece.length >= pieceLength) {
+      yield piece
+      piece = ""
+    }
+  }
+  if (piece.length > 0) yield piece
+}
+
+const writeToStdout = (pieces: Iterable<string>): Effect.Effect<void, ReconcileFileError> =>
+  Effect.tryPromise({
+    try: () => pipeline(Readable.from(pieces), process.stdout, { end: false }),
+    catch: (cause) => fileError("stdout", cause),
   })

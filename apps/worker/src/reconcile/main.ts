@@ -1,23 +1,29 @@
 /**
  * `pnpm reconcile <records.jsonl> [--out assignments.jsonl]` — see packages/core/src/reconciliation/README.md.
- * Paths are relative to where pnpm was started (INIT_CWD), not to this package.
+ * Paths are relative to where pnpm was started (INIT_CWD), not to this package. A failure is one line on stderr
+ * and exit code 1; a wrong command line prints the usage and exits with 2.
  */
 import * as path from "node:path"
+import * as util from "node:util"
 import * as Effect from "effect/Effect"
 import { reconcileFile } from "./ReconcileFile.ts"
 
 const usage = "usage: pnpm reconcile <records.jsonl> [--out assignments.jsonl]"
 
-const args = process.argv.slice(2)
-const outFlag = args.indexOf("--out")
-const outputArg = outFlag >= 0 ? args[outFlag + 1] : undefined
-const inputArg = args.find((arg, k) => !arg.startsWith("--") && (outFlag < 0 || k !== outFlag + 1))
-const base = process.env.INIT_CWD ?? process.cwd()
-
-if (inputArg === undefined || (outFlag >= 0 && outputArg === undefined)) {
+const commandLine = (() => {
+  try {
+    return util.parseArgs({ options: { out: { type: "string" } }, allowPositionals: true, strict: true })
+  } catch {
+    return undefined
+  }
+})()
+const [inputArg, ...extra] = commandLine?.positionals ?? []
+if (commandLine === undefined || inputArg === undefined || extra.length > 0) {
   console.error(usage)
   process.exit(2)
 }
+const outputArg = commandLine.values.out
+const base = process.env.INIT_CWD ?? process.cwd()
 
 const program = reconcileFile(
   path.resolve(base, inputArg),
