@@ -2,6 +2,7 @@
  * The typed shape of our tables and the Kysely instance over a pg pool. Rows stay in the store: repositories turn
  * them into core's types before returning.
  */
+import type { AccountStatus, ConnectionStatus } from "@finch-connections/core/Connection"
 import type { ConnectionEventKind } from "@finch-connections/core/ConnectionRepository"
 import {
   type ColumnType,
@@ -17,18 +18,6 @@ import pg from "pg"
 
 /** A timestamp the database fills in when not given. */
 type CreatedAt = ColumnType<Date, Date | undefined, never> & Generated<Date>
-
-/** The statuses core's `Connection` module defines, as the columns store them. */
-export type ConnectionStatus = "active" | "pending" | "reauth_required" | "error" | "disconnected"
-export type AccountStatus =
-  | "connected"
-  | "pending"
-  | "processing"
-  | "error_no_account_setup"
-  | "error_permissions"
-  | "reauth_required"
-  | "revoked"
-  | "disconnected"
 
 /** A `jsonb` column: objects go in as JSON text or values, come out parsed. */
 type Json<T> = ColumnType<T, string, string>
