@@ -1,0 +1,44 @@
+/**
+ * Request validation with Effect Schema through Standard Schema (hono-openapi's `validator`), so the same Schemas
+ * decode the request and describe it in the OpenAPI document. A failure is a 400 `invalid_request` naming the field.
+ */
+import { Schema } from "effect"
+import { validator } from "hono-openapi"
+import * as HttpErrors from "./HttpErrors.ts"
+
+const where = { json: "body", param: "path", query: "query" } as const
+
+/** `a.b[0]` from a Standard Schema issue path. */
+const fieldOf = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined): string =>
+  (path ?? [])
+    .map((segment) => (typeof segment === "object" ? segment.key : segment))
+    .reduce<string>(
+      (field, key) =>
+        typeof key === "number" ? `${field}[${key}]` : field === "" ? String(key) : `${field}.${String(key)}`,
+      "",
+    )
+
+/** Validates the request's `target` against `schema`, answering 400 `invalid_request` when it does not fit. */
+export const validate = <Target extends keyof typeof where, A, I>(target: Target, schema: Schema.Schema<A, I, never>) =>
+  validator(target, Schema.standardSchemaV1(schema), (result, c) => {
+    if (!result.success) {
+      const issues = (
+        result.error as ReadonlyArray<{ readonly path?: ReadonlyArray<any>; readonly message: string }>
+      ).map(
+        (issue): HttpErrors.InputIssue => ({
+          field: fieldOf(issue.path),
+          in: where[target],
+          message: issue.message.slice(0, 300),
+        }),
+      )
+      return HttpErrors.respond(c, HttpErrors.invalidRequest(issues))
+    }
+  })
+
+/** Text that is safe to store and show: no control characters (PostgreSQL refuses NUL in text). */
+const isControl = (code: number) => code < 0x20 || code === 0x7f
+export const SafeText = Schema.String.pipe(
+  Schema.filter((text) => ![...text].some((char) => isControl(char.codePointAt(0) ?? 0)), {
+    message: () => "must not contain control characters",
+  }),
+)
