@@ -18,7 +18,6 @@ import * as Connect from "./routes/Connect.ts"
 import * as Connections from "./routes/Connections.ts"
 import * as Customers from "./routes/Customers.ts"
 import * as Employees from "./routes/Employees.ts"
-import * as Responses from "./routes/Responses.ts"
 import * as System from "./routes/System.ts"
 import * as Webhooks from "./routes/Webhooks.ts"
 
@@ -59,12 +58,18 @@ const requestLog =
     Runtime.runSync(runtime)(Effect.logInfo("request").pipe(Effect.annotateLogs(annotations)))
   }
 
+const withoutBody = new Set(["GET", "HEAD", "OPTIONS"])
+
+/** A body, by its headers: a length above zero, or chunked. */
 const hasBody = (c: Context) =>
   c.req.header("transfer-encoding") !== undefined || Number(c.req.header("content-length") ?? "0") > 0
 
-/** Bodies are JSON: anything else is refused before it is read. */
+/** Bodies are JSON: a body of another (or no) content type is refused before it is read. */
 const requireJson: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  if (hasBody(c) && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+  if (withoutBody.has(c.req.method)) return next()
+  const contentType = c.req.header("content-type")
+  const isJson = contentType !== undefined && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)
+  if (!isJson && (contentType !== undefined || hasBody(c))) {
     return HttpErrors.respond(c, HttpErrors.unsupportedMediaType)
   }
   return next()
@@ -127,7 +132,10 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
         security: [{ apiKey: [] }],
       },
       exclude: ["/openapi.json"],
-      defaultValidationErrorResponse: Responses.error("`invalid_request`, naming the field") as never,
+      defaultValidationErrorResponse: {
+        description: "`invalid_request`, naming the field",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      },
     }),
   )
 
