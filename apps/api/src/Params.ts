@@ -6,9 +6,19 @@ import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import { Schema } from "effect"
 import { SafeText } from "./Validation.ts"
 
-/** The application's id for its customer. */
-export const CustomerIdParam = Schema.compose(SafeText, CustomerId).annotations({
-  description: "the application's own id for its customer (1–255 characters)",
+/** Characters that cannot stand in one path segment as it is read back (separators, escapes, query, fragment). */
+const pathUnsafe = /[/\\?#%]/
+
+/** The application's id for its customer: usable as one path segment, so `..` and separators are refused. */
+export const CustomerIdParam = Schema.compose(
+  SafeText.pipe(
+    Schema.filter((id) => !pathUnsafe.test(id) && id.trim() !== "." && id.trim() !== "..", {
+      message: () => "must not contain / \\ ? # % or be . or ..",
+    }),
+  ),
+  CustomerId,
+).annotations({
+  description: "the application's own id for its customer: 1–255 characters, none of / \\ ? # % and not . or ..",
   examples: [CustomerId.make("acme")],
 })
 

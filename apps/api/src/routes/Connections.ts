@@ -12,7 +12,7 @@ import * as ConnectionCommands from "../ConnectionCommands.ts"
 import { type ApiEnv, type ApiRuntime, runEffect } from "../Handler.ts"
 import * as ConnectionJson from "../json/ConnectionJson.ts"
 import { ConnectionPath, CustomerPath } from "../Params.ts"
-import { SafeText, validate } from "../Validation.ts"
+import { noBody, SafeText, validate } from "../Validation.ts"
 import { HttpUrl } from "./Connect.ts"
 import * as Responses from "./Responses.ts"
 
@@ -194,6 +194,7 @@ export const routes = (runtime: ApiRuntime) =>
           502: Responses.error("`finch_unavailable`"),
         },
       }),
+      noBody,
       validate("param", ConnectionPath),
       validate("query", DisconnectQuery),
       (c) => {
