@@ -12,7 +12,10 @@ import type { ApiServices } from "./Handler.ts"
 export const layer = Layer.scopedDiscard(
   Effect.gen(function* () {
     const host = yield* Config.string("HOST").pipe(Config.withDefault("127.0.0.1"))
-    const port = yield* Config.port("PORT").pipe(Config.withDefault(3000))
+    const port = yield* Config.integer("PORT").pipe(
+      Config.withDefault(3000),
+      Config.validate({ message: "PORT must be 0 (any free port) to 65535", validation: (p) => p >= 0 && p <= 65535 }),
+    )
     const page = yield* Config.string("CONNECTIONS_PAGE_URL").pipe(Config.withDefault("/connections"))
     const app = createApp(yield* Effect.runtime<ApiServices>(), { connectionsPageUrl: page })
     const server = yield* Effect.acquireRelease(

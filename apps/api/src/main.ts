@@ -32,9 +32,7 @@ const ServicesLive = Layer.mergeAll(ApiLive, ApiKeys.layerConfigOrGenerated).pip
   Layer.provideMerge(Layer.mergeAll(DatabaseLive, FinchLive)),
 )
 
-const MainLive = Layer.mergeAll(DatabaseReady, HttpServer.layer).pipe(
-  Layer.provide(ServicesLive),
-  Layer.provide(Logger.json),
-)
+const MainLive = Layer.mergeAll(DatabaseReady, HttpServer.layer).pipe(Layer.provide(ServicesLive))
 
-NodeRuntime.runMain(Layer.launch(MainLive))
+// JSON log lines, for everything the layers build and every request they serve.
+NodeRuntime.runMain(Layer.launch(MainLive).pipe(Effect.provide(Logger.json)), { disablePrettyLogger: true })
