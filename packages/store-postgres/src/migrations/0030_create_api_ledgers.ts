@@ -27,7 +27,8 @@ export const up = async (db: Kysely<any>): Promise<void> => {
     .execute()
   for (const table of ["finch_webhook_events", "connect_states"]) {
     await sql`ALTER TABLE ${sql.table(table)} ENABLE ROW LEVEL SECURITY`.execute(db)
-    await sql`CREATE POLICY ${sql.id(`${table}_of_current_customer`)} ON ${sql.table(table)} TO finch_app
+    // A policy for both roles, as on every table; only the API's role is granted anything.
+    await sql`CREATE POLICY ${sql.id(`${table}_of_current_customer`)} ON ${sql.table(table)} TO finch_app, finch_worker
       USING (customer_id = current_setting('app.customer_id', true))
       WITH CHECK (customer_id = current_setting('app.customer_id', true))`.execute(db)
   }
