@@ -303,3 +303,20 @@ describe("reading, reauthenticating and disconnecting", () => {
     expect(reauth.status).toBe(409)
   })
 })
+
+describe("when Finch fails", () => {
+  it("answers 502 finch_unavailable when Finch keeps failing, and 503 finch_rate_limited when it rate limits", async () => {
+    await api.admin("POST", "/faults", { path: "/connect/sessions", status: 500, count: 10 })
+    const failing = await api.call("POST", "/v1/customers/acme/connect-sessions", { body: { products: ["company"] } })
+    expect(failing.status).toBe(502)
+    expect(failing.body.error.code).toBe("finch_unavailable")
+    await api.admin("DELETE", "/faults")
+    await api.admin("POST", "/faults", { path: "/connect/sessions", status: 429, count: 10 })
+    const limited = await api.call("POST", "/v1/customers/acme/connect-sessions", { body: { products: ["company"] } })
+    expect(limited.status).toBe(503)
+    expect(limited.body.error.code).toBe("finch_rate_limited")
+    await api.admin("DELETE", "/faults")
+    const recovered = await api.call("POST", "/v1/customers/acme/connect-sessions", { body: { products: ["company"] } })
+    expect(recovered.status).toBe(201)
+  })
+})

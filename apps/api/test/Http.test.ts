@@ -140,6 +140,9 @@ describe("system routes", () => {
     expect(put.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/PutCustomer" })
     expect(answer.body.components.schemas.Connection.properties).toHaveProperty("accounts")
     expect(answer.body.components.schemas.Error).toBeDefined()
+    expect(answer.body.security).toEqual([{ apiKey: [] }])
+    expect(answer.body.paths["/healthz"].get.security).toEqual([])
+    expect(answer.body.paths["/v1/webhooks/finch"].post.security).toEqual([])
   })
 
   it("GET /docs renders the reference from our own copy of the bundle", async () => {

@@ -111,6 +111,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly connectionsPageU
       describeRoute({
         tags: ["connect"],
         summary: "Finch Connect's redirect target (redirect flow)",
+        security: [],
         description:
           "Completes the connection for the customer the signed `state` names and redirects to the connections page with `outcome` and `connection_id`, or with `error` (e.g. `connection_owned_by_another_customer`). A forged, expired or reused state is a 400 and records nothing.",
         responses: {

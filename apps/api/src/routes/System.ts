@@ -64,7 +64,12 @@ export const routes = (runtime: ApiRuntime, options: { readonly printMetrics: (c
   new Hono<ApiEnv>()
     .get(
       "/healthz",
-      describeRoute({ tags: ["system"], summary: "The process is up", responses: { 200: Responses.ok("up", Health) } }),
+      describeRoute({
+        tags: ["system"],
+        summary: "The process is up",
+        security: [],
+        responses: { 200: Responses.ok("up", Health) },
+      }),
       (c) => c.json({ status: "ok" as const }, 200),
     )
     .get(
@@ -72,6 +77,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly printMetrics: (c
       describeRoute({
         tags: ["system"],
         summary: "The database is reachable and migrated",
+        security: [],
         responses: { 200: Responses.ok("ready", Readiness), 503: Responses.ok("not ready", Readiness) },
       }),
       (c) => runEffect(runtime, c, readiness, (body) => c.json(body, body.status === "ready" ? 200 : 503)),
@@ -81,6 +87,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly printMetrics: (c
       describeRoute({
         tags: ["system"],
         summary: "Prometheus metrics: requests by route and status, durations",
+        security: [],
         responses: { 200: { description: "Prometheus text format" } },
       }),
       (c) => options.printMetrics(c),

@@ -21,6 +21,7 @@ export const routes = (runtime: ApiRuntime) =>
     describeRoute({
       tags: ["webhooks"],
       summary: "Receive a Finch webhook",
+      security: [],
       description:
         "Verified with `Finch-Event-Id`, `Finch-Timestamp` and `Finch-Signature` (HMAC-SHA256 under `FINCH_WEBHOOK_SECRET`).",
       responses: {
