@@ -10,7 +10,7 @@
  */
 import { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
 import * as Connections from "@finch-connections/core/Connections"
-import type { CustomerId } from "@finch-connections/core/Ids"
+import type { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import { type Delivery, Webhooks } from "@finch-connections/finch-client/Webhooks"
 import { WebhookEventLog } from "@finch-connections/store-postgres/WebhookEventLog"
 import { Effect, Either, Option, Schema } from "effect"
@@ -42,7 +42,10 @@ const dataSyncEvents = new Set([
 const headerOf = (headers: Delivery["headers"], name: string) =>
   headers instanceof globalThis.Headers ? (headers.get(name) ?? undefined) : undefined
 
-const act = (event: typeof FinchEvent.Type, owner: { customerId: CustomerId; connectionId: any }) =>
+const act = (
+  event: typeof FinchEvent.Type,
+  owner: { readonly customerId: CustomerId; readonly connectionId: ConnectionId },
+) =>
   Effect.gen(function* () {
     if (event.event_type === "account.updated") {
       const update = decodeAccountUpdated(event.data)

@@ -5,6 +5,9 @@
  * written.
  */
 import { randomUUID } from "node:crypto"
+import { PgDatabase } from "@finch-connections/store-postgres/PgDatabase"
+import { Effect, Runtime } from "effect"
+import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeTestApi, type TestApi } from "./fixtures/TestApi.ts"
 
@@ -86,6 +89,21 @@ const secretsOf = (tenant: Tenant): ReadonlyArray<string> => [
   ]),
   ...tenant.persons.flatMap((person) => [person.id, ...person.records.map((record: any) => record.record_id)]),
 ]
+
+describe("the database sessions", () => {
+  it("run as finch_app, which cannot bypass row-level security", async () => {
+    const rows = await Runtime.runPromise(api.runtime)(
+      Effect.flatMap(PgDatabase, (db) =>
+        Effect.promise(() =>
+          sql<{ role: string; bypass: boolean; superuser: boolean }>`
+            select current_user as role, r.rolbypassrls as bypass, r.rolsuper as superuser
+            from pg_roles r where r.rolname = current_user`.execute(db),
+        ),
+      ),
+    )
+    expect(rows.rows).toEqual([{ role: "finch_app", bypass: false, superuser: false }])
+  })
+})
 
 describe("the fixture", () => {
   it("gives each customer several connections: multi-account, multi-provider, multi-entity", () => {

@@ -9,7 +9,7 @@ import * as path from "node:path"
 import { PgDatabase } from "@finch-connections/store-postgres/PgDatabase"
 import { pendingMigrations } from "@finch-connections/store-postgres/SchemaStatus"
 import { Effect, Either, Schema } from "effect"
-import { Hono } from "hono"
+import { type Context, Hono } from "hono"
 import { describeRoute } from "hono-openapi"
 import { type ApiEnv, type ApiRuntime, runEffect } from "../Handler.ts"
 import * as Responses from "./Responses.ts"
@@ -60,7 +60,7 @@ const docsPage = `<!doctype html>
 </html>`
 
 /** The system router; `printMetrics` answers the Prometheus scrape. */
-export const routes = (runtime: ApiRuntime, options: { readonly printMetrics: (c: any) => Promise<Response> }) =>
+export const routes = (runtime: ApiRuntime, options: { readonly printMetrics: (c: Context) => Promise<Response> }) =>
   new Hono<ApiEnv>()
     .get(
       "/healthz",
