@@ -45,10 +45,16 @@ export const validate = <Target extends keyof typeof where, A, I>(target: Target
     },
   )
 
+const hasControl = (text: string) => {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
+}
 /** Text that is safe to store and show: no control characters (PostgreSQL refuses NUL in text). */
-const isControl = (code: number) => code < 0x20 || code === 0x7f
 export const SafeText = Schema.String.pipe(
-  Schema.filter((text) => ![...text].some((char) => isControl(char.codePointAt(0) ?? 0)), {
+  Schema.filter((text) => !hasControl(text), {
     message: () => "must not contain control characters",
   }),
 )
