@@ -123,9 +123,11 @@ export const routes = (runtime: ApiRuntime, options: { readonly connectionsPageU
       async (c) => {
         const { code, state } = c.req.valid("query")
         const page = (params: Record<string, string>) => {
-          const url = new URL(options.connectionsPageUrl, new URL(c.req.url).origin)
+          // A relative page URL stays relative, so a proxy in front of the API keeps the browser on its host.
+          const relative = !URL.canParse(options.connectionsPageUrl)
+          const url = new URL(options.connectionsPageUrl, "http://relative.invalid")
           for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value)
-          return c.redirect(url.toString(), 302)
+          return c.redirect(relative ? `${url.pathname}${url.search}` : url.toString(), 302)
         }
         return runEffect(
           runtime,
