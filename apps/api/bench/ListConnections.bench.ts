@@ -25,6 +25,7 @@ import { sql } from "kysely"
 import * as ApiKeys from "../src/ApiKeys.ts"
 import { ApiLive } from "../src/ApiLive.ts"
 import { createApp } from "../src/App.ts"
+import * as SyncRequests from "../src/SyncRequests.ts"
 
 const seconds = Number(process.env.BENCH_SECONDS ?? "5")
 const connections = Number(process.env.BENCH_CONNECTIONS ?? "10")
@@ -66,7 +67,7 @@ const main = Effect.gen(function* () {
     clientSecret: Redacted.make(sandbox.clientSecret),
     rateLimits: "off",
   }).pipe(Layer.provide(FetchHttpClient.layer))
-  const services = Layer.mergeAll(ApiLive, ApiKeys.layer([Redacted.make(apiKey)])).pipe(
+  const services = Layer.mergeAll(ApiLive, ApiKeys.layer([Redacted.make(apiKey)]), SyncRequests.layerUnwired).pipe(
     Layer.provideMerge(Layer.mergeAll(PgDatabase.layer({ url, migrate: true }), finch)),
     Layer.provide(
       Layer.setConfigProvider(

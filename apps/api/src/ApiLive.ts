@@ -16,7 +16,6 @@ import * as PgEmployeeStore from "@finch-connections/store-postgres/PgEmployeeSt
 import * as WebhookEventLog from "@finch-connections/store-postgres/WebhookEventLog"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import * as ConnectState from "./ConnectState.ts"
-import * as SyncRequests from "./SyncRequests.ts"
 
 /** Finch's webhook verifier from `FINCH_WEBHOOK_SECRET`; without the secret no delivery verifies. */
 export const WebhooksLive = Layer.unwrapEffect(
@@ -60,5 +59,5 @@ const StoreLive = Layer.mergeAll(
   ConnectStateLog.layer,
 ).pipe(Layer.provideMerge(PgCustomerRepository.layer), Layer.provide(AesTokenVault.layerConfig))
 
-/** Every service of `ApiServices` but the pool, Finch and the API keys, which come from outside. */
-export const ApiLive = Layer.mergeAll(StoreLive, ConnectState.layerConfig, SyncRequests.layerUnwired, WebhooksLive)
+/** Every service of `ApiServices` but the pool, Finch, the API keys and `SyncRequests`, which come from outside. */
+export const ApiLive = Layer.mergeAll(StoreLive, ConnectState.layerConfig, WebhooksLive)

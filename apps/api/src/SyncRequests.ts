@@ -23,6 +23,22 @@ export class SyncRequests extends Context.Tag("@finch-connections/api/SyncReques
   }
 >() {}
 
+/**
+ * Requests kept in memory, for tests: `requested` lists them in order.
+ */
+export const makeRecording = () => {
+  const requested: Array<{
+    readonly customerId: CustomerId
+    readonly connectionId: ConnectionId
+    readonly reason: SyncReason
+  }> = []
+  const layer = Layer.succeed(
+    SyncRequests,
+    SyncRequests.of({ request: (input) => Effect.sync(() => void requested.push(input)) }),
+  )
+  return { requested, layer }
+}
+
 /** The hook before the worker's queue exists: the request is logged, nothing more (see the module's TODO). */
 export const layerUnwired = Layer.succeed(
   SyncRequests,

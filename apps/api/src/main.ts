@@ -12,6 +12,7 @@ import { Console, Effect, Layer, Logger } from "effect"
 import * as ApiKeys from "./ApiKeys.ts"
 import { ApiLive } from "./ApiLive.ts"
 import * as HttpServer from "./HttpServer.ts"
+import * as SyncRequests from "./SyncRequests.ts"
 
 /** The pool on the chosen server, migrated before anything else starts; the one place the database is wired. */
 const DatabaseLive = Layer.unwrapEffect(
@@ -28,7 +29,8 @@ const DatabaseReady = Layer.effectDiscard(
 
 const FinchLive = FinchClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
 
-const ServicesLive = Layer.mergeAll(ApiLive, ApiKeys.layerConfigOrGenerated).pipe(
+// TODO(issue 14): SyncRequests on the worker's queue port instead of `layerUnwired`.
+const ServicesLive = Layer.mergeAll(ApiLive, ApiKeys.layerConfigOrGenerated, SyncRequests.layerUnwired).pipe(
   Layer.provideMerge(Layer.mergeAll(DatabaseLive, FinchLive)),
 )
 

@@ -68,8 +68,7 @@ describe("acting on events", () => {
       data: { job_id: "job-1", job_url: "http://x" },
     })
     expect(answer.body).toEqual({ status: "handled" })
-    const requested = api.logLines.filter((line) => line.includes("sync requested") && line.includes(connectionId))
-    expect(requested).toHaveLength(1)
+    expect(api.syncsRequested).toEqual([{ customerId: "acme", connectionId, reason: "finch_data_sync_completed" }])
   })
 
   it("marks the connection reauth_required (audited as webhook), once per event id", async () => {
