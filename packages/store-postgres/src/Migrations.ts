@@ -12,6 +12,7 @@ import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
 import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
 import * as AccountsPerFinchConnection from "./migrations/0009_accounts_per_finch_connection.ts"
+import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
@@ -25,6 +26,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
   "0008_add_connection_products": AddConnectionProducts,
   "0009_accounts_per_finch_connection": AccountsPerFinchConnection,
+  "0030_create_api_ledgers": CreateApiLedgers,
   "0050_create_persons": CreatePersons,
 }
 

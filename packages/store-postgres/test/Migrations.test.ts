@@ -11,6 +11,7 @@ import { migrateToLatest, migrations } from "../src/Migrations.ts"
 const customerOwnedTables = ["customers", "connections", "connection_accounts", "access_tokens", "employee_records"]
   .concat(["sync_runs", "audit_events"])
   .concat(["persons", "person_links", "person_aliases", "person_splits", "person_decisions"])
+  .concat(["finch_webhook_events", "connect_states"])
   .sort()
 
 const connectionId = randomUUID()

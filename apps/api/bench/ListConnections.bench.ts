@@ -1,0 +1,163 @@
+/**
+ * `pnpm bench`: `GET /v1/customers/{id}/connections` for a customer with 20 connections, through the whole API
+ * (API key, validation, row-level-secured PostgreSQL reads, JSON mapping, logging, metrics), against a bare Hono
+ * route answering the same JSON from memory — both served on loopback and loaded by autocannon in one run. Prints
+ * requests/s, p50/p99 latency and the ratio (target: ≥ 0.5× the bare route's requests/s, p99 ≤ 10 ms).
+ *
+ * Runs against `DATABASE_URL` or an embedded server of its own (`.data/bench-api/`), in a scratch database dropped
+ * afterwards; the sandbox plays Finch for the 20 connects. `BENCH_SECONDS` (default 5) and `BENCH_CONNECTIONS`
+ * (default 10) adjust the load.
+ */
+import { randomBytes } from "node:crypto"
+import type { AddressInfo } from "node:net"
+import * as path from "node:path"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as FinchClient from "@finch-connections/finch-client/FinchClient"
+import { startSandbox } from "@finch-connections/finch-sandbox/Sandbox"
+import { makeKysely } from "@finch-connections/store-postgres/Database"
+import * as DatabaseServer from "@finch-connections/store-postgres/DatabaseServer"
+import * as PgDatabase from "@finch-connections/store-postgres/PgDatabase"
+import { serve } from "@hono/node-server"
+import autocannon from "autocannon"
+import { ConfigProvider, Effect, Layer, Logger, LogLevel, ManagedRuntime, Option, Redacted } from "effect"
+import { Hono } from "hono"
+import { sql } from "kysely"
+import * as ApiKeys from "../src/ApiKeys.ts"
+import { ApiLive } from "../src/ApiLive.ts"
+import { createApp } from "../src/App.ts"
+import * as SyncRequests from "../src/SyncRequests.ts"
+
+const seconds = Number(process.env.BENCH_SECONDS ?? "5")
+const connections = Number(process.env.BENCH_CONNECTIONS ?? "10")
+const apiKey = randomBytes(24).toString("base64url")
+
+const listen = (fetch: (request: Request) => Response | Promise<Response>) =>
+  new Promise<{ port: number; close: () => Promise<void> }>((resolve) => {
+    const server = serve({ fetch, hostname: "127.0.0.1", port: 0 }, () =>
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () => new Promise((done) => server.close(() => done())),
+      }),
+    )
+  })
+
+const load = (url: string, headers: Record<string, string> = {}) =>
+  autocannon({ url, connections, duration: seconds, headers })
+
+const main = Effect.gen(function* () {
+  const server = yield* DatabaseServer.DatabaseServer
+  const name = `fc_bench_api_${randomBytes(4).toString("hex")}`
+  const admin = makeKysely<any>(Redacted.value(server.url), { max: 1 })
+  yield* Effect.acquireRelease(
+    Effect.promise(() => sql.raw(`CREATE DATABASE "${name}"`).execute(admin)),
+    () =>
+      Effect.promise(async () => {
+        await sql.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).execute(admin)
+        await admin.destroy()
+      }),
+  )
+  const url = DatabaseServer.withDatabase(server.url, name)
+  const sandbox = yield* Effect.acquireRelease(
+    Effect.promise(() => startSandbox({ port: 0, seed: 1 })),
+    (s) => Effect.promise(() => s.close()),
+  )
+  const finch = FinchClient.layer({
+    baseUrl: sandbox.baseUrl,
+    clientId: sandbox.clientId,
+    clientSecret: Redacted.make(sandbox.clientSecret),
+    rateLimits: "off",
+  }).pipe(Layer.provide(FetchHttpClient.layer))
+  const services = Layer.mergeAll(ApiLive, ApiKeys.layer([Redacted.make(apiKey)]), SyncRequests.layerUnwired).pipe(
+    Layer.provideMerge(Layer.mergeAll(PgDatabase.layer({ url, migrate: true }), finch)),
+    Layer.provide(
+      Layer.setConfigProvider(
+        ConfigProvider.fromMap(new Map([["TOKEN_ENCRYPTION_KEYS", `k1:${randomBytes(32).toString("base64")}`]])),
+      ),
+    ),
+  )
+  // the request log is part of the cost measured: written as JSON, to nowhere
+  const quiet = Logger.replace(
+    Logger.defaultLogger,
+    Logger.map(Logger.jsonLogger, () => undefined),
+  )
+  const runtime = yield* Effect.acquireRelease(
+    Effect.sync(() => ManagedRuntime.make(Layer.mergeAll(services, quiet, Logger.minimumLogLevel(LogLevel.Info)))),
+    (managed) => Effect.promise(() => managed.dispose()),
+  )
+  const app = createApp(yield* Effect.promise(() => runtime.runtime()))
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await app.request(route, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const json = (await response.json()) as any
+    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`)
+    return json
+  }
+
+  yield* Effect.promise(async () => {
+    await call("PUT", "/v1/customers/bench", { name: "Bench Inc." })
+    for (let i = 0; i < 20; i++) {
+      const session = await call("POST", "/v1/customers/bench/connect-sessions", {
+        products: ["company", "directory", "individual", "employment"],
+        provider_id: "gusto",
+      })
+      const done = await fetch(`${sandbox.baseUrl}/_sandbox/connect/sessions/${session.session_id}/complete`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ provider_id: "gusto", username: `good_user_${100 + i}`, password: "good_pass" }),
+      }).then((response) => response.json() as Promise<{ code: string }>)
+      await call("POST", "/v1/customers/bench/connections", { code: done.code })
+    }
+  })
+  const listed = yield* Effect.promise(() => call("GET", "/v1/customers/bench/connections"))
+  if (listed.connections.length !== 20) throw new Error(`expected 20 connections, got ${listed.connections.length}`)
+  const body = JSON.stringify(listed)
+
+  const bare = new Hono().get("/v1/customers/:customer_id/connections", (c) =>
+    c.body(body, 200, { "content-type": "application/json" }),
+  )
+  const apiServer = yield* Effect.acquireRelease(
+    Effect.promise(() => listen(app.fetch)),
+    (s) => Effect.promise(() => s.close()),
+  )
+  const bareServer = yield* Effect.acquireRelease(
+    Effect.promise(() => listen(bare.fetch)),
+    (s) => Effect.promise(() => s.close()),
+  )
+  const route = "/v1/customers/bench/connections"
+  const results = yield* Effect.promise(async () => {
+    const bareResult = await load(`http://127.0.0.1:${bareServer.port}${route}`)
+    const apiResult = await load(`http://127.0.0.1:${apiServer.port}${route}`, { authorization: `Bearer ${apiKey}` })
+    return { bareResult, apiResult }
+  })
+  const line = (label: string, result: autocannon.Result) =>
+    `  ${label.padEnd(28)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   (${result.non2xx} non-2xx, ${result.errors} errors)`
+  const ratio = results.apiResult.requests.average / results.bareResult.requests.average
+  console.log(
+    [
+      `list a customer's 20 connections (${body.length} bytes), ${connections} connections, ${seconds} s each, ${DatabaseServer.displayUrl(server.url)}`,
+      line("bare Hono, JSON from memory", results.bareResult),
+      line("API (PostgreSQL, RLS)", results.apiResult),
+      `  ratio ${ratio.toFixed(2)}x of the bare route's requests/s (target >= 0.5x); API p99 ${results.apiResult.latency.p99} ms (target <= 10 ms)`,
+    ].join("\n"),
+  )
+})
+
+/** `DATABASE_URL`, or an embedded server apart from the main job's and the other benchmarks'. */
+const BenchServer = Layer.scoped(
+  DatabaseServer.DatabaseServer,
+  Effect.gen(function* () {
+    const configured = Option.filter(Option.fromNullable(process.env.DATABASE_URL), (value) => value !== "")
+    return yield* DatabaseServer.make({
+      url: Option.map(configured, Redacted.make),
+      dataDir: path.join(DatabaseServer.defaultDataDir(), "bench-api"),
+    })
+  }),
+)
+
+Effect.runPromise(Effect.scoped(main).pipe(Effect.provide(BenchServer))).catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

@@ -1,0 +1,63 @@
+/**
+ * Everything the API's handlers use, over a `PgDatabase` and a `FinchGateway` given from outside (the main job's
+ * database and Finch client, or a test's fresh database and sandbox). Configuration: `API_KEYS`,
+ * `CONNECT_STATE_SECRET` (optional), `FINCH_WEBHOOK_SECRET` (optional: without it every webhook is unverifiable),
+ * `TOKEN_ENCRYPTION_KEYS` (see store-postgres).
+ */
+import * as Webhooks from "@finch-connections/finch-client/Webhooks"
+import * as AesTokenVault from "@finch-connections/store-postgres/AesTokenVault"
+import * as ConnectionSyncs from "@finch-connections/store-postgres/ConnectionSyncs"
+import * as ConnectStateLog from "@finch-connections/store-postgres/ConnectStateLog"
+import * as PersonDirectory from "@finch-connections/store-postgres/PersonDirectory"
+import * as PersonStore from "@finch-connections/store-postgres/PersonStore"
+import * as PgConnectionRepository from "@finch-connections/store-postgres/PgConnectionRepository"
+import * as PgCustomerRepository from "@finch-connections/store-postgres/PgCustomerRepository"
+import * as PgEmployeeStore from "@finch-connections/store-postgres/PgEmployeeStore"
+import * as WebhookEventLog from "@finch-connections/store-postgres/WebhookEventLog"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import * as ConnectState from "./ConnectState.ts"
+
+/** Finch's webhook verifier from `FINCH_WEBHOOK_SECRET`; without the secret no delivery verifies. */
+export const WebhooksLive = Layer.unwrapEffect(
+  Effect.map(Config.option(Config.redacted("FINCH_WEBHOOK_SECRET")), (secret) =>
+    Option.match(
+      Option.filter(secret, (value) => Redacted.value(value) !== ""),
+      {
+        onSome: (value) => Webhooks.layer({ secret: value }),
+        onNone: () =>
+          Layer.succeed(Webhooks.Webhooks, {
+            verify: () =>
+              Effect.fail(
+                new Webhooks.WebhookVerificationError({
+                  reason: "NoMatchingSignature",
+                  detail: "FINCH_WEBHOOK_SECRET is not configured",
+                  eventId: null,
+                }),
+              ),
+            unwrap: () =>
+              Effect.fail(
+                new Webhooks.WebhookVerificationError({
+                  reason: "NoMatchingSignature",
+                  detail: "FINCH_WEBHOOK_SECRET is not configured",
+                  eventId: null,
+                }),
+              ),
+          }),
+      },
+    ),
+  ),
+)
+
+/** The store's repositories and readers on the given pool; tokens sealed with `TOKEN_ENCRYPTION_KEYS`. */
+const StoreLive = Layer.mergeAll(
+  PgConnectionRepository.layer,
+  PgEmployeeStore.layer,
+  PersonStore.layer,
+  PersonDirectory.layer,
+  ConnectionSyncs.layer,
+  WebhookEventLog.layer,
+  ConnectStateLog.layer,
+).pipe(Layer.provideMerge(PgCustomerRepository.layer), Layer.provide(AesTokenVault.layerConfig))
+
+/** Every service of `ApiServices` but the pool, Finch, the API keys and `SyncRequests`, which come from outside. */
+export const ApiLive = Layer.mergeAll(StoreLive, ConnectState.layerConfig, WebhooksLive)

@@ -1,0 +1,168 @@
+/**
+ * The HTTP API as one Hono app: `createApp(runtime)` installs the request id, the request log, metrics, the body
+ * limit, the JSON-only rule and API-key authentication, mounts one router per resource, and answers unknown routes
+ * (404), wrong methods (405) and failures in the error body of `HttpErrors`. Used by `main.ts` and the tests alike.
+ */
+import { prometheus } from "@hono/prometheus"
+import { Cause, Effect, Runtime } from "effect"
+import { type Context, Hono, type MiddlewareHandler } from "hono"
+import { bodyLimit } from "hono/body-limit"
+import { HTTPException } from "hono/http-exception"
+import { requestId } from "hono/request-id"
+import { openAPIRouteHandler } from "hono-openapi"
+import { Registry } from "prom-client"
+import { ApiKeys } from "./ApiKeys.ts"
+import { type ApiEnv, type ApiRuntime, logDefect } from "./Handler.ts"
+import * as HttpErrors from "./HttpErrors.ts"
+import * as Connect from "./routes/Connect.ts"
+import * as Connections from "./routes/Connections.ts"
+import * as Customers from "./routes/Customers.ts"
+import * as Employees from "./routes/Employees.ts"
+import * as System from "./routes/System.ts"
+import * as Webhooks from "./routes/Webhooks.ts"
+
+/** How the app is set up beyond its runtime. */
+export interface AppOptions {
+  /** Largest request body in bytes; 1 MiB unless given. */
+  readonly bodyLimitBytes?: number
+  /** Where `/v1/finch/callback` sends the browser (relative to the API or absolute); `/connections` unless given. */
+  readonly connectionsPageUrl?: string
+}
+
+const mebibyte = 1024 * 1024
+
+const customerIdOf = (path: string): string | null => {
+  const match = /^\/v1\/customers\/([^/]+)/.exec(path)
+  if (match?.[1] === undefined) return null
+  try {
+    return decodeURIComponent(match[1]).slice(0, 255)
+  } catch {
+    return null
+  }
+}
+
+/** One structured log line per request: method, route, status, duration, request id, customer id. */
+const requestLog =
+  (runtime: ApiRuntime): MiddlewareHandler<ApiEnv> =>
+  async (c, next) => {
+    const started = performance.now()
+    await next()
+    const annotations = {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      request_id: c.get("requestId"),
+      customer_id: customerIdOf(c.req.path),
+    }
+    Runtime.runSync(runtime)(Effect.logInfo("request").pipe(Effect.annotateLogs(annotations)))
+  }
+
+const withoutBody = new Set(["GET", "HEAD", "OPTIONS"])
+
+/** A body, by its headers: a length above zero, or chunked. */
+const hasBody = (c: Context) =>
+  c.req.header("transfer-encoding") !== undefined || Number(c.req.header("content-length") ?? "0") > 0
+
+/** Bodies are JSON: a body of another (or no) content type is refused before it is read. */
+const requireJson: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  if (withoutBody.has(c.req.method)) return next()
+  const contentType = c.req.header("content-type")
+  const isJson = contentType !== undefined && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)
+  if (!isJson && (contentType !== undefined || hasBody(c))) {
+    return HttpErrors.respond(c, HttpErrors.unsupportedMediaType)
+  }
+  return next()
+}
+
+/** `Authorization: Bearer <api key>`; a missing and a wrong key get the same answer. */
+const requireApiKey =
+  (runtime: ApiRuntime): MiddlewareHandler<ApiEnv> =>
+  async (c, next) => {
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1]
+    const keys = Runtime.runSync(runtime)(ApiKeys)
+    if (presented === undefined || !keys.verify(presented)) return HttpErrors.respond(c, HttpErrors.unauthorized)
+    return next()
+  }
+
+const patternOf = (routePath: string) =>
+  new RegExp(
+    `^${routePath
+      .split("/")
+      .map((part) =>
+        part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("/")}/?$`,
+  )
+
+/** The Hono app over `runtime`. */
+export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
+  const limit = options.bodyLimitBytes ?? mebibyte
+  const registry = new Registry()
+  const { printMetrics, registerMetrics } = prometheus({ registry })
+
+  const app = new Hono<ApiEnv>()
+  app.use(requestId())
+  app.use(requestLog(runtime))
+  app.use(registerMetrics)
+  app.use(bodyLimit({ maxSize: limit, onError: (c) => HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit)) }))
+  app.use(requireJson)
+  app.use("/v1/customers/*", requireApiKey(runtime))
+
+  app.route("/", System.routes(runtime, { printMetrics }))
+  app.route("/", Customers.routes(runtime))
+  app.route("/", Connect.routes(runtime, { connectionsPageUrl: options.connectionsPageUrl ?? "/connections" }))
+  app.route("/", Connections.routes(runtime))
+  app.route("/", Employees.routes(runtime))
+  app.route("/", Webhooks.routes(runtime))
+
+  app.get(
+    "/openapi.json",
+    openAPIRouteHandler(app, {
+      documentation: {
+        openapi: "3.1.0",
+        info: {
+          title: "finch-connections",
+          version: "1",
+          description: "Manage your customers' Finch connections and their reconciled employees.",
+        },
+        components: {
+          securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "an API key from `API_KEYS`" } },
+        },
+        security: [{ apiKey: [] }],
+      },
+      exclude: ["/openapi.json"],
+      defaultValidationErrorResponse: {
+        description: "`invalid_request`, naming the field",
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      },
+    }),
+  )
+
+  const methods = () =>
+    app.routes
+      .filter((route) => route.method !== "ALL")
+      .map((route) => ({ method: route.method, pattern: patternOf(route.path) }))
+  let known: ReturnType<typeof methods> | undefined
+  app.notFound((c) => {
+    known ??= methods()
+    const allowed = [...new Set(known.filter((route) => route.pattern.test(c.req.path)).map((route) => route.method))]
+    if (allowed.length === 0) return HttpErrors.respond(c, HttpErrors.routeNotFound)
+    c.header("allow", allowed.join(", "))
+    return HttpErrors.respond(c, HttpErrors.methodNotAllowed(allowed))
+  })
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      if (error.status === 400) return HttpErrors.respond(c, HttpErrors.malformedJson)
+      if (error.status === 413) return HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit))
+      if (error.status < 500) {
+        return HttpErrors.respond(c, HttpErrors.apiError(error.status as never, "bad_request", error.message))
+      }
+    }
+    logDefect(runtime, c, Cause.die(error))
+    return HttpErrors.respond(c, HttpErrors.internalError)
+  })
+
+  return app
+}

@@ -1,0 +1,76 @@
+/**
+ * Where Effect meets Hono: handlers build an Effect over the API's services and `runEffect` runs it on the one
+ * runtime, answering its success with the handler's response and any failure through `HttpErrors`. A defect is
+ * logged (with the request id) and answered 500 without detail.
+ */
+import type { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
+import type { CustomerRepository } from "@finch-connections/core/CustomerRepository"
+import type { EmployeeStore } from "@finch-connections/core/EmployeeStore"
+import type { FinchGateway } from "@finch-connections/core/FinchGateway"
+import type { PersonStore } from "@finch-connections/core/PersonStore"
+import type { Webhooks } from "@finch-connections/finch-client/Webhooks"
+import type { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
+import type { ConnectStateLog } from "@finch-connections/store-postgres/ConnectStateLog"
+import type { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
+import type { PgDatabase } from "@finch-connections/store-postgres/PgDatabase"
+import type { WebhookEventLog } from "@finch-connections/store-postgres/WebhookEventLog"
+import { Cause, Effect, Exit, Option, Runtime } from "effect"
+import type { Context, Env } from "hono"
+import type { ApiKeys } from "./ApiKeys.ts"
+import type { ConnectStates } from "./ConnectState.ts"
+import * as HttpErrors from "./HttpErrors.ts"
+import type { SyncRequests } from "./SyncRequests.ts"
+
+/** Everything a handler's Effect may use. */
+export type ApiServices =
+  | ApiKeys
+  | ConnectStates
+  | ConnectStateLog
+  | ConnectionRepository
+  | ConnectionSyncs
+  | CustomerRepository
+  | EmployeeStore
+  | FinchGateway
+  | PersonDirectory
+  | PersonStore
+  | PgDatabase
+  | SyncRequests
+  | WebhookEventLog
+  | Webhooks
+
+/** The runtime the app runs handlers on (from a `ManagedRuntime`, or the main job's layer). */
+export type ApiRuntime = Runtime.Runtime<ApiServices>
+
+/** Hono's per-request variables. */
+export interface ApiEnv extends Env {
+  Variables: {
+    requestId: string
+  }
+}
+
+/** Runs `effect` for the request and answers with `onSuccess`, or with the failure's error body. */
+export const runEffect = async <A, E>(
+  runtime: ApiRuntime,
+  c: Context<ApiEnv, any, any>,
+  effect: Effect.Effect<A, E, ApiServices>,
+  onSuccess: (value: A) => Response | Promise<Response>,
+): Promise<Response> => {
+  const exit = await Runtime.runPromiseExit(runtime)(
+    effect.pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
+  )
+  if (Exit.isSuccess(exit)) return onSuccess(exit.value)
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    const answer = HttpErrors.fromFailure(failure.value)
+    if (answer.status >= 500) logDefect(runtime, c, exit.cause)
+    return HttpErrors.respond(c, answer)
+  }
+  logDefect(runtime, c, exit.cause)
+  return HttpErrors.respond(c, HttpErrors.internalError)
+}
+
+/** Logs an unexpected failure with its request id. */
+export const logDefect = (runtime: ApiRuntime, c: Context<ApiEnv, any, any>, cause: Cause.Cause<unknown>) =>
+  Runtime.runSync(runtime)(
+    Effect.logError("request failed", cause).pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
+  )

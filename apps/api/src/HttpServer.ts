@@ -1,0 +1,30 @@
+/**
+ * The API served over HTTP by `@hono/node-server` for the life of the layer: `HOST` (default 127.0.0.1) and `PORT`
+ * (default 3000; 0 picks a free port). Prints `api: http://<host>:<port>` once listening.
+ */
+import type { AddressInfo } from "node:net"
+import { serve } from "@hono/node-server"
+import { Config, Console, Effect, Layer } from "effect"
+import { createApp } from "./App.ts"
+import type { ApiServices } from "./Handler.ts"
+
+/** Serves `createApp` on the layer's runtime until the layer is released. */
+export const layer = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const host = yield* Config.string("HOST").pipe(Config.withDefault("127.0.0.1"))
+    const port = yield* Config.integer("PORT").pipe(
+      Config.withDefault(3000),
+      Config.validate({ message: "PORT must be 0 (any free port) to 65535", validation: (p) => p >= 0 && p <= 65535 }),
+    )
+    const page = yield* Config.string("CONNECTIONS_PAGE_URL").pipe(Config.withDefault("/connections"))
+    const app = createApp(yield* Effect.runtime<ApiServices>(), { connectionsPageUrl: page })
+    const server = yield* Effect.acquireRelease(
+      Effect.async<ReturnType<typeof serve>>((resume) => {
+        const listening = serve({ fetch: app.fetch, hostname: host, port }, () => resume(Effect.succeed(listening)))
+      }),
+      (listening) => Effect.async<void>((resume) => void listening.close(() => resume(Effect.void))),
+    )
+    const address = server.address() as AddressInfo
+    yield* Console.log(`api: http://${host}:${address.port}`)
+  }),
+)

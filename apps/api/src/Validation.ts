@@ -1,0 +1,71 @@
+/**
+ * Request validation with Effect Schema through Standard Schema (hono-openapi's `validator`), so the same Schemas
+ * decode the request and describe it in the OpenAPI document. A failure is a 400 `invalid_request` naming the field.
+ */
+import { Schema } from "effect"
+import type { MiddlewareHandler } from "hono"
+import { validator } from "hono-openapi"
+import * as HttpErrors from "./HttpErrors.ts"
+
+const where = { json: "body", param: "path", query: "query" } as const
+
+/** `a.b[0]` from a Standard Schema issue path. */
+const fieldOf = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined): string =>
+  (path ?? [])
+    .map((segment) => (typeof segment === "object" ? segment.key : segment))
+    .reduce<string>(
+      (field, key) =>
+        typeof key === "number" ? `${field}[${key}]` : field === "" ? String(key) : `${field}.${String(key)}`,
+      "",
+    )
+
+/**
+ * Validates the request's `target` against `schema`, answering 400 `invalid_request` when it does not fit. A body
+ * field the schema does not know is an error too.
+ */
+export const validate = <Target extends keyof typeof where, A, I>(target: Target, schema: Schema.Schema<A, I, never>) =>
+  // A body field we do not know is refused (a misspelt optional field would otherwise be silently ignored); query
+  // strings may carry extra parameters (caches, trackers).
+  validator(
+    target,
+    Schema.standardSchemaV1(schema, { errors: "all", onExcessProperty: target === "json" ? "error" : "ignore" }),
+    (result, c) => {
+      if (!result.success) {
+        const issues = (
+          result.error as ReadonlyArray<{ readonly path?: ReadonlyArray<any>; readonly message: string }>
+        ).map(
+          (issue): HttpErrors.InputIssue => ({
+            field: fieldOf(issue.path),
+            in: where[target],
+            message: issue.message.slice(0, 300),
+          }),
+        )
+        return HttpErrors.respond(c, HttpErrors.invalidRequest(issues))
+      }
+    },
+  )
+
+const hasControl = (text: string) => {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
+}
+/** Text that is safe to store and show: no control characters (PostgreSQL refuses NUL in text). */
+export const SafeText = Schema.String.pipe(
+  Schema.filter((text) => !hasControl(text), {
+    message: () => "must not contain control characters",
+  }),
+)
+
+/** For routes that take no body (DELETE): a body is refused rather than ignored, so a mistaken call does nothing. */
+export const noBody: MiddlewareHandler = async (c, next) => {
+  if ((await c.req.text()) !== "") {
+    return HttpErrors.respond(
+      c,
+      HttpErrors.invalidRequest([{ field: "", in: "body", message: "this route takes no body" }]),
+    )
+  }
+  return next()
+}

@@ -1,0 +1,121 @@
+/**
+ * Every domain → JSON mapping for connections lives here. A connection's JSON never holds a token, a token id or a
+ * ciphertext.
+ */
+import type { Account, Connection } from "@finch-connections/core/Connection"
+import type { TokenRecorded } from "@finch-connections/core/ConnectionRepository"
+import type { LastSync } from "@finch-connections/store-postgres/ConnectionSyncs"
+import { Option, Schema } from "effect"
+
+const Timestamp = Schema.String.annotations({ description: "ISO 8601" })
+
+/** One login (token holder) of a connection. */
+export const AccountBody = Schema.Struct({
+  id: Schema.String.annotations({
+    description: "Finch's account id (for tokens without one, the Finch connection id)",
+  }),
+  finch_connection_id: Schema.NullOr(Schema.String).annotations({
+    description: "the Finch connection this login is; null for tokens of Finch's older account model",
+  }),
+  status: Schema.String.annotations({
+    description:
+      "Finch's `connected`, `pending`, `processing`, `error_no_account_setup`, `error_permissions`; " +
+      "`reauth_required`; `revoked` (Finch refuses the token); `disconnected`",
+  }),
+  products: Schema.Array(Schema.String),
+  entity_ids: Schema.Array(Schema.String),
+  authentication_method: Schema.NullOr(Schema.String),
+  connected_at: Timestamp,
+  updated_at: Timestamp,
+}).annotations({ identifier: "Account" })
+export type AccountBody = typeof AccountBody.Type
+
+/** An entity (legal entity, EIN) the connection reaches. */
+export const EntityBody = Schema.Struct({
+  id: Schema.String,
+  name: Schema.NullOr(Schema.String),
+  status: Schema.NullOr(Schema.String),
+}).annotations({ identifier: "Entity" })
+
+/** The connection's last employee sync. */
+export const LastSyncBody = Schema.Struct({
+  started_at: Timestamp,
+  finished_at: Schema.NullOr(Timestamp),
+  status: Schema.NullOr(Schema.String),
+}).annotations({ identifier: "LastSync" })
+
+/** One provider + company of the customer, with its accounts. */
+export const ConnectionBody = Schema.Struct({
+  id: Schema.String,
+  provider_id: Schema.String,
+  company_id: Schema.String,
+  status: Schema.String.annotations({
+    description:
+      "derived from the accounts: `reauth_required` while any login needs reauthentication, `error`, `active`, " +
+      "`pending` (assisted logins waiting for Finch) or `disconnected` (no live login)",
+  }),
+  accounts: Schema.Array(AccountBody),
+  entities: Schema.Array(EntityBody),
+  products: Schema.Array(Schema.String),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  reauth_required_at: Schema.NullOr(Timestamp),
+  disconnected_at: Schema.NullOr(Timestamp),
+  last_sync: Schema.NullOr(LastSyncBody),
+}).annotations({ identifier: "Connection" })
+export type ConnectionBody = typeof ConnectionBody.Type
+
+/** What completing Connect did. */
+export const Outcome = Schema.Literal("connection_created", "account_added", "token_replaced")
+export type Outcome = typeof Outcome.Type
+
+const iso = (date: Date) => date.toISOString()
+
+const accountJson = (account: Account): AccountBody => ({
+  id: account.accountId,
+  finch_connection_id: Option.getOrNull(account.finchConnectionId),
+  status: account.status,
+  products: [...account.products],
+  entity_ids: [...account.entityIds],
+  authentication_method: Option.getOrNull(account.authenticationMethod),
+  connected_at: iso(account.connectedAt),
+  updated_at: iso(account.updatedAt),
+})
+
+/** The connection's JSON, with its last sync when it had one. */
+export const toJson = (connection: Connection, lastSync: Option.Option<LastSync> = Option.none()): ConnectionBody => ({
+  id: connection.id,
+  provider_id: connection.providerId,
+  company_id: connection.companyId,
+  status: connection.status,
+  accounts: connection.accounts.map(accountJson),
+  entities: connection.entities.map((entity) => ({
+    id: entity.id,
+    name: Option.getOrNull(entity.name),
+    status: Option.getOrNull(entity.status),
+  })),
+  products: [...connection.products],
+  created_at: iso(connection.createdAt),
+  updated_at: iso(connection.updatedAt),
+  reauth_required_at: Option.getOrNull(Option.map(connection.reauthRequiredAt, iso)),
+  disconnected_at: Option.getOrNull(Option.map(connection.disconnectedAt, iso)),
+  last_sync: Option.getOrNull(
+    Option.map(lastSync, (sync) => ({
+      started_at: iso(sync.startedAt),
+      finished_at: sync.finishedAt === null ? null : iso(sync.finishedAt),
+      status: sync.status,
+    })),
+  ),
+})
+
+/** The outcome's name for a recorded token (`OwnedByAnotherCustomer` never gets here: it is an error). */
+export const outcomeOf = (recorded: TokenRecorded): Outcome => {
+  switch (recorded.classification) {
+    case "NewConnection":
+      return "connection_created"
+    case "NewAccount":
+      return "account_added"
+    default:
+      return "token_replaced"
+  }
+}
