@@ -1,10 +1,10 @@
 /**
- * What the HTTP API keeps to act once (handled webhook events, spent connect states), the lookup from a Finch
- * connection id, and readiness's view of the migrations — on a fresh database, as `finch_app`.
+ * What the HTTP API keeps to act once (handled webhook events, spent connect states) and readiness's view of the
+ * migrations — on a fresh database, as `finch_app`.
  */
 import { randomUUID } from "node:crypto"
 import { CustomerId } from "@finch-connections/core/Ids"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ConnectStateLog from "../src/ConnectStateLog.ts"
@@ -25,6 +25,7 @@ beforeAll(async () => {
   database = await createFreshDatabase()
   owner = makeKysely<Database>(Redacted.value(database.url), { max: 2 })
   app = makeKysely<Database>(Redacted.value(database.url), { max: 2, role: "finch_app" })
+  await Effect.runPromise(insertConnection(owner, acme))
 })
 afterAll(async () => {
   await app.destroy()
