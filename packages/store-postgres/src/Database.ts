@@ -173,17 +173,26 @@ export interface KyselyOptions {
   readonly max?: number
   /** Run every session as this role (the login must be a member of it); the owner's login is used when absent. */
   readonly role?: DatabaseRole
+  /**
+   * Sessions of the owner's login that work across customers (migrations, maintenance, tests arranging data): they
+   * pass the owner's row-level security policy without naming a customer. Means nothing to the application roles.
+   */
+  readonly acrossCustomers?: boolean
   /** Called with every query Kysely runs (e.g. to count round trips). */
   readonly log?: (event: LogEvent) => void
 }
 
 /** A Kysely instance on its own pool; destroy it to close the pool. */
 export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = {}): Kysely<DB> => {
+  // Set at session start: no query on this pool can run before the role (or the setting) is in force.
+  const settings = [
+    ...(options.role === undefined ? [] : [`-c role=${options.role}`]),
+    ...(options.acrossCustomers === true ? ["-c app.all_customers=on"] : []),
+  ]
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    // Set at session start: no query on this pool can run before the role is in force.
-    ...(options.role === undefined ? {} : { options: `-c role=${options.role}` }),
+    ...(settings.length === 0 ? {} : { options: settings.join(" ") }),
   })
   // An idle session the server ended (restart, failover, a dropped database) is discarded by the pool and replaced
   // on the next checkout; without a listener its error would crash the process.

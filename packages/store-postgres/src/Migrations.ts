@@ -11,6 +11,7 @@ import * as CreateSyncRuns from "./migrations/0005_create_sync_runs.ts"
 import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
 import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
+import * as ForceRowLevelSecurity from "./migrations/0012_force_row_level_security.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0006_create_audit_events": CreateAuditEvents,
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
   "0008_add_connection_products": AddConnectionProducts,
+  "0012_force_row_level_security": ForceRowLevelSecurity,
   "0050_create_persons": CreatePersons,
 }
 
@@ -37,5 +39,8 @@ export const migrateToLatest = async (db: Kysely<any>): Promise<ReadonlyArray<st
   })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
-  return (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName)
+  const applied = (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName)
+  // Tables a later-sorting migration created after 0012 ran (0050's, on a fresh database) are bound the same way.
+  if (applied.length > 0) await db.transaction().execute((trx) => ForceRowLevelSecurity.up(trx))
+  return applied
 }
