@@ -16,7 +16,7 @@ const Ready = Layer.effectDiscard(
       [
         "",
         "finch-connections is ready.",
-        `  database: ${where}${server.embedded ? " (embedded, data in .data/postgres)" : ""}, migrated`,
+        `  database: ${where}${server.embedded ? " (embedded, data in .data/postgres)" : ""}`,
         "  Press Ctrl+C to stop.",
         "",
       ].join("\n"),
@@ -24,11 +24,10 @@ const Ready = Layer.effectDiscard(
   }),
 )
 
-/** The pool on the chosen server, migrated before anything else starts. */
-const DatabaseLive = Layer.unwrapEffect(
-  Effect.map(DatabaseServer.DatabaseServer, (server) => PgDatabase.layer({ url: server.url, migrate: true })),
-)
+/**
+ * The pool on the chosen server as `DATABASE_ROLE`, its login checked and the schema migrated (unless
+ * `DATABASE_MIGRATE=false`) before anything else starts; the run stops if the embedded database is lost.
+ */
+const MainLive = Ready.pipe(Layer.provideMerge(PgDatabase.layerConfig))
 
-const MainLive = Ready.pipe(Layer.provide(DatabaseLive), Layer.provide(DatabaseServer.layerConfig))
-
-NodeRuntime.runMain(Layer.launch(MainLive))
+NodeRuntime.runMain(DatabaseServer.launch(MainLive))
