@@ -241,9 +241,16 @@ export const startReauthentication: (input: {
 
 /**
  * Disconnects a connection: Finch's `/disconnect` with each live account's token (an account may be its own Finch
- * connection), then the connection is marked `disconnected` and every token destroyed. A token Finch already
- * refuses (401, or reauthentication required) counts as revoked there; any other Finch failure stops before
- * anything changes here, so the call can be retried. Disconnecting twice is an `IllegalTransition`.
+ * connection), then with every retired token still held, then the connection is marked `disconnected` and every
+ * token destroyed. A token Finch already refuses (401, or reauthentication required) counts as revoked there; any
+ * other Finch failure stops before anything changes here, so the call can be retried. Disconnecting twice is an
+ * `IllegalTransition`.
+ *
+ * Retired tokens are revoked here and only here: Finch has no per-token revocation, and `/disconnect` takes every
+ * token of the employer+provider with it — the replacement too — so retiring a token after reauthentication revokes
+ * nothing. Once the connection goes, a replaced token still held is presented as well: usually it is already gone
+ * with the current one (a 401), but it still counts when the current token could not be presented (unreadable here,
+ * or refused by Finch on its own).
  */
 export const disconnect: (input: {
   readonly customerId: CustomerId
@@ -279,6 +286,11 @@ export const disconnect: (input: {
           TokenUnreadable: (error) => Effect.logWarning("cannot revoke an unreadable token at Finch", error.message),
         }),
       )
+  }
+  for (const token of yield* connections.openRetiredTokens(input.customerId, connection.id)) {
+    yield* finch
+      .disconnect(token)
+      .pipe(Effect.catchTags({ FinchUnauthorized: () => Effect.void, FinchReauthRequired: () => Effect.void }))
   }
   return yield* connections.markDisconnected(input.customerId, connection.id, input.source ?? "user")
 })

@@ -440,6 +440,32 @@ describe("disconnect", () => {
     }).pipe(Effect.provide(CoreTest)),
   )
 
+  it.effect("replaced tokens are revoked at Finch on disconnect too, when the current one is refused on its own", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchMemory
+      const introspection = Fixtures.introspection({ provider: "gusto", company: "c1", finchConnection: "f1" })
+      const old = yield* connect(acme, introspection)
+      // Reauthentication: a new token on the same Finch connection retires the old one, which stays live at Finch.
+      const current = yield* connect(acme, introspection)
+      assert.strictEqual(current.connection.id, old.connection.id)
+      assert.isTrue(yield* finch.isLive(old.accessToken))
+      yield* finch.failNext(
+        "POST /disconnect",
+        new FinchUnauthorized({
+          operation: "POST /disconnect",
+          requestId: null,
+          detail: "revoked",
+          finchCode: null,
+          errorName: null,
+        }),
+      )
+      yield* Connections.disconnect({ customerId: acme, connectionId: old.connection.id })
+      assert.deepStrictEqual(yield* finch.disconnectCalls, [old.accessToken])
+      assert.isFalse(yield* finch.isLive(old.accessToken))
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
   it.effect("connecting again after a disconnect reopens the same connection", () =>
     Effect.gen(function* () {
       yield* setup

@@ -476,6 +476,35 @@ export const make = (options: {
       })
       return { account, token }
     }),
+
+    openRetiredTokens: Effect.fn("ConnectionRepository.openRetiredTokens")(function* (customerId, connectionId) {
+      yield* Effect.annotateCurrentSpan({ customerId, connectionId })
+      const rows = yield* withCustomer(db, customerId, (trx) =>
+        Effect.gen(function* () {
+          yield* findOne(trx, customerId, connectionId)
+          return yield* query(() =>
+            trx
+              .selectFrom("access_tokens")
+              .select(["id", "key_id", "nonce", "ciphertext"])
+              .where("connection_id", "=", connectionId)
+              .where("status", "in", ["replaced", "revoked"])
+              .orderBy("retired_at", "desc")
+              .execute(),
+          )
+        }),
+      ).pipe(Effect.catchTag("DatabaseError", Effect.die))
+      const opened = yield* Effect.forEach(rows, (row) =>
+        row.key_id === null || row.nonce === null || row.ciphertext === null
+          ? Effect.succeed(Option.none())
+          : Effect.option(
+              vault.open(
+                { customerId, connectionId, tokenId: TokenId.make(row.id) },
+                { keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext },
+              ),
+            ),
+      )
+      return opened.flatMap((token) => (Option.isSome(token) ? [token.value] : []))
+    }),
   })
 }
 
