@@ -35,5 +35,9 @@ const redactKeyValues = (text: string): string =>
 /** Any URL with a scheme (`postgres://…`, `postgresql://…`, …) inside free text. */
 const urlInText = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi
 
-/** A message, error text or log line with every connection URL and `key=value` secret in it redacted. */
-export const redactText = (text: string): string => redactKeyValues(text.replace(urlInText, redactUrl))
+/** SQL's `PASSWORD '…'` (a server log may quote the statement that failed). */
+const sqlPassword = /\bpassword\s+'(?:[^']|'')*'/gi
+
+/** A message, error text or log line with every connection URL, `key=value` and SQL password in it redacted. */
+export const redactText = (text: string): string =>
+  redactKeyValues(text.replace(urlInText, redactUrl)).replace(sqlPassword, `PASSWORD '${mask}'`)

@@ -22,6 +22,9 @@ describe("redaction", () => {
       redactText("could not reach postgresql://app:s3cret@db/finch?password=p2 (sslpassword=p3)\nretrying"),
     ).not.toMatch(/s3cret|p2|p3/)
     expect(redactText("Key (id)=(acme) already exists")).toBe("Key (id)=(acme) already exists")
+    expect(redactText("STATEMENT:  ALTER ROLE x LOGIN PASSWORD 'it''s secret'")).toBe(
+      "STATEMENT:  ALTER ROLE x LOGIN PASSWORD '****'",
+    )
   })
 })
 
