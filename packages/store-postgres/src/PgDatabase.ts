@@ -76,6 +76,15 @@ export const layerConfig = Layer.scoped(
       (login) => DatabaseLogin.check(login, { production }),
       (login) => Effect.promise(() => login.destroy()),
     )
-    return yield* make({ url: server.url, ownerUrl: server.ownerUrl, role, migrate })
+    return yield* make({ url: server.url, ownerUrl: server.ownerUrl, role, migrate }).pipe(
+      Effect.tapErrorTag("DatabaseError", (error) =>
+        error.reason === "InsufficientPrivilege"
+          ? Effect.logError(
+              `migrating as ${DatabaseServer.displayUrl(server.ownerUrl)} was refused: migrations need the owner's ` +
+                "login (DATABASE_MIGRATION_URL), or run them separately and set DATABASE_MIGRATE=false",
+            )
+          : Effect.void,
+      ),
+    )
   }),
 ).pipe(Layer.provideMerge(DatabaseServer.layerConfig))

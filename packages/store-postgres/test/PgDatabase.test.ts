@@ -104,6 +104,7 @@ describe("PgDatabase.layerConfig", () => {
         ),
       )
       assert.strictEqual(failed._tag, "DatabaseError")
+      if (failed._tag === "DatabaseError") assert.strictEqual(failed.reason, "InsufficientPrivilege")
     }),
   )
 
