@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import * as readline from "node:readline"
+import { redactText } from "../Redaction.ts"
 import type { ApplicationRole, Credentials, LauncherMessage } from "./embeddedLauncher.ts"
 
 /** How the launcher process ended. */
@@ -15,8 +16,6 @@ export interface EmbeddedServer {
   readonly url: string
   /** The URL of the runtime login made for `role` (a member of that role only). */
   readonly loginUrl: (role: ApplicationRole) => string
-  /** The launcher's pid. */
-  readonly pid: number | undefined
   /** Settles when the launcher exits without having been asked to stop: the database is gone. */
   readonly lost: Promise<LauncherExit>
   readonly stop: () => Promise<void>
@@ -56,7 +55,7 @@ export const startEmbeddedServer = (dataDir: string, timeoutMs = 120_000): Promi
       try {
         message = JSON.parse(line) as LauncherMessage
       } catch {
-        reject(new Error("the embedded PostgreSQL launcher said something unexpected"))
+        reject(new Error(`the embedded PostgreSQL launcher said something unexpected: ${redactText(line)}`))
         return
       }
       if (message.type === "failed") {
@@ -66,7 +65,6 @@ export const startEmbeddedServer = (dataDir: string, timeoutMs = 120_000): Promi
       resolve({
         url: urlOf(message, message.port),
         loginUrl: (role) => urlOf(message.logins[role], message.port),
-        pid: child.pid,
         lost,
         stop: async () => {
           stopping = true
