@@ -95,7 +95,10 @@ layer(TestDatabase.layerPgDatabase())("reencryptTokens", (it) => {
       assert.strictEqual(again.reencrypted, 0)
     }).pipe(Effect.scoped),
   )
+})
 
+// A database of its own: only this case's row versions on the pages, far from full, so none is pruned early.
+layer(TestDatabase.layerPgDatabase())("reencryptTokens and the pages", (it) => {
   it.effect(
     "leaves retired tokens under their key: once it is dropped, no copy opens, not even read raw from the pages",
     () =>
