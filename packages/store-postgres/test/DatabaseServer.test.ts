@@ -32,8 +32,38 @@ const isAlive = (pid: number) => {
   }
 }
 
-const postmasterPid = () =>
-  Number(fs.readFileSync(path.join(dataDir, "cluster", "postmaster.pid"), "utf8").split("\n")[0])
+const postmasterPid = (dir = dataDir) =>
+  Number(fs.readFileSync(path.join(dir, "cluster", "postmaster.pid"), "utf8").split("\n")[0])
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A process started as the API's main is (`test/support/startProcess.ts`) on the embedded server in `dataDir`, once it
+ * said it is ready.
+ */
+const startMain = async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, FINCH_CONNECTIONS_DATA_DIR: dataDir }
+  delete env.DATABASE_URL
+  delete env.DATABASE_MIGRATION_URL
+  const main = spawn(process.execPath, [new URL("./support/startProcess.ts", import.meta.url).pathname], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  })
+  let stdout = ""
+  let stderr = ""
+  main.stderr.on("data", (chunk) => {
+    stderr += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => main.once("exit", (code) => resolve(code)))
+  await new Promise<void>((resolve, reject) => {
+    main.stdout.on("data", (chunk) => {
+      stdout += chunk
+      if (stdout.includes("ready")) resolve()
+    })
+    main.once("exit", () => reject(new Error(`exited before ready: ${stderr}`)))
+  })
+  return { exited, stdout: () => stdout, stderr: () => stderr }
+}
 
 describe("the embedded PostgreSQL server", () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }))
@@ -110,42 +140,32 @@ describe("the embedded PostgreSQL server", () => {
   })
 
   it("stops the process running on it, with a message saying why, when its launcher is killed", async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, FINCH_CONNECTIONS_DATA_DIR: dataDir }
-    delete env.DATABASE_URL
-    delete env.DATABASE_MIGRATION_URL
-    const main = spawn(process.execPath, [new URL("./support/startProcess.ts", import.meta.url).pathname], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env,
-    })
-    let stdout = ""
-    let stderr = ""
-    main.stderr.on("data", (chunk) => {
-      stderr += chunk
-    })
-    const exited = new Promise<number | null>((resolve) => main.once("exit", (code) => resolve(code)))
-    await new Promise<void>((resolve, reject) => {
-      main.stdout.on("data", (chunk) => {
-        stdout += chunk
-        if (stdout.includes("ready")) resolve()
-      })
-      main.once("exit", () => reject(new Error(`exited before ready: ${stderr}`)))
-    })
+    const main = await startMain()
     // The application runs as the runtime login, not as the superuser.
-    expect(stdout).toMatch(/ready: postgres:\/\/finch_app_login:\*\*\*\*@127\.0\.0\.1:\d+\/postgres as finch_app_login/)
-    const launcherPid = Number(fs.readFileSync(path.join(dataDir, "postgres", "launcher.pid"), "utf8"))
-    const orphan = Number(
-      fs.readFileSync(path.join(dataDir, "postgres", "cluster", "postmaster.pid"), "utf8").split("\n")[0],
+    expect(main.stdout()).toMatch(
+      /ready: postgres:\/\/finch_app_login:\*\*\*\*@127\.0\.0\.1:\d+\/postgres as finch_app_login/,
     )
-    process.kill(launcherPid, "SIGKILL")
+    const orphan = postmasterPid(path.join(dataDir, "postgres"))
+    process.kill(Number(fs.readFileSync(path.join(dataDir, "postgres", "launcher.pid"), "utf8")), "SIGKILL")
     try {
-      expect(await exited).toBe(1)
-      expect(stderr).toMatch(/DatabaseServerLost: the embedded PostgreSQL launcher \(pid \d+\) was killed \(SIGKILL\)/)
+      expect(await main.exited).toBe(1)
+      expect(main.stderr()).toMatch(
+        /DatabaseServerLost: the embedded PostgreSQL launcher \(pid \d+\) was killed \(SIGKILL\)/,
+      )
     } finally {
       // Killed with -9, the launcher left its server behind: stop it as the next start would.
       if (isAlive(orphan)) process.kill(orphan, "SIGINT")
-      for (let waited = 0; isAlive(orphan) && waited < 15_000; waited += 200)
-        await new Promise((r) => setTimeout(r, 200))
+      for (let waited = 0; isAlive(orphan) && waited < 15_000; waited += 200) await sleep(200)
     }
+  })
+
+  it("stops the process running on it when the server itself dies", async () => {
+    const main = await startMain()
+    const server = postmasterPid(path.join(dataDir, "postgres"))
+    process.kill(server, "SIGKILL")
+    expect(await main.exited).toBe(1)
+    expect(main.stderr()).toMatch(new RegExp(`the embedded PostgreSQL server \\(pid ${server}\\) .* has stopped`))
+    expect(main.stderr()).toMatch(/DatabaseServerLost: the embedded PostgreSQL launcher \(pid \d+\) exited with code 1/)
   })
 
   it("says why in one message when it cannot start", async () => {

@@ -226,6 +226,14 @@ const main = async () => {
   process.on("SIGINT", stop)
   process.on("SIGTERM", stop)
   process.on("SIGHUP", stop)
+  // A server that died under us (killed, crashed) ends the launcher too, which is how the parent learns of it.
+  const postmaster = readPid(path.join(clusterDir, "postmaster.pid"))
+  setInterval(() => {
+    if (stopping || postmaster === undefined || isAlive(postmaster)) return
+    process.stderr.write(`the embedded PostgreSQL server (pid ${postmaster}) in ${clusterDir} has stopped\n`)
+    fs.rmSync(lockFile, { force: true })
+    process.exit(1)
+  }, 1000)
   say({ type: "ready", port, ...credentials })
 }
 
