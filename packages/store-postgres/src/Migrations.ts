@@ -41,6 +41,6 @@ export const migrateToLatest = async (db: Kysely<any>): Promise<ReadonlyArray<st
   if (error) throw error
   const applied = (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName)
   // Tables a later-sorting migration created after 0012 ran (0050's, on a fresh database) are bound the same way.
-  if (applied.length > 0) await db.transaction().execute((trx) => ForceRowLevelSecurity.up(trx))
+  if (applied.length > 0) await db.transaction().execute((trx) => ForceRowLevelSecurity.forceOnEveryCustomerTable(trx))
   return applied
 }

@@ -8,11 +8,42 @@ import { type Kysely, sql } from "kysely"
  * owner and looks across customers by design, so it says so (for its one query).
  *
  * Every table with row-level security gets this, found in the catalog rather than listed: a fresh database runs this
- * before 0050 (persons) and before tables of later streams, so `migrateToLatest` applies it again after each run.
- * It is idempotent. A customer table names its customer in `customer_id` (`customers` in `id`).
+ * before 0050 (persons) and before tables of later streams, so `migrateToLatest` applies that part
+ * (`forceOnEveryCustomerTable`) again after each run; it is idempotent. A customer table names its customer in
+ * `customer_id` (`customers` in `id`).
  */
 export const up = async (db: Kysely<any>): Promise<void> => {
-  const { rows } = await sql<{ table: string; owner: string; forced: boolean; has_policy: boolean; column: string }>`
+  await forceOnEveryCustomerTable(db)
+  // Same answer as 0007's, looking across customers for the one query it makes, then putting the setting back (a
+  // function's own `SET app.…` clause needs a superuser to install).
+  await sql`CREATE OR REPLACE FUNCTION connection_held_by_another_customer(text, text, text) RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$
+      DECLARE
+        previous text := current_setting('app.all_customers', true);
+        held boolean;
+      BEGIN
+        PERFORM set_config('app.all_customers', 'on', true);
+        SELECT EXISTS (
+          SELECT 1 FROM public.connections c
+          WHERE c.customer_id IS DISTINCT FROM current_setting('app.customer_id', true)
+            AND ((c.provider_id = $1 AND c.company_id = $2) OR c.finch_connection_id = $3)
+        ) INTO held;
+        PERFORM set_config('app.all_customers', coalesce(previous, ''), true);
+        RETURN held;
+      END
+    $$`.execute(db)
+}
+
+/** FORCE and the owner's policy on every table with row-level security that lacks them; idempotent. */
+export const forceOnEveryCustomerTable = async (db: Kysely<any>): Promise<void> => {
+  const { rows } = await sql<{
+    table: string
+    owner: string
+    forced: boolean
+    has_policy: boolean
+    column: string | null
+  }>`
     SELECT c.relname AS table, pg_get_userbyid(c.relowner) AS owner, c.relforcerowsecurity AS forced,
       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = c.relname || '_maintenance_by_owner')
         AS has_policy,
@@ -34,25 +65,6 @@ export const up = async (db: Kysely<any>): Promise<void> => {
     }
     if (!table.forced) await sql`ALTER TABLE ${sql.table(table.table)} FORCE ROW LEVEL SECURITY`.execute(db)
   }
-  // Same answer as 0007's, looking across customers for the one query it makes, then putting the setting back (a
-  // function's own `SET app.…` clause needs a superuser to install).
-  await sql`CREATE OR REPLACE FUNCTION connection_held_by_another_customer(text, text, text) RETURNS boolean
-    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    AS $$
-      DECLARE
-        previous text := current_setting('app.all_customers', true);
-        held boolean;
-      BEGIN
-        PERFORM set_config('app.all_customers', 'on', true);
-        SELECT EXISTS (
-          SELECT 1 FROM public.connections c
-          WHERE c.customer_id IS DISTINCT FROM current_setting('app.customer_id', true)
-            AND ((c.provider_id = $1 AND c.company_id = $2) OR c.finch_connection_id = $3)
-        ) INTO held;
-        PERFORM set_config('app.all_customers', coalesce(previous, ''), true);
-        RETURN held;
-      END
-    $$`.execute(db)
 }
 
 export const down = async (db: Kysely<any>): Promise<void> => {
