@@ -71,10 +71,10 @@ export interface ConnectionAccountsTable {
 export type ConnectionAccountRow = Selectable<ConnectionAccountsTable>
 export type NewConnectionAccountRow = Insertable<ConnectionAccountsTable>
 
-/** The life of a stored token: in use, superseded after reauth, revoked, or crypto-shredded. */
+/** The life of a stored token: in use, superseded after reauth, revoked, or destroyed (ciphertext cleared). */
 export type AccessTokenStatus = "active" | "replaced" | "revoked" | "destroyed"
 
-/** `access_tokens`: encrypted tokens; key material is null once destroyed, the row stays for audit. */
+/** `access_tokens`: encrypted tokens; the ciphertext is null once destroyed, the row stays for audit. */
 export interface AccessTokensTable {
   readonly id: string
   readonly customer_id: string

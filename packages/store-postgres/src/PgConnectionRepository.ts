@@ -418,7 +418,8 @@ export const make = (options: {
           const connection = yield* findOne(trx, customerId, connectionId, true)
           const next = yield* markDisconnected(connection, yield* now)
           yield* saveTransition(trx, connection, next)
-          // Crypto-shred: the key material goes, the row stays for the audit trail.
+          // The ciphertext leaves the table, the row stays for the audit trail; deleting its key (rotation) is what
+          // destroys the copies in old row versions, WAL and backups.
           const destroyed = yield* query(() =>
             trx
               .updateTable("access_tokens")
