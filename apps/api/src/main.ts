@@ -1,7 +1,7 @@
 /**
- * The main job: the database (embedded unless DATABASE_URL is set), migrated, and the HTTP API on it (Finch from the
- * FINCH_* variables, API keys from API_KEYS). As later issues land: the worker and the sandbox Finch. Prints where to
- * look, then runs until SIGINT/SIGTERM.
+ * The main job: the database (embedded unless DATABASE_URL is set) as a checked runtime login, migrated, and the HTTP
+ * API on it (Finch from the FINCH_* variables, API keys from API_KEYS). As later issues land: the worker and the
+ * sandbox Finch. Prints where to look, then runs until SIGINT/SIGTERM, or stops when the embedded database is lost.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { NodeRuntime } from "@effect/platform-node"
@@ -14,10 +14,11 @@ import { ApiLive } from "./ApiLive.ts"
 import * as HttpServer from "./HttpServer.ts"
 import * as SyncRequests from "./SyncRequests.ts"
 
-/** The pool on the chosen server, migrated before anything else starts; the one place the database is wired. */
-const DatabaseLive = Layer.unwrapEffect(
-  Effect.map(DatabaseServer.DatabaseServer, (server) => PgDatabase.layer({ url: server.url, migrate: true })),
-).pipe(Layer.provideMerge(DatabaseServer.layerConfig))
+/**
+ * The one place the database is wired: the pool as `DATABASE_ROLE`, its login checked and the schema migrated
+ * (unless `DATABASE_MIGRATE=false`) before anything else starts; the server comes along.
+ */
+const DatabaseLive = PgDatabase.layerConfig
 
 const DatabaseReady = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -34,7 +35,8 @@ const ServicesLive = Layer.mergeAll(ApiLive, ApiKeys.layerConfigOrGenerated, Syn
   Layer.provideMerge(Layer.mergeAll(DatabaseLive, FinchLive)),
 )
 
-const MainLive = Layer.mergeAll(DatabaseReady, HttpServer.layer).pipe(Layer.provide(ServicesLive))
+// The server stays in the output: `DatabaseServer.launch` watches it for a lost embedded database.
+const MainLive = Layer.mergeAll(DatabaseReady, HttpServer.layer).pipe(Layer.provideMerge(ServicesLive))
 
 // JSON log lines, for everything the layers build and every request they serve.
-NodeRuntime.runMain(Layer.launch(MainLive).pipe(Effect.provide(Logger.json)), { disablePrettyLogger: true })
+NodeRuntime.runMain(DatabaseServer.launch(MainLive).pipe(Effect.provide(Logger.json)), { disablePrettyLogger: true })

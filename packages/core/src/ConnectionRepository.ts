@@ -158,6 +158,16 @@ export class ConnectionRepository extends Context.Tag("@finch-connections/core/C
       { readonly account: Account; readonly token: Redacted.Redacted<string> },
       ConnectionNotFound | NoUsableToken | TokenUnreadable
     >
+    /**
+     * The plaintext of every retired token of those accounts still held (replaced or revoked, within its retention),
+     * most recently retired first; tokens that no longer open are left out. Only `disconnect` should call this, to
+     * revoke them at Finch.
+     */
+    readonly openRetiredTokens: (
+      customerId: CustomerId,
+      connectionId: ConnectionId,
+      accountIds: ReadonlyArray<AccountId>,
+    ) => Effect.Effect<ReadonlyArray<Redacted.Redacted<string>>, ConnectionNotFound>
   }
 >() {}
 
@@ -302,6 +312,27 @@ export const makeMemory = Effect.gen(function* () {
       const token = yield* vault.open(binding, stored.sealed.value)
       return { account, token }
     }),
+    openRetiredTokens: Effect.fn("ConnectionRepository.openRetiredTokens")(
+      function* (customerId, connectionId, accountIds) {
+        yield* Effect.annotateCurrentSpan({ customerId, connectionId })
+        yield* find(customerId, connectionId)
+        const retired = [...tokens.values()]
+          .filter(
+            (token) =>
+              token.binding.connectionId === connectionId &&
+              accountIds.includes(token.accountId) &&
+              Option.isSome(token.retiredAt),
+          )
+          .sort((a, b) => Option.getOrThrow(b.retiredAt).getTime() - Option.getOrThrow(a.retiredAt).getTime())
+        const opened = yield* Effect.forEach(retired, (token) =>
+          Option.match(token.sealed, {
+            onNone: () => Effect.succeed(Option.none()),
+            onSome: (sealed) => Effect.option(vault.open(token.binding, sealed)),
+          }),
+        )
+        return opened.flatMap((token) => (Option.isSome(token) ? [token.value] : []))
+      },
+    ),
   })
 })
 

@@ -473,6 +473,12 @@ const endedTogether = (connection: Connection, account: Account): ReadonlyArray<
  * of a Finch connection shared by several (2024 transition) or a legacy login ends its siblings too, as Finch does. A
  * token Finch already refuses counts as revoked there; any other Finch failure stops before anything changes here,
  * so the call can be retried. Disconnecting what is already disconnected is an `IllegalTransition`.
+ *
+ * Retired tokens are revoked here and only here: Finch has no per-token revocation, and `/disconnect` takes every
+ * token of the Finch connection with it — the replacement too — so retiring a token after reauthentication revokes
+ * nothing. Once the login goes, a replaced token still held is presented as well: usually it is already gone with the
+ * current one (a 401), but it still counts when the current token could not be presented (unreadable here, or
+ * refused by Finch on its own).
  */
 export const disconnect: (input: {
   readonly customerId: CustomerId
@@ -520,6 +526,16 @@ export const disconnect: (input: {
           TokenUnreadable: (error) => Effect.logWarning("cannot revoke an unreadable token at Finch", error.message),
         }),
       )
+  }
+  const retired = yield* connections.openRetiredTokens(
+    input.customerId,
+    connection.id,
+    targets.map((account) => account.accountId),
+  )
+  for (const token of retired) {
+    yield* finch
+      .disconnect(token)
+      .pipe(Effect.catchTags({ FinchUnauthorized: () => Effect.void, FinchReauthRequired: () => Effect.void }))
   }
   return yield* connections.applyChange(
     input.customerId,

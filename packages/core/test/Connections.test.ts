@@ -9,7 +9,7 @@ import { ConnectionRepository } from "../src/ConnectionRepository.ts"
 import * as Connections from "../src/Connections.ts"
 import * as Customers from "../src/Customers.ts"
 import { EmployeeStore } from "../src/EmployeeStore.ts"
-import { FinchReauthRequired, FinchServerError } from "../src/FinchError.ts"
+import { FinchReauthRequired, FinchServerError, FinchUnauthorized } from "../src/FinchError.ts"
 import { FinchGateway, FinchMemory } from "../src/FinchGateway.ts"
 import { AccountId, ConnectionId, CustomerId, EntityId, FinchConnectionId, ProviderId } from "../src/Ids.ts"
 import type { Introspection } from "../src/Introspection.ts"
@@ -653,6 +653,32 @@ describe("disconnect", () => {
       yield* (yield* FinchGateway).disconnect(Redacted.make(a.accessToken))
       const gone = yield* Connections.disconnect({ customerId: acme, connectionId: a.connection.id })
       assert.strictEqual(gone.status, "disconnected")
+    }).pipe(Effect.provide(CoreTest)),
+  )
+
+  it.effect("replaced tokens are revoked at Finch on disconnect too, when the current one is refused on its own", () =>
+    Effect.gen(function* () {
+      yield* setup
+      const finch = yield* FinchMemory
+      const introspection = Fixtures.introspection({ provider: "gusto", company: "c1", finchConnection: "f1" })
+      const old = yield* connect(acme, introspection)
+      // Reauthentication: a new token on the same Finch connection retires the old one, which stays live at Finch.
+      const current = yield* connect(acme, introspection)
+      assert.strictEqual(current.connection.id, old.connection.id)
+      assert.isTrue(yield* finch.isLive(old.accessToken))
+      yield* finch.failNext(
+        "POST /disconnect",
+        new FinchUnauthorized({
+          operation: "POST /disconnect",
+          requestId: null,
+          detail: "revoked",
+          finchCode: null,
+          errorName: null,
+        }),
+      )
+      yield* Connections.disconnect({ customerId: acme, connectionId: old.connection.id })
+      assert.deepStrictEqual(yield* finch.disconnectCalls, [old.accessToken])
+      assert.isFalse(yield* finch.isLive(old.accessToken))
     }).pipe(Effect.provide(CoreTest)),
   )
 

@@ -472,6 +472,32 @@ export const connectionRepositoryContract = <E>(
         }),
       )
 
+      it.effect("retired tokens still held open for revocation, most recently retired first, until disconnect", () =>
+        Effect.gen(function* () {
+          const repository = yield* ConnectionRepository
+          const customerId = yield* newCustomer
+          const introspection = Fixtures.oldModelToken("gusto")
+          const tokens = [Fixtures.accessToken(), Fixtures.accessToken(), Fixtures.accessToken()]
+          const first = yield* record(customerId, introspection, tokens[0])
+          const accounts = [first.account.accountId]
+          assert.deepStrictEqual(yield* repository.openRetiredTokens(customerId, first.connection.id, accounts), [])
+          yield* record(customerId, introspection, tokens[1])
+          yield* Effect.sleep("5 millis") // retired at distinct instants
+          yield* record(customerId, introspection, tokens[2])
+          const retired = yield* repository.openRetiredTokens(customerId, first.connection.id, accounts)
+          assert.deepStrictEqual(
+            retired.map(Redacted.value),
+            [tokens[1], tokens[0]].map((t) => Redacted.value(t!)),
+          )
+          const other = yield* newCustomer
+          const hidden = yield* Effect.flip(repository.openRetiredTokens(other, first.connection.id, accounts))
+          assertInstanceOf(hidden, ConnectionNotFound)
+          assert.deepStrictEqual(yield* repository.openRetiredTokens(customerId, first.connection.id, []), [])
+          yield* disconnectAll(customerId, first.connection.id)
+          assert.deepStrictEqual(yield* repository.openRetiredTokens(customerId, first.connection.id, accounts), [])
+        }),
+      )
+
       it.effect("a token needing reauthentication still opens by account name (to call /disconnect with it)", () =>
         Effect.gen(function* () {
           const customerId = yield* newCustomer

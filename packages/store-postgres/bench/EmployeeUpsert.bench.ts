@@ -73,9 +73,9 @@ const program = Effect.gen(function* () {
   const server = yield* DatabaseServer.DatabaseServer
   const rows = yield* Config.integer("BENCH_ROWS").pipe(Config.withDefault(10_000))
   const rounds = yield* Config.integer("BENCH_ROUNDS").pipe(Config.withDefault(5))
-  const serverUrl = Redacted.value(server.url)
+  const serverUrl = Redacted.value(server.ownerUrl)
   const name = `fc_bench_${randomBytes(4).toString("hex")}`
-  const url = Redacted.value(DatabaseServer.withDatabase(server.url, name))
+  const url = Redacted.value(DatabaseServer.withDatabase(server.ownerUrl, name))
 
   yield* Effect.acquireRelease(
     Effect.promise(() => adminQuery(serverUrl, `CREATE DATABASE "${name}"`)),
@@ -179,7 +179,7 @@ const program = Effect.gen(function* () {
     `${label.padEnd(34)} ${String(rate(seconds)).padStart(9)} rows/s  ${(seconds * 1000).toFixed(0).padStart(6)} ms  ` +
     `${(rate(seconds) / copyRate).toFixed(2)}× COPY`
   console.log(
-    `bulk employee upsert: ${rows} rows, median of ${rounds} rounds, ${DatabaseServer.displayUrl(server.url)}`,
+    `bulk employee upsert: ${rows} rows, median of ${rounds} rounds, ${DatabaseServer.displayUrl(server.ownerUrl)}`,
   )
   console.log(line("replaceSnapshot, all new", result.inserts))
   console.log(line("replaceSnapshot, all changed", result.updates))

@@ -11,10 +11,7 @@ import { type DatabaseError, query } from "./DatabaseError.ts"
 /** The transaction a customer's queries run in. */
 export type CustomerTransaction = Transaction<Database>
 
-/**
- * Runs `use` in a transaction: committed when it succeeds, rolled back when it fails, dies or is interrupted.
- * For work that is not about one customer (migrations, key rotation), as the schema owner.
- */
+/** Runs `use` in a transaction: committed when it succeeds, rolled back when it fails, dies or is interrupted. */
 export const inTransaction = <A, E, R>(
   db: Kysely<Database>,
   use: (trx: Transaction<Database>) => Effect.Effect<A, E, R>,
@@ -42,6 +39,21 @@ export const withCustomer = <A, E, R>(
 ): Effect.Effect<A, E | DatabaseError, R> =>
   inTransaction(db, (trx) =>
     query(() => sql`select set_config('app.customer_id', ${customerId}, true)`.execute(trx)).pipe(
+      Effect.zipRight(Effect.suspend(() => use(trx))),
+    ),
+  )
+
+/**
+ * Runs `use` in a transaction that works across customers (key rotation, retention), as the schema owner: it says so
+ * (`app.all_customers`, local to the transaction), which the owner's row-level security policy asks for. The
+ * application roles have no such policy: for them this sees nothing.
+ */
+export const acrossCustomers = <A, E, R>(
+  db: Kysely<Database>,
+  use: (trx: Transaction<Database>) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | DatabaseError, R> =>
+  inTransaction(db, (trx) =>
+    query(() => sql`select set_config('app.all_customers', 'on', true)`.execute(trx)).pipe(
       Effect.zipRight(Effect.suspend(() => use(trx))),
     ),
   )

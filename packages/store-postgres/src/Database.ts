@@ -78,10 +78,10 @@ export interface ConnectionAccountsTable {
 export type ConnectionAccountRow = Selectable<ConnectionAccountsTable>
 export type NewConnectionAccountRow = Insertable<ConnectionAccountsTable>
 
-/** The life of a stored token: in use, superseded after reauth, revoked, or crypto-shredded. */
+/** The life of a stored token: in use, superseded after reauth, revoked, or destroyed (ciphertext cleared). */
 export type AccessTokenStatus = "active" | "replaced" | "revoked" | "destroyed"
 
-/** `access_tokens`: encrypted tokens; key material is null once destroyed, the row stays for audit. */
+/** `access_tokens`: encrypted tokens; the ciphertext is null once destroyed, the row stays for audit. */
 export interface AccessTokensTable {
   readonly id: string
   readonly customer_id: string
@@ -175,17 +175,26 @@ export interface KyselyOptions {
   readonly max?: number
   /** Run every session as this role (the login must be a member of it); the owner's login is used when absent. */
   readonly role?: DatabaseRole
+  /**
+   * Sessions of the owner's login that work across customers (migrations, maintenance, tests arranging data): they
+   * pass the owner's row-level security policy without naming a customer. Means nothing to the application roles.
+   */
+  readonly acrossCustomers?: boolean
   /** Called with every query Kysely runs (e.g. to count round trips). */
   readonly log?: (event: LogEvent) => void
 }
 
 /** A Kysely instance on its own pool; destroy it to close the pool. */
 export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = {}): Kysely<DB> => {
+  // Set at session start: no query on this pool can run before the role (or the setting) is in force.
+  const settings = [
+    ...(options.role === undefined ? [] : [`-c role=${options.role}`]),
+    ...(options.acrossCustomers === true ? ["-c app.all_customers=on"] : []),
+  ]
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    // Set at session start: no query on this pool can run before the role is in force.
-    ...(options.role === undefined ? {} : { options: `-c role=${options.role}` }),
+    ...(settings.length === 0 ? {} : { options: settings.join(" ") }),
   })
   // An idle session the server ended (restart, failover, a dropped database) is discarded by the pool and replaced
   // on the next checkout; without a listener its error would crash the process.

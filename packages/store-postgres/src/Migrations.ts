@@ -12,6 +12,7 @@ import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
 import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
 import * as AccountsPerFinchConnection from "./migrations/0009_accounts_per_finch_connection.ts"
+import * as ForceRowLevelSecurity from "./migrations/0012_force_row_level_security.ts"
 import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
@@ -26,6 +27,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
   "0008_add_connection_products": AddConnectionProducts,
   "0009_accounts_per_finch_connection": AccountsPerFinchConnection,
+  "0012_force_row_level_security": ForceRowLevelSecurity,
   "0030_create_api_ledgers": CreateApiLedgers,
   "0050_create_persons": CreatePersons,
 }
@@ -41,5 +43,8 @@ export const migrateToLatest = async (db: Kysely<any>): Promise<ReadonlyArray<st
   })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
-  return (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName)
+  const applied = (results ?? []).filter((result) => result.status === "Success").map((result) => result.migrationName)
+  // Tables a later-sorting migration created after 0012 ran (0050's, on a fresh database) are bound the same way.
+  if (applied.length > 0) await db.transaction().execute((trx) => ForceRowLevelSecurity.forceOnEveryCustomerTable(trx))
+  return applied
 }

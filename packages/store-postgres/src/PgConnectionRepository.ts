@@ -278,7 +278,8 @@ export const make = (options: {
       }
       const ended = accountsEnded(before, after).map((account) => account.accountId as string)
       if (ended.length === 0) return 0
-      // Crypto-shred: the key material goes, the rows stay for the audit trail.
+      // The ciphertext leaves the table, the row stays for the audit trail; deleting its key (rotation) is what
+      // destroys the copies in old row versions, WAL and backups.
       const destroyed = yield* query(() =>
         trx
           .updateTable("access_tokens")
@@ -517,6 +518,39 @@ export const make = (options: {
       })
       return { account, token }
     }),
+
+    openRetiredTokens: Effect.fn("ConnectionRepository.openRetiredTokens")(
+      function* (customerId, connectionId, accountIds) {
+        yield* Effect.annotateCurrentSpan({ customerId, connectionId })
+        const rows = yield* withCustomer(db, customerId, (trx) =>
+          Effect.gen(function* () {
+            yield* findOne(trx, customerId, connectionId)
+            if (accountIds.length === 0) return []
+            return yield* query(() =>
+              trx
+                .selectFrom("access_tokens")
+                .select(["id", "key_id", "nonce", "ciphertext"])
+                .where("connection_id", "=", connectionId)
+                .where("account_id", "in", [...accountIds])
+                .where("status", "in", ["replaced", "revoked"])
+                .orderBy("retired_at", "desc")
+                .execute(),
+            )
+          }),
+        ).pipe(Effect.catchTag("DatabaseError", Effect.die))
+        const opened = yield* Effect.forEach(rows, (row) =>
+          row.key_id === null || row.nonce === null || row.ciphertext === null
+            ? Effect.succeed(Option.none())
+            : Effect.option(
+                vault.open(
+                  { customerId, connectionId, tokenId: TokenId.make(row.id) },
+                  { keyId: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext },
+                ),
+              ),
+        )
+        return opened.flatMap((token) => (Option.isSome(token) ? [token.value] : []))
+      },
+    ),
   })
 }
 

@@ -1,11 +1,12 @@
 /**
  * The store's connection pool as a service. Sessions run as an application role (`finch_app` by default), which
- * owns nothing and is bound by row-level security; migrations run first on a separate session of the login itself.
+ * owns nothing and is bound by row-level security; migrations run first, on a session of the owner's login.
  */
 import { Config, Context, Effect, Layer, Redacted } from "effect"
 import type { Kysely } from "kysely"
 import { type Database, type DatabaseRole, makeKysely } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
+import * as DatabaseLogin from "./DatabaseLogin.ts"
 import * as DatabaseServer from "./DatabaseServer.ts"
 import { migrateToLatest } from "./Migrations.ts"
 
@@ -17,13 +18,16 @@ export class PgDatabase extends Context.Tag("@finch-connections/store-postgres/P
 
 /** How to reach the database and as whom. */
 export interface PgDatabaseOptions {
+  /** The login the pool's sessions start as (then switch to `role`). */
   readonly url: Redacted.Redacted<string>
   /** The role sessions run as; `finch_app` unless given. */
   readonly role?: DatabaseRole
   /** Pool size; 10 unless given. */
   readonly max?: number
-  /** Bring the schema up to date before anything queries (the login must own the schema); off unless given. */
+  /** Bring the schema up to date before anything queries; off unless given. */
   readonly migrate?: boolean
+  /** The owner's login migrations run as; `url` unless given (then `url` must own the schema). */
+  readonly ownerUrl?: Redacted.Redacted<string>
 }
 
 /** Opens the pool for the life of the scope, migrating first when asked (a failed migration is a `DatabaseError`). */
@@ -31,7 +35,9 @@ export const make = (options: PgDatabaseOptions) =>
   Effect.gen(function* () {
     if (options.migrate === true) {
       yield* Effect.acquireUseRelease(
-        Effect.sync(() => makeKysely<any>(Redacted.value(options.url), { max: 1 })),
+        Effect.sync(() =>
+          makeKysely<any>(Redacted.value(options.ownerUrl ?? options.url), { max: 1, acrossCustomers: true }),
+        ),
         (owner) => query(() => migrateToLatest(owner)),
         (owner) => Effect.promise(() => owner.destroy()),
       )
@@ -51,18 +57,34 @@ export const make = (options: PgDatabaseOptions) =>
 export const layer = (options: PgDatabaseOptions) => Layer.scoped(PgDatabase, make(options))
 
 /**
- * The server from `DATABASE_URL` (or the embedded one), migrated on start unless `DATABASE_MIGRATE=false`, sessions
- * as `DATABASE_ROLE` (`finch_app` or `finch_worker`, default `finch_app`).
+ * What a process (the API, the worker) starts with: the server from `DATABASE_URL` (or the embedded one), migrated
+ * first with the owner's login (`DATABASE_MIGRATION_URL`, else `DATABASE_URL`) unless `DATABASE_MIGRATE=false`,
+ * sessions as `DATABASE_ROLE` (`finch_app` or `finch_worker`, default `finch_app`). The login is checked first
+ * (`DatabaseLogin.check`): with `NODE_ENV=production` an unsafe one stops the start before anything changes. The
+ * `DatabaseServer` comes along (for the banner, and for `DatabaseServer.launch`).
  */
 export const layerConfig = Layer.scoped(
   PgDatabase,
   Effect.gen(function* () {
     const server = yield* DatabaseServer.DatabaseServer
-    const role = yield* Config.literal(
-      "finch_app",
-      "finch_worker",
-    )("DATABASE_ROLE").pipe(Config.withDefault("finch_app"))
+    const role = yield* DatabaseServer.roleConfig
     const migrate = yield* Config.boolean("DATABASE_MIGRATE").pipe(Config.withDefault(true))
-    return yield* make({ url: server.url, role, migrate })
+    const production = yield* DatabaseLogin.productionConfig
+    // Before migrating: a refused login changes nothing.
+    yield* Effect.acquireUseRelease(
+      Effect.sync(() => makeKysely<any>(Redacted.value(server.url), { max: 1 })),
+      (login) => DatabaseLogin.check(login, { production }),
+      (login) => Effect.promise(() => login.destroy()),
+    )
+    return yield* make({ url: server.url, ownerUrl: server.ownerUrl, role, migrate }).pipe(
+      Effect.tapErrorTag("DatabaseError", (error) =>
+        error.reason === "InsufficientPrivilege"
+          ? Effect.logError(
+              `migrating as ${DatabaseServer.displayUrl(server.ownerUrl)} was refused: migrations need the owner's ` +
+                "login (DATABASE_MIGRATION_URL), or run them separately and set DATABASE_MIGRATE=false",
+            )
+          : Effect.void,
+      ),
+    )
   }),
-).pipe(Layer.provide(DatabaseServer.layerConfig))
+).pipe(Layer.provideMerge(DatabaseServer.layerConfig))

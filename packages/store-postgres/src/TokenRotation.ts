@@ -1,7 +1,10 @@
 /**
- * Key rotation: re-encrypts every stored token that is not under the current (first) key. Put the new key first in
- * `TOKEN_ENCRYPTION_KEYS`, keep the old ones after it, run this, then drop the old keys. Runs as the schema owner
- * (it works across customers, which the application roles cannot), in small batches, each its own transaction.
+ * Key rotation, which is also how retired tokens are destroyed for good. `reencryptTokens` moves every live token to
+ * the current (first) key and leaves retired ones (replaced, revoked) under the key that sealed them. Once that old
+ * key is removed from `TOKEN_ENCRYPTION_KEYS` and deleted, every ciphertext it sealed is noise wherever a copy of it
+ * survives: old row versions, WAL, replicas, backups. Nulling a ciphertext (`TokenRetention`) cannot reach those
+ * copies; deleting the key does. Runs as the schema owner, across customers, in small batches, each its own
+ * transaction.
  */
 
 import { ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
@@ -9,18 +12,31 @@ import type { TokenVault } from "@finch-connections/core/TokenVault"
 import { type Array as Arr, Effect } from "effect"
 import type { Kysely, Transaction } from "kysely"
 import * as AesTokenVault from "./AesTokenVault.ts"
-import { inTransaction } from "./CustomerTransaction.ts"
+import { acrossCustomers } from "./CustomerTransaction.ts"
 import type { Database } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
 
 /** What a rotation did. */
 export interface RotationSummary {
   readonly reencrypted: number
-  /** Tokens none of the keys opens (their key is missing, or the bytes were altered); left as they are. */
+  /** Live tokens none of the keys opens (their key is missing, or the bytes were altered); left as they are. */
   readonly unreadable: ReadonlyArray<string>
+  /** The older keys still sealing retired tokens: deleting a key destroys every token it sealed. */
+  readonly retiredUnderOlderKeys: ReadonlyArray<RetiredUnderKey>
 }
 
-/** Re-encrypts, under the first of `keys`, every live token sealed with another key. */
+/** Retired tokens sealed by one key other than the current one. */
+export interface RetiredUnderKey {
+  readonly keyId: string
+  readonly tokens: number
+  /** When the most recently retired of them was retired: keep the key until that plus the retention period. */
+  readonly lastRetiredAt: Date
+}
+
+/**
+ * Re-encrypts, under the first of `keys`, every live token sealed with another key. Retired tokens stay under their
+ * key, so that deleting it shreds them.
+ */
 export const reencryptTokens = (options: {
   readonly db: Kysely<Database>
   readonly keys: Arr.NonEmptyReadonlyArray<AesTokenVault.TokenKey>
@@ -34,7 +50,7 @@ export const reencryptTokens = (options: {
     const unreadable: Array<string> = []
     let after = "00000000-0000-0000-0000-000000000000"
     for (;;) {
-      const batch = yield* inTransaction(options.db, (trx) =>
+      const batch = yield* acrossCustomers(options.db, (trx) =>
         reencryptBatch(trx, vault, { currentKeyId, after, batchSize }),
       ).pipe(Effect.orDie)
       reencrypted += batch.reencrypted
@@ -42,8 +58,32 @@ export const reencryptTokens = (options: {
       if (batch.last === undefined) break
       after = batch.last
     }
-    return { reencrypted, unreadable } satisfies RotationSummary
-  })
+    const retiredUnderOlderKeys = yield* acrossCustomers(options.db, (trx) =>
+      query(() =>
+        trx
+          .selectFrom("access_tokens")
+          .select((eb) => [
+            "key_id",
+            eb.fn.countAll<string>().as("tokens"),
+            eb.fn.max<Date>("retired_at").as("last_retired_at"),
+          ])
+          .where("status", "in", ["replaced", "revoked"])
+          .where("key_id", "<>", currentKeyId)
+          .groupBy("key_id")
+          .orderBy("key_id")
+          .execute(),
+      ),
+    ).pipe(Effect.orDie)
+    return {
+      reencrypted,
+      unreadable,
+      retiredUnderOlderKeys: retiredUnderOlderKeys.map((row) => ({
+        keyId: row.key_id ?? "",
+        tokens: Number(row.tokens),
+        lastRetiredAt: row.last_retired_at,
+      })),
+    } satisfies RotationSummary
+  }).pipe(Effect.withSpan("TokenRotation.reencryptTokens"))
 
 /** The next `batchSize` live tokens after id `after` not under the current key, locked and re-encrypted in `trx`. */
 const reencryptBatch = (
@@ -56,7 +96,7 @@ const reencryptBatch = (
       trx
         .selectFrom("access_tokens")
         .select(["id", "customer_id", "connection_id", "key_id", "nonce", "ciphertext"])
-        .where("status", "<>", "destroyed")
+        .where("status", "=", "active")
         .where("key_id", "<>", batch.currentKeyId)
         .where("id", ">", batch.after)
         .orderBy("id")

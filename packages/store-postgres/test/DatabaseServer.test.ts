@@ -2,8 +2,11 @@ import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { Effect } from "effect"
 import pg from "pg"
 import { afterAll, describe, expect, it } from "vitest"
+import { makeKysely } from "../src/Database.ts"
+import * as DatabaseLogin from "../src/DatabaseLogin.ts"
 import { defaultDataDir } from "../src/DatabaseServer.ts"
 import { startEmbeddedServer } from "../src/internal/embeddedServer.ts"
 
@@ -29,8 +32,38 @@ const isAlive = (pid: number) => {
   }
 }
 
-const postmasterPid = () =>
-  Number(fs.readFileSync(path.join(dataDir, "cluster", "postmaster.pid"), "utf8").split("\n")[0])
+const postmasterPid = (dir = dataDir) =>
+  Number(fs.readFileSync(path.join(dir, "cluster", "postmaster.pid"), "utf8").split("\n")[0])
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A process started as the API's main is (`test/support/startProcess.ts`) on the embedded server in `dataDir`, once it
+ * said it is ready.
+ */
+const startMain = async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, FINCH_CONNECTIONS_DATA_DIR: dataDir }
+  delete env.DATABASE_URL
+  delete env.DATABASE_MIGRATION_URL
+  const main = spawn(process.execPath, [new URL("./support/startProcess.ts", import.meta.url).pathname], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  })
+  let stdout = ""
+  let stderr = ""
+  main.stderr.on("data", (chunk) => {
+    stderr += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => main.once("exit", (code) => resolve(code)))
+  await new Promise<void>((resolve, reject) => {
+    main.stdout.on("data", (chunk) => {
+      stdout += chunk
+      if (stdout.includes("ready")) resolve()
+    })
+    main.once("exit", () => reject(new Error(`exited before ready: ${stderr}`)))
+  })
+  return { exited, stdout: () => stdout, stderr: () => stderr }
+}
 
 describe("the embedded PostgreSQL server", () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }))
@@ -78,6 +111,61 @@ describe("the embedded PostgreSQL server", () => {
     parent.kill("SIGKILL")
     for (let waited = 0; isAlive(server) && waited < 20_000; waited += 200) await new Promise((r) => setTimeout(r, 200))
     expect(isAlive(server)).toBe(false)
+  })
+
+  it("makes a runtime login per application role, its password in the data folder readable by its owner only", async () => {
+    const server = await startEmbeddedServer(dataDir)
+    try {
+      const credentials = path.join(dataDir, "credentials.json")
+      expect(fs.statSync(credentials).mode & 0o777).toBe(0o600)
+      for (const role of ["finch_app", "finch_worker"] as const) {
+        const url = server.loginUrl(role)
+        expect(fs.readFileSync(credentials, "utf8")).toContain(decodeURIComponent(new URL(url).password))
+        const login = makeKysely<any>(url, { max: 1, role })
+        try {
+          const inspection = await Effect.runPromise(DatabaseLogin.inspect(login))
+          expect(inspection).toEqual({ login: `${role}_login`, problems: [] })
+        } finally {
+          await login.destroy()
+        }
+        // A member of its own role only: it cannot become the other one.
+        const other = role === "finch_app" ? "finch_worker" : "finch_app"
+        await expect(query(url, `set role ${other}`)).rejects.toThrow(/permission denied/)
+      }
+      const [superuser] = await query(server.url, "select rolsuper from pg_roles where rolname = current_user")
+      expect(superuser).toEqual({ rolsuper: true })
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it("stops the process running on it, with a message saying why, when its launcher is killed", async () => {
+    const main = await startMain()
+    // The application runs as the runtime login, not as the superuser.
+    expect(main.stdout()).toMatch(
+      /ready: postgres:\/\/finch_app_login:\*\*\*\*@127\.0\.0\.1:\d+\/postgres as finch_app_login/,
+    )
+    const orphan = postmasterPid(path.join(dataDir, "postgres"))
+    process.kill(Number(fs.readFileSync(path.join(dataDir, "postgres", "launcher.pid"), "utf8")), "SIGKILL")
+    try {
+      expect(await main.exited).toBe(1)
+      expect(main.stderr()).toMatch(
+        /DatabaseServerLost: the embedded PostgreSQL launcher \(pid \d+\) was killed \(SIGKILL\)/,
+      )
+    } finally {
+      // Killed with -9, the launcher left its server behind: stop it as the next start would.
+      if (isAlive(orphan)) process.kill(orphan, "SIGINT")
+      for (let waited = 0; isAlive(orphan) && waited < 15_000; waited += 200) await sleep(200)
+    }
+  })
+
+  it("stops the process running on it when the server itself dies", async () => {
+    const main = await startMain()
+    const server = postmasterPid(path.join(dataDir, "postgres"))
+    process.kill(server, "SIGKILL")
+    expect(await main.exited).toBe(1)
+    expect(main.stderr()).toMatch(new RegExp(`the embedded PostgreSQL server \\(pid ${server}\\) .* has stopped`))
+    expect(main.stderr()).toMatch(/DatabaseServerLost: the embedded PostgreSQL launcher \(pid \d+\) exited with code 1/)
   })
 
   it("says why in one message when it cannot start", async () => {

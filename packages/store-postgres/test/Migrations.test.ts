@@ -78,17 +78,97 @@ describe("the migrations", () => {
     ])
   })
 
-  it("turn on row-level security on every customer-owned table, with a policy for both roles", async () => {
-    const { rows } = await sql<{ relname: string; relrowsecurity: boolean; roles: string }>`
-      select c.relname, c.relrowsecurity,
+  it("turn on row-level security on every customer-owned table, forced on the owner too, with a policy for both roles and the owner's", async () => {
+    const { rows } = await sql<{
+      relname: string
+      relrowsecurity: boolean
+      relforcerowsecurity: boolean
+      roles: string
+    }>`
+      select c.relname, c.relrowsecurity, c.relforcerowsecurity,
         (select string_agg(r.rolname, ',' order by r.rolname)
          from pg_policy p cross join unnest(p.polroles) as role_oid join pg_roles r on r.oid = role_oid
          where p.polrelid = c.oid) as roles
       from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
         and c.relname not like 'kysely%' order by c.relname`.execute(db)
+    const { rows: owner } = await sql<{ name: string }>`select current_user as name`.execute(db)
+    const roles = ["finch_app", "finch_worker", owner[0]!.name].sort().join(",")
     expect(rows).toEqual(
-      customerOwnedTables.map((relname) => ({ relname, relrowsecurity: true, roles: "finch_app,finch_worker" })),
+      customerOwnedTables.map((relname) => ({ relname, relrowsecurity: true, relforcerowsecurity: true, roles })),
     )
+  })
+
+  it("can be run by an owner login without CREATEROLE once the roles exist; that owner sees rows only when it asks", async () => {
+    const owner = `fc_test_owner_${randomBytes(6).toString("hex")}`
+    const password = randomBytes(12).toString("hex")
+    const database = `${name}_owned`
+    await adminQuery(
+      serverUrl,
+      `CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS PASSWORD '${password}'`,
+    )
+    try {
+      await adminQuery(serverUrl, `CREATE DATABASE "${database}" OWNER ${owner}`)
+      const url = new URL(Redacted.value(withDatabase(Redacted.make(serverUrl), database)))
+      url.username = owner
+      url.password = password
+      const asOwner = makeKysely<any>(url.toString(), { max: 1 })
+      const acrossCustomers = makeKysely<any>(url.toString(), { max: 1, acrossCustomers: true })
+      try {
+        const { rows: attributes } = await sql<{ super: boolean; createrole: boolean }>`
+          select rolsuper as super, rolcreaterole as createrole from pg_roles where rolname = current_user`.execute(
+          asOwner,
+        )
+        expect(attributes).toEqual([{ super: false, createrole: false }])
+        expect(await migrateToLatest(asOwner)).toEqual(Object.keys(migrations))
+        await acrossCustomers.insertInto("customers").values({ id: "acme", name: "Acme" }).execute()
+        await acrossCustomers.insertInto("customers").values({ id: "globex", name: "Globex" }).execute()
+        // Row-level security is forced on the owner: a session that names no customer sees none.
+        expect(await asOwner.selectFrom("customers").select("id").execute()).toEqual([])
+        const named = await asOwner.transaction().execute(async (trx) => {
+          await sql`select set_config('app.customer_id', 'acme', true)`.execute(trx)
+          return trx.selectFrom("customers").select("id").execute()
+        })
+        expect(named).toEqual([{ id: "acme" }])
+        const all = await acrossCustomers.selectFrom("customers").select("id").orderBy("id").execute()
+        expect(all).toEqual([{ id: "acme" }, { id: "globex" }])
+        // The security-definer check runs as this owner, bound by its policy too, and still sees across customers.
+        const now = new Date()
+        await acrossCustomers
+          .insertInto("connections")
+          .values({
+            id: randomUUID(),
+            customer_id: "globex",
+            provider_id: "gusto",
+            company_id: "c-globex",
+            status: "active",
+            created_at: now,
+            updated_at: now,
+          })
+          .execute()
+        const app = makeKysely<any>(Redacted.value(withDatabase(Redacted.make(serverUrl), database)), {
+          max: 1,
+          role: "finch_app",
+        })
+        try {
+          const held = await app.transaction().execute(async (trx) => {
+            await sql`select set_config('app.customer_id', 'acme', true)`.execute(trx)
+            const { rows } = await sql<{ held: boolean; all: string | null }>`
+              select connection_held_by_another_customer('gusto', 'c-globex', null) as held,
+                current_setting('app.all_customers', true) as all`.execute(trx)
+            return rows[0]
+          })
+          expect(held).toEqual({ held: true, all: "" })
+        } finally {
+          await app.destroy()
+        }
+      } finally {
+        await asOwner.destroy()
+        await acrossCustomers.destroy()
+      }
+    } finally {
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
+      await adminQuery(serverUrl, `DROP ROLE IF EXISTS ${owner}`)
+    }
   })
 
   it("create application roles that own nothing and cannot bypass row-level security", async () => {

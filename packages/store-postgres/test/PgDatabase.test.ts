@@ -8,6 +8,7 @@ import { withDatabase } from "../src/DatabaseServer.ts"
 import { adminQuery } from "../src/internal/adminQuery.ts"
 import { migrations } from "../src/Migrations.ts"
 import * as PgDatabase from "../src/PgDatabase.ts"
+import { temporaryLogin } from "./fixtures.ts"
 
 /** An empty database on the test server, for the life of the scope. */
 const emptyDatabase = Effect.acquireRelease(
@@ -24,6 +25,19 @@ const emptyDatabase = Effect.acquireRelease(
 const sessionUser = Effect.flatMap(PgDatabase.PgDatabase, (db) =>
   Effect.promise(() => sql<{ user: string }>`select current_user as user`.execute(db)),
 ).pipe(Effect.map((result) => result.rows[0]?.user))
+
+/** How many tables the owner sees in `public`. */
+const tablesIn = (url: string) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => makeKysely<any>(url, { max: 1 })),
+    (db) =>
+      Effect.promise(() =>
+        sql<{
+          n: number
+        }>`select count(*)::int as n from information_schema.tables where table_schema = 'public'`.execute(db),
+      ),
+    (db) => Effect.promise(() => db.destroy()),
+  ).pipe(Effect.map((result) => result.rows[0]?.n ?? 0))
 
 const fromConfig = (values: Record<string, string>) =>
   PgDatabase.layerConfig.pipe(
@@ -47,6 +61,50 @@ describe("PgDatabase.layerConfig", () => {
       )
       const applied = rows.map((row: { name: string }) => row.name)
       assert.deepStrictEqual(applied, Object.keys(migrations))
+    }),
+  )
+
+  it.scoped("in production refuses a superuser login before it changes anything", () =>
+    Effect.gen(function* () {
+      const database = yield* emptyDatabase
+      const refused = yield* Effect.flip(
+        sessionUser.pipe(Effect.provide(fromConfig({ DATABASE_URL: database.url, NODE_ENV: "production" }))),
+      )
+      assert.strictEqual(refused._tag, "UnsafeDatabaseLogin")
+      assert.strictEqual(yield* tablesIn(database.url), 0)
+    }),
+  )
+
+  it.scoped("runs as the runtime login of DATABASE_URL and migrates as the owner of DATABASE_MIGRATION_URL", () =>
+    Effect.gen(function* () {
+      const database = yield* emptyDatabase
+      for (const role of ["finch_app", "finch_worker"] as const) {
+        const login = yield* temporaryLogin({ attributes: "NOSUPERUSER NOBYPASSRLS NOCREATEROLE", memberOf: [role] })
+        const runtimeUrl = Redacted.value(login.urlOf(Redacted.make(database.url)))
+        const config = {
+          DATABASE_URL: runtimeUrl,
+          DATABASE_MIGRATION_URL: database.url,
+          DATABASE_ROLE: role,
+          NODE_ENV: "production",
+        }
+        const sessions = yield* Effect.flatMap(PgDatabase.PgDatabase, (db) =>
+          Effect.promise(() =>
+            sql<{ login: string; role: string }>`select session_user as login, current_user as role`.execute(db),
+          ),
+        ).pipe(Effect.provide(fromConfig(config)))
+        assert.deepStrictEqual(sessions.rows, [{ login: login.name, role }])
+      }
+      assert.isAbove(yield* tablesIn(database.url), 0)
+      // Without the owner's URL the runtime login cannot migrate: it owns nothing and may create nothing.
+      const other = yield* emptyDatabase
+      const login = yield* temporaryLogin({ attributes: "NOSUPERUSER", memberOf: ["finch_app"] })
+      const failed = yield* Effect.flip(
+        sessionUser.pipe(
+          Effect.provide(fromConfig({ DATABASE_URL: Redacted.value(login.urlOf(Redacted.make(other.url))) })),
+        ),
+      )
+      assert.strictEqual(failed._tag, "DatabaseError")
+      if (failed._tag === "DatabaseError") assert.strictEqual(failed.reason, "InsufficientPrivilege")
     }),
   )
 

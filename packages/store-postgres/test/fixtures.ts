@@ -1,10 +1,12 @@
-import { randomUUID } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import type { EmployeeRecord } from "@finch-connections/core/EmployeeStore"
 import { ConnectionId, IndividualId } from "@finch-connections/core/Ids"
-import { type Array as Arr, Effect, Either, Layer, Option } from "effect"
+import { type Array as Arr, Effect, Either, Layer, Option, Redacted } from "effect"
 import type { Kysely } from "kysely"
+import { inject } from "vitest"
 import * as AesTokenVault from "../src/AesTokenVault.ts"
 import type { Database } from "../src/Database.ts"
+import { adminQuery } from "../src/internal/adminQuery.ts"
 import * as PgConnectionRepository from "../src/PgConnectionRepository.ts"
 import * as PgCustomerRepository from "../src/PgCustomerRepository.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
@@ -70,3 +72,30 @@ export const employee = (
   },
   employment: Option.some({ id: `ind-${String(n).padStart(6, "0")}`, title: overrides.title ?? "Engineer" }),
 })
+
+/**
+ * A login made for one test (roles are cluster-wide: a unique name, dropped with the scope), with `attributes`
+ * (e.g. `NOSUPERUSER NOBYPASSRLS`) and memberships; `urlOf` points at a database of the test server as it.
+ */
+export const temporaryLogin = (options: { readonly attributes: string; readonly memberOf?: ReadonlyArray<string> }) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const { serverUrl } = inject("testDatabase")
+      const name = `fc_test_login_${randomBytes(6).toString("hex")}`
+      const password = randomBytes(12).toString("hex")
+      await adminQuery(serverUrl, `CREATE ROLE ${name} LOGIN ${options.attributes} PASSWORD '${password}'`)
+      for (const role of options.memberOf ?? []) await adminQuery(serverUrl, `GRANT ${role} TO ${name}`)
+      const urlOf = (database: Redacted.Redacted<string>): Redacted.Redacted<string> => {
+        const url = new URL(Redacted.value(database))
+        url.username = name
+        url.password = password
+        return Redacted.make(url.toString())
+      }
+      return { name, urlOf }
+    }),
+    ({ name }) =>
+      Effect.promise(async () => {
+        const { serverUrl } = inject("testDatabase")
+        await adminQuery(serverUrl, `DROP ROLE IF EXISTS ${name}`)
+      }),
+  )

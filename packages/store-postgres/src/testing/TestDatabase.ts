@@ -62,10 +62,12 @@ export class TestDatabase extends Context.Tag("@finch-connections/store-postgres
 /** A fresh database for the life of the layer. */
 export const layer = Layer.scoped(TestDatabase, freshDatabase)
 
-/** A pool on the test database as its owner, who is not bound by row-level security: to arrange and inspect. */
+/** A pool on the test database as its owner, across customers (the owner's row-level security policy): to arrange and inspect. */
 export const ownerKysely = Effect.flatMap(TestDatabase, (database) =>
   Effect.acquireRelease(
-    Effect.sync((): Kysely<Database> => makeKysely<Database>(Redacted.value(database.url), { max: 2 })),
+    Effect.sync(
+      (): Kysely<Database> => makeKysely<Database>(Redacted.value(database.url), { max: 2, acrossCustomers: true }),
+    ),
     (db) => Effect.promise(() => db.destroy()),
   ),
 )
