@@ -4,8 +4,8 @@
  * variation real payroll systems show (nicknames, typos, married names, swapped names, missing or swapped dates,
  * case and accents, work vs personal emails, phone formats, SSN only where the provider sends it).
  */
-import { nicknamePairs } from "../src/reconciliation/NicknameData.ts"
-import { mulberry32 } from "../src/reconciliation/Random.ts"
+import { nicknamePairs } from "../src/reconciliation/internal/NicknameData.ts"
+import { mulberry32 } from "../src/reconciliation/internal/Random.ts"
 import type { SourceRecord } from "../src/reconciliation/SourceRecord.ts"
 
 /** Deterministic PRNG (mulberry32). */

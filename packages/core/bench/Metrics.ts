@@ -1,7 +1,7 @@
 /**
  * Pairwise quality of a clustering against the truth, and the constraint check every run must pass.
  */
-import { isWellFormedSsn, normalizeSsn } from "../src/reconciliation/Normalize.ts"
+import { isWellFormedSsn, normalizeSsn } from "../src/reconciliation/internal/Normalize.ts"
 import type { SourceRecord } from "../src/reconciliation/SourceRecord.ts"
 
 export interface PairwiseQuality {

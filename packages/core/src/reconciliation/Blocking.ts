@@ -6,11 +6,11 @@
  * larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox) and is skipped; the other
  * keys still find the true pairs in it.
  */
-import { type Arena, IntList } from "./Arena.ts"
-import { hashInts } from "./Hashing.ts"
-import { swapProofDate } from "./Normalize.ts"
+import { type Arena, IntList } from "./internal/Arena.ts"
+import { hashInts } from "./internal/Hashing.ts"
+import { swapProofDate } from "./internal/Normalize.ts"
+import { radixSortBy, radixSortPairs } from "./internal/RadixSort.ts"
 import type { Prepared } from "./Prepare.ts"
-import { radixSortBy, radixSortPairs } from "./RadixSort.ts"
 
 const NAMES = 1
 const DOB_INITIAL = 2

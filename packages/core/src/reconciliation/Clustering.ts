@@ -4,8 +4,9 @@
  * between them, and the two groups hold together (no two well-formed SSNs, average cross-pair score ≥ the cohesion
  * threshold, a vetoed pair counting as −20 bits), so a person is never a chain of weak links. Manual "same person" decisions are merged first and bypass every check.
  */
-import type { Arena } from "./Arena.ts"
+
 import type { Comparator } from "./Comparison.ts"
+import type { Arena } from "./internal/Arena.ts"
 import type { Prepared } from "./Prepare.ts"
 
 /** Candidate links, parallel arrays. */

@@ -4,8 +4,9 @@
  * person) by expectation–maximisation over the candidates' level patterns, with the share of matches among
  * candidates fixed from the prior model (EM over blocked pairs would overestimate it). Deterministic: the sample is drawn with a fixed seed over the canonical order.
  */
-import { type Comparator, comparedFields, SWAPPED_NAMES } from "./Comparison.ts"
-import { mulberry32 } from "./Random.ts"
+import type { Comparator } from "./Comparison.ts"
+import { mulberry32 } from "./internal/Random.ts"
+import { comparedFields, SWAPPED_NAMES } from "./Levels.ts"
 import type { ScoringModel } from "./Weights.ts"
 
 export interface Estimate {

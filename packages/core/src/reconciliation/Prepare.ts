@@ -2,10 +2,11 @@
  * Turns source records into columns of integer codes (struct of arrays), in a canonical order that does not
  * depend on the input order: everything downstream compares ints and indexes typed arrays.
  */
-import { IntList, type Memory, memoryFor } from "./Arena.ts"
-import { canonicalOrder, DuplicateRecordIdError } from "./CanonicalOrder.ts"
-import { EmailScan } from "./EmailScan.ts"
-import { NameTokenizer } from "./NameTokenizer.ts"
+
+import { canonicalOrder, DuplicateRecordId } from "./CanonicalOrder.ts"
+import { IntList, type Memory, memoryFor } from "./internal/Arena.ts"
+import { EmailScan } from "./internal/EmailScan.ts"
+import { NameTokenizer } from "./internal/NameTokenizer.ts"
 import {
   dateToInt,
   isAllZeros,
@@ -15,41 +16,13 @@ import {
   normalizeSsn,
   normalizeText,
   streetLine,
-} from "./Normalize.ts"
-import { countDistinctPairs } from "./RadixSort.ts"
-import {
-  E_DOMAIN,
-  E_FLAGS,
-  E_ID,
-  E_LOCAL,
-  E_LOCAL_DIGIT,
-  E_LOCAL_MASK,
-  E_MASK,
-  E_PERSONAL,
-  E_SHAPE,
-  EMAIL_ENTRY,
-  R_DOB,
-  R_EMAILS,
-  R_EMAILS_END,
-  R_FIRST,
-  R_FIRST_FULL,
-  R_LAST,
-  R_LAST_A,
-  R_LAST_B,
-  R_MIDDLE,
-  R_NUMBER,
-  R_PHONES,
-  R_PHONES_END,
-  R_PREFERRED,
-  R_RESIDENCE,
-  R_SSN,
-  R_START_DATE,
-  ROW,
-} from "./RecordLayout.ts"
-import { SortedInterner } from "./SortedInterner.ts"
+} from "./internal/Normalize.ts"
+import { countDistinctPairs } from "./internal/RadixSort.ts"
+import * as Layout from "./internal/RecordLayout.ts"
+import { SortedInterner } from "./internal/SortedInterner.ts"
+import { editDistanceOfRanges, isOneKeystroke, isOneKeystrokeNumber } from "./internal/StringDistance.ts"
+import { hashRange, StringTable } from "./internal/StringTable.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
-import { editDistanceOfRanges, isOneKeystrokeNumber } from "./StringDistance.ts"
-import { hashRange, StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
 export interface Prepared {
@@ -86,7 +59,7 @@ export interface Prepared {
    * per email entry (`emailStart` ranges), what comparing reads, `EMAIL_ENTRY` ints an entry (offsets `E_*`), so a
    * record's emails are one cache line: the email id, its local part's id when that holds a digit (else -1), its
    * domain's id, its shape (length above the low byte, first character in it), its `characterMask`, and flags
-   * (`E_PERSONAL`, `E_LOCAL_DIGIT`)
+   * (`E_PERSONAL`, `E_LOCAL_DIGIT`; see RecordLayout.ts)
    */
   readonly emailEntries: Int32Array
   /**
@@ -162,34 +135,11 @@ const peopleCounts = (values: Int32Array, other: Int32Array, size: number, memor
   return counts
 }
 
-export { DuplicateRecordIdError } from "./CanonicalOrder.ts"
-
-/** Same length, one substituted character or two adjacent ones swapped: values a and b of `table`, read in place. */
-const oneKeystrokeApart = (table: StringTable, a: number, b: number): boolean => {
-  const length = table.lengthOf(a)
-  if (table.lengthOf(b) !== length) return false
-  let first = -1
-  let count = 0
-  for (let i = 0; i < length; i++) {
-    if (table.charCodeAt(a, i) !== table.charCodeAt(b, i)) {
-      if (count === 0) first = i
-      count++
-      if (count > 2) return false
-    }
-  }
-  if (count === 1) return true
-  return (
-    count === 2 &&
-    table.charCodeAt(a, first) === table.charCodeAt(b, first + 1) &&
-    table.charCodeAt(a, first + 1) === table.charCodeAt(b, first)
-  )
-}
-
 /** Prepares records for matching, or fails on a repeated `record_id`. */
 export const prepare = (
   records: ReadonlyArray<SourceRecord>,
   memory: Memory = memoryFor(records.length),
-): Prepared | DuplicateRecordIdError => {
+): Prepared | DuplicateRecordId => {
   const n = records.length
   // the columns are first filled in input order (scratch), then gathered into canonical order (run)
   const scratch = memory.scratch
@@ -225,7 +175,7 @@ export const prepare = (
   let ssnWellFormed = scratch.uint8(n)
   const emailStart = scratch.int32(n + 1)
   /** email entries in input order, laid out as in `emailEntries`, E_ID and E_LOCAL as occurrence numbers */
-  const emailInputList = new IntList(scratch, (n + (n >> 1)) * EMAIL_ENTRY)
+  const emailInputList = new IntList(scratch, (n + (n >> 1)) * Layout.EMAIL_ENTRY)
   const phoneStart = scratch.int32(n + 1)
   const phoneIds = new IntList(scratch, n)
   const recordPhones: Array<string> = []
@@ -299,36 +249,36 @@ export const prepare = (
       ssn[k] = ssnOccurrences.add(ssnDigits, 0, length, false, hashRange(ssnDigits, 0, length, false))
       ssnWellFormed[k] = isWellFormedSsn(ssnDigits) ? 1 : 0
     }
-    emailStart[k] = emailInputList.length / EMAIL_ENTRY
+    emailStart[k] = emailInputList.length / Layout.EMAIL_ENTRY
     const emailList = person.emails
     if (emailList !== null && emailList !== undefined) {
       for (const entry of emailList) {
         if (entry === null || !email.read(entry.data)) continue
         const occurrence = emailOccurrences.add(email.text, email.start, email.end, email.lower, email.hash)
         let seen = false
-        for (let e = (emailStart[k] as number) * EMAIL_ENTRY; e < emailInputList.length; e += EMAIL_ENTRY)
-          if (emailOccurrences.same(emailInputList.data[e + E_ID] as number, occurrence)) seen = true
+        for (let e = (emailStart[k] as number) * Layout.EMAIL_ENTRY; e < emailInputList.length; e += Layout.EMAIL_ENTRY)
+          if (emailOccurrences.same(emailInputList.data[e + Layout.E_ID] as number, occurrence)) seen = true
         if (seen) continue
-        const at = emailInputList.claim(EMAIL_ENTRY)
+        const at = emailInputList.claim(Layout.EMAIL_ENTRY)
         const emailInput = emailInputList.data
         const length = email.end - email.start
-        emailInput[at + E_ID] = occurrence
+        emailInput[at + Layout.E_ID] = occurrence
         // a shared local part is evidence only when it holds a digit (`jb88`), so only those are interned
-        emailInput[at + E_LOCAL] = email.localHasDigit
+        emailInput[at + Layout.E_LOCAL] = email.localHasDigit
           ? localOccurrences.add(email.text, email.start, email.at, email.lower, email.localHash)
           : -1
-        emailInput[at + E_DOMAIN] = domains.idOfHashedRange(
+        emailInput[at + Layout.E_DOMAIN] = domains.idOfHashedRange(
           email.text,
           email.at + 1,
           email.end,
           email.lower,
           email.domainHash,
         )
-        emailInput[at + E_SHAPE] = (length << 8) | (email.firstCode & 0xff)
-        emailInput[at + E_MASK] = email.mask
-        emailInput[at + E_LOCAL_MASK] = email.localMask
-        emailInput[at + E_FLAGS] =
-          (email.localHasDigit ? E_LOCAL_DIGIT : 0) | (entry.type === "personal" ? E_PERSONAL : 0)
+        emailInput[at + Layout.E_SHAPE] = (length << 8) | (email.firstCode & 0xff)
+        emailInput[at + Layout.E_MASK] = email.mask
+        emailInput[at + Layout.E_LOCAL_MASK] = email.localMask
+        emailInput[at + Layout.E_FLAGS] =
+          (email.localHasDigit ? Layout.E_LOCAL_DIGIT : 0) | (entry.type === "personal" ? Layout.E_PERSONAL : 0)
       }
     }
     phoneStart[k] = phoneIds.length
@@ -384,7 +334,7 @@ export const prepare = (
       if (region !== "") state[k] = other(`r\u0000${region}`)
     }
   }
-  emailStart[n] = emailInputList.length / EMAIL_ENTRY
+  emailStart[n] = emailInputList.length / Layout.EMAIL_ENTRY
   const emailInput = emailInputList.data
   phoneStart[n] = phoneIds.length
   // every value read: give the occurrences their ids
@@ -403,14 +353,14 @@ export const prepare = (
   const emails = emailOccurrences.resolve(run, scratch)
   const emailLocals = localOccurrences.resolve(run, scratch)
   for (let e = 0; e < (emailStart[n] as number); e++) {
-    const at = e * EMAIL_ENTRY
-    emailInput[at + E_ID] = emails.idOf[emailInput[at + E_ID] as number] as number
-    const local = emailInput[at + E_LOCAL] as number
-    if (local >= 0) emailInput[at + E_LOCAL] = emailLocals.idOf[local] as number
+    const at = e * Layout.EMAIL_ENTRY
+    emailInput[at + Layout.E_ID] = emails.idOf[emailInput[at + Layout.E_ID] as number] as number
+    const local = emailInput[at + Layout.E_LOCAL] as number
+    if (local >= 0) emailInput[at + Layout.E_LOCAL] = emailLocals.idOf[local] as number
   }
 
   const canonical = canonicalOrder(records, dob, memory)
-  if (canonical instanceof DuplicateRecordIdError) return canonical
+  if (canonical instanceof DuplicateRecordId) return canonical
   const { order, hashRank, idHashHigh, idHashLow } = canonical
   const gather = <A extends Int32Array | Uint8Array>(column: A): A => {
     const out = (column instanceof Uint8Array ? run.uint8(n) : run.int32(n)) as A
@@ -485,37 +435,38 @@ export const prepare = (
   const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
   // emails and phones in canonical order
   const emailRows = gatherRows(emailStart)
-  const emailEntries = run.int32(emailRows.source.length * EMAIL_ENTRY)
+  const emailEntries = run.int32(emailRows.source.length * Layout.EMAIL_ENTRY)
   const emailIdArray = run.int32(emailRows.source.length)
   for (let e = 0; e < emailRows.source.length; e++) {
-    const from = (emailRows.source[e] as number) * EMAIL_ENTRY
-    const to = e * EMAIL_ENTRY
-    for (let field = 0; field < EMAIL_ENTRY; field++) emailEntries[to + field] = emailInput[from + field] as number
-    emailIdArray[e] = emailInput[from + E_ID] as number
+    const from = (emailRows.source[e] as number) * Layout.EMAIL_ENTRY
+    const to = e * Layout.EMAIL_ENTRY
+    for (let field = 0; field < Layout.EMAIL_ENTRY; field++)
+      emailEntries[to + field] = emailInput[from + field] as number
+    emailIdArray[e] = emailInput[from + Layout.E_ID] as number
   }
   const phoneRows = gatherRows(phoneStart)
   const phoneIdArray = run.int32(phoneRows.source.length)
   for (let e = 0; e < phoneRows.source.length; e++)
     phoneIdArray[e] = phoneIds.data[phoneRows.source[e] as number] as number
-  const rows = run.int32(n * ROW)
+  const rows = run.int32(n * Layout.ROW)
   for (let k = 0; k < n; k++) {
-    const at = k * ROW
-    rows[at + R_FIRST_FULL] = firstFull[k] as number
-    rows[at + R_FIRST] = first[k] as number
-    rows[at + R_PREFERRED] = preferred[k] as number
-    rows[at + R_MIDDLE] = middle[k] as number
-    rows[at + R_LAST] = last[k] as number
-    rows[at + R_LAST_A] = lastA[k] as number
-    rows[at + R_LAST_B] = lastB[k] as number
-    rows[at + R_DOB] = dob[k] as number
-    rows[at + R_SSN] = ssn[k] as number
-    rows[at + R_EMAILS] = emailRows.start[k] as number
-    rows[at + R_EMAILS_END] = emailRows.start[k + 1] as number
-    rows[at + R_PHONES] = phoneRows.start[k] as number
-    rows[at + R_PHONES_END] = phoneRows.start[k + 1] as number
-    rows[at + R_NUMBER] = employeeNumber[k] as number
-    rows[at + R_START_DATE] = startDate[k] as number
-    rows[at + R_RESIDENCE] =
+    const at = k * Layout.ROW
+    rows[at + Layout.R_FIRST_FULL] = firstFull[k] as number
+    rows[at + Layout.R_FIRST] = first[k] as number
+    rows[at + Layout.R_PREFERRED] = preferred[k] as number
+    rows[at + Layout.R_MIDDLE] = middle[k] as number
+    rows[at + Layout.R_LAST] = last[k] as number
+    rows[at + Layout.R_LAST_A] = lastA[k] as number
+    rows[at + Layout.R_LAST_B] = lastB[k] as number
+    rows[at + Layout.R_DOB] = dob[k] as number
+    rows[at + Layout.R_SSN] = ssn[k] as number
+    rows[at + Layout.R_EMAILS] = emailRows.start[k] as number
+    rows[at + Layout.R_EMAILS_END] = emailRows.start[k + 1] as number
+    rows[at + Layout.R_PHONES] = phoneRows.start[k] as number
+    rows[at + Layout.R_PHONES_END] = phoneRows.start[k + 1] as number
+    rows[at + Layout.R_NUMBER] = employeeNumber[k] as number
+    rows[at + Layout.R_START_DATE] = startDate[k] as number
+    rows[at + Layout.R_RESIDENCE] =
       (postal[k] as number) >= 0 || (city[k] as number) >= 0 || (street[k] as number) >= 0 ? 1 : 0
   }
   // nine-digit SSNs as numbers, so comparing two reads no string (-1: another length)
@@ -556,7 +507,7 @@ export const prepare = (
     ssnOneKeystroke: (a: number, b: number) => {
       const x = ssnNumbers[a] as number
       const y = ssnNumbers[b] as number
-      return x >= 0 && y >= 0 ? isOneKeystrokeNumber(x, y, 9) : oneKeystrokeApart(ssns.table, a, b)
+      return x >= 0 && y >= 0 ? isOneKeystrokeNumber(x, y, 9) : isOneKeystroke(ssns.table.text(a), ssns.table.text(b))
     },
     ssn,
     ssnWellFormed,

@@ -7,17 +7,21 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { type Memory, memoryFor } from "./Arena.ts"
 import { candidatePairs as blockCandidatePairs } from "./Blocking.ts"
+import { DuplicateRecordId } from "./CanonicalOrder.ts"
 import { cluster, type RefusedMerges } from "./Clustering.ts"
-import { Comparator, comparedFields, levelNames, SWAPPED_NAMES, vetoNames } from "./Comparison.ts"
+import { Comparator } from "./Comparison.ts"
 import { estimateM, estimateU } from "./Estimation.ts"
+import { type Memory, memoryFor } from "./internal/Arena.ts"
+import { EMAIL_ENTRY, R_EMAILS, ROW } from "./internal/RecordLayout.ts"
+import { agreedFieldsOf, type FieldEvidence, fieldsOf, SWAPPED_NAMES } from "./Levels.ts"
 import { type Alias, assignIdentities, type PreviousPerson, type Split } from "./PersonIdentity.ts"
-import { DuplicateRecordIdError, prepare } from "./Prepare.ts"
-import { EMAIL_ENTRY, R_EMAILS, ROW } from "./RecordLayout.ts"
+import { prepare } from "./Prepare.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 import { defaultModel, type ScoringModel } from "./Weights.ts"
 
+export { DuplicateRecordId } from "./CanonicalOrder.ts"
+export { type ComparedField, comparedFields, type FieldEvidence, Level, levelNames, Veto, vetoNames } from "./Levels.ts"
 export type { Alias, PreviousPerson, Split } from "./PersonIdentity.ts"
 
 /** A person's decision about two records; it always wins over the scores. */
@@ -91,15 +95,6 @@ export interface Reconciliation {
   /** manual decisions that contradict each other ("never" inside a "same" group); "same" was applied */
   readonly manualConflicts: ReadonlyArray<ManualDecision>
   readonly stats: ReconcileStats
-}
-
-/** Two input records share a `record_id`. */
-export class DuplicateRecordId extends Schema.TaggedError<DuplicateRecordId>()("DuplicateRecordId", {
-  recordId: Schema.String,
-}) {
-  override get message() {
-    return `Two records share the record_id "${this.recordId}"`
-  }
 }
 
 /**
@@ -201,7 +196,7 @@ export const reconcileSync = (
   memory.run.release(0)
   memory.scratch.release(0)
   const data = prepare(records, memory)
-  if (data instanceof DuplicateRecordIdError) return new DuplicateRecordId({ recordId: data.recordId })
+  if (data instanceof DuplicateRecordId) return data
   memory.scratch.release(0)
   phaseEnd("prepare")
   const n = data.size
@@ -423,12 +418,6 @@ export const reconcile: (
   },
 )
 
-/** One field of a link's evidence. */
-export interface FieldEvidence {
-  readonly field: string
-  readonly level: string
-}
-
 /** The readable evidence of a link: how each present field compared, and the score. */
 export interface Evidence {
   readonly recordA: string
@@ -446,19 +435,12 @@ export const explain = (link: Link): Evidence => ({
   score: Math.round(link.score * 100) / 100,
   manual: link.manual,
   swappedNames: (link.packed & SWAPPED_NAMES) !== 0,
-  fields: comparedFields.flatMap((field, slot) => {
-    const level = (link.packed >>> (slot * 3)) & 7
-    return level === 0 ? [] : [{ field, level: levelNames[field][level] ?? "missing" }]
-  }),
+  fields: fieldsOf(link.packed),
 })
 
 /** The fields that agreed in a link, as `field:level` (e.g. `first_name:nickname`, `dob:exact`). */
 export const matchedBy = (link: Link): Array<string> => {
-  const agreed = comparedFields.flatMap((field, slot) => {
-    const level = levelNames[field][(link.packed >>> (slot * 3)) & 7] ?? "missing"
-    return level === "missing" || level.startsWith("disagree") ? [] : [`${field}:${level}`]
-  })
-  if ((link.packed & SWAPPED_NAMES) !== 0) agreed.push("names:swapped")
+  const agreed = agreedFieldsOf(link.packed)
   if (link.manual) agreed.unshift("manual:same_person")
   return agreed
 }
@@ -508,5 +490,4 @@ export const persons = (
     .sort((a, b) => (a.personId < b.personId ? -1 : 1))
 }
 
-export { type Memory, memoryFor } from "./Arena.ts"
-export { vetoNames }
+export { type Memory, memoryFor } from "./internal/Arena.ts"
