@@ -106,6 +106,8 @@ export class Comparator {
   veto = 0
   /** frequency information of the last comparison's exact agreements (bits) */
   rarity = 0
+  /** whether the last comparison's shared email address (if any) is built from the name alone (`john.smith63@`) */
+  private sharedEmailIsName = false
 
   readonly data: Prepared
   readonly model: ScoringModel
@@ -131,10 +133,17 @@ export class Comparator {
   /** per name id: its nickname groups as bits (group mod 32); no shared bit, not nicknames */
   private readonly nicknameBloom: Int32Array
 
+  /**
+   * whether birth dates are taken as reliable (`ReconcileOptions.birthDates`): then two complete dates that are
+   * neither equal nor a typo or day/month swap of each other (near ones included) conflict
+   */
+  readonly reliableBirthDates: boolean
+
   /** `arena`: where the per-run caches live (by default ordinary arrays) */
-  constructor(data: Prepared, model: ScoringModel, arena?: Arena) {
+  constructor(data: Prepared, model: ScoringModel, arena?: Arena, reliableBirthDates = true) {
     this.data = data
     this.model = model
+    this.reliableBirthDates = reliableBirthDates
     this.levelCache = PairLevelCache.forRecords(data.size, arena)
     this.surnameCache = PairLevelCache.forRecords(data.size, arena)
     this.nameMask = new Int32Array(data.names.length)
@@ -228,7 +237,8 @@ export class Comparator {
     packed |= (dobLevel << Shift.dob) | (ssnLevel << Shift.ssn) | (emailLevel << Shift.email)
     packed |= (phoneLevel << Shift.phone) | (this.middleLevel(ri, rj) << Shift.middle_name)
     packed |= this.employmentLevels(ri, rj)
-    let residenceLevel = rows[ri + Layout.R_RESIDENCE] === 0 ? Residence.missing : this.residenceLevel(i, j)
+    const homeLevel = rows[ri + Layout.R_RESIDENCE] === 0 ? Residence.missing : this.residenceLevel(i, j)
+    let residenceLevel = homeLevel
     // a household shares its home and often its surname (a father and son of one name): with the surname agreeing
     // and the birth dates clearly not, the same home is what both a household and one person would show — no evidence
     if (
@@ -242,7 +252,23 @@ export class Comparator {
     this.veto =
       ssnLevel === Ssn.disagree && this.data.ssnWellFormed[i] === 1 && this.data.ssnWellFormed[j] === 1
         ? Veto.different_ssn
-        : vetoOf(packed, firstLevel, lastLevel, dobLevel, ssnLevel, emailLevel, phoneLevel, residenceLevel)
+        : vetoOf({
+            packed,
+            firstLevel,
+            lastLevel,
+            dobLevel,
+            ssnLevel,
+            emailLevel: emailLevel === Email.exact && this.sharedEmailIsName ? Email.same_local_part : emailLevel,
+            phoneLevel,
+            residenceLevel,
+            sameHome: homeLevel === Residence.address,
+            reliableBirthDates: this.reliableBirthDates,
+          })
+  }
+
+  /** Whether the last comparison found two complete birth dates in conflict (see `reliableBirthDates`). */
+  birthDatesConflict(): boolean {
+    return birthDatesConflict((this.packed >>> Shift.dob) & 7, this.reliableBirthDates)
   }
 
   /** First and last name levels (packed), with a crosswise check for first and last swapped between systems. */
@@ -375,9 +401,11 @@ export class Comparator {
     const ej1 = rows[rj + Layout.R_EMAILS_END] as number
     if (ei1 <= ei0 || ej1 <= ej0) return Email.missing
     const entries = d.emailEntries
+    this.sharedEmailIsName = false
     const shared = Comparator.sharedBits(entries, Layout.EMAIL_ENTRY, ei0, ei1, ej0, ej1, this.emailBits)
     if (shared >= 0) {
       this.rarity += shared
+      this.sharedEmailIsName = this.sharesOnlyNameShaped(ei0, ei1, ej0, ej1)
       return Email.exact
     }
     let level: number = Email.disagree
@@ -401,7 +429,21 @@ export class Comparator {
     return level === Email.disagree && personalBoth ? Email.disagree_personal : level
   }
 
-  /** Whether the email entries at a and b (offsets into `emailEntries`) are a typo apart. */
+  /** Whether every address records i and j share is built from i's name alone. */
+  private sharesOnlyNameShaped(ei0: number, ei1: number, ej0: number, ej1: number): boolean {
+    const entries = this.data.emailEntries
+    for (let a = ei0 * Layout.EMAIL_ENTRY; a < ei1 * Layout.EMAIL_ENTRY; a += Layout.EMAIL_ENTRY) {
+      if (((entries[a + Layout.E_FLAGS] as number) & Layout.E_NAME_SHAPED) !== 0) continue
+      for (let b = ej0 * Layout.EMAIL_ENTRY; b < ej1 * Layout.EMAIL_ENTRY; b += Layout.EMAIL_ENTRY)
+        if (entries[a + Layout.E_ID] === entries[b + Layout.E_ID]) return false
+    }
+    return true
+  }
+
+  /**
+   * Whether the email entries at a and b (offsets into `emailEntries`) are a typo apart: a few edits, and the same
+   * digits in their local parts (`first.last63` and `first.last83` are two addresses, not a typo).
+   */
   private emailsAreTypo(a: number, b: number, flagsA: number): boolean {
     const entries = this.data.emailEntries
     const shapeX = entries[a + Layout.E_SHAPE] as number
@@ -413,6 +455,7 @@ export class Comparator {
     const mask = sameDomain ? Layout.E_LOCAL_MASK : Layout.E_MASK
     return (
       (sameDomain || (flagsA & Layout.E_LOCAL_DIGIT) !== 0) &&
+      entries[a + Layout.E_DIGITS] === entries[b + Layout.E_DIGITS] &&
       shapeX >>> 8 >= 10 &&
       Math.abs((shapeX >>> 8) - (shapeY >>> 8)) <= 2 &&
       (shapeX & 0xff) === (shapeY & 0xff) &&
@@ -607,28 +650,39 @@ export class Comparator {
   }
 }
 
+/** Whether two complete birth dates at `dobLevel` conflict: disagree, or with reliable dates near too. */
+const birthDatesConflict = (dobLevel: number, reliableBirthDates: boolean): boolean =>
+  dobLevel === Dob.disagree || (reliableBirthDates && dobLevel === Dob.near)
+
+/** What a veto is decided from: the comparison's levels, and the home before a household's shared home is discounted. */
+interface VetoInput {
+  readonly packed: number
+  readonly firstLevel: number
+  readonly lastLevel: number
+  readonly dobLevel: number
+  readonly ssnLevel: number
+  /** a shared address built from the name alone comes as `same_local_part` (it says little beyond the name) */
+  readonly emailLevel: number
+  readonly phoneLevel: number
+  readonly residenceLevel: number
+  /** the same street address (before the household rule turns it into `locality`) */
+  readonly sameHome: boolean
+  readonly reliableBirthDates: boolean
+}
+
 /**
  * The veto of a comparison whose SSNs do not veto it already. Without an SSN to vouch, clearly different first names
  * or birth dates keep twins, siblings and namesakes apart; and names and a birth date that do not all agree are not
  * enough on their own when the records could say more.
  */
-const vetoOf = (
-  packed: number,
-  firstLevel: number,
-  lastLevel: number,
-  dobLevel: number,
-  ssnLevel: number,
-  emailLevel: number,
-  phoneLevel: number,
-  residenceLevel: number,
-): number => {
+const vetoOf = (input: VetoInput): number => {
+  const { packed, firstLevel, lastLevel, dobLevel, ssnLevel, emailLevel, phoneLevel, residenceLevel } = input
   const ssnAgrees = ssnLevel === Ssn.exact || ssnLevel === Ssn.typo
   if (!ssnAgrees) {
     const strongId = emailLevel === Email.exact || phoneLevel === Phone.exact
     const firstAgrees = firstLevel >= First.exact && firstLevel !== First.initial && firstLevel !== First.disagree
     // the same street address vouches for a different first name only with the very same birth date (a household
-    // shares its address, and a spouse or child often its surname), and for a different birth date only with the
-    // first name agreeing
+    // shares its address, and a spouse or child often its surname)
     const sameHome = residenceLevel === Residence.address
     // a different first name needs the surname (at most a typo) and the exact birth date, or a shared email or phone
     if (
@@ -638,8 +692,14 @@ const vetoOf = (
       !(sameHome && dobLevel === Dob.exact)
     )
       return Veto.different_first_name
-    // a different birth date needs both names to agree, or the first name and a shared identifier or the home
-    if (dobLevel === Dob.disagree && !(firstAgrees && (surnameAgrees(lastLevel) || strongId || sameHome)))
+    if (input.reliableBirthDates) {
+      // two complete birth dates in conflict are two people, however alike their names and name-built addresses:
+      // only the first name with something of the person's own vouches — an address not made of the name, a phone,
+      // the home
+      if (birthDatesConflict(dobLevel, true) && !(firstAgrees && (strongId || input.sameHome)))
+        return Veto.different_birth_date
+    } else if (dobLevel === Dob.disagree && !(firstAgrees && (surnameAgrees(lastLevel) || strongId || sameHome)))
+      // dates often mistyped: both names, or the first name and an identifier or the home, outweigh them
       return Veto.different_birth_date
   }
   // if both carry something else comparable (email, phone, middle name, employment, residence, SSN), one of those

@@ -64,7 +64,7 @@ export const Level = {
     exact: 1,
     /** the same local part at two domains, when that local part holds a digit (`jb88@`) */
     same_local_part: 2,
-    /** at most two edits apart */
+    /** at most two edits apart, with the same digits in the local parts (another number is another address) */
     typo: 3,
     /** no shared address (work addresses differ by employer: weak) */
     disagree: 4,
@@ -129,7 +129,7 @@ export const Veto = {
   different_ssn: 1,
   /** a clearly different first name without the surname and exact birth date, an identifier or the home to vouch */
   different_first_name: 2,
-  /** a clearly different birth date without both names, or the first name and an identifier or the home */
+  /** two complete birth dates that disagree, without the first name and an identifier or the home to vouch */
   different_birth_date: 3,
   /** names or birth dates that do not all agree, and nothing else comparable agreeing */
   uncorroborated: 4,

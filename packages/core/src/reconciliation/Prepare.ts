@@ -21,7 +21,7 @@ import { countDistinctPairs } from "./internal/RadixSort.ts"
 import * as Layout from "./internal/RecordLayout.ts"
 import { SortedInterner } from "./internal/SortedInterner.ts"
 import { editDistanceOfRanges, isOneKeystroke, isOneKeystrokeNumber } from "./internal/StringDistance.ts"
-import { hashRange, StringTable } from "./internal/StringTable.ts"
+import { FNV_OFFSET, FNV_PRIME, hashRange, StringTable } from "./internal/StringTable.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
@@ -169,6 +169,8 @@ class InputColumns {
   readonly phoneStart: Int32Array
   readonly phoneIds: IntList
   private readonly recordPhones: Array<string> = []
+  /** the letter hashes of the current record's name shapes (see `nameShapes`) */
+  private readonly shapes = new Int32Array(8)
   readonly connection: Int32Array
   readonly group: Int32Array
   readonly employeeNumber: Int32Array
@@ -300,11 +302,43 @@ class InputColumns {
     this.ssnWellFormed[k] = isWellFormedSsn(digits) ? 1 : 0
   }
 
+  /**
+   * The letter hashes (as `EmailScan.localLetters`) of the local parts one builds from record k's own name: first and
+   * last in either order, each alone, an initial with the other, first + middle initial + last. Returns how many.
+   */
+  private nameShapes(k: number): number {
+    const names = this.tokenizer.table.values
+    const firstId = this.first[k] as number
+    const lastId = this.last[k] as number
+    if (firstId < 0 || lastId < 0) return 0
+    const first = names[firstId] as string
+    const last = names[lastId] as string
+    const middleId = this.middle[k] as number
+    const shapes = this.shapes
+    shapes[0] = lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), last, 0, last.length)
+    shapes[1] = lettersHash(lettersHash(FNV_OFFSET, last, 0, last.length), first, 0, first.length)
+    shapes[2] = lettersHash(FNV_OFFSET, first, 0, first.length)
+    shapes[3] = lettersHash(FNV_OFFSET, last, 0, last.length)
+    shapes[4] = lettersHash(lettersHash(FNV_OFFSET, first, 0, 1), last, 0, last.length)
+    shapes[5] = lettersHash(lettersHash(FNV_OFFSET, last, 0, last.length), first, 0, 1)
+    shapes[6] = lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), last, 0, 1)
+    if (middleId < 0) return 7
+    const middle = names[middleId] as string
+    shapes[7] = lettersHash(
+      lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), middle, 0, 1),
+      last,
+      0,
+      last.length,
+    )
+    return 8
+  }
+
   private readEmails(k: number, list: SourceRecord["individual"]["emails"]): void {
     const entries = this.emailEntries
     const email = this.email
     this.emailStart[k] = entries.length / Layout.EMAIL_ENTRY
-    if (list === null || list === undefined) return
+    if (list === null || list === undefined || list.length === 0) return
+    const shapes = this.nameShapes(k)
     for (const entry of list) {
       if (entry === null || !email.read(entry.data)) continue
       const occurrence = this.emailOccurrences.add(email.text, email.start, email.end, email.lower, email.hash)
@@ -330,8 +364,14 @@ class InputColumns {
       data[at + Layout.E_SHAPE] = (length << 8) | (email.firstCode & 0xff)
       data[at + Layout.E_MASK] = email.mask
       data[at + Layout.E_LOCAL_MASK] = email.localMask
+      data[at + Layout.E_DIGITS] = email.localDigits
+      let nameShaped = 0
+      for (let shape = 0; shape < shapes; shape++)
+        if (this.shapes[shape] === email.localLetters) nameShaped = Layout.E_NAME_SHAPED
       data[at + Layout.E_FLAGS] =
-        (email.localHasDigit ? Layout.E_LOCAL_DIGIT : 0) | (entry.type === "personal" ? Layout.E_PERSONAL : 0)
+        (email.localHasDigit ? Layout.E_LOCAL_DIGIT : 0) |
+        (entry.type === "personal" ? Layout.E_PERSONAL : 0) |
+        nameShaped
     }
   }
 
@@ -435,6 +475,16 @@ class ConnectionGroups {
     }
     return this.lastConnection
   }
+}
+
+/** FNV-1a of `hash` continued with the letters of `text.slice(from, to)` (a name token: lower-case already). */
+const lettersHash = (hash: number, text: string, from: number, to: number): number => {
+  let h = hash
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 97 ? code <= 122 : code >= 128) h = Math.imul(h ^ code, FNV_PRIME)
+  }
+  return h
 }
 
 /** A column in canonical order (`order[k]`: the input index of canonical record k), in run memory. */

@@ -19,7 +19,7 @@ import { agreedFieldsOf, type FieldEvidence, fieldsOf, SWAPPED_NAMES, Veto } fro
 import { type Alias, assignIdentities, type Identities, type PreviousPerson, type Split } from "./PersonIdentity.ts"
 import { type Prepared, prepare } from "./Prepare.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
-import { defaultModel, type ScoringModel } from "./Weights.ts"
+import { defaultModel, noisyRecordsModel, type ScoringModel } from "./Weights.ts"
 
 export { DuplicateRecordId } from "./CanonicalOrder.ts"
 export { type ComparedField, comparedFields, type FieldEvidence, Level, levelNames, Veto, vetoNames } from "./Levels.ts"
@@ -38,7 +38,19 @@ export interface ReconcileOptions {
   readonly decisions?: ReadonlyArray<ManualDecision> | undefined
   /** allow two records of one connection+entity in one person (default false: they are two people) */
   readonly allowSameConnection?: boolean | undefined
+  /** the scoring model (default `defaultModel`, or `noisyRecordsModel` for `dataQuality: "noisy"`) */
   readonly model?: ScoringModel | undefined
+  /**
+   * what kind of records these are — the trade-off between precision and recall:
+   * - `"reliable"` (default; payroll data, precision first): two complete birth dates that are neither equal nor a
+   *   one-keystroke typo or day/month swap of each other are two people, however alike their names and name-built
+   *   e-mail addresses; only the first name with an SSN, a phone, an address not made of the name or the same home
+   *   vouches for such a pair, and no person ever holds two such dates unless that very pair is vouched for.
+   * - `"noisy"` (historical registers, hand-copied records, recall first): a conflicting birth date is weighed
+   *   against the names (both names agreeing outweigh it) and never stops a merge on its own, and the default model
+   *   is `noisyRecordsModel` (links at even odds, looser cohesion).
+   */
+  readonly dataQuality?: "reliable" | "noisy" | undefined
   /** blocks with more records than this say nothing and are skipped (default 1000) */
   readonly maxBlockSize?: number | undefined
   /** the `since` stamped on persons first seen in this run (default 0) */
@@ -117,7 +129,8 @@ export const reconcileSync = (
   options: ReconcileOptions = {},
 ): Reconciliation | DuplicateRecordId | TooManyRecords => {
   if (records.length > maxRecordsPerRun) return new TooManyRecords({ records: records.length, limit: maxRecordsPerRun })
-  const model = options.model ?? defaultModel
+  const noisy = options.dataQuality === "noisy"
+  const model = options.model ?? (noisy ? noisyRecordsModel : defaultModel)
   const phaseEnd = options.onPhaseEnd ?? (() => {})
   // the run's working memory comes from two arenas (see internal/Arena.ts); only the result is allocated on its own
   const memory = options.memory ?? memoryFor(records.length)
@@ -129,7 +142,7 @@ export const reconcileSync = (
   memory.scratch.release(0)
   phaseEnd("prepare")
 
-  const comparator = new Comparator(data, model, memory.run)
+  const comparator = new Comparator(data, model, memory.run, !noisy)
   // two records of one connection+entity can never be one person: blocking leaves those pairs out
   const separateConnections = options.allowSameConnection !== true
   const candidates = blockCandidatePairs(
