@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
-import { generateEmployees, random } from "../../bench/EmployeeGenerator.ts"
+import { generateEmployees } from "../../bench/EmployeeGenerator.ts"
 import { newPersonId } from "../../src/reconciliation/PersonIdentity.ts"
 import {
   assignmentOf,
