@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import { fake1000, febrl, type LabelledSet } from "../../bench/Datasets.ts"
 import { generateEmployees, random } from "../../bench/EmployeeGenerator.ts"
 import { constraintViolations, mergedBirthDateConflicts, pairwiseQuality } from "../../bench/Metrics.ts"
+import { withoutEmails } from "../../bench/quality.ts"
 import {
   persons,
   type ReconcileOptions,
@@ -14,12 +15,6 @@ const run = (set: Pick<LabelledSet, "records">, options?: ReconcileOptions): Rec
   if (!("personIds" in result)) throw new Error(result.message)
   return result
 }
-
-const withoutEmails = (set: LabelledSet): LabelledSet => ({
-  ...set,
-  name: `${set.name} without e-mails`,
-  records: set.records.map((record) => ({ ...record, individual: { ...record.individual, emails: null } })),
-})
 
 type Floor = { readonly precision: number; readonly f1: number }
 
