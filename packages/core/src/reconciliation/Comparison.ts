@@ -258,7 +258,8 @@ export class Comparator {
             lastLevel,
             dobLevel,
             ssnLevel,
-            emailLevel: emailLevel === Email.exact && this.sharedEmailIsName ? Email.same_local_part : emailLevel,
+            emailLevel,
+            ownEmail: emailLevel === Email.exact && !this.sharedEmailIsName,
             phoneLevel,
             residenceLevel,
             sameHome: homeLevel === Residence.address,
@@ -661,8 +662,9 @@ interface VetoInput {
   readonly lastLevel: number
   readonly dobLevel: number
   readonly ssnLevel: number
-  /** a shared address built from the name alone comes as `same_local_part` (it says little beyond the name) */
   readonly emailLevel: number
+  /** a shared address not built from the name alone (`john.smith63@` is, `sailfish.k@` is not) */
+  readonly ownEmail: boolean
   readonly phoneLevel: number
   readonly residenceLevel: number
   /** the same street address (before the household rule turns it into `locality`) */
@@ -696,7 +698,8 @@ const vetoOf = (input: VetoInput): number => {
       // two complete birth dates in conflict are two people, however alike their names and name-built addresses:
       // only the first name with something of the person's own vouches — an address not made of the name, a phone,
       // the home
-      if (birthDatesConflict(dobLevel, true) && !(firstAgrees && (strongId || input.sameHome)))
+      const ownId = input.ownEmail || phoneLevel === Phone.exact
+      if (birthDatesConflict(dobLevel, true) && !(firstAgrees && (ownId || input.sameHome)))
         return Veto.different_birth_date
     } else if (dobLevel === Dob.disagree && !(firstAgrees && (surnameAgrees(lastLevel) || strongId || sameHome)))
       // dates often mistyped: both names, or the first name and an identifier or the home, outweigh them
