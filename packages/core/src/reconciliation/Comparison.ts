@@ -42,6 +42,9 @@ const isTypo = (a: string, b: string): boolean => {
 
 const digitsOf = (text: string): string => text.replace(/\D+/g, "")
 
+/** E_FLAGS of an address built from the name with a number (`john.smith63@`) */
+const NAME_AND_NUMBER = Layout.E_NAME_SHAPED | Layout.E_LOCAL_DIGIT
+
 /** A crosswise name level that counts as agreeing: exact or a typo. */
 const good = (level: number) => level === First.exact || level === First.typo
 
@@ -108,6 +111,11 @@ export class Comparator {
   rarity = 0
   /** whether the last comparison's shared email address (if any) is built from the name alone (`john.smith63@`) */
   private sharedEmailIsName = false
+  /**
+   * whether the last comparison found, and nothing closer, two personal addresses built from the name with other
+   * numbers (`john.smith38@` / `john.smith39@`): each namesake's own address
+   */
+  private otherNumbers = false
 
   readonly data: Prepared
   readonly model: ScoringModel
@@ -260,6 +268,7 @@ export class Comparator {
             ssnLevel,
             emailLevel,
             ownEmail: emailLevel === Email.exact && !this.sharedEmailIsName,
+            otherNumbers: this.otherNumbers,
             phoneLevel,
             residenceLevel,
             sameHome: homeLevel === Residence.address,
@@ -403,6 +412,7 @@ export class Comparator {
     if (ei1 <= ei0 || ej1 <= ej0) return Email.missing
     const entries = d.emailEntries
     this.sharedEmailIsName = false
+    this.otherNumbers = false
     const shared = Comparator.sharedBits(entries, Layout.EMAIL_ENTRY, ei0, ei1, ej0, ej1, this.emailBits)
     if (shared >= 0) {
       this.rarity += shared
@@ -423,10 +433,18 @@ export class Comparator {
           // have an id
           level = Email.same_local_part
         } else if (level > Email.typo && this.emailsAreTypo(a, b, flagsA)) level = Email.typo
-        if ((flagsA & Layout.E_PERSONAL) !== 0 && ((entries[b + Layout.E_FLAGS] as number) & Layout.E_PERSONAL) !== 0)
+        const flagsB = entries[b + Layout.E_FLAGS] as number
+        if ((flagsA & Layout.E_PERSONAL) !== 0 && (flagsB & Layout.E_PERSONAL) !== 0) {
           personalBoth = true
+          if (
+            (flagsA & flagsB & NAME_AND_NUMBER) === NAME_AND_NUMBER &&
+            entries[a + Layout.E_DIGITS] !== entries[b + Layout.E_DIGITS]
+          )
+            this.otherNumbers = true
+        }
       }
     }
+    if (level !== Email.disagree) this.otherNumbers = false
     return level === Email.disagree && personalBoth ? Email.disagree_personal : level
   }
 
@@ -665,6 +683,8 @@ interface VetoInput {
   readonly emailLevel: number
   /** a shared address not built from the name alone (`john.smith63@` is, `sailfish.k@` is not) */
   readonly ownEmail: boolean
+  /** no shared address, but two personal ones built from the name with other numbers (`john.smith38@` / `39@`) */
+  readonly otherNumbers: boolean
   readonly phoneLevel: number
   readonly residenceLevel: number
   /** the same street address (before the household rule turns it into `locality`) */
@@ -705,6 +725,17 @@ const vetoOf = (input: VetoInput): number => {
       // dates often mistyped: both names, or the first name and an identifier or the home, outweigh them
       return Veto.different_birth_date
   }
+  // each with a personal address made of the name and a number of their own (`john.smith38@`, `john.smith39@`): two
+  // namesakes, unless the exact birth date or something of the person's own agrees
+  if (
+    input.reliableBirthDates &&
+    input.otherNumbers &&
+    dobLevel !== Dob.exact &&
+    !ssnAgrees &&
+    phoneLevel !== Phone.exact &&
+    !input.sameHome
+  )
+    return Veto.different_personal_address
   // if both carry something else comparable (email, phone, middle name, employment, residence, SSN), one of those
   // must agree — namesakes and shared birthdays are common in a large workforce
   if (lastLevel === Last.disagree || firstLevel === First.disagree || dobLevel >= Dob.near) {

@@ -133,6 +133,11 @@ export const Veto = {
   different_birth_date: 3,
   /** names or birth dates that do not all agree, and nothing else comparable agreeing */
   uncorroborated: 4,
+  /**
+   * each record holds a personal address built from the name with a number of its own (`john.smith38@` /
+   * `john.smith39@`: two namesakes' addresses), and neither the exact birth date nor an identifier agrees
+   */
+  different_personal_address: 5,
 } as const
 
 export type VetoName = keyof typeof Veto

@@ -179,6 +179,45 @@ describe("Comparator vetoes", () => {
     )
   })
 
+  it("two personal addresses built from the name with numbers of their own are two namesakes' addresses", () => {
+    const mail = (data: string) => [{ data, type: "personal" as const }]
+    const undated = { first_name: "Dahl", last_name: "Lan" }
+    const dated = { ...undated, dob: "1981-03-27" }
+    assert.strictEqual(
+      compare({ ...undated, emails: mail("dahl.lan38@gmail.com") }, { ...dated, emails: mail("dahl.lan39@gmail.com") })
+        .veto,
+      "different_personal_address",
+    )
+    // the exact birth date, or a phone of their own, still vouch; and addresses without a number say nothing
+    assert.strictEqual(
+      compare({ ...dated, emails: mail("dahl.lan38@gmail.com") }, { ...dated, emails: mail("dahl.lan39@gmail.com") })
+        .veto,
+      "none",
+    )
+    const phone = [{ data: "4155550134", type: null }]
+    assert.strictEqual(
+      compare(
+        { ...undated, emails: mail("dahl.lan38@gmail.com"), phone_numbers: phone },
+        { ...dated, emails: mail("dahl.lan39@gmail.com"), phone_numbers: phone },
+      ).veto,
+      "none",
+    )
+    assert.strictEqual(
+      compare({ ...undated, emails: mail("dahl.lan@gmail.com") }, { ...dated, emails: mail("dahl.lan@yahoo.com") })
+        .veto,
+      "none",
+    )
+    // records of noisy registers are not held to it
+    assert.strictEqual(
+      compare(
+        { ...undated, emails: mail("dahl.lan38@gmail.com") },
+        { ...dated, emails: mail("dahl.lan39@gmail.com") },
+        { reliableBirthDates: false },
+      ).veto,
+      "none",
+    )
+  })
+
   it("uncorroborated: names or dates that do not all agree, and something else comparable that does not agree either", () => {
     const work = (domain: string) => [{ data: `tb@${domain}`, type: "work" as const }]
     const married = { ...person, last_name: "Okafor" }

@@ -313,6 +313,14 @@ describe("precision: a false merge mixes two people's payroll", () => {
     assert.isFalse(same("a:1", "b:1"))
   })
 
+  it("a record without a birth date is not joined to a namesake on a look-alike address with another number", () => {
+    const same = runWith([
+      record("c:1", "c", { ...dana, emails: [mail("dana.whitlock38@gmail.com")] }),
+      record("b:1", "b", { ...dana, dob: "1979-11-20", emails: [mail("dana.whitlock39@gmail.com")] }),
+    ])
+    assert.isFalse(same("c:1", "b:1"))
+  })
+
   it("a person never holds two different well-formed SSNs, whatever bridges them", () => {
     const same = runWith([
       record("a:1", "a", { ...dana, dob: "1961-03-04", ssn: "212-48-3371" }),
