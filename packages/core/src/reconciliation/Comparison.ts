@@ -18,7 +18,7 @@ import {
   jaroWinklerBound,
   mayBeWithinEdits,
 } from "./internal/StringDistance.ts"
-import { comparedFields, Level, Shift, SWAPPED_NAMES, Veto } from "./Levels.ts"
+import { comparedFields, EXACT, Level, Shift, SWAPPED_NAMES, Veto } from "./Levels.ts"
 import type { Prepared } from "./Prepare.ts"
 import { frequencyBits, type ScoringModel } from "./Weights.ts"
 
@@ -202,11 +202,11 @@ export class Comparator {
     comparedFields.forEach((field, slot) => {
       const ms = m[slot] as ReadonlyArray<number>
       const us = u[slot] as ReadonlyArray<number>
-      for (let level = 1; level < ms.length; level++) {
+      for (let level = EXACT; level < ms.length; level++) {
         const mi = Math.max(ms[level] as number, 1e-6)
         const ui = Math.max(us[level] as number, 1e-9)
         this.table[slot * 8 + level] =
-          level === 1 && frequencyAdjusted.includes(field) ? Math.log2(mi) : Math.log2(mi / ui)
+          level === EXACT && frequencyAdjusted.includes(field) ? Math.log2(mi) : Math.log2(mi / ui)
       }
     })
     this.prior = Math.log2(matchShare / (1 - matchShare))

@@ -91,6 +91,11 @@ export const Level = {
 
 export type LevelName<F extends ComparedField> = keyof (typeof Level)[F]
 
+/** Every field's level 0: absent on either side, no evidence. */
+export const MISSING = 0
+/** Every field's level 1: the same value (frequency-adjusted for names, dates and identifiers). */
+export const EXACT = 1
+
 /** One value per compared field. */
 type PerField<A> = { readonly [F in ComparedField]: A }
 
@@ -155,7 +160,7 @@ export interface FieldEvidence {
 export const fieldsOf = (packed: number): Array<FieldEvidence> =>
   comparedFields.flatMap((field) => {
     const level = levelIn(packed, field)
-    return level === 0 ? [] : [{ field, level: levelNames[field][level] ?? "missing" }]
+    return level === MISSING ? [] : [{ field, level: levelNames[field][level] ?? "missing" }]
   })
 
 /** The fields that agreed in a packed comparison, as `field:level` (`first_name:nickname`, `dob:exact`, `names:swapped`). */
