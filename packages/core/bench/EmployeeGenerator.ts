@@ -4,8 +4,8 @@
  * variation real payroll systems show (nicknames, typos, married names, swapped names, missing or swapped dates,
  * case and accents, work vs personal emails, phone formats, SSN only where the provider sends it).
  */
-import { nicknamePairs } from "../src/reconciliation/NicknameData.ts"
-import { mulberry32 } from "../src/reconciliation/Random.ts"
+import { nicknamePairs } from "../src/reconciliation/internal/NicknameData.ts"
+import { mulberry32 } from "../src/reconciliation/internal/Random.ts"
 import type { SourceRecord } from "../src/reconciliation/SourceRecord.ts"
 
 /** Deterministic PRNG (mulberry32). */
@@ -90,6 +90,11 @@ export const generateEmployees = (options: {
   readonly records: number
   readonly seed?: number
   readonly connections?: number
+  /**
+   * hard negatives added after the `records` (default none): this many pairs of namesakes, two people of one name
+   * born years apart, whose addresses are built from that name (see `namesakePair`)
+   */
+  readonly namesakes?: number
 }): GeneratedSet => {
   const next = random(options.seed ?? 42)
   const connections = options.connections ?? 12
@@ -130,7 +135,88 @@ export const generateEmployees = (options: {
     }
     personIndex++
   }
+  // from their own generator, so the records above stay the same with or without them
+  const hard = random((options.seed ?? 42) ^ 0x5a5a)
+  for (let pair = 0; pair < (options.namesakes ?? 0); pair++) {
+    const firstEntry = firstPool[zipf(hard, firstPool.length, 10)] ?? ["alex"]
+    const last = lastNames[zipf(hard, lastNames.length, 50)] ?? "smith"
+    for (const record of namesakePair(hard, firstEntry[0] ?? "alex", last, connections, personIndex)) {
+      records.push(JSON.parse(JSON.stringify(record.record)))
+      truth.push(personIndex + record.person)
+    }
+    personIndex += 2
+  }
   return { records, truth: Int32Array.from(truth), people: personIndex }
+}
+
+const pad2 = (value: number) => String(value).padStart(2, "0")
+
+/**
+ * Two namesakes (`first last`), each with a complete birth date, years apart, seen by one to three connections
+ * each, whose e-mail addresses look alike the way false merges did: personal addresses built from the name that
+ * differ only in their digits (`first.last63@` / `first.last83@`, `first.last3@` / `first.last34@`), work addresses
+ * with the same `first.last` (or `first.last2`) local part at their two employers' domains, and in half the pairs
+ * an appearance of the first without a birth date that could bridge the two. No SSN, no phone: nothing else tells
+ * them apart. `person` is 0 or 1.
+ */
+const namesakePair = (
+  next: () => number,
+  first: string,
+  last: string,
+  connections: number,
+  personIndex: number,
+): Array<{ readonly person: number; readonly record: SourceRecord }> => {
+  const year = 1950 + Math.floor(next() * 45)
+  const dobs = [
+    `${year}-${pad2(1 + Math.floor(next() * 12))}-${pad2(1 + Math.floor(next() * 28))}`,
+    `${year + 2 + Math.floor(next() * 20)}-${pad2(1 + Math.floor(next() * 12))}-${pad2(1 + Math.floor(next() * 28))}`,
+  ]
+  const domains = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com"]
+  const domain = domains[Math.floor(next() * 4)] as string
+  const shape = next()
+  const digits = 10 + Math.floor(next() * 90)
+  // another number: one digit changed (63 / 83), or one digit appended (3 / 34)
+  const [digitsA, digitsB] =
+    shape < 0.5
+      ? [
+          String(digits),
+          String(digits + (digits % 10 === 9 ? -1 : 1) * (next() < 0.5 ? 1 : 10) * (digits >= 90 ? -1 : 1)),
+        ]
+      : [String(digits % 10), `${digits % 10}${Math.floor(next() * 10)}`]
+  const personal = [
+    `${first}.${last}${digitsA}@${domain}`,
+    `${first}.${last}${digitsB}@${next() < 0.7 ? domain : domains[Math.floor(next() * 4)]}`,
+  ]
+  const workLocal = next() < 0.5 ? `${first}.${last}` : `${first}.${last}2`
+  const home = [Math.floor(next() * connections), 0]
+  home[1] = ((home[0] as number) + 1 + Math.floor(next() * (connections - 1))) % connections
+  const bridge = next() < 0.5
+  const out: Array<{ readonly person: number; readonly record: SourceRecord }> = []
+  for (const person of [0, 1]) {
+    const appearances = 1 + Math.floor(next() * 3)
+    for (let a = 0; a < appearances; a++) {
+      const connection = ((home[person] as number) + a * 5) % connections
+      const withoutDob = person === 0 && bridge && a === appearances - 1 && appearances > 1
+      const emails: Array<{ data: string; type: string }> = []
+      if (next() < 0.7) emails.push({ data: `${workLocal}@company${connection}.example`, type: "work" })
+      if (withoutDob || next() < 0.8) emails.push({ data: personal[person] as string, type: "personal" })
+      out.push({
+        person,
+        record: {
+          record_id: `n${connection}:${personIndex + person}-${a}`,
+          connection_id: `connection-${connection}`,
+          entity_id: null,
+          individual: {
+            first_name: capitalise(first),
+            last_name: capitalise(last),
+            dob: withoutDob ? null : (dobs[person] as string),
+            emails,
+          },
+        },
+      })
+    }
+  }
+  return out
 }
 
 const appearance = (next: () => number, p: Person, connection: number, suffix: string): SourceRecord => {

@@ -1,7 +1,7 @@
 /**
  * Pairwise quality of a clustering against the truth, and the constraint check every run must pass.
  */
-import { isWellFormedSsn, normalizeSsn } from "../src/reconciliation/Normalize.ts"
+import { dateToInt, isWellFormedSsn, normalizeSsn } from "../src/reconciliation/internal/Normalize.ts"
 import type { SourceRecord } from "../src/reconciliation/SourceRecord.ts"
 
 export interface PairwiseQuality {
@@ -43,6 +43,15 @@ export const pairwiseQuality = (
   return { truePairs, predictedPairs, correctPairs, precision, recall, f1 }
 }
 
+/** One substituted character, or two characters swapped (written plainly, not as the engine does). */
+const oneKeystroke = (x: string, y: string): boolean => {
+  let differing = 0
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) differing++
+  return (
+    x.length === y.length && (differing <= 1 || (differing === 2 && [...x].sort().join("") === [...y].sort().join("")))
+  )
+}
+
 /** Persons holding two records of one connection+entity, or two well-formed SSNs more than a keystroke apart. */
 export const constraintViolations = (
   records: ReadonlyArray<SourceRecord>,
@@ -62,16 +71,44 @@ export const constraintViolations = (
   }
   for (const ssns of ssnsOf.values()) {
     const list = [...ssns]
-    for (let a = 0; a < list.length; a++) {
-      for (let b = a + 1; b < list.length; b++) {
-        const x = list[a] as string
-        const y = list[b] as string
-        let differing = 0
-        for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) differing++
-        const swap = differing === 2 && [...x].sort().join("") === [...y].sort().join("")
-        if (differing > 1 && !swap) violations++
-      }
-    }
+    for (let a = 0; a < list.length; a++)
+      for (let b = a + 1; b < list.length; b++) if (!oneKeystroke(list[a] as string, list[b] as string)) violations++
   }
   return violations
+}
+
+/** Two YYYYMMDD dates that are neither equal, nor a one-keystroke typo, nor a day/month swap of each other. */
+export const datesConflict = (x: string, y: string): boolean =>
+  x !== y &&
+  !(x.slice(0, 4) === y.slice(0, 4) && x.slice(4, 6) === y.slice(6, 8) && x.slice(6, 8) === y.slice(4, 6)) &&
+  !oneKeystroke(x, y)
+
+/**
+ * Pairs of records of one predicted person whose complete birth dates conflict (`datesConflict`) and who are two
+ * different people in `truth`: a false merge that mixed two people's birth dates, whatever bridged them.
+ */
+export const mergedBirthDateConflicts = (
+  records: ReadonlyArray<SourceRecord>,
+  personOfRecord: ArrayLike<number>,
+  truth: ArrayLike<number | string>,
+): number => {
+  const membersOf = new Map<number, Array<number>>()
+  for (let k = 0; k < records.length; k++) {
+    const person = personOfRecord[k] as number
+    membersOf.set(person, [...(membersOf.get(person) ?? []), k])
+  }
+  let conflicts = 0
+  for (const members of membersOf.values()) {
+    const dated = members.flatMap((k) => {
+      const dob = dateToInt((records[k] as SourceRecord).individual.dob)
+      return dob === 0 ? [] : [{ k, dob: String(dob) }]
+    })
+    for (let a = 0; a < dated.length; a++)
+      for (let b = a + 1; b < dated.length; b++) {
+        const x = dated[a] as { k: number; dob: string }
+        const y = dated[b] as { k: number; dob: string }
+        if (truth[x.k] !== truth[y.k] && datesConflict(x.dob, y.dob)) conflicts++
+      }
+  }
+  return conflicts
 }

@@ -4,7 +4,7 @@
  */
 import { memoryFor, type ReconcilePhase, reconcileSync } from "../src/reconciliation/Reconciliation.ts"
 import { generateEmployees } from "./EmployeeGenerator.ts"
-import { constraintViolations, pairwiseQuality } from "./Metrics.ts"
+import { constraintViolations, mergedBirthDateConflicts, pairwiseQuality } from "./Metrics.ts"
 import { qualityRows } from "./quality.ts"
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`
@@ -12,26 +12,40 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`
 console.log("Quality (pairwise over record pairs)")
 console.table(qualityRows())
 
-const generated = generateEmployees({ records: 50000, seed: 2026 })
-const generatedResult = reconcileSync(generated.records)
-if (!("personIds" in generatedResult)) throw new Error(generatedResult.message)
-const generatedQuality = pairwiseQuality(generatedResult.personOfRecord, generated.truth)
-console.table([
-  {
-    set: "generated employees (50k, seed 2026)",
-    precision: generatedQuality.precision.toFixed(4),
-    recall: generatedQuality.recall.toFixed(4),
-    f1: generatedQuality.f1.toFixed(4),
-    violations: constraintViolations(generated.records, generatedResult.personOfRecord),
-  },
-])
+// the generated employees, alone and with 500 pairs of namesakes born years apart (hard negatives)
+console.table(
+  [0, 500].flatMap((namesakes) => {
+    const generated = generateEmployees({ records: 50000, seed: 2026, namesakes })
+    return (["reliable", "noisy"] as const).map((dataQuality) => {
+      const result = reconcileSync(generated.records, { dataQuality })
+      if (!("personIds" in result)) throw new Error(result.message)
+      const quality = pairwiseQuality(result.personOfRecord, generated.truth)
+      return {
+        set: `generated employees (50k, seed 2026${namesakes > 0 ? `, ${namesakes} namesake pairs` : ""})`,
+        "data quality": dataQuality,
+        precision: quality.precision.toFixed(4),
+        recall: quality.recall.toFixed(4),
+        f1: quality.f1.toFixed(4),
+        violations: constraintViolations(generated.records, result.personOfRecord),
+        "two people's birth dates in one person": mergedBirthDateConflicts(
+          generated.records,
+          result.personOfRecord,
+          generated.truth,
+        ),
+      }
+    })
+  }),
+)
 
 console.log(
   "Speed (engine only: reconcileSync on records already in memory, generation not timed; the machine's 2 cores are " +
     "shared, so expect noise). Memory: process RSS before the run (the input loaded; for 'memory kept', the kept " +
     "working memory too), the process's peak RSS (input + engine), and the engine's share (peak minus RSS before).",
 )
-const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number)
+const sizes = (process.env.BENCH_SIZES ?? "100000,1000000")
+  .split(",")
+  .filter((size) => size !== "")
+  .map(Number)
 // a small run first, so the sizes compared below all run compiled code (the first run of a process pays for the JIT)
 reconcileSync(generateEmployees({ records: 20000, seed: 7 }).records)
 const rows: Array<Record<string, string | number>> = []

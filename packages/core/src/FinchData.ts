@@ -5,7 +5,8 @@
 import * as Schema from "effect/Schema"
 
 const nullable = <S extends Schema.Schema.Any>(schema: S) => Schema.NullOr(schema)
-const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+/** A field Finch may leave out or send as null. */
+export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
 /** A postal location. */
 export const Location = Schema.Struct({

@@ -6,6 +6,7 @@
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { optionalNullable } from "./FinchData.ts"
 import type { TokenExchange } from "./FinchGateway.ts"
 import { AccountId, CompanyId, EntityId, FinchConnectionId, ProviderId } from "./Ids.ts"
 import { Product } from "./Product.ts"
@@ -17,8 +18,6 @@ export type FinchConnectionStatus = typeof FinchConnectionStatus.Type
 /** Whether a Finch status means the employer must reconnect. */
 export const needsReauthentication = (status: FinchConnectionStatus): boolean =>
   status === "reauth" || status === "error_reauth"
-
-const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
 /** `connection_status` as Finch sends it. */
 export const ConnectionStatusResponse = Schema.Struct({

@@ -6,11 +6,11 @@
  * larger than `maxBlockSize` is too unspecific to say anything (a shared `hr@` mailbox) and is skipped; the other
  * keys still find the true pairs in it.
  */
-import { type Arena, IntList } from "./Arena.ts"
-import { hashInts } from "./Hashing.ts"
-import { swapProofDate } from "./Normalize.ts"
+import { type Arena, IntList } from "./internal/Arena.ts"
+import { hashInts } from "./internal/Hashing.ts"
+import { swapProofDate } from "./internal/Normalize.ts"
+import { radixSortBy, radixSortPairs } from "./internal/RadixSort.ts"
 import type { Prepared } from "./Prepare.ts"
-import { radixSortBy, radixSortPairs } from "./RadixSort.ts"
 
 const NAMES = 1
 const DOB_INITIAL = 2
@@ -182,35 +182,47 @@ export interface CandidatePairs {
   readonly stats: BlockingStats
 }
 
+/** Pairs as found (either order, repeats allowed), minus those inside one connection group when asked. */
+class FoundPairs {
+  readonly first: IntList
+  readonly second: IntList
+  private readonly group: Int32Array
+  private readonly separateGroups: boolean
+
+  constructor(d: Prepared, separateGroups: boolean, scratch: Arena) {
+    // about five pairs a record before duplicates go: sized once, so the list rarely grows
+    this.first = new IntList(scratch, d.size * 6)
+    this.second = new IntList(scratch, d.size * 6)
+    this.group = d.group
+    this.separateGroups = separateGroups
+  }
+
+  add(x: number, y: number): void {
+    if (this.separateGroups && this.group[x] === this.group[y]) return
+    this.first.push(Math.min(x, y))
+    this.second.push(Math.max(x, y))
+  }
+}
+
 /**
- * Every pair of records that shares a usable block, once, sorted by (i, j): comparing them in that order reads the
- * records' rows nearly in sequence (most pairs share a birth date, and records are ordered by it), and sorting is
- * what makes each pair appear once, however many keys it shares (a counting sort by i, then each record's handful
- * of partners sorted where they lie). Pairs inside one connection group are left out
- * when `separateGroups` (they can never be one person). The pairs live in `out`; blocking's temporaries in
- * `scratch`, released by the caller once blocking is done.
+ * Every key with its record and its kind (record × 256 + kind × 32), sorted by key: a block is a run of equal keys,
+ * its records in canonical order. Sorting streams through memory, where a hash table of ten million keys would miss
+ * the cache on every probe. (Runs past 2^23 - 1 records are refused with TooManyRecords before they get here.)
  */
-export const candidatePairs = (
-  d: Prepared,
-  maxBlockSize: number,
-  separateGroups: boolean,
-  out: Arena,
-  scratch: Arena,
-): CandidatePairs => {
+const sortedBlockingKeys = (d: Prepared, scratch: Arena): { readonly keys: Int32Array; readonly slots: Int32Array } => {
   const { keys, start, kinds } = blockingKeys(d, scratch)
-  const entries = keys.length
-  // every key with its record and its kind (record × 256 + kind × 32), sorted by key: a block is a run of equal keys,
-  // its records in canonical order. Sorting streams through memory, where a hash table of ten million keys would
-  // miss the cache on every probe.
-  // (reconcile refuses runs past 2^23 - 1 records with TooManyRecords before they get here)
-  // (the keys are sorted in place: nothing reads them in record order afterwards)
-  const sortedKeys = keys
-  const sortedSlots = scratch.int32(entries)
+  const slots = scratch.int32(keys.length)
   for (let k = 0; k < d.size; k++) {
     for (let e = start[k] as number; e < (start[k + 1] as number); e++)
-      sortedSlots[e] = (k << 8) | ((kinds[e] as number) << 5)
+      slots[e] = (k << 8) | ((kinds[e] as number) << 5)
   }
-  radixSortPairs(sortedKeys, sortedSlots, scratch)
+  // in place: nothing reads the keys in record order afterwards
+  radixSortPairs(keys, slots, scratch)
+  return { keys, slots }
+}
+
+/** Each record's sort key for sorted neighbourhoods: birth date (day/month order-free), then surname. */
+const dateSurnameKeys = (d: Prepared, scratch: Arena): Float64Array => {
   const sortKey = scratch.float64(d.size)
   for (let k = 0; k < d.size; k++) {
     const dob = d.dob[k] as number
@@ -218,7 +230,38 @@ export const candidatePairs = (
     sortKey[k] =
       (dob === 0 ? 0 : swapProofDate(dob)) * 2097152 + (last < 0 ? 0 : ((d.nameHash[last] as number) >>> 12) + 1)
   }
+  return sortKey
+}
 
+/** One sorted-neighbourhood pass over every record with a birth date: near dates with garbled names still meet. */
+const neighbourhoodPairs = (d: Prepared, sortKey: Float64Array, pairs: FoundPairs, scratch: Arena): void => {
+  let datedCount = 0
+  for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) datedCount++
+  const dated = scratch.int32(datedCount)
+  datedCount = 0
+  for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) dated[datedCount++] = k
+  // by birth date and surname, ties in canonical order (the sort is stable)
+  const byDate = radixSortBy(dated, sortKey, scratch)
+  for (let a = 0; a < byDate.length; a++) {
+    for (let b = a + 1; b < byDate.length && b <= a + NEIGHBOURHOOD; b++)
+      pairs.add(byDate[a] as number, byDate[b] as number)
+  }
+}
+
+/**
+ * The pairs of every block (a run of equal sorted keys): all of them in a small block, sorted neighbours in a large
+ * one, none in one over `maxBlockSize`. Returns how many blocks there were and how many were skipped.
+ */
+const blockPairs = (
+  d: Prepared,
+  sorted: { readonly keys: Int32Array; readonly slots: Int32Array },
+  sortKey: Float64Array,
+  maxBlockSize: number,
+  pairs: FoundPairs,
+  scratch: Arena,
+): { readonly blocks: number; readonly skippedBlocks: number } => {
+  const { keys, slots } = sorted
+  const entries = keys.length
   /** a record's order in a birth-date block: the hash of the name that put it there, then of its other name */
   const nameSortKeys = scratch.float64(d.size)
   const nameHashOf = (id: number): number => (id < 0 ? 0 : (d.nameHash[id] as number) >>> 0)
@@ -227,39 +270,15 @@ export const candidatePairs = (
     const lastHash = nameHashOf(d.last[record] as number)
     return kind === BY_LAST ? lastHash * 2097152 + (firstHash >>> 11) : firstHash * 2097152 + (lastHash >>> 11)
   }
-
-  // about five pairs a record before duplicates go: sized once, so the list rarely grows
-  const pairsI = new IntList(scratch, d.size * 6)
-  const pairsJ = new IntList(scratch, d.size * 6)
-  const group = d.group
-  const add = (x: number, y: number) => {
-    if (separateGroups && group[x] === group[y]) return
-    pairsI.push(Math.min(x, y))
-    pairsJ.push(Math.max(x, y))
-  }
   let blocks = 0
   let skippedBlocks = 0
   const members = new Int32Array(maxBlockSize)
   const memberKinds = new Int32Array(maxBlockSize)
   const order: Array<number> = []
-  // one sorted-neighbourhood pass over every record with a birth date: near dates with garbled names still meet
-  if (NEIGHBOURHOOD > 0) {
-    let datedCount = 0
-    for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) datedCount++
-    const dated = scratch.int32(datedCount)
-    datedCount = 0
-    for (let k = 0; k < d.size; k++) if ((d.dob[k] as number) !== 0) dated[datedCount++] = k
-    // by birth date and surname, ties in canonical order (the sort is stable)
-    const byDate = radixSortBy(dated, sortKey, scratch)
-    for (let a = 0; a < byDate.length; a++) {
-      for (let b = a + 1; b < byDate.length && b <= a + NEIGHBOURHOOD; b++)
-        add(byDate[a] as number, byDate[b] as number)
-    }
-  }
   for (let x = 0; x < entries; ) {
-    const key = sortedKeys[x] as number
+    const key = keys[x] as number
     let end = x + 1
-    while (end < entries && sortedKeys[end] === key) end++
+    while (end < entries && keys[end] === key) end++
     blocks++
     if (end - x < 2) {
       x = end
@@ -269,7 +288,7 @@ export const candidatePairs = (
     let count = 0
     let tooLarge = false
     for (let y = x; y < end; y++) {
-      const slot = sortedSlots[y] as number
+      const slot = slots[y] as number
       const record = slot >>> 8
       if (count > 0 && members[count - 1] === record) continue
       if (count === maxBlockSize) {
@@ -288,7 +307,7 @@ export const candidatePairs = (
     const kind = memberKinds[0] as number
     if (count <= fullBlockOf(kind)) {
       for (let a = 0; a < count; a++)
-        for (let b = a + 1; b < count; b++) add(members[a] as number, members[b] as number)
+        for (let b = a + 1; b < count; b++) pairs.add(members[a] as number, members[b] as number)
       continue
     }
     order.length = 0
@@ -309,28 +328,39 @@ export const candidatePairs = (
     const reach = windowOf(kind)
     for (let a = 0; a < count; a++) {
       for (let b = a + 1; b < count && b <= a + reach; b++)
-        add(members[order[a] as number] as number, members[order[b] as number] as number)
+        pairs.add(members[order[a] as number] as number, members[order[b] as number] as number)
     }
   }
-  // by i (a counting sort: i is a record), then each record's partners in order (a handful: sorted where they lie),
-  // then each pair once
-  const total = pairsI.length
-  const firsts = pairsI.data
-  const seconds = pairsJ.data
-  const bucketStart = scratch.int32(d.size + 1)
+  return { blocks, skippedBlocks }
+}
+
+/**
+ * The found pairs sorted by i (a counting sort: i is a record), then each record's partners in order (a handful:
+ * sorted where they lie), each pair once; the result lives in `out`.
+ */
+const distinctSortedPairs = (
+  size: number,
+  pairs: FoundPairs,
+  out: Arena,
+  scratch: Arena,
+): { readonly i: Int32Array; readonly j: Int32Array; readonly count: number } => {
+  const total = pairs.first.length
+  const firsts = pairs.first.data
+  const seconds = pairs.second.data
+  const bucketStart = scratch.int32(size + 1)
   for (let p = 0; p < total; p++)
     bucketStart[(firsts[p] as number) + 1] = (bucketStart[(firsts[p] as number) + 1] as number) + 1
-  for (let k = 0; k < d.size; k++) bucketStart[k + 1] = (bucketStart[k + 1] as number) + (bucketStart[k] as number)
+  for (let k = 0; k < size; k++) bucketStart[k + 1] = (bucketStart[k + 1] as number) + (bucketStart[k] as number)
   const partners = scratch.int32(total)
-  const cursor = scratch.int32(d.size)
-  cursor.set(bucketStart.subarray(0, d.size))
+  const cursor = scratch.int32(size)
+  cursor.set(bucketStart.subarray(0, size))
   for (let p = 0; p < total; p++) {
     const at = cursor[firsts[p] as number] as number
     partners[at] = seconds[p] as number
     cursor[firsts[p] as number] = at + 1
   }
   let count = 0
-  for (let k = 0; k < d.size; k++) {
+  for (let k = 0; k < size; k++) {
     const from = bucketStart[k] as number
     const to = bucketStart[k + 1] as number
     sortRange(partners, from, to)
@@ -339,7 +369,7 @@ export const candidatePairs = (
   const i = out.int32(count)
   const j = out.int32(count)
   count = 0
-  for (let k = 0; k < d.size; k++) {
+  for (let k = 0; k < size; k++) {
     const to = bucketStart[k + 1] as number
     for (let p = bucketStart[k] as number; p < to; p++) {
       if (p > (bucketStart[k] as number) && partners[p] === partners[p - 1]) continue
@@ -347,5 +377,28 @@ export const candidatePairs = (
       j[count++] = partners[p] as number
     }
   }
-  return { i, j, count, stats: { keys: entries, blocks, skippedBlocks, candidatePairs: count } }
+  return { i, j, count }
+}
+
+/**
+ * Every pair of records that shares a usable block, once, sorted by (i, j): comparing them in that order reads the
+ * records' rows nearly in sequence (most pairs share a birth date, and records are ordered by it), and sorting is
+ * what makes each pair appear once, however many keys it shares. Pairs inside one connection group are left out
+ * when `separateGroups` (they can never be one person). The pairs live in `out`; blocking's temporaries in
+ * `scratch`, released by the caller once blocking is done.
+ */
+export const candidatePairs = (
+  d: Prepared,
+  maxBlockSize: number,
+  separateGroups: boolean,
+  out: Arena,
+  scratch: Arena,
+): CandidatePairs => {
+  const sorted = sortedBlockingKeys(d, scratch)
+  const sortKey = dateSurnameKeys(d, scratch)
+  const pairs = new FoundPairs(d, separateGroups, scratch)
+  neighbourhoodPairs(d, sortKey, pairs, scratch)
+  const { blocks, skippedBlocks } = blockPairs(d, sorted, sortKey, maxBlockSize, pairs, scratch)
+  const { i, j, count } = distinctSortedPairs(d.size, pairs, out, scratch)
+  return { i, j, count, stats: { keys: sorted.keys.length, blocks, skippedBlocks, candidatePairs: count } }
 }

@@ -3,18 +3,19 @@
  * order-free; none last), then by a hash of the record id, ties by the id itself — and the check that no two
  * records share an id.
  */
-import type { Memory } from "./Arena.ts"
-import { swapProofDate } from "./Normalize.ts"
+import * as Schema from "effect/Schema"
+import type { Memory } from "./internal/Arena.ts"
+import { swapProofDate } from "./internal/Normalize.ts"
+import { radixSortUint32 } from "./internal/RadixSort.ts"
 import { personIdHigh, personIdLow } from "./PersonIdentity.ts"
-import { radixSortUint32 } from "./RadixSort.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 
-/** Two records share a `record_id`. */
-export class DuplicateRecordIdError {
-  readonly _tag = "DuplicateRecordIdError"
-  readonly recordId: string
-  constructor(recordId: string) {
-    this.recordId = recordId
+/** Two input records share a `record_id`. */
+export class DuplicateRecordId extends Schema.TaggedError<DuplicateRecordId>()("DuplicateRecordId", {
+  recordId: Schema.String,
+}) {
+  override get message() {
+    return `Two records share the record_id "${this.recordId}"`
   }
 }
 
@@ -36,7 +37,7 @@ export const canonicalOrder = (
       readonly idHashHigh: Uint32Array
       readonly idHashLow: Uint32Array
     }
-  | DuplicateRecordIdError => {
+  | DuplicateRecordId => {
   const n = records.length
   const hashes = memory.scratch.uint32(n)
   const lows = memory.scratch.uint32(n)
@@ -63,7 +64,8 @@ export const canonicalOrder = (
       })
       for (let k = 1; k < run.length; k++) {
         const id = (records[run[k] as number] as SourceRecord).record_id
-        if (id === (records[run[k - 1] as number] as SourceRecord).record_id) return new DuplicateRecordIdError(id)
+        if (id === (records[run[k - 1] as number] as SourceRecord).record_id)
+          return new DuplicateRecordId({ recordId: id })
       }
       byHash.set(run, start)
     }

@@ -1,11 +1,16 @@
 /**
  * Clustering under constraints: links are merged strongest first (union–find), and a merge happens only when the
  * two groups may form one person — no two records of one connection+entity (unless allowed), no manual "never"
- * between them, and the two groups hold together (no two well-formed SSNs, average cross-pair score ≥ the cohesion
- * threshold, a vetoed pair counting as −20 bits), so a person is never a chain of weak links. Manual "same person" decisions are merged first and bypass every check.
+ * between them, no two well-formed SSNs more than a keystroke apart, no two complete birth dates that disagree with
+ * nothing of the person's own (SSN, phone, an address not made of the name, the home) to vouch for that very pair,
+ * and the two groups hold together (average cross-pair score ≥ the cohesion threshold, a vetoed pair counting as
+ * −5 bits), so a person is never a chain of weak links: whatever bridges two records, the pair itself is checked.
+ * Manual "same person" decisions are merged first and bypass every check.
  */
-import type { Arena } from "./Arena.ts"
+
 import type { Comparator } from "./Comparison.ts"
+import type { Arena } from "./internal/Arena.ts"
+import { Veto } from "./Levels.ts"
 import type { Prepared } from "./Prepare.ts"
 
 /** Candidate links, parallel arrays. */
@@ -21,7 +26,10 @@ export interface Links {
 export interface RefusedMerges {
   sameConnection: number
   neverDecision: number
+  /** two well-formed SSNs more than a keystroke apart */
   veto: number
+  /** two complete birth dates in conflict, the pair vetoed (with `birthDates: "reliable"`) */
+  conflictingBirthDate: number
   weakLink: number
 }
 
@@ -90,7 +98,7 @@ export const cluster = (
   const { data, comparator, links } = input
   const n = data.size
   const groups = new Groups(n, input.arena)
-  const refused: RefusedMerges = { sameConnection: 0, neverDecision: 0, veto: 0, weakLink: 0 }
+  const refused: RefusedMerges = { sameConnection: 0, neverDecision: 0, veto: 0, conflictingBirthDate: 0, weakLink: 0 }
 
   for (const [a, b] of input.sameDecisions) {
     const ra = groups.find(a)
@@ -145,13 +153,18 @@ export const cluster = (
       for (let b = rb; b !== -1; b = groups.nextMember[b] as number) {
         if ((a === li && b === lj) || (a === lj && b === li)) continue
         const score = comparator.compare(a, b)
-        // two well-formed SSNs never meet; any other veto weighs heavily against the merge but is not absolute,
-        // so one badly garbled record does not keep a person apart from itself
-        if (comparator.veto === 1) {
+        // two well-formed SSNs never meet, nor two complete birth dates that disagree unless that very pair vouches
+        // for it; any other veto weighs heavily against the merge but is not absolute, so one badly garbled record
+        // does not keep a person apart from itself
+        if (comparator.veto === Veto.different_ssn) {
           refused.veto++
           return false
         }
-        total += comparator.veto === 0 ? score : Math.min(score, vetoedPairScore)
+        if (comparator.reliableBirthDates && comparator.veto !== Veto.none && comparator.birthDatesConflict()) {
+          refused.conflictingBirthDate++
+          return false
+        }
+        total += comparator.veto === Veto.none ? score : Math.min(score, vetoedPairScore)
         pairs++
       }
     }

@@ -4,8 +4,9 @@
  * person) by expectation–maximisation over the candidates' level patterns, with the share of matches among
  * candidates fixed from the prior model (EM over blocked pairs would overestimate it). Deterministic: the sample is drawn with a fixed seed over the canonical order.
  */
-import { type Comparator, comparedFields, SWAPPED_NAMES } from "./Comparison.ts"
-import { mulberry32 } from "./Random.ts"
+import type { Comparator } from "./Comparison.ts"
+import { mulberry32 } from "./internal/Random.ts"
+import { comparedFields, MISSING, SWAPPED_NAMES } from "./Levels.ts"
 import type { ScoringModel } from "./Weights.ts"
 
 export interface Estimate {
@@ -40,7 +41,7 @@ export const estimateU = (comparator: Comparator, model: ScoringModel, samples: 
     const packed = comparator.packed
     for (let f = 0; f < FIELDS; f++) {
       const level = (packed >>> (f * 3)) & 7
-      if (level === 0) continue
+      if (level === MISSING) continue
       counts[f * 8 + level] = (counts[f * 8 + level] as number) + 1
       present[f] = (present[f] as number) + 1
     }
@@ -50,7 +51,7 @@ export const estimateU = (comparator: Comparator, model: ScoringModel, samples: 
   const occurrences = model.priorStrength.u
   return priors(model, "u").map((levels, f) =>
     levels.map((prior, level) =>
-      level === 0
+      level === MISSING
         ? 1
         : ((counts[f * 8 + level] as number) + occurrences) / ((present[f] as number) + occurrences / prior),
     ),
@@ -82,14 +83,14 @@ export const estimateM = (
       let odds = priorOdds
       for (let f = 0; f < FIELDS; f++) {
         const level = (packed >>> (f * 3)) & 7
-        if (level === 0) continue
+        if (level === MISSING) continue
         odds += ((logM[f] as Array<number>)[level] as number) - ((logU[f] as Array<number>)[level] as number)
       }
       const probability = odds > 50 ? 1 : odds < -50 ? 0 : 1 / (1 + 2 ** -odds)
       const g = probability * (weights[p] as number)
       for (let f = 0; f < FIELDS; f++) {
         const level = (packed >>> (f * 3)) & 7
-        if (level === 0) continue
+        if (level === MISSING) continue
         numerators[f * 8 + level] = (numerators[f * 8 + level] as number) + g
         denominators[f] = (denominators[f] as number) + g
       }
@@ -99,7 +100,7 @@ export const estimateM = (
     // of namesakes or shared birthdays (a known failure mode when blocking favours them)
     m = mPrior.map((levels, f) =>
       levels.map((prior, level) =>
-        level === 0
+        level === MISSING
           ? 1
           : Math.min(
               prior * 4,

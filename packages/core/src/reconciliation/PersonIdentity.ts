@@ -4,9 +4,9 @@
  * of them (a split; the other parts get their own ids), and a cluster with no history gets a new id derived from
  * its first record id, so the same input always yields the same ids.
  */
-import { Arena } from "./Arena.ts"
-import { hashString } from "./Hashing.ts"
-import { radixSortUint32 } from "./RadixSort.ts"
+import { Arena } from "./internal/Arena.ts"
+import { hashString } from "./internal/Hashing.ts"
+import { radixSortUint32 } from "./internal/RadixSort.ts"
 
 /** A person as a previous run left it. */
 export interface PreviousPerson {

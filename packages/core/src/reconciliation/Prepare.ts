@@ -2,10 +2,11 @@
  * Turns source records into columns of integer codes (struct of arrays), in a canonical order that does not
  * depend on the input order: everything downstream compares ints and indexes typed arrays.
  */
-import { IntList, type Memory, memoryFor } from "./Arena.ts"
-import { canonicalOrder, DuplicateRecordIdError } from "./CanonicalOrder.ts"
-import { EmailScan } from "./EmailScan.ts"
-import { NameTokenizer } from "./NameTokenizer.ts"
+
+import { canonicalOrder, DuplicateRecordId } from "./CanonicalOrder.ts"
+import { IntList, type Memory, memoryFor } from "./internal/Arena.ts"
+import { EmailScan } from "./internal/EmailScan.ts"
+import { NameTokenizer } from "./internal/NameTokenizer.ts"
 import {
   dateToInt,
   isAllZeros,
@@ -15,41 +16,13 @@ import {
   normalizeSsn,
   normalizeText,
   streetLine,
-} from "./Normalize.ts"
-import { countDistinctPairs } from "./RadixSort.ts"
-import {
-  E_DOMAIN,
-  E_FLAGS,
-  E_ID,
-  E_LOCAL,
-  E_LOCAL_DIGIT,
-  E_LOCAL_MASK,
-  E_MASK,
-  E_PERSONAL,
-  E_SHAPE,
-  EMAIL_ENTRY,
-  R_DOB,
-  R_EMAILS,
-  R_EMAILS_END,
-  R_FIRST,
-  R_FIRST_FULL,
-  R_LAST,
-  R_LAST_A,
-  R_LAST_B,
-  R_MIDDLE,
-  R_NUMBER,
-  R_PHONES,
-  R_PHONES_END,
-  R_PREFERRED,
-  R_RESIDENCE,
-  R_SSN,
-  R_START_DATE,
-  ROW,
-} from "./RecordLayout.ts"
-import { SortedInterner } from "./SortedInterner.ts"
+} from "./internal/Normalize.ts"
+import { countDistinctPairs } from "./internal/RadixSort.ts"
+import * as Layout from "./internal/RecordLayout.ts"
+import { SortedInterner } from "./internal/SortedInterner.ts"
+import { editDistanceOfRanges, isOneKeystroke, isOneKeystrokeNumber } from "./internal/StringDistance.ts"
+import { FNV_OFFSET, FNV_PRIME, hashRange, StringTable } from "./internal/StringTable.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
-import { editDistanceOfRanges, isOneKeystrokeNumber } from "./StringDistance.ts"
-import { hashRange, StringTable } from "./StringTable.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
 export interface Prepared {
@@ -86,7 +59,7 @@ export interface Prepared {
    * per email entry (`emailStart` ranges), what comparing reads, `EMAIL_ENTRY` ints an entry (offsets `E_*`), so a
    * record's emails are one cache line: the email id, its local part's id when that holds a digit (else -1), its
    * domain's id, its shape (length above the low byte, first character in it), its `characterMask`, and flags
-   * (`E_PERSONAL`, `E_LOCAL_DIGIT`)
+   * (`E_PERSONAL`, `E_LOCAL_DIGIT`; see RecordLayout.ts)
    */
   readonly emailEntries: Int32Array
   /**
@@ -162,123 +135,152 @@ const peopleCounts = (values: Int32Array, other: Int32Array, size: number, memor
   return counts
 }
 
-export { DuplicateRecordIdError } from "./CanonicalOrder.ts"
-
-/** Same length, one substituted character or two adjacent ones swapped: values a and b of `table`, read in place. */
-const oneKeystrokeApart = (table: StringTable, a: number, b: number): boolean => {
-  const length = table.lengthOf(a)
-  if (table.lengthOf(b) !== length) return false
-  let first = -1
-  let count = 0
-  for (let i = 0; i < length; i++) {
-    if (table.charCodeAt(a, i) !== table.charCodeAt(b, i)) {
-      if (count === 0) first = i
-      count++
-      if (count > 2) return false
-    }
-  }
-  if (count === 1) return true
-  return (
-    count === 2 &&
-    table.charCodeAt(a, first) === table.charCodeAt(b, first + 1) &&
-    table.charCodeAt(a, first + 1) === table.charCodeAt(b, first)
-  )
-}
-
-/** Prepares records for matching, or fails on a repeated `record_id`. */
-export const prepare = (
-  records: ReadonlyArray<SourceRecord>,
-  memory: Memory = memoryFor(records.length),
-): Prepared | DuplicateRecordIdError => {
-  const n = records.length
-  // the columns are first filled in input order (scratch), then gathered into canonical order (run)
-  const scratch = memory.scratch
-  const run = memory.run
-  const tokenizer = new NameTokenizer()
-  const names = tokenizer.table.values
-  const tokens = tokenizer.out
-  // emails, their local parts, SSNs, phones and address parts are interned by sorting once every record is read
-  // (see SortedInterner.ts): the columns below hold occurrence numbers until then
-  const ssnOccurrences = new SortedInterner(scratch, n >> 1)
-  const emailOccurrences = new SortedInterner(scratch, n + (n >> 1))
-  const localOccurrences = new SortedInterner(scratch, n >> 1)
-  const phoneOccurrences = new SortedInterner(scratch, n >> 1)
-  const otherOccurrences = new SortedInterner(scratch, n >> 2)
-  const other = (value: string): number =>
-    otherOccurrences.add(value, 0, value.length, false, hashRange(value, 0, value.length, false))
-  // domains are few: a lookup table that stays in the cache, holding copies (a lookup then compares with a short
-  // string in cache, not with the first address that brought the domain, somewhere in the caller's records)
-  const domains = new StringTable({ arena: run, slotsArena: scratch })
-  const email = new EmailScan()
-  const column = () => scratch.int32(n).fill(-1)
-  let first = column()
-  let firstFull = column()
-  let preferred = column()
-  let middle = column()
-  let last = column()
-  let lastA = column()
-  let lastB = column()
-  let firstPhonetic = scratch.int32(n)
-  let lastPhonetic = scratch.int32(n)
-  let dob = scratch.int32(n)
-  let ssn = column()
-  let ssnWellFormed = scratch.uint8(n)
-  const emailStart = scratch.int32(n + 1)
+/**
+ * Read: the columns of the records in input order, as they lie in memory (in canonical order every record would be
+ * a cache miss), in scratch memory. Emails, their local parts, SSNs, phones and address parts are interned by
+ * sorting once every record is read (see SortedInterner.ts): until `resolveIds`, their columns hold occurrence numbers.
+ */
+class InputColumns {
+  readonly tokenizer = new NameTokenizer()
+  readonly ssnOccurrences: SortedInterner
+  readonly emailOccurrences: SortedInterner
+  readonly localOccurrences: SortedInterner
+  readonly phoneOccurrences: SortedInterner
+  readonly otherOccurrences: SortedInterner
+  /** domains are few: a lookup table that stays in the cache, holding copies (a lookup then compares with a short string in cache, not with the first address that brought the domain, somewhere in the caller's records) */
+  readonly domains: StringTable
+  private readonly email = new EmailScan()
+  readonly recordIds: Array<string>
+  readonly first: Int32Array
+  readonly firstFull: Int32Array
+  readonly preferred: Int32Array
+  readonly middle: Int32Array
+  readonly last: Int32Array
+  readonly lastA: Int32Array
+  readonly lastB: Int32Array
+  readonly firstPhonetic: Int32Array
+  readonly lastPhonetic: Int32Array
+  readonly dob: Int32Array
+  readonly ssn: Int32Array
+  readonly ssnWellFormed: Uint8Array
+  readonly emailStart: Int32Array
   /** email entries in input order, laid out as in `emailEntries`, E_ID and E_LOCAL as occurrence numbers */
-  const emailInputList = new IntList(scratch, (n + (n >> 1)) * EMAIL_ENTRY)
-  const phoneStart = scratch.int32(n + 1)
-  const phoneIds = new IntList(scratch, n)
-  const recordPhones: Array<string> = []
-  let connection = scratch.int32(n)
-  let group = scratch.int32(n)
-  let employeeNumber = column()
-  let startDate = scratch.int32(n)
-  let postal = column()
-  let city = column()
-  let street = column()
-  let houseNumber = column()
-  let unit = column()
-  let state = column()
-  let recordIds: Array<string> = new Array(n)
-  const connectionIds = new Map<string, number>()
-  const groupIds = new Map<string, Map<string, number>>()
-  let groupCount = 0
-  let lastConnectionId = ""
-  let lastEntity = ""
-  let lastConnection = -1
-  let lastGroup = -1
+  readonly emailEntries: IntList
+  readonly phoneStart: Int32Array
+  readonly phoneIds: IntList
+  private readonly recordPhones: Array<string> = []
+  /** the letter hashes of the current record's name shapes (see `nameShapes`) */
+  private readonly shapes = new Int32Array(8)
+  readonly connection: Int32Array
+  readonly group: Int32Array
+  readonly employeeNumber: Int32Array
+  readonly startDate: Int32Array
+  readonly postal: Int32Array
+  readonly city: Int32Array
+  readonly street: Int32Array
+  readonly houseNumber: Int32Array
+  readonly unit: Int32Array
+  readonly state: Int32Array
+  private readonly groups = new ConnectionGroups()
 
-  // read the records in input order, as they lie in memory (in canonical order every record would be a cache miss);
-  // the columns are put in canonical order below
-  for (let k = 0; k < n; k++) {
-    const record = records[k] as SourceRecord
-    recordIds[k] = record.record_id
+  constructor(n: number, memory: Memory) {
+    const scratch = memory.scratch
+    this.ssnOccurrences = new SortedInterner(scratch, n >> 1)
+    this.emailOccurrences = new SortedInterner(scratch, n + (n >> 1))
+    this.localOccurrences = new SortedInterner(scratch, n >> 1)
+    this.phoneOccurrences = new SortedInterner(scratch, n >> 1)
+    this.otherOccurrences = new SortedInterner(scratch, n >> 2)
+    this.domains = new StringTable({ arena: memory.run, slotsArena: scratch })
+    const column = () => scratch.int32(n).fill(-1)
+    this.recordIds = new Array(n)
+    this.first = column()
+    this.firstFull = column()
+    this.preferred = column()
+    this.middle = column()
+    this.last = column()
+    this.lastA = column()
+    this.lastB = column()
+    this.firstPhonetic = scratch.int32(n)
+    this.lastPhonetic = scratch.int32(n)
+    this.dob = scratch.int32(n)
+    this.ssn = column()
+    this.ssnWellFormed = scratch.uint8(n)
+    this.emailStart = scratch.int32(n + 1)
+    this.emailEntries = new IntList(scratch, (n + (n >> 1)) * Layout.EMAIL_ENTRY)
+    this.phoneStart = scratch.int32(n + 1)
+    this.phoneIds = new IntList(scratch, n)
+    this.connection = scratch.int32(n)
+    this.group = scratch.int32(n)
+    this.employeeNumber = column()
+    this.startDate = scratch.int32(n)
+    this.postal = column()
+    this.city = column()
+    this.street = column()
+    this.houseNumber = column()
+    this.unit = column()
+    this.state = column()
+  }
+
+  /** Reads record `k` (input order). */
+  read(k: number, record: SourceRecord): void {
+    this.recordIds[k] = record.record_id
     const person = record.individual
+    this.readNames(k, person)
+    this.dob[k] = dateToInt(person.dob)
+    this.readSsn(k, person.ssn)
+    this.readEmails(k, person.emails)
+    this.readPhones(k, person.phone_numbers)
+    this.connection[k] = this.groups.connectionOf(record)
+    this.group[k] = this.groups.last
+    const employment = record.employment
+    if (employment !== null && employment !== undefined) {
+      const number = employment.source_id?.trim().toLowerCase() ?? ""
+      if (number !== "") this.employeeNumber[k] = this.other(`n\u0000${number}`)
+      this.startDate[k] = dateToInt(employment.start_date)
+    }
+    this.readResidence(k, person.residence)
+  }
+
+  /** The final record's row ends: call once every record is read. */
+  finish(n: number): void {
+    this.emailStart[n] = this.emailEntries.length / Layout.EMAIL_ENTRY
+    this.phoneStart[n] = this.phoneIds.length
+  }
+
+  private other(value: string): number {
+    return this.otherOccurrences.add(value, 0, value.length, false, hashRange(value, 0, value.length, false))
+  }
+
+  private readNames(k: number, person: SourceRecord["individual"]): void {
+    const tokenizer = this.tokenizer
+    const names = tokenizer.table.values
+    const tokens = tokenizer.out
     let middleId = -1
     let middleCount = tokenizer.tokens(person.middle_name)
     if (middleCount > 0) middleId = tokens[0] as number
     const firstCount = tokenizer.tokens(person.first_name)
     if (firstCount > 0) {
       const head = tokens[0] as number
-      first[k] = head
-      firstPhonetic[k] = tokenizer.phoneticOf(head)
+      this.first[k] = head
+      this.firstPhonetic[k] = tokenizer.phoneticOf(head)
       // "John A" written into first_name: the trailing initial is a middle initial
       if (middleCount === 0 && firstCount === 2 && (names[tokens[1] as number] as string).length === 1) {
         middleId = tokens[1] as number
         middleCount = 1
-        firstFull[k] = head
+        this.firstFull[k] = head
       } else {
-        firstFull[k] = tokenizer.joined(firstCount)
+        this.firstFull[k] = tokenizer.joined(firstCount)
       }
     }
-    middle[k] = middleId
-    if (tokenizer.tokens(person.preferred_name) > 0) preferred[k] = tokens[0] as number
+    this.middle[k] = middleId
+    if (tokenizer.tokens(person.preferred_name) > 0) this.preferred[k] = tokens[0] as number
     const lastCount = tokenizer.tokens(person.last_name)
     if (lastCount > 0) {
       const joined = tokenizer.joined(lastCount)
-      last[k] = joined
-      lastPhonetic[k] = tokenizer.phoneticOf(joined)
+      this.last[k] = joined
+      this.lastPhonetic[k] = tokenizer.phoneticOf(joined)
       if (lastCount > 1) {
+        // a double or hyphenated surname keeps its parts (particles and single letters aside)
         let a = -1
         let b = -1
         for (let t = 0; t < lastCount; t++) {
@@ -287,252 +289,367 @@ export const prepare = (
           if (a < 0) a = id
           else b = id
         }
-        lastA[k] = a
-        lastB[k] = b
+        this.lastA[k] = a
+        this.lastB[k] = b
       }
     }
-    const birth = dateToInt(person.dob)
-    dob[k] = birth
-    const ssnDigits = normalizeSsn(person.ssn)
-    if (ssnDigits.length >= 4 && !isAllZeros(ssnDigits)) {
-      const length = ssnDigits.length
-      ssn[k] = ssnOccurrences.add(ssnDigits, 0, length, false, hashRange(ssnDigits, 0, length, false))
-      ssnWellFormed[k] = isWellFormedSsn(ssnDigits) ? 1 : 0
+  }
+
+  private readSsn(k: number, raw: string | null | undefined): void {
+    const digits = normalizeSsn(raw)
+    if (digits.length < 4 || isAllZeros(digits)) return
+    this.ssn[k] = this.ssnOccurrences.add(digits, 0, digits.length, false, hashRange(digits, 0, digits.length, false))
+    this.ssnWellFormed[k] = isWellFormedSsn(digits) ? 1 : 0
+  }
+
+  /**
+   * The letter hashes (as `EmailScan.localLetters`) of the local parts one builds from record k's own name: first and
+   * last in either order, each alone, an initial with the other, first + middle initial + last. Returns how many.
+   */
+  private nameShapes(k: number): number {
+    const names = this.tokenizer.table.values
+    const firstId = this.first[k] as number
+    const lastId = this.last[k] as number
+    if (firstId < 0 || lastId < 0) return 0
+    const first = names[firstId] as string
+    const last = names[lastId] as string
+    const middleId = this.middle[k] as number
+    const shapes = this.shapes
+    shapes[0] = lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), last, 0, last.length)
+    shapes[1] = lettersHash(lettersHash(FNV_OFFSET, last, 0, last.length), first, 0, first.length)
+    shapes[2] = lettersHash(FNV_OFFSET, first, 0, first.length)
+    shapes[3] = lettersHash(FNV_OFFSET, last, 0, last.length)
+    shapes[4] = lettersHash(lettersHash(FNV_OFFSET, first, 0, 1), last, 0, last.length)
+    shapes[5] = lettersHash(lettersHash(FNV_OFFSET, last, 0, last.length), first, 0, 1)
+    shapes[6] = lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), last, 0, 1)
+    if (middleId < 0) return 7
+    const middle = names[middleId] as string
+    shapes[7] = lettersHash(
+      lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), middle, 0, 1),
+      last,
+      0,
+      last.length,
+    )
+    return 8
+  }
+
+  private readEmails(k: number, list: SourceRecord["individual"]["emails"]): void {
+    const entries = this.emailEntries
+    const email = this.email
+    this.emailStart[k] = entries.length / Layout.EMAIL_ENTRY
+    if (list === null || list === undefined || list.length === 0) return
+    const shapes = this.nameShapes(k)
+    for (const entry of list) {
+      if (entry === null || !email.read(entry.data)) continue
+      const occurrence = this.emailOccurrences.add(email.text, email.start, email.end, email.lower, email.hash)
+      let seen = false
+      for (let e = (this.emailStart[k] as number) * Layout.EMAIL_ENTRY; e < entries.length; e += Layout.EMAIL_ENTRY)
+        if (this.emailOccurrences.same(entries.data[e + Layout.E_ID] as number, occurrence)) seen = true
+      if (seen) continue
+      const at = entries.claim(Layout.EMAIL_ENTRY)
+      const data = entries.data
+      const length = email.end - email.start
+      data[at + Layout.E_ID] = occurrence
+      // a shared local part is evidence only when it holds a digit (`jb88`), so only those are interned
+      data[at + Layout.E_LOCAL] = email.localHasDigit
+        ? this.localOccurrences.add(email.text, email.start, email.at, email.lower, email.localHash)
+        : -1
+      data[at + Layout.E_DOMAIN] = this.domains.idOfHashedRange(
+        email.text,
+        email.at + 1,
+        email.end,
+        email.lower,
+        email.domainHash,
+      )
+      data[at + Layout.E_SHAPE] = (length << 8) | (email.firstCode & 0xff)
+      data[at + Layout.E_MASK] = email.mask
+      data[at + Layout.E_LOCAL_MASK] = email.localMask
+      data[at + Layout.E_DIGITS] = email.localDigits
+      let nameShaped = 0
+      for (let shape = 0; shape < shapes; shape++)
+        if (this.shapes[shape] === email.localLetters) nameShaped = Layout.E_NAME_SHAPED
+      data[at + Layout.E_FLAGS] =
+        (email.localHasDigit ? Layout.E_LOCAL_DIGIT : 0) |
+        (entry.type === "personal" ? Layout.E_PERSONAL : 0) |
+        nameShaped
     }
-    emailStart[k] = emailInputList.length / EMAIL_ENTRY
-    const emailList = person.emails
-    if (emailList !== null && emailList !== undefined) {
-      for (const entry of emailList) {
-        if (entry === null || !email.read(entry.data)) continue
-        const occurrence = emailOccurrences.add(email.text, email.start, email.end, email.lower, email.hash)
-        let seen = false
-        for (let e = (emailStart[k] as number) * EMAIL_ENTRY; e < emailInputList.length; e += EMAIL_ENTRY)
-          if (emailOccurrences.same(emailInputList.data[e + E_ID] as number, occurrence)) seen = true
-        if (seen) continue
-        const at = emailInputList.claim(EMAIL_ENTRY)
-        const emailInput = emailInputList.data
-        const length = email.end - email.start
-        emailInput[at + E_ID] = occurrence
-        // a shared local part is evidence only when it holds a digit (`jb88`), so only those are interned
-        emailInput[at + E_LOCAL] = email.localHasDigit
-          ? localOccurrences.add(email.text, email.start, email.at, email.lower, email.localHash)
-          : -1
-        emailInput[at + E_DOMAIN] = domains.idOfHashedRange(
-          email.text,
-          email.at + 1,
-          email.end,
-          email.lower,
-          email.domainHash,
-        )
-        emailInput[at + E_SHAPE] = (length << 8) | (email.firstCode & 0xff)
-        emailInput[at + E_MASK] = email.mask
-        emailInput[at + E_LOCAL_MASK] = email.localMask
-        emailInput[at + E_FLAGS] =
-          (email.localHasDigit ? E_LOCAL_DIGIT : 0) | (entry.type === "personal" ? E_PERSONAL : 0)
+  }
+
+  private readPhones(k: number, list: SourceRecord["individual"]["phone_numbers"]): void {
+    this.phoneStart[k] = this.phoneIds.length
+    if (list === null || list === undefined || list.length === 0) return
+    const recordPhones = this.recordPhones
+    recordPhones.length = 0
+    for (const entry of list) {
+      const phone = normalizePhone(entry?.data)
+      if (phone === "" || recordPhones.includes(phone)) continue
+      recordPhones.push(phone)
+      this.phoneIds.push(
+        this.phoneOccurrences.add(phone, 0, phone.length, false, hashRange(phone, 0, phone.length, false)),
+      )
+    }
+  }
+
+  private readResidence(k: number, residence: SourceRecord["individual"]["residence"]): void {
+    if (residence === null || residence === undefined) return
+    const code = normalizePostalCode(residence.postal_code)
+    if (code !== "") this.postal[k] = this.other(`p\u0000${code}`)
+    const town = normalizeText(residence.city)
+    if (town !== "") this.city[k] = this.other(`t\u0000${town}`)
+    const line = streetLine(residence.line1)
+    if (line.street !== "") this.street[k] = this.other(`s\u0000${line.street}`)
+    if (line.number !== "") this.houseNumber[k] = this.other(`h\u0000${line.number}`)
+    const line2 = normalizeText(residence.line2)
+    if (line2 !== "") this.unit[k] = this.other(`u\u0000${line2}`)
+    const region = normalizeText(residence.state)
+    if (region !== "") this.state[k] = this.other(`r\u0000${region}`)
+  }
+
+  /** Intern: every value read, the occurrences get their ids; returns the tables behind them. */
+  resolveIds(memory: Memory) {
+    const { run, scratch } = memory
+    const toIds = (column: Int32Array, idOf: Int32Array, length = column.length) => {
+      for (let k = 0; k < length; k++) {
+        const occurrence = column[k] as number
+        if (occurrence >= 0) column[k] = idOf[occurrence] as number
       }
     }
-    phoneStart[k] = phoneIds.length
-    const phoneList = person.phone_numbers
-    if (phoneList !== null && phoneList !== undefined && phoneList.length > 0) {
-      recordPhones.length = 0
-      for (const entry of phoneList) {
-        const phone = normalizePhone(entry?.data)
-        if (phone === "" || recordPhones.includes(phone)) continue
-        recordPhones.push(phone)
-        phoneIds.push(phoneOccurrences.add(phone, 0, phone.length, false, hashRange(phone, 0, phone.length, false)))
-      }
+    const ssns = this.ssnOccurrences.resolve(run, scratch)
+    toIds(this.ssn, ssns.idOf)
+    const phones = this.phoneOccurrences.resolve(run, scratch)
+    toIds(this.phoneIds.data, phones.idOf, this.phoneIds.length)
+    const others = this.otherOccurrences.resolve(run, scratch)
+    for (const column of [
+      this.employeeNumber,
+      this.postal,
+      this.city,
+      this.street,
+      this.houseNumber,
+      this.unit,
+      this.state,
+    ])
+      toIds(column, others.idOf)
+    const emails = this.emailOccurrences.resolve(run, scratch)
+    const locals = this.localOccurrences.resolve(run, scratch)
+    const entries = this.emailEntries.data
+    for (let e = 0; e < (this.emailStart[this.emailStart.length - 1] as number); e++) {
+      const at = e * Layout.EMAIL_ENTRY
+      entries[at + Layout.E_ID] = emails.idOf[entries[at + Layout.E_ID] as number] as number
+      const local = entries[at + Layout.E_LOCAL] as number
+      if (local >= 0) entries[at + Layout.E_LOCAL] = locals.idOf[local] as number
     }
-    // records mostly arrive grouped by connection: the previous record's answer usually holds
+    return { ssns: ssns.table, phones: phones.table, others: others.table, emails: emails.table }
+  }
+}
+
+/** Connection and connection+entity numbers; records mostly arrive grouped by connection, so the last answer usually holds. */
+class ConnectionGroups {
+  private readonly connectionIds = new Map<string, number>()
+  private readonly groupIds = new Map<string, Map<string, number>>()
+  private groupCount = 0
+  private lastConnectionId = ""
+  private lastEntity = ""
+  private lastConnection = -1
+  /** the connection+entity group of the record last asked about */
+  last = -1
+
+  /** The connection number of `record` (and its group in `last`). */
+  connectionOf(record: SourceRecord): number {
     const entity = record.entity_id ?? ""
-    if (record.connection_id !== lastConnectionId || entity !== lastEntity) {
-      let entities = groupIds.get(record.connection_id)
+    if (record.connection_id !== this.lastConnectionId || entity !== this.lastEntity) {
+      let entities = this.groupIds.get(record.connection_id)
       if (entities === undefined) {
         entities = new Map()
-        groupIds.set(record.connection_id, entities)
-        connectionIds.set(record.connection_id, connectionIds.size)
+        this.groupIds.set(record.connection_id, entities)
+        this.connectionIds.set(record.connection_id, this.connectionIds.size)
       }
       let groupId = entities.get(entity)
       if (groupId === undefined) {
-        groupId = groupCount++
+        groupId = this.groupCount++
         entities.set(entity, groupId)
       }
-      lastConnectionId = record.connection_id
-      lastEntity = entity
-      lastConnection = connectionIds.get(record.connection_id) as number
-      lastGroup = groupId
+      this.lastConnectionId = record.connection_id
+      this.lastEntity = entity
+      this.lastConnection = this.connectionIds.get(record.connection_id) as number
+      this.last = groupId
     }
-    connection[k] = lastConnection
-    group[k] = lastGroup
-    const employment = record.employment
-    if (employment !== null && employment !== undefined) {
-      const number = employment.source_id?.trim().toLowerCase() ?? ""
-      if (number !== "") employeeNumber[k] = other(`n\u0000${number}`)
-      startDate[k] = dateToInt(employment.start_date)
-    }
-    const residence = person.residence
-    if (residence !== null && residence !== undefined) {
-      const code = normalizePostalCode(residence.postal_code)
-      if (code !== "") postal[k] = other(`p\u0000${code}`)
-      const town = normalizeText(residence.city)
-      if (town !== "") city[k] = other(`t\u0000${town}`)
-      const line = streetLine(residence.line1)
-      if (line.street !== "") street[k] = other(`s\u0000${line.street}`)
-      if (line.number !== "") houseNumber[k] = other(`h\u0000${line.number}`)
-      const line2 = normalizeText(residence.line2)
-      if (line2 !== "") unit[k] = other(`u\u0000${line2}`)
-      const region = normalizeText(residence.state)
-      if (region !== "") state[k] = other(`r\u0000${region}`)
-    }
+    return this.lastConnection
   }
-  emailStart[n] = emailInputList.length / EMAIL_ENTRY
-  const emailInput = emailInputList.data
-  phoneStart[n] = phoneIds.length
-  // every value read: give the occurrences their ids
-  const toIds = (column: Int32Array, idOf: Int32Array, length = column.length) => {
-    for (let k = 0; k < length; k++) {
-      const occurrence = column[k] as number
-      if (occurrence >= 0) column[k] = idOf[occurrence] as number
-    }
-  }
-  const ssns = ssnOccurrences.resolve(run, scratch)
-  toIds(ssn, ssns.idOf)
-  const phones = phoneOccurrences.resolve(run, scratch)
-  toIds(phoneIds.data, phones.idOf, phoneIds.length)
-  const others = otherOccurrences.resolve(run, scratch)
-  for (const column of [employeeNumber, postal, city, street, houseNumber, unit, state]) toIds(column, others.idOf)
-  const emails = emailOccurrences.resolve(run, scratch)
-  const emailLocals = localOccurrences.resolve(run, scratch)
-  for (let e = 0; e < (emailStart[n] as number); e++) {
-    const at = e * EMAIL_ENTRY
-    emailInput[at + E_ID] = emails.idOf[emailInput[at + E_ID] as number] as number
-    const local = emailInput[at + E_LOCAL] as number
-    if (local >= 0) emailInput[at + E_LOCAL] = emailLocals.idOf[local] as number
-  }
+}
 
-  const canonical = canonicalOrder(records, dob, memory)
-  if (canonical instanceof DuplicateRecordIdError) return canonical
-  const { order, hashRank, idHashHigh, idHashLow } = canonical
-  const gather = <A extends Int32Array | Uint8Array>(column: A): A => {
-    const out = (column instanceof Uint8Array ? run.uint8(n) : run.int32(n)) as A
-    for (let k = 0; k < n; k++) out[k] = column[order[k] as number] as number
-    return out
+/** FNV-1a of `hash` continued with the letters of `text.slice(from, to)` (a name token: lower-case already). */
+const lettersHash = (hash: number, text: string, from: number, to: number): number => {
+  let h = hash
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 97 ? code <= 122 : code >= 128) h = Math.imul(h ^ code, FNV_PRIME)
   }
-  /** a variable-length column (emails, phones) in canonical order: the new row starts and the entries' sources */
-  const gatherRows = (rowStart: Int32Array): { readonly start: Int32Array; readonly source: Int32Array } => {
-    const start = run.int32(n + 1)
-    const source = scratch.int32(rowStart[n] as number)
-    let length = 0
-    for (let k = 0; k < n; k++) {
-      start[k] = length
-      const input = order[k] as number
-      for (let e = rowStart[input] as number; e < (rowStart[input + 1] as number); e++) source[length++] = e
-    }
-    start[n] = length
-    return { start, source }
-  }
-  {
-    const ids: Array<string> = new Array(n)
-    for (let k = 0; k < n; k++) ids[k] = recordIds[order[k] as number] as string
-    recordIds = ids
-  }
-  first = gather(first)
-  firstFull = gather(firstFull)
-  preferred = gather(preferred)
-  middle = gather(middle)
-  last = gather(last)
-  lastA = gather(lastA)
-  lastB = gather(lastB)
-  firstPhonetic = gather(firstPhonetic)
-  lastPhonetic = gather(lastPhonetic)
-  dob = gather(dob)
-  ssn = gather(ssn)
-  ssnWellFormed = gather(ssnWellFormed)
-  connection = gather(connection)
-  group = gather(group)
-  employeeNumber = gather(employeeNumber)
-  startDate = gather(startDate)
-  postal = gather(postal)
-  city = gather(city)
-  street = gather(street)
-  houseNumber = gather(houseNumber)
-  unit = gather(unit)
-  state = gather(state)
+  return h
+}
 
-  const firstCount = peopleCounts(first, dob, names.length, memory)
-  const lastCount = peopleCounts(last, dob, names.length, memory)
-  // birth dates: distinct (date, surname) pairs; the date itself is the id here
+/** A column in canonical order (`order[k]`: the input index of canonical record k), in run memory. */
+const gather = <A extends Int32Array | Uint8Array>(column: A, order: Int32Array, memory: Memory): A => {
+  const n = order.length
+  const out = (column instanceof Uint8Array ? memory.run.uint8(n) : memory.run.int32(n)) as A
+  for (let k = 0; k < n; k++) out[k] = column[order[k] as number] as number
+  return out
+}
+
+/** A variable-length column (emails, phones) in canonical order: the new row starts and the entries' sources. */
+const gatherRows = (
+  rowStart: Int32Array,
+  order: Int32Array,
+  memory: Memory,
+): { readonly start: Int32Array; readonly source: Int32Array } => {
+  const n = order.length
+  const start = memory.run.int32(n + 1)
+  const source = memory.scratch.int32(rowStart[n] as number)
+  let length = 0
+  for (let k = 0; k < n; k++) {
+    start[k] = length
+    const input = order[k] as number
+    for (let e = rowStart[input] as number; e < (rowStart[input + 1] as number); e++) source[length++] = e
+  }
+  start[n] = length
+  return { start, source }
+}
+
+/**
+ * Birth-date rarity counts: distinct (date, surname) pairs per date (records without a surname count one each), and
+ * about how many different people the records hold (distinct (surname, date) among records with both).
+ */
+const birthDateCounts = (
+  dob: Int32Array,
+  last: Int32Array,
+  scratch: Memory["scratch"],
+): { readonly dobCount: Map<number, number>; readonly people: number } => {
+  const n = dob.length
   const dobCount = new Map<number, number>()
   let withBoth = 0
-  let distinctPairs = 0
-  {
-    const dates = scratch.int32(n)
-    const surnames = scratch.int32(n)
-    for (let k = 0; k < n; k++) {
-      const date = dob[k] as number
-      if (date === 0) continue
-      const surname = last[k] as number
-      if (surname < 0) dobCount.set(date, (dobCount.get(date) ?? 0) + 1)
-      else {
-        dates[withBoth] = date
-        surnames[withBoth++] = surname
-      }
-    }
-    distinctPairs = countDistinctPairs(dates, surnames, withBoth, scratch, (date, distinct) => {
-      dobCount.set(date, (dobCount.get(date) ?? 0) + distinct)
-    })
-  }
-  // about how many different people the records hold: distinct (surname, birth date) among records with both
-  const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
-  // emails and phones in canonical order
-  const emailRows = gatherRows(emailStart)
-  const emailEntries = run.int32(emailRows.source.length * EMAIL_ENTRY)
-  const emailIdArray = run.int32(emailRows.source.length)
-  for (let e = 0; e < emailRows.source.length; e++) {
-    const from = (emailRows.source[e] as number) * EMAIL_ENTRY
-    const to = e * EMAIL_ENTRY
-    for (let field = 0; field < EMAIL_ENTRY; field++) emailEntries[to + field] = emailInput[from + field] as number
-    emailIdArray[e] = emailInput[from + E_ID] as number
-  }
-  const phoneRows = gatherRows(phoneStart)
-  const phoneIdArray = run.int32(phoneRows.source.length)
-  for (let e = 0; e < phoneRows.source.length; e++)
-    phoneIdArray[e] = phoneIds.data[phoneRows.source[e] as number] as number
-  const rows = run.int32(n * ROW)
+  const dates = scratch.int32(n)
+  const surnames = scratch.int32(n)
   for (let k = 0; k < n; k++) {
-    const at = k * ROW
-    rows[at + R_FIRST_FULL] = firstFull[k] as number
-    rows[at + R_FIRST] = first[k] as number
-    rows[at + R_PREFERRED] = preferred[k] as number
-    rows[at + R_MIDDLE] = middle[k] as number
-    rows[at + R_LAST] = last[k] as number
-    rows[at + R_LAST_A] = lastA[k] as number
-    rows[at + R_LAST_B] = lastB[k] as number
-    rows[at + R_DOB] = dob[k] as number
-    rows[at + R_SSN] = ssn[k] as number
-    rows[at + R_EMAILS] = emailRows.start[k] as number
-    rows[at + R_EMAILS_END] = emailRows.start[k + 1] as number
-    rows[at + R_PHONES] = phoneRows.start[k] as number
-    rows[at + R_PHONES_END] = phoneRows.start[k + 1] as number
-    rows[at + R_NUMBER] = employeeNumber[k] as number
-    rows[at + R_START_DATE] = startDate[k] as number
-    rows[at + R_RESIDENCE] =
-      (postal[k] as number) >= 0 || (city[k] as number) >= 0 || (street[k] as number) >= 0 ? 1 : 0
+    const date = dob[k] as number
+    if (date === 0) continue
+    const surname = last[k] as number
+    if (surname < 0) dobCount.set(date, (dobCount.get(date) ?? 0) + 1)
+    else {
+      dates[withBoth] = date
+      surnames[withBoth++] = surname
+    }
   }
-  // nine-digit SSNs as numbers, so comparing two reads no string (-1: another length)
-  const ssnNumbers = run.int32(ssns.table.size)
-  for (let id = 0; id < ssns.table.size; id++) {
-    let value = ssns.table.lengthOf(id) === 9 ? 0 : -1
+  const distinctPairs = countDistinctPairs(dates, surnames, withBoth, scratch, (date, distinct) => {
+    dobCount.set(date, (dobCount.get(date) ?? 0) + distinct)
+  })
+  const people = withBoth === 0 ? n : Math.max(1, Math.round((n * distinctPairs) / withBoth))
+  return { dobCount, people }
+}
+
+/** Nine-digit SSNs as numbers, so comparing two reads no string (-1: another length). */
+const ssnNumbers = (table: StringTable, memory: Memory): Int32Array => {
+  const numbers = memory.run.int32(table.size)
+  for (let id = 0; id < table.size; id++) {
+    let value = table.lengthOf(id) === 9 ? 0 : -1
     for (let c = 0; value >= 0 && c < 9; c++) {
-      const digit = ssns.table.charCodeAt(id, c) - 48
+      const digit = table.charCodeAt(id, c) - 48
       value = digit >= 0 && digit <= 9 ? value * 10 + digit : -1
     }
-    ssnNumbers[id] = value
+    numbers[id] = value
   }
-  const emailCount = run.int32(emails.table.size)
-  const phoneCount = run.int32(phones.table.size)
-  const ssnCount = run.int32(ssns.table.size)
-  countInto(emailCount, emailIdArray)
-  countInto(phoneCount, phoneIdArray)
+  return numbers
+}
+
+/** Prepares records for matching, or fails on a repeated `record_id`. */
+export const prepare = (
+  records: ReadonlyArray<SourceRecord>,
+  memory: Memory = memoryFor(records.length),
+): Prepared | DuplicateRecordId => {
+  const n = records.length
+  const run = memory.run
+  // the columns are first filled in input order (scratch), then gathered into canonical order (run)
+  const input = new InputColumns(n, memory)
+  for (let k = 0; k < n; k++) input.read(k, records[k] as SourceRecord)
+  input.finish(n)
+  const tables = input.resolveIds(memory)
+
+  const canonical = canonicalOrder(records, input.dob, memory)
+  if (canonical instanceof DuplicateRecordId) return canonical
+  const { order, hashRank, idHashHigh, idHashLow } = canonical
+  const column = <A extends Int32Array | Uint8Array>(values: A): A => gather(values, order, memory)
+  const recordIds: Array<string> = new Array(n)
+  for (let k = 0; k < n; k++) recordIds[k] = input.recordIds[order[k] as number] as string
+  const first = column(input.first)
+  const firstFull = column(input.firstFull)
+  const preferred = column(input.preferred)
+  const middle = column(input.middle)
+  const last = column(input.last)
+  const lastA = column(input.lastA)
+  const lastB = column(input.lastB)
+  const firstPhonetic = column(input.firstPhonetic)
+  const lastPhonetic = column(input.lastPhonetic)
+  const dob = column(input.dob)
+  const ssn = column(input.ssn)
+  const ssnWellFormed = column(input.ssnWellFormed)
+  const connection = column(input.connection)
+  const group = column(input.group)
+  const employeeNumber = column(input.employeeNumber)
+  const startDate = column(input.startDate)
+  const postal = column(input.postal)
+  const city = column(input.city)
+  const street = column(input.street)
+  const houseNumber = column(input.houseNumber)
+  const unit = column(input.unit)
+  const state = column(input.state)
+
+  const names = input.tokenizer.table.values
+  const firstCount = peopleCounts(first, dob, names.length, memory)
+  const lastCount = peopleCounts(last, dob, names.length, memory)
+  const { dobCount, people } = birthDateCounts(dob, last, memory.scratch)
+  // emails and phones in canonical order
+  const emailInput = input.emailEntries.data
+  const emailRows = gatherRows(input.emailStart, order, memory)
+  const emailEntries = run.int32(emailRows.source.length * Layout.EMAIL_ENTRY)
+  const emailIds = run.int32(emailRows.source.length)
+  for (let e = 0; e < emailRows.source.length; e++) {
+    const from = (emailRows.source[e] as number) * Layout.EMAIL_ENTRY
+    const to = e * Layout.EMAIL_ENTRY
+    for (let field = 0; field < Layout.EMAIL_ENTRY; field++)
+      emailEntries[to + field] = emailInput[from + field] as number
+    emailIds[e] = emailInput[from + Layout.E_ID] as number
+  }
+  const phoneRows = gatherRows(input.phoneStart, order, memory)
+  const phoneIds = run.int32(phoneRows.source.length)
+  for (let e = 0; e < phoneRows.source.length; e++)
+    phoneIds[e] = input.phoneIds.data[phoneRows.source[e] as number] as number
+  // what comparing reads most, one row a record
+  const rows = run.int32(n * Layout.ROW)
+  for (let k = 0; k < n; k++) {
+    const at = k * Layout.ROW
+    rows[at + Layout.R_FIRST_FULL] = firstFull[k] as number
+    rows[at + Layout.R_FIRST] = first[k] as number
+    rows[at + Layout.R_PREFERRED] = preferred[k] as number
+    rows[at + Layout.R_MIDDLE] = middle[k] as number
+    rows[at + Layout.R_LAST] = last[k] as number
+    rows[at + Layout.R_LAST_A] = lastA[k] as number
+    rows[at + Layout.R_LAST_B] = lastB[k] as number
+    rows[at + Layout.R_DOB] = dob[k] as number
+    rows[at + Layout.R_SSN] = ssn[k] as number
+    rows[at + Layout.R_EMAILS] = emailRows.start[k] as number
+    rows[at + Layout.R_EMAILS_END] = emailRows.start[k + 1] as number
+    rows[at + Layout.R_PHONES] = phoneRows.start[k] as number
+    rows[at + Layout.R_PHONES_END] = phoneRows.start[k + 1] as number
+    rows[at + Layout.R_NUMBER] = employeeNumber[k] as number
+    rows[at + Layout.R_START_DATE] = startDate[k] as number
+    rows[at + Layout.R_RESIDENCE] =
+      (postal[k] as number) >= 0 || (city[k] as number) >= 0 || (street[k] as number) >= 0 ? 1 : 0
+  }
+  const { ssns, phones, others, emails } = tables
+  const ssnAsNumber = ssnNumbers(ssns, memory)
+  const emailCount = run.int32(emails.size)
+  const phoneCount = run.int32(phones.size)
+  const ssnCount = run.int32(ssns.size)
+  countInto(emailCount, emailIds)
+  countInto(phoneCount, phoneIds)
   countInto(ssnCount, ssn)
 
   return {
@@ -554,30 +671,30 @@ export const prepare = (
     lastPhonetic,
     dob,
     ssnOneKeystroke: (a: number, b: number) => {
-      const x = ssnNumbers[a] as number
-      const y = ssnNumbers[b] as number
-      return x >= 0 && y >= 0 ? isOneKeystrokeNumber(x, y, 9) : oneKeystrokeApart(ssns.table, a, b)
+      const x = ssnAsNumber[a] as number
+      const y = ssnAsNumber[b] as number
+      return x >= 0 && y >= 0 ? isOneKeystrokeNumber(x, y, 9) : isOneKeystroke(ssns.text(a), ssns.text(b))
     },
     ssn,
     ssnWellFormed,
     emailEditDistance: (a: number, b: number, limit: number) =>
       editDistanceOfRanges(
-        emails.table.sourceOf(a),
-        emails.table.startOf(a),
-        emails.table.lengthOf(a),
-        emails.table.foldsCase(a),
-        emails.table.sourceOf(b),
-        emails.table.startOf(b),
-        emails.table.lengthOf(b),
-        emails.table.foldsCase(b),
+        emails.sourceOf(a),
+        emails.startOf(a),
+        emails.lengthOf(a),
+        emails.foldsCase(a),
+        emails.sourceOf(b),
+        emails.startOf(b),
+        emails.lengthOf(b),
+        emails.foldsCase(b),
         limit,
       ),
     emailStart: emailRows.start,
-    emailIds: emailIdArray,
+    emailIds,
     emailEntries,
     rows,
     phoneStart: phoneRows.start,
-    phoneIds: phoneIdArray,
+    phoneIds,
     connection,
     group,
     employeeNumber,
@@ -588,12 +705,12 @@ export const prepare = (
     houseNumber,
     unit,
     state,
-    addressText: (id: number) => others.table.text(id),
-    nameHash: tokenizer.table.hashArray(),
-    ssnHash: ssns.table.hashArray(),
-    emailHash: emails.table.hashArray(),
-    phoneHash: phones.table.hashArray(),
-    addressHash: others.table.hashArray(),
+    addressText: (id: number) => others.text(id),
+    nameHash: input.tokenizer.table.hashArray(),
+    ssnHash: ssns.hashArray(),
+    emailHash: emails.hashArray(),
+    phoneHash: phones.hashArray(),
+    addressHash: others.hashArray(),
     people,
     firstCount,
     lastCount,

@@ -7,17 +7,22 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { type Memory, memoryFor } from "./Arena.ts"
-import { candidatePairs as blockCandidatePairs } from "./Blocking.ts"
-import { cluster, type RefusedMerges } from "./Clustering.ts"
-import { Comparator, comparedFields, levelNames, SWAPPED_NAMES, vetoNames } from "./Comparison.ts"
+import { candidatePairs as blockCandidatePairs, type CandidatePairs } from "./Blocking.ts"
+import { DuplicateRecordId } from "./CanonicalOrder.ts"
+import { cluster, type Links, type RefusedMerges } from "./Clustering.ts"
+import { Comparator } from "./Comparison.ts"
 import { estimateM, estimateU } from "./Estimation.ts"
-import { type Alias, assignIdentities, type PreviousPerson, type Split } from "./PersonIdentity.ts"
-import { DuplicateRecordIdError, prepare } from "./Prepare.ts"
-import { EMAIL_ENTRY, R_EMAILS, ROW } from "./RecordLayout.ts"
+import { type Memory, memoryFor } from "./internal/Arena.ts"
+import { PatternCounts } from "./internal/PatternCounts.ts"
+import { EMAIL_ENTRY, R_EMAILS, ROW } from "./internal/RecordLayout.ts"
+import { agreedFieldsOf, type FieldEvidence, fieldsOf, SWAPPED_NAMES, Veto } from "./Levels.ts"
+import { type Alias, assignIdentities, type Identities, type PreviousPerson, type Split } from "./PersonIdentity.ts"
+import { type Prepared, prepare } from "./Prepare.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
-import { defaultModel, type ScoringModel } from "./Weights.ts"
+import { defaultModel, noisyRecordsModel, type ScoringModel } from "./Weights.ts"
 
+export { DuplicateRecordId } from "./CanonicalOrder.ts"
+export { type ComparedField, comparedFields, type FieldEvidence, Level, levelNames, Veto, vetoNames } from "./Levels.ts"
 export type { Alias, PreviousPerson, Split } from "./PersonIdentity.ts"
 
 /** A person's decision about two records; it always wins over the scores. */
@@ -33,7 +38,19 @@ export interface ReconcileOptions {
   readonly decisions?: ReadonlyArray<ManualDecision> | undefined
   /** allow two records of one connection+entity in one person (default false: they are two people) */
   readonly allowSameConnection?: boolean | undefined
+  /** the scoring model (default `defaultModel`, or `noisyRecordsModel` for `dataQuality: "noisy"`) */
   readonly model?: ScoringModel | undefined
+  /**
+   * what kind of records these are — the trade-off between precision and recall:
+   * - `"reliable"` (default; payroll data, precision first): two complete birth dates that are neither equal nor a
+   *   one-keystroke typo or day/month swap of each other are two people, however alike their names and name-built
+   *   e-mail addresses; only the first name with an SSN, a phone, an address not made of the name or the same home
+   *   vouches for such a pair, and no person ever holds two such dates unless that very pair is vouched for.
+   * - `"noisy"` (historical registers, hand-copied records, recall first): a conflicting birth date is weighed
+   *   against the names (both names agreeing outweigh it) and never stops a merge on its own, and the default model
+   *   is `noisyRecordsModel` (links at even odds, looser cohesion).
+   */
+  readonly dataQuality?: "reliable" | "noisy" | undefined
   /** blocks with more records than this say nothing and are skipped (default 1000) */
   readonly maxBlockSize?: number | undefined
   /** the `since` stamped on persons first seen in this run (default 0) */
@@ -93,87 +110,6 @@ export interface Reconciliation {
   readonly stats: ReconcileStats
 }
 
-/** Two input records share a `record_id`. */
-export class DuplicateRecordId extends Schema.TaggedError<DuplicateRecordId>()("DuplicateRecordId", {
-  recordId: Schema.String,
-}) {
-  override get message() {
-    return `Two records share the record_id "${this.recordId}"`
-  }
-}
-
-/**
- * How many candidate pairs show each level pattern, counted in an open-addressing table of ints (a Map costs a
- * lookup and a boxed update per pair); `toMap` lists the patterns in first-seen order, as a Map would.
- */
-class PatternCounts {
-  private slots = new Int32Array(1024).fill(-1)
-  private keys = new Int32Array(512)
-  private counts = new Float64Array(512)
-  private size = 0
-
-  add(packed: number) {
-    const mask = this.slots.length - 1
-    let slot = Math.imul(packed, 0x9e3779b1) >>> 0
-    for (;;) {
-      slot &= mask
-      const index = this.slots[slot] as number
-      if (index === -1) break
-      if (this.keys[index] === packed) {
-        this.counts[index] = (this.counts[index] as number) + 1
-        return
-      }
-      slot++
-    }
-    if (this.size === this.keys.length) {
-      const keys = new Int32Array(this.size * 2)
-      keys.set(this.keys)
-      this.keys = keys
-      const counts = new Float64Array(this.size * 2)
-      counts.set(this.counts)
-      this.counts = counts
-    }
-    this.keys[this.size] = packed
-    this.counts[this.size] = 1
-    this.slots[slot] = this.size
-    this.size++
-    if (this.size * 2 > this.slots.length) this.rehash()
-  }
-
-  private rehash() {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1)
-    const mask = this.slots.length - 1
-    for (let index = 0; index < this.size; index++) {
-      let slot = (Math.imul(this.keys[index] as number, 0x9e3779b1) >>> 0) & mask
-      while (this.slots[slot] !== -1) slot = (slot + 1) & mask
-      this.slots[slot] = index
-    }
-  }
-
-  toMap(): Map<number, number> {
-    const map = new Map<number, number>()
-    for (let index = 0; index < this.size; index++) map.set(this.keys[index] as number, this.counts[index] as number)
-    return map
-  }
-}
-
-/**
- * Reads the rows and first email entries of records `cj[from..to)` and returns a value made of them (kept, so the
- * reads are not dropped as unused): their cache misses are then waited for side by side, 32 at a time, instead of
- * one pair at a time inside the comparisons that follow (comparing: ~8% faster at 1M).
- */
-const readAhead = (rows: Int32Array, entries: Int32Array, cj: Int32Array, from: number, to: number): number => {
-  let touched = 0
-  for (let c = from; c < to; c++) {
-    const row = (cj[c] as number) * ROW
-    touched ^= (rows[row] as number) ^ (entries[(rows[row + R_EMAILS] as number) * EMAIL_ENTRY] as number)
-  }
-  return touched
-}
-const READ_AHEAD = 32
-/** written, never read: only so the compiler keeps `readAhead`'s reads */
-let _readAheadSink = 0
-
 /** More records than one run handles (`maxRecordsPerRun`): split the customer's records by connection group. */
 export class TooManyRecords extends Schema.TaggedError<TooManyRecords>()("TooManyRecords", {
   records: Schema.Number,
@@ -193,24 +129,23 @@ export const reconcileSync = (
   options: ReconcileOptions = {},
 ): Reconciliation | DuplicateRecordId | TooManyRecords => {
   if (records.length > maxRecordsPerRun) return new TooManyRecords({ records: records.length, limit: maxRecordsPerRun })
-  const model = options.model ?? defaultModel
+  const noisy = options.dataQuality === "noisy"
+  const model = options.model ?? (noisy ? noisyRecordsModel : defaultModel)
   const phaseEnd = options.onPhaseEnd ?? (() => {})
-  // the run's working memory comes from two arenas (see Arena.ts); only the result is allocated on its own
+  // the run's working memory comes from two arenas (see internal/Arena.ts); only the result is allocated on its own
   const memory = options.memory ?? memoryFor(records.length)
   // kept memory starts empty (what a previous run left is zeroed as it is handed out again)
   memory.run.release(0)
   memory.scratch.release(0)
   const data = prepare(records, memory)
-  if (data instanceof DuplicateRecordIdError) return new DuplicateRecordId({ recordId: data.recordId })
+  if (data instanceof DuplicateRecordId) return data
   memory.scratch.release(0)
   phaseEnd("prepare")
-  const n = data.size
-  const comparator = new Comparator(data, model, memory.run)
 
-  // candidate pairs: levels first, scores once the weights are estimated from this run's data
-  const separateConnections = options.allowSameConnection !== true
+  const comparator = new Comparator(data, model, memory.run, !noisy)
   // two records of one connection+entity can never be one person: blocking leaves those pairs out
-  const candidatePairs = blockCandidatePairs(
+  const separateConnections = options.allowSameConnection !== true
+  const candidates = blockCandidatePairs(
     data,
     options.maxBlockSize ?? 1000,
     separateConnections,
@@ -218,117 +153,222 @@ export const reconcileSync = (
     memory.scratch,
   )
   memory.scratch.release(0)
-  const blocking = candidatePairs.stats
-  const candidates = candidatePairs.count
-  const ci = candidatePairs.i
-  const cj = candidatePairs.j
-  const cPacked = memory.run.int32(candidates)
-  const cRarity = memory.run.float32(candidates)
-  const cVeto = memory.run.uint8(candidates)
+  const compared = compareCandidates(comparator, candidates, memory)
+  phaseEnd("block and compare")
+  if (model.estimate) estimateWeights(comparator, compared)
+  phaseEnd("estimate")
+  const links = selectLinks(comparator, candidates, compared, memory)
+  phaseEnd("links")
+  const decisions = decisionsByIndex(data, options.decisions ?? [])
+  const clusters = cluster({
+    data,
+    comparator,
+    links,
+    sameDecisions: decisions.same,
+    neverDecisions: decisions.never,
+    separateConnections,
+    cohesionThreshold: model.cohesionThreshold,
+    arena: memory.run,
+  })
+  phaseEnd("cluster")
+  const persons = namePersons(data, clusters.root, options, memory)
+  const evidence = collectEvidence(comparator, decisions.same, links, clusters.accepted, memory)
+  const personOfRecord = new Int32Array(data.size)
+  const linkOfRecord = new Int32Array(data.size)
+  for (let k = 0; k < data.size; k++) {
+    const input = data.inputIndex[k] as number
+    personOfRecord[input] = persons.clusterOf[k] as number
+    linkOfRecord[input] = evidence.linkOf[k] as number
+  }
+  phaseEnd("identities")
+  return {
+    personIds: persons.identities.personIds,
+    personSince: persons.identities.since,
+    personOfRecord,
+    linkOfRecord,
+    links: evidence.links,
+    aliases: persons.identities.aliases,
+    splits: persons.identities.splits,
+    manualConflicts: clusters.manualConflicts.map(([a, b]) => ({
+      kind: "never_same_person" as const,
+      recordA: data.recordIds[a] as string,
+      recordB: data.recordIds[b] as string,
+    })),
+    stats: {
+      records: data.size,
+      persons: persons.count,
+      blockingKeys: candidates.stats.keys,
+      blocks: candidates.stats.blocks,
+      skippedBlocks: candidates.stats.skippedBlocks,
+      candidatePairs: candidates.stats.candidatePairs,
+      linksAboveThreshold: links.count,
+      merges: evidence.links.length,
+      refused: clusters.refused,
+    },
+  }
+}
+
+/** Every candidate pair's levels, rarity and veto (scores come once the weights are estimated from this run's data). */
+interface ComparedPairs {
+  readonly packed: Int32Array
+  readonly rarity: Float32Array
+  readonly veto: Uint8Array
+  /** how many candidates show each level pattern, for estimating m */
+  readonly patterns: PatternCounts
+}
+
+/**
+ * Reads the rows and first email entries of records `cj[from..to)` and returns a value made of them (kept, so the
+ * reads are not dropped as unused): their cache misses are then waited for side by side, 32 at a time, instead of
+ * one pair at a time inside the comparisons that follow (comparing: ~8% faster at 1M).
+ */
+const readAhead = (rows: Int32Array, entries: Int32Array, cj: Int32Array, from: number, to: number): number => {
+  let touched = 0
+  for (let c = from; c < to; c++) {
+    const row = (cj[c] as number) * ROW
+    touched ^= (rows[row] as number) ^ (entries[(rows[row + R_EMAILS] as number) * EMAIL_ENTRY] as number)
+  }
+  return touched
+}
+const READ_AHEAD = 32
+/** written, never read: only so the compiler keeps `readAhead`'s reads */
+let _readAheadSink = 0
+
+/** Compare: the levels of every candidate pair. */
+const compareCandidates = (comparator: Comparator, candidates: CandidatePairs, memory: Memory): ComparedPairs => {
+  const { i, j, count } = candidates
+  const data = comparator.data
+  const packed = memory.run.int32(count)
+  const rarity = memory.run.float32(count)
+  const veto = memory.run.uint8(count)
   const patterns = new PatternCounts()
   // in batches: first the second records' rows are read ahead (see `readAhead`), then the pairs compared
-  for (let from = 0; from < candidates; from += READ_AHEAD) {
-    const to = Math.min(candidates, from + READ_AHEAD)
-    _readAheadSink ^= readAhead(data.rows, data.emailEntries, cj, from, to)
+  for (let from = 0; from < count; from += READ_AHEAD) {
+    const to = Math.min(count, from + READ_AHEAD)
+    _readAheadSink ^= readAhead(data.rows, data.emailEntries, j, from, to)
     for (let c = from; c < to; c++) {
-      comparator.compareLevels(ci[c] as number, cj[c] as number)
-      cPacked[c] = comparator.packed
-      cRarity[c] = comparator.rarity
-      cVeto[c] = comparator.veto
+      comparator.compareLevels(i[c] as number, j[c] as number)
+      packed[c] = comparator.packed
+      rarity[c] = comparator.rarity
+      veto[c] = comparator.veto
       patterns.add(comparator.packed)
     }
   }
-  phaseEnd("block and compare")
-  if (model.estimate) {
-    const u = estimateU(comparator, model, 40_000)
-    // the share of candidates that are one person, judged by the prior model (posterior odds ≥ 1)
-    let likely = 0
-    for (let c = 0; c < candidates; c++) {
-      if (cVeto[c] === 0 && comparator.scoreOf(cPacked[c] as number, cRarity[c] as number) >= 0) likely++
-    }
-    const share = Math.min(0.95, Math.max(1, likely) / Math.max(1, candidates))
-    const estimate = estimateM(patterns.toMap(), u, model, share)
-    // u comes from random pairs, so the prior must be that of a random pair too: the expected matches among the
-    // candidates (EM's share) spread over every pair of records
-    const allPairs = Math.max(1, (n * (n - 1)) / 2)
-    const expectedMatches = Math.max(1, estimate.matchShare * candidates)
-    comparator.setWeights(estimate.m, estimate.u, Math.min(0.5, expectedMatches / allPairs))
+  return { packed, rarity, veto, patterns }
+}
+
+/** Estimate: m and u from this run's data (see Estimation.ts), installed in the comparator. */
+const estimateWeights = (comparator: Comparator, compared: ComparedPairs): void => {
+  const model = comparator.model
+  const n = comparator.data.size
+  const candidates = compared.packed.length
+  const u = estimateU(comparator, model, 40_000)
+  // the share of candidates that are one person, judged by the prior model (posterior odds ≥ 1)
+  let likely = 0
+  for (let c = 0; c < candidates; c++) {
+    if (
+      compared.veto[c] === Veto.none &&
+      comparator.scoreOf(compared.packed[c] as number, compared.rarity[c] as number) >= 0
+    )
+      likely++
   }
-  phaseEnd("estimate")
-  // links: candidates that pass, counted first so the arrays hold only them (a tenth of the candidates)
+  const share = Math.min(0.95, Math.max(1, likely) / Math.max(1, candidates))
+  const estimate = estimateM(compared.patterns.toMap(), u, model, share)
+  // u comes from random pairs, so the prior must be that of a random pair too: the expected matches among the
+  // candidates (EM's share) spread over every pair of records
+  const allPairs = Math.max(1, (n * (n - 1)) / 2)
+  const expectedMatches = Math.max(1, estimate.matchShare * candidates)
+  comparator.setWeights(estimate.m, estimate.u, Math.min(0.5, expectedMatches / allPairs))
+}
+
+/** Select links: the candidates not vetoed and scoring at least the threshold (about a tenth of them). */
+const selectLinks = (
+  comparator: Comparator,
+  candidates: CandidatePairs,
+  compared: ComparedPairs,
+  memory: Memory,
+): Links => {
+  const threshold = comparator.model.matchThreshold
+  const passes = (c: number): boolean =>
+    compared.veto[c] === Veto.none &&
+    comparator.scoreOf(compared.packed[c] as number, compared.rarity[c] as number) >= threshold
+  // counted first so the arrays hold only the links
   let passing = 0
-  for (let c = 0; c < candidates; c++) {
-    if (cVeto[c] === 0 && comparator.scoreOf(cPacked[c] as number, cRarity[c] as number) >= model.matchThreshold)
-      passing++
-  }
-  const li = memory.run.int32(passing)
-  const lj = memory.run.int32(passing)
-  const ls = memory.run.float64(passing)
-  const lp = memory.run.int32(passing)
+  for (let c = 0; c < candidates.count; c++) if (passes(c)) passing++
+  const i = memory.run.int32(passing)
+  const j = memory.run.int32(passing)
+  const score = memory.run.float64(passing)
+  const packed = memory.run.int32(passing)
   let count = 0
-  for (let c = 0; c < candidates; c++) {
-    if (cVeto[c] !== 0) continue
-    const score = comparator.scoreOf(cPacked[c] as number, cRarity[c] as number)
-    if (score < model.matchThreshold) continue
-    li[count] = ci[c] as number
-    lj[count] = cj[c] as number
-    ls[count] = score
-    lp[count] = cPacked[c] as number
+  for (let c = 0; c < candidates.count; c++) {
+    if (compared.veto[c] !== Veto.none) continue
+    const value = comparator.scoreOf(compared.packed[c] as number, compared.rarity[c] as number)
+    if (value < threshold) continue
+    i[count] = candidates.i[c] as number
+    j[count] = candidates.j[c] as number
+    score[count] = value
+    packed[count] = compared.packed[c] as number
     count++
   }
+  return { i, j, score, packed, count }
+}
 
-  phaseEnd("links")
-  // manual decisions, by canonical index
-  const indexOf = new Map<string, number>()
-  const decisions = options.decisions ?? []
-  if (decisions.length > 0) {
-    data.recordIds.forEach((id, k) => {
-      indexOf.set(id, k)
-    })
-  }
+/** Apply decisions: the manual decisions between records of this run, by canonical index, in a fixed order. */
+const decisionsByIndex = (
+  data: Prepared,
+  decisions: ReadonlyArray<ManualDecision>,
+): {
+  readonly same: ReadonlyArray<readonly [number, number]>
+  readonly never: ReadonlyArray<readonly [number, number]>
+} => {
   const same: Array<readonly [number, number]> = []
   const never: Array<readonly [number, number]> = []
-  const sortedDecisions = [...decisions].sort((x, y) =>
+  if (decisions.length === 0) return { same, never }
+  const indexOf = new Map<string, number>()
+  data.recordIds.forEach((id, k) => {
+    indexOf.set(id, k)
+  })
+  const sorted = [...decisions].sort((x, y) =>
     `${x.kind}\u0000${x.recordA}\u0000${x.recordB}` < `${y.kind}\u0000${y.recordA}\u0000${y.recordB}` ? -1 : 1,
   )
-  for (const decision of sortedDecisions) {
+  for (const decision of sorted) {
     const a = indexOf.get(decision.recordA)
     const b = indexOf.get(decision.recordB)
     if (a === undefined || b === undefined || a === b) continue
     ;(decision.kind === "same_person" ? same : never).push([a, b])
   }
+  return { same, never }
+}
 
-  const clusters = cluster({
-    data,
-    comparator,
-    links: { i: li, j: lj, score: ls, packed: lp, count },
-    sameDecisions: same,
-    neverDecisions: never,
-    separateConnections,
-    cohesionThreshold: model.cohesionThreshold,
-    arena: memory.run,
-  })
-
-  phaseEnd("cluster")
-  // clusters numbered in canonical order; each is named after its first record in (hash, id) order
+/**
+ * Name persons: clusters numbered in canonical order, each named after its first record in (hash, id) order, or
+ * after the previous person it continues (PersonIdentity.ts).
+ */
+const namePersons = (
+  data: Prepared,
+  root: Int32Array,
+  options: ReconcileOptions,
+  memory: Memory,
+): { readonly clusterOf: Int32Array; readonly count: number; readonly identities: Identities } => {
+  const n = data.size
   const clusterOfRoot = memory.run.int32(n).fill(-1)
   const clusterOf = memory.run.int32(n)
   const firstMember = memory.run.int32(n)
-  let clusterCount = 0
+  let count = 0
   for (let k = 0; k < n; k++) {
-    const root = clusters.root[k] as number
-    let c = clusterOfRoot[root] as number
+    const r = root[k] as number
+    let c = clusterOfRoot[r] as number
     if (c === -1) {
-      c = clusterCount++
-      clusterOfRoot[root] = c
+      c = count++
+      clusterOfRoot[r] = c
       firstMember[c] = k
     } else if ((data.hashRank[k] as number) < (data.hashRank[firstMember[c] as number] as number)) firstMember[c] = k
     clusterOf[k] = c
   }
-  const firstRecord: Array<string> = new Array(clusterCount)
-  const firstHigh = memory.run.uint32(clusterCount)
-  const firstLow = memory.run.uint32(clusterCount)
-  for (let c = 0; c < clusterCount; c++) {
+  const firstRecord: Array<string> = new Array(count)
+  const firstHigh = memory.run.uint32(count)
+  const firstLow = memory.run.uint32(count)
+  for (let c = 0; c < count; c++) {
     const k = firstMember[c] as number
     firstRecord[c] = data.recordIds[k] as string
     firstHigh[c] = data.idHashHigh[k] as number
@@ -342,74 +382,53 @@ export const reconcileSync = (
     options.runAt ?? 0,
     { high: firstHigh, low: firstLow },
   )
+  return { clusterOf, count, identities }
+}
 
-  // evidence: manual links first, then accepted automatic links
+/**
+ * Explain: the evidence of every merge, manual links first, then the accepted automatic ones, and each record's
+ * strongest link (by canonical index; -1 for a record that stands alone).
+ */
+const collectEvidence = (
+  comparator: Comparator,
+  same: ReadonlyArray<readonly [number, number]>,
+  candidateLinks: Links,
+  accepted: Int32Array,
+  memory: Memory,
+): { readonly links: Array<Link>; readonly linkOf: Int32Array } => {
+  const recordIds = comparator.data.recordIds
   const links: Array<Link> = []
-  const linkOfCanonical = memory.run.int32(n).fill(-1)
-  const noteLink = (i: number, j: number, link: Link) => {
+  const linkOf = memory.run.int32(comparator.data.size).fill(-1)
+  const note = (i: number, j: number, link: Link) => {
     const index = links.length
     links.push(link)
-    const currentI = linkOfCanonical[i] as number
-    if (currentI === -1 || (links[currentI] as Link).score < link.score) linkOfCanonical[i] = index
-    const currentJ = linkOfCanonical[j] as number
-    if (currentJ === -1 || (links[currentJ] as Link).score < link.score) linkOfCanonical[j] = index
+    const currentI = linkOf[i] as number
+    if (currentI === -1 || (links[currentI] as Link).score < link.score) linkOf[i] = index
+    const currentJ = linkOf[j] as number
+    if (currentJ === -1 || (links[currentJ] as Link).score < link.score) linkOf[j] = index
   }
   for (const [a, b] of same) {
     comparator.compare(a, b)
-    noteLink(a, b, {
-      recordA: data.recordIds[a] as string,
-      recordB: data.recordIds[b] as string,
+    note(a, b, {
+      recordA: recordIds[a] as string,
+      recordB: recordIds[b] as string,
       score: comparator.score,
       packed: comparator.packed,
       manual: true,
     })
   }
-  for (const e of clusters.accepted) {
-    const i = li[e] as number
-    const j = lj[e] as number
-    noteLink(i, j, {
-      recordA: data.recordIds[i] as string,
-      recordB: data.recordIds[j] as string,
-      score: ls[e] as number,
-      packed: lp[e] as number,
+  for (const e of accepted) {
+    const i = candidateLinks.i[e] as number
+    const j = candidateLinks.j[e] as number
+    note(i, j, {
+      recordA: recordIds[i] as string,
+      recordB: recordIds[j] as string,
+      score: candidateLinks.score[e] as number,
+      packed: candidateLinks.packed[e] as number,
       manual: false,
     })
   }
-
-  const personOfRecord = new Int32Array(n)
-  const linkOfRecord = new Int32Array(n)
-  for (let k = 0; k < n; k++) {
-    const input = data.inputIndex[k] as number
-    personOfRecord[input] = clusterOf[k] as number
-    linkOfRecord[input] = linkOfCanonical[k] as number
-  }
-  phaseEnd("identities")
-  const manualConflicts = clusters.manualConflicts.map(([a, b]) => ({
-    kind: "never_same_person" as const,
-    recordA: data.recordIds[a] as string,
-    recordB: data.recordIds[b] as string,
-  }))
-  return {
-    personIds: identities.personIds,
-    personSince: identities.since,
-    personOfRecord,
-    linkOfRecord,
-    links,
-    aliases: identities.aliases,
-    splits: identities.splits,
-    manualConflicts,
-    stats: {
-      records: n,
-      persons: firstRecord.length,
-      blockingKeys: blocking.keys,
-      blocks: blocking.blocks,
-      skippedBlocks: blocking.skippedBlocks,
-      candidatePairs: blocking.candidatePairs,
-      linksAboveThreshold: count,
-      merges: links.length,
-      refused: clusters.refused,
-    },
-  }
+  return { links, linkOf }
 }
 
 /** Reconciles a customer's records into persons. */
@@ -422,12 +441,6 @@ export const reconcile: (
     return result instanceof DuplicateRecordId || result instanceof TooManyRecords ? yield* result : result
   },
 )
-
-/** One field of a link's evidence. */
-export interface FieldEvidence {
-  readonly field: string
-  readonly level: string
-}
 
 /** The readable evidence of a link: how each present field compared, and the score. */
 export interface Evidence {
@@ -446,19 +459,12 @@ export const explain = (link: Link): Evidence => ({
   score: Math.round(link.score * 100) / 100,
   manual: link.manual,
   swappedNames: (link.packed & SWAPPED_NAMES) !== 0,
-  fields: comparedFields.flatMap((field, slot) => {
-    const level = (link.packed >>> (slot * 3)) & 7
-    return level === 0 ? [] : [{ field, level: levelNames[field][level] ?? "missing" }]
-  }),
+  fields: fieldsOf(link.packed),
 })
 
 /** The fields that agreed in a link, as `field:level` (e.g. `first_name:nickname`, `dob:exact`). */
 export const matchedBy = (link: Link): Array<string> => {
-  const agreed = comparedFields.flatMap((field, slot) => {
-    const level = levelNames[field][(link.packed >>> (slot * 3)) & 7] ?? "missing"
-    return level === "missing" || level.startsWith("disagree") ? [] : [`${field}:${level}`]
-  })
-  if ((link.packed & SWAPPED_NAMES) !== 0) agreed.push("names:swapped")
+  const agreed = agreedFieldsOf(link.packed)
   if (link.manual) agreed.unshift("manual:same_person")
   return agreed
 }
@@ -508,5 +514,4 @@ export const persons = (
     .sort((a, b) => (a.personId < b.personId ? -1 : 1))
 }
 
-export { type Memory, memoryFor } from "./Arena.ts"
-export { vetoNames }
+export { type Memory, memoryFor } from "./internal/Arena.ts"

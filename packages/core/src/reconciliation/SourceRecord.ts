@@ -3,9 +3,7 @@
  * (the same shape as a line of `pnpm reconcile`'s input). Every Finch field is optional and nullable.
  */
 import * as Schema from "effect/Schema"
-import { ContactEntry, Location } from "../FinchData.ts"
-
-const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+import { ContactEntry, Location, optionalNullable } from "../FinchData.ts"
 
 /** An email or phone number with Finch's `type` (`work` | `personal` | null): Finch's own entry. */
 export const Contact = ContactEntry

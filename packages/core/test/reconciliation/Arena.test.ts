@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arena, IntList } from "../../src/reconciliation/Arena.ts"
+import { Arena, IntList } from "../../src/reconciliation/internal/Arena.ts"
 
 describe("Arena", () => {
   it("hands out zeroed, cache-line aligned arrays that do not overlap", () => {

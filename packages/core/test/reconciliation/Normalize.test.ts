@@ -8,7 +8,7 @@ import {
   normalizePhone,
   normalizeSsn,
   streetLine,
-} from "../../src/reconciliation/Normalize.ts"
+} from "../../src/reconciliation/internal/Normalize.ts"
 
 describe("Normalize", () => {
   it("folds case and diacritics", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arena } from "../../src/reconciliation/Arena.ts"
-import { countDistinctPairs, radixSortPairs, radixSortUint32 } from "../../src/reconciliation/RadixSort.ts"
+import { Arena } from "../../src/reconciliation/internal/Arena.ts"
+import { countDistinctPairs, radixSortPairs, radixSortUint32 } from "../../src/reconciliation/internal/RadixSort.ts"
 
 const random = (seed: number) => () => {
   seed = (Math.imul(seed, 1103515245) + 12345) >>> 0

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arena } from "../../src/reconciliation/Arena.ts"
-import { EmailScan } from "../../src/reconciliation/EmailScan.ts"
-import { SortedInterner } from "../../src/reconciliation/SortedInterner.ts"
-import { hashRange, StringTable } from "../../src/reconciliation/StringTable.ts"
+import { Arena } from "../../src/reconciliation/internal/Arena.ts"
+import { EmailScan } from "../../src/reconciliation/internal/EmailScan.ts"
+import { SortedInterner } from "../../src/reconciliation/internal/SortedInterner.ts"
+import { hashRange, StringTable } from "../../src/reconciliation/internal/StringTable.ts"
 
 const characterMask = (text: string) => [...text].reduce((mask, char) => mask | (1 << (char.charCodeAt(0) & 31)), 0)
 

@@ -7,7 +7,7 @@ import {
   jaroWinkler,
   jaroWinklerBound,
   mayBeWithinEdits,
-} from "../../src/reconciliation/StringDistance.ts"
+} from "../../src/reconciliation/internal/StringDistance.ts"
 
 let seed = 9
 const next = (n: number) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arena } from "../../src/reconciliation/Arena.ts"
-import { StringTable } from "../../src/reconciliation/StringTable.ts"
+import { Arena } from "../../src/reconciliation/internal/Arena.ts"
+import { StringTable } from "../../src/reconciliation/internal/StringTable.ts"
 
 describe("StringTable", () => {
   it("gives one id per distinct value, lower-casing ASCII when asked, from substrings", () => {

@@ -35,7 +35,11 @@ export const E_MASK = 4
 export const E_FLAGS = 5
 /** the `characterMask` of the local part alone */
 export const E_LOCAL_MASK = 6
+/** FNV-1a of the local part's digits (0: none): two addresses with other numbers are two addresses, not a typo */
+export const E_DIGITS = 7
 /** flag: a personal (not work) address */
 export const E_PERSONAL = 1
 /** flag: its local part holds a digit (`jb88`: more than a name) */
 export const E_LOCAL_DIGIT = 2
+/** flag: its local part's letters are the record's own name (`john.smith63`, `jsmith`): it says little beyond the name */
+export const E_NAME_SHAPED = 4

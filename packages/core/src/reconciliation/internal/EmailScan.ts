@@ -1,7 +1,8 @@
 /**
  * Reads an email address in one pass over its characters: where it lies (a range of the caller's string, read
- * lower-cased), its hash, its local part's and its domain's hashes, which characters it holds, and whether its local
- * part holds a digit — everything interning and comparing need, without making a string (but for plus-addressing).
+ * lower-cased), its hash, its local part's and its domain's hashes, which characters it holds, whether its local
+ * part holds a digit, and hashes of its local part's digits and of its letters alone — everything interning and
+ * comparing need, without making a string (but for plus-addressing).
  */
 import { normalizeEmail } from "./Normalize.ts"
 import { FNV_OFFSET, FNV_PRIME } from "./StringTable.ts"
@@ -24,6 +25,10 @@ export class EmailScan {
   /** the first character, as read */
   firstCode = 0
   localHasDigit = false
+  /** FNV-1a of the local part's digits in order (`first.last63` → of `63`; 0 when it has none) */
+  localDigits = 0
+  /** FNV-1a of the local part's letters alone, in order (`first.last63` → of `firstlast`), to compare with names */
+  localLetters = 0
 
   /** Reads `raw`; false when it is not an address (no `@` with text on both sides). */
   read(raw: string | null | undefined): boolean {
@@ -53,6 +58,8 @@ export class EmailScan {
     let mask = 0
     let localMask = 0
     let digit = false
+    let digits = FNV_OFFSET
+    let letters = FNV_OFFSET
     for (let i = start; i < end; i++) {
       let code = text.charCodeAt(i)
       if (lower && code >= 65 && code <= 90) code += 32
@@ -61,7 +68,10 @@ export class EmailScan {
       mask |= 1 << (code & 31)
       if (i < at) {
         localMask |= 1 << (code & 31)
-        if (code >= 48 && code <= 57) digit = true
+        if (code >= 48 && code <= 57) {
+          digit = true
+          digits = Math.imul(digits ^ code, FNV_PRIME)
+        } else if (code >= 97 ? code <= 122 : code >= 128) letters = Math.imul(letters ^ code, FNV_PRIME)
       } else if (i > at) domainHash = Math.imul(domainHash ^ code, FNV_PRIME)
     }
     const first = text.charCodeAt(start)
@@ -77,5 +87,7 @@ export class EmailScan {
     this.localMask = localMask
     this.firstCode = lower && first >= 65 && first <= 90 ? first + 32 : first
     this.localHasDigit = digit
+    this.localDigits = digit ? digits : 0
+    this.localLetters = letters
   }
 }

@@ -167,6 +167,22 @@ export const jaroWinklerBound = (a: string, maskA: number, b: string, maskB: num
   return Math.min(1, jaro + prefix * 0.1 * (1 - jaro))
 }
 
+/** Same length, one substituted character or two adjacent ones swapped (`isOneKeystrokeNumber` for numbers). */
+export const isOneKeystroke = (a: string, b: string): boolean => {
+  if (a.length !== b.length) return false
+  let first = -1
+  let count = 0
+  for (let i = 0; i < a.length; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) {
+      if (count === 0) first = i
+      count++
+      if (count > 2) return false
+    }
+  }
+  if (count === 1) return true
+  return count === 2 && a[first] === b[first + 1] && a[first + 1] === b[first]
+}
+
 /**
  * Two numbers of `digits` digits (leading zeros counted) one substituted digit or one swap of adjacent digits apart:
  * YYYYMMDD dates, nine-digit SSNs (no strings read).
