@@ -4,12 +4,19 @@
  */
 import type { AddressInfo } from "node:net"
 import { serve } from "@hono/node-server"
-import { Config, Console, Effect, Layer } from "effect"
+import { Config, Console, Context, Effect, Layer } from "effect"
 import { createApp } from "./App.ts"
 import type { ApiServices } from "./Handler.ts"
 
-/** Serves `createApp` on the layer's runtime until the layer is released. */
-export const layer = Layer.scopedDiscard(
+/** Where the API listens, once it does. */
+export class ApiAddress extends Context.Tag("@finch-connections/api/ApiAddress")<
+  ApiAddress,
+  { readonly url: string }
+>() {}
+
+/** Serves `createApp` on the layer's runtime until the layer is released; provides where it listens. */
+export const layer = Layer.scoped(
+  ApiAddress,
   Effect.gen(function* () {
     const host = yield* Config.string("HOST").pipe(Config.withDefault("127.0.0.1"))
     const port = yield* Config.integer("PORT").pipe(
@@ -25,6 +32,8 @@ export const layer = Layer.scopedDiscard(
       (listening) => Effect.async<void>((resume) => void listening.close(() => resume(Effect.void))),
     )
     const address = server.address() as AddressInfo
-    yield* Console.log(`api: http://${host}:${address.port}`)
+    const url = `http://${host}:${address.port}`
+    yield* Console.log(`api: ${url}`)
+    return ApiAddress.of({ url })
   }),
 )

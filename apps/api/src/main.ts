@@ -1,42 +1,79 @@
 /**
- * The main job: the database (embedded unless DATABASE_URL is set) as a checked runtime login, migrated, and the HTTP
- * API on it (Finch from the FINCH_* variables, API keys from API_KEYS). As later issues land: the worker and the
- * sandbox Finch. Prints where to look, then runs until SIGINT/SIGTERM, or stops when the embedded database is lost.
+ * The main job (`pnpm start`): the database (embedded unless DATABASE_URL is set) as a checked runtime login and
+ * migrated; Finch (real with FINCH_CLIENT_ID/FINCH_CLIENT_SECRET, else the sandbox started here); the HTTP API; the
+ * worker as a child process; and, on the sandbox, a demo customer with the seed's scenarios connected and syncing.
+ * Prints where to look, one greppable line each, then runs until SIGINT/SIGTERM — or stops when the embedded
+ * database is lost.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { NodeRuntime } from "@effect/platform-node"
 import * as FinchClient from "@finch-connections/finch-client/FinchClient"
 import * as DatabaseServer from "@finch-connections/store-postgres/DatabaseServer"
 import * as PgDatabase from "@finch-connections/store-postgres/PgDatabase"
-import { Console, Effect, Layer, Logger } from "effect"
+import { Config, ConfigProvider, Console, Effect, Layer, Logger, Option, Redacted } from "effect"
 import * as ApiKeys from "./ApiKeys.ts"
 import { ApiLive } from "./ApiLive.ts"
 import * as HttpServer from "./HttpServer.ts"
+import * as Demo from "./main/Demo.ts"
+import * as MainFinch from "./main/MainFinch.ts"
+import * as StoredApiKey from "./main/StoredApiKey.ts"
+import * as WorkerProcess from "./main/WorkerProcess.ts"
 import * as SyncRequests from "./SyncRequests.ts"
 
-/**
- * The one place the database is wired: the pool as `DATABASE_ROLE`, its login checked and the schema migrated
- * (unless `DATABASE_MIGRATE=false`) before anything else starts; the server comes along.
- */
-const DatabaseLive = PgDatabase.layerConfig
+const dataDirConfig = Config.string("FINCH_CONNECTIONS_DATA_DIR").pipe(
+  Config.withDefault(DatabaseServer.defaultDataDir()),
+)
 
-const DatabaseReady = Layer.effectDiscard(
+const MainLive = Layer.unwrapScoped(
   Effect.gen(function* () {
-    const server = yield* DatabaseServer.DatabaseServer
-    const where = DatabaseServer.displayUrl(server.url)
-    yield* Console.log(`database: ${where}${server.embedded ? " (embedded, data in .data/postgres)" : ""}, migrated`)
+    const dataDir = yield* dataDirConfig
+    const finch = yield* MainFinch.start
+    const { keys, stored } = yield* StoredApiKey.resolve(dataDir)
+    // The sandbox's FINCH_* variables come first for this process's config (and go to the worker's environment).
+    const config = ConfigProvider.fromMap(new Map(Object.entries(finch.env))).pipe(
+      ConfigProvider.orElse(() => ConfigProvider.fromEnv()),
+    )
+
+    const FinchLive = FinchClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+    // TODO(issue 14): SyncRequests on the worker's queue port instead of `layerUnwired`.
+    const ServicesLive = Layer.mergeAll(ApiLive, ApiKeys.layer(keys), SyncRequests.layerUnwired).pipe(
+      Layer.provideMerge(Layer.mergeAll(PgDatabase.layerConfig, FinchLive)),
+    )
+
+    /** Once the API listens: the worker, Finch's webhooks, the demo customer, and where to look. */
+    const Started = Layer.scopedDiscard(
+      Effect.gen(function* () {
+        const server = yield* DatabaseServer.DatabaseServer
+        const { url: apiUrl } = yield* HttpServer.ApiAddress
+        yield* MainFinch.deliverWebhooksTo(finch, apiUrl)
+        yield* WorkerProcess.start({ databaseUrl: server.loginUrl("finch_worker"), dataDir, env: finch.env })
+        const key = Redacted.value(keys[0]!)
+        yield* Console.log(`database: ${DatabaseServer.displayUrl(server.url)}${server.embedded ? " (embedded)" : ""}`)
+        yield* Console.log(
+          `api key: ${key}            (${stored ? `kept in ${StoredApiKey.keyFile(dataDir)}` : "API_KEYS"})`,
+        )
+        if (Option.isSome(finch.sandboxUrl)) {
+          const target = { apiUrl, apiKey: key, sandboxUrl: finch.sandboxUrl.value }
+          yield* Demo.walk(target, { onlyIfNew: true, say: () => {} }).pipe(
+            Effect.catchAllDefect((defect) =>
+              Effect.logWarning("the demo customer could not be set up", String(defect)),
+            ),
+          )
+          yield* Demo.writeRunInfo(dataDir, target)
+        }
+        yield* Console.log(`page: ${yield* Demo.pageLink({ apiUrl, apiKey: key })}`)
+        if (Option.isSome(finch.sandboxUrl)) yield* Console.log(`finch: ${finch.sandboxUrl.value}`)
+        yield* Console.log("Press Ctrl+C to stop.")
+      }),
+    )
+
+    return Started.pipe(
+      Layer.provideMerge(HttpServer.layer),
+      Layer.provideMerge(ServicesLive),
+      Layer.provide(Layer.setConfigProvider(config)),
+    )
   }),
 )
-
-const FinchLive = FinchClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
-
-// TODO(issue 14): SyncRequests on the worker's queue port instead of `layerUnwired`.
-const ServicesLive = Layer.mergeAll(ApiLive, ApiKeys.layerConfigOrGenerated, SyncRequests.layerUnwired).pipe(
-  Layer.provideMerge(Layer.mergeAll(DatabaseLive, FinchLive)),
-)
-
-// The server stays in the output: `DatabaseServer.launch` watches it for a lost embedded database.
-const MainLive = Layer.mergeAll(DatabaseReady, HttpServer.layer).pipe(Layer.provideMerge(ServicesLive))
 
 // JSON log lines, for everything the layers build and every request they serve.
 NodeRuntime.runMain(DatabaseServer.launch(MainLive).pipe(Effect.provide(Logger.json)), { disablePrettyLogger: true })

@@ -18,6 +18,11 @@ export class DatabaseServer extends Context.Tag("@finch-connections/store-postgr
     readonly url: Redacted.Redacted<string>
     /** The owner's login, for migrations and maintenance: `DATABASE_MIGRATION_URL`, else `DATABASE_URL`. */
     readonly ownerUrl: Redacted.Redacted<string>
+    /**
+     * The login another process of the application runs as in `role` (the main job hands the worker its own): the
+     * embedded server's runtime login for that role, or `DATABASE_URL` (the role is then a `SET ROLE`).
+     */
+    readonly loginUrl: (role: DatabaseRole) => Redacted.Redacted<string>
     readonly embedded: boolean
     /** Fails when the server is gone for good (the embedded launcher died); never settles for a given server. */
     readonly lost: Effect.Effect<never, DatabaseServerLost>
@@ -61,6 +66,7 @@ export const embedded = (dataDir: string, role: DatabaseRole = "finch_app") =>
     Effect.map((server) => ({
       url: Redacted.make(server.loginUrl(role)),
       ownerUrl: Redacted.make(server.url),
+      loginUrl: (other: DatabaseRole) => Redacted.make(server.loginUrl(other)),
       embedded: true,
       lost: Effect.flatMap(
         Effect.promise(() => server.lost),
@@ -91,6 +97,7 @@ export const make = (options: DatabaseServerOptions) =>
       Effect.succeed({
         url,
         ownerUrl: Option.getOrElse(options.migrationUrl ?? Option.none(), () => url),
+        loginUrl: () => url,
         embedded: false,
         lost: Effect.never,
       }),

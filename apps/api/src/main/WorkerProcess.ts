@@ -1,0 +1,48 @@
+/**
+ * The main job's worker: `apps/worker` run as a child process (an app never imports another app), on the same
+ * database as the worker's own login, with the same Finch. It is stopped (SIGTERM, then SIGKILL) when the main job
+ * stops; if the main job is killed outright, the child sees its IPC channel close and stops itself.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as path from "node:path"
+import { Effect, Redacted } from "effect"
+
+/** The worker's entry point, by path. */
+const workerMain = path.resolve(import.meta.dirname, "../../../worker/src/main.ts")
+
+/** Starts the worker for the life of the scope with `env` on top of this process's environment. */
+export const start = (options: {
+  readonly databaseUrl: Redacted.Redacted<string>
+  readonly dataDir: string
+  readonly env: Readonly<Record<string, string>>
+}) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const { DATABASE_MIGRATION_URL: _owner, ...inherited } = process.env
+      return spawn(process.execPath, [workerMain], {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+        env: {
+          ...inherited,
+          ...options.env,
+          DATABASE_URL: Redacted.value(options.databaseUrl),
+          DATABASE_ROLE: "finch_worker",
+          // The main job migrated already, as the owner.
+          DATABASE_MIGRATE: "false",
+          FINCH_CONNECTIONS_DATA_DIR: options.dataDir,
+          FINCH_CONNECTIONS_PARENT_IPC: "1",
+        },
+      })
+    }),
+    (child) => stop(child),
+  )
+
+const stop = (child: ChildProcess) =>
+  Effect.async<void>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    const kill = setTimeout(() => child.kill("SIGKILL"), 30_000)
+    child.once("exit", () => {
+      clearTimeout(kill)
+      resume(Effect.void)
+    })
+    child.kill("SIGTERM")
+  })
