@@ -25,7 +25,11 @@ export const readOrCreate = (dataDir: string): Redacted.Redacted<string> => {
 /** The keys the API accepts, and the one to print (the first). */
 export const resolve = (dataDir: string) =>
   Effect.gen(function* () {
-    const configured = yield* Config.option(ApiKeys.config)
+    // A blank API_KEYS counts as unset.
+    const raw = yield* Config.option(Config.string("API_KEYS"))
+    const configured = Option.exists(raw, (value) => value.trim() !== "")
+      ? Option.some(yield* ApiKeys.config)
+      : Option.none()
     const keys = Option.getOrElse(configured, () => [readOrCreate(dataDir)])
     return { keys, stored: Option.isNone(configured) }
   })
