@@ -111,7 +111,7 @@ export interface EmployeeRecordsTable {
 export type EmployeeRecordRow = Selectable<EmployeeRecordsTable>
 
 /** The state of one sync run. */
-export type SyncRunStatus = "running" | "succeeded" | "partial" | "failed"
+export type SyncRunStatus = "queued" | "running" | "succeeded" | "partial" | "failed"
 
 /** `sync_runs`: one employee sync of a connection. */
 export interface SyncRunsTable {
@@ -125,8 +125,19 @@ export interface SyncRunsTable {
   readonly records_unchanged: Generated<number>
   readonly records_failed: Generated<number>
   readonly error: string | null
-  readonly started_at: Date
+  readonly started_at: Date | null
   readonly finished_at: Date | null
+  readonly requested_at: Generated<Date>
+  readonly reason: Generated<string>
+  readonly attempts: Generated<number>
+  readonly retries: Generated<number>
+  readonly retry_at: Date | null
+  readonly pages: Generated<number>
+  readonly individuals: Generated<number>
+  readonly employments: Generated<number>
+  /** core's `FailedItem`s, as JSON. */
+  readonly failed_items: Generated<unknown>
+  readonly updated_at: Generated<Date>
 }
 export type SyncRunRow = Selectable<SyncRunsTable>
 

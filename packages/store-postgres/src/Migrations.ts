@@ -11,6 +11,7 @@ import * as CreateSyncRuns from "./migrations/0005_create_sync_runs.ts"
 import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
 import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
+import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0006_create_audit_events": CreateAuditEvents,
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
   "0008_add_connection_products": AddConnectionProducts,
+  "0020_queue_connection_syncs": QueueConnectionSyncs,
   "0050_create_persons": CreatePersons,
 }
 

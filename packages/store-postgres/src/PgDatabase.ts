@@ -7,6 +7,7 @@ import type { Kysely } from "kysely"
 import { type Database, type DatabaseRole, makeKysely } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
 import * as DatabaseServer from "./DatabaseServer.ts"
+import * as JobQueue from "./JobQueue.ts"
 import { migrateToLatest } from "./Migrations.ts"
 
 /** The Kysely instance every repository of the store queries through. */
@@ -22,7 +23,10 @@ export interface PgDatabaseOptions {
   readonly role?: DatabaseRole
   /** Pool size; 10 unless given. */
   readonly max?: number
-  /** Bring the schema up to date before anything queries (the login must own the schema); off unless given. */
+  /**
+   * Bring the schema (and graphile-worker's job queue) up to date before anything queries (the login must own the
+   * schema); off unless given.
+   */
   readonly migrate?: boolean
 }
 
@@ -32,7 +36,7 @@ export const make = (options: PgDatabaseOptions) =>
     if (options.migrate === true) {
       yield* Effect.acquireUseRelease(
         Effect.sync(() => makeKysely<any>(Redacted.value(options.url), { max: 1 })),
-        (owner) => query(() => migrateToLatest(owner)),
+        (owner) => query(() => migrateToLatest(owner).then(() => JobQueue.install(Redacted.value(options.url)))),
         (owner) => Effect.promise(() => owner.destroy()),
       )
     }
