@@ -12,6 +12,7 @@ import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
 import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
 import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
+import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
@@ -25,6 +26,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
   "0008_add_connection_products": AddConnectionProducts,
   "0020_queue_connection_syncs": QueueConnectionSyncs,
+  "0021_create_worker_pools": CreateWorkerPools,
   "0050_create_persons": CreatePersons,
 }
 
