@@ -148,7 +148,9 @@ export const runWorker = (options: WorkerOptions) =>
           connectionString: Redacted.value(options.databaseUrl),
           max: options.concurrency + 4,
         })
+        // An idle session the server ended is dropped by the pool; graphile-worker reconnects its listener itself.
         pool.on("error", () => {})
+        pool.on("connect", (client) => client.on("error", () => {}))
         return pool
       }),
       (pool) => Effect.promise(() => pool.end()),
