@@ -188,6 +188,14 @@ export interface KyselyOptions {
   readonly log?: (event: LogEvent) => void
 }
 
+const pools = new WeakMap<Kysely<any>, pg.Pool>()
+
+/**
+ * The pg pool under a Kysely instance made by `makeKysely`, for what Kysely cannot say (`COPY … FROM STDIN`);
+ * `undefined` for an instance made elsewhere.
+ */
+export const poolOf = (db: Kysely<any>): pg.Pool | undefined => pools.get(db)
+
 /** A Kysely instance on its own pool; destroy it to close the pool. */
 export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = {}): Kysely<DB> => {
   const pool = new pg.Pool({
@@ -199,8 +207,10 @@ export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = 
   // An idle session the server ended (restart, failover, a dropped database) is discarded by the pool and replaced
   // on the next checkout; without a listener its error would crash the process.
   pool.on("error", () => {})
-  return new Kysely<DB>({
+  const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
     ...(options.log === undefined ? {} : { log: options.log }),
   })
+  pools.set(db, pool)
+  return db
 }
