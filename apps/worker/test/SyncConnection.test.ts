@@ -3,7 +3,10 @@
  * graphile-worker, the Finch client against the sandbox, the snapshot in PostgreSQL, then the reconciliation.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Customer } from "@finch-connections/core/Customer"
+import { CustomerRepository } from "@finch-connections/core/CustomerRepository"
 import { EmployeeStore } from "@finch-connections/core/EmployeeStore"
+import { CustomerId } from "@finch-connections/core/Ids"
 import { PersonStore } from "@finch-connections/core/PersonStore"
 import { Duration, Effect, Option } from "effect"
 import { sql } from "kysely"
@@ -63,6 +66,40 @@ describe("sync_connection", () => {
       assert.strictEqual(jobs.rows[0]?.n, 1)
       yield* h.startWorker()
       assert.strictEqual((yield* h.waitForRun(customerId, run.id, ["succeeded", "failed"])).status, "succeeded")
+    }),
+  )
+
+  it.scopedLive("a multi-entity connection is read entity by entity, and each record keeps its entity", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const customerId = CustomerId.make("evergreen")
+      yield* h
+        .app(
+          Effect.flatMap(CustomerRepository, (customers) =>
+            customers.create(new Customer({ id: customerId, name: "Evergreen", createdAt: new Date() })),
+          ),
+        )
+        .pipe(Effect.orDie)
+      const scenario = yield* h.admin<{
+        connections: ReadonlyArray<{ access_token: string; entity_ids: ReadonlyArray<string> }>
+      }>("POST", "/scenarios/legal-entities", { customer_id: customerId })
+      const login = scenario.connections[0]!
+      assert.isAbove(login.entity_ids.length, 1)
+      const connectionId = yield* h.recordToken(customerId, login.access_token)
+      yield* h.startWorker()
+      const run = yield* h.requestSync(customerId, connectionId)
+      const done = yield* h.waitForRun(customerId, run.id, ["succeeded", "partial", "failed"])
+      assert.strictEqual(done.status, "succeeded")
+      const log = yield* h.requests
+      const directory = log.requests.filter((request) => request.path === "/employer/directory")
+      assert.strictEqual(directory.length, login.entity_ids.length)
+      const records = yield* h.app(
+        Effect.flatMap(EmployeeStore, (store) => store.listByConnection(customerId, connectionId)),
+      )
+      assert.deepStrictEqual(
+        [...new Set(records.map((record) => Option.getOrThrow(record.entityId)))].sort(),
+        [...login.entity_ids].sort(),
+      )
     }),
   )
 })
