@@ -16,7 +16,7 @@ import type { FinchGateway } from "@finch-connections/core/FinchGateway"
 import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import type { PersonStore } from "@finch-connections/core/PersonStore"
 import { SyncQueue } from "@finch-connections/core/SyncQueue"
-import { Duration, Effect, Redacted, Runtime, Schedule, Schema } from "effect"
+import { Cause, Duration, Effect, Redacted, Runtime, Schedule, Schema } from "effect"
 import {
   Logger as GraphileLogger,
   type JobHelpers,
@@ -84,6 +84,15 @@ export const spreadOffset = (connectionId: string, spread: Duration.Duration): n
   const spreadMs = Duration.toMillis(spread)
   return spreadMs <= 0 ? 0 : (hash >>> 0) % spreadMs
 }
+
+/** Fails the connection's waiting runs after the job crashed on its last attempt. */
+const giveUp = (customerId: CustomerId, connectionId: ConnectionId, attempts: number, cause: Cause.Cause<unknown>) =>
+  Effect.gen(function* () {
+    const queue = yield* SyncQueue
+    const runs = yield* queue.claimRuns(customerId, connectionId)
+    const reason = `the worker crashed on all ${attempts} attempts: ${Cause.pretty(cause).split("\n")[0] ?? "unknown"}`
+    yield* queue.finishRuns(customerId, connectionId, runs, { _tag: "Failed", error: reason })
+  }).pipe(Effect.catchAllCause((failure) => Effect.logError("could not fail the runs", failure)))
 
 /** graphile-worker's own logs as JSON lines beside ours (debug dropped). */
 const jsonLogger = new GraphileLogger((scope) => (level: LogLevel, message: string) => {
@@ -171,8 +180,15 @@ export const runWorker = (options: WorkerOptions) =>
       }
 
     const taskList: TaskList = {
-      sync_connection: job(ConnectionJob, ({ customerId, connectionId }) =>
-        syncConnection(customerId, connectionId, options.sync),
+      sync_connection: job(ConnectionJob, ({ customerId, connectionId }, helpers) =>
+        syncConnection(customerId, connectionId, options.sync).pipe(
+          // graphile-worker retries a job that crashed; after its last attempt the runs must not stay `running`
+          Effect.tapErrorCause((cause) =>
+            helpers.job.attempts >= helpers.job.max_attempts && !Cause.isInterruptedOnly(cause)
+              ? giveUp(customerId, connectionId, helpers.job.attempts, cause)
+              : Effect.void,
+          ),
+        ),
       ),
       reconcile_customer: job(CustomerJob, ({ customerId }) =>
         reconcileCustomer(customerId, memories).pipe(

@@ -57,7 +57,7 @@ export const workerOptions = Effect.gen(function* () {
         : null,
       heartbeat: {
         interval: yield* millis("WORKER_HEARTBEAT_MS", Duration.seconds(5)),
-        staleAfter: yield* millis("WORKER_STALE_AFTER_MS", Duration.seconds(30)),
+        staleAfter: yield* millis("WORKER_STALE_AFTER_MS", Duration.minutes(2)),
       },
       shutdownTimeout: yield* millis("WORKER_SHUTDOWN_TIMEOUT_MS", Duration.seconds(25)),
       reconcileMemoryRecords: yield* positive("RECONCILE_MEMORY_RECORDS", 10_000),
