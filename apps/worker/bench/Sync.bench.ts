@@ -1,11 +1,13 @@
 /**
  * `pnpm --filter @finch-connections/worker bench`: the worker syncing BENCH_CONNECTIONS (20) connections of
  * BENCH_EMPLOYEES (2,000) employees from the sandbox with Finch's rate limits on, BENCH_ROUNDS (3) times, through
- * the queue in PostgreSQL and the rate budget shared there. To keep the run short the sandbox's clock runs
+ * the queue in PostgreSQL and the rate budget shared there, by BENCH_WORKERS (2) worker processes of
+ * BENCH_CONCURRENCY (2) jobs each. To keep the run short the sandbox's clock runs
  * BENCH_SPEED (2) times faster and the budget's window shrinks to match (60 s / speed). Prints total requests, wall
  * time against the rate limit's floor for that many requests, data requests per sync, and the time from a sync
  * request to its job starting on an idle worker.
  */
+import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -23,9 +25,10 @@ import * as PgConnectionRepository from "@finch-connections/store-postgres/PgCon
 import * as PgCustomerRepository from "@finch-connections/store-postgres/PgCustomerRepository"
 import * as PgDatabase from "@finch-connections/store-postgres/PgDatabase"
 import * as PgSyncQueue from "@finch-connections/store-postgres/PgSyncQueue"
-import { Config, Duration, Effect, Either, Layer, Logger, LogLevel, Option, Redacted, Schedule } from "effect"
+import { Config, Duration, Effect, Either, Layer, Option, Redacted, Schedule } from "effect"
 import pg from "pg"
-import * as WorkerLive from "../src/WorkerLive.ts"
+
+const packageRoot = path.resolve(import.meta.dirname, "..")
 
 const adminQuery = async (url: string, text: string) => {
   const client = new pg.Client({ connectionString: url })
@@ -44,7 +47,8 @@ const program = Effect.gen(function* () {
   const employees = yield* Config.integer("BENCH_EMPLOYEES").pipe(Config.withDefault(2_000))
   const rounds = yield* Config.integer("BENCH_ROUNDS").pipe(Config.withDefault(3))
   const speed = yield* Config.number("BENCH_SPEED").pipe(Config.withDefault(2))
-  const concurrency = yield* Config.integer("BENCH_CONCURRENCY").pipe(Config.withDefault(4))
+  const workers = yield* Config.integer("BENCH_WORKERS").pipe(Config.withDefault(2))
+  const concurrency = yield* Config.integer("BENCH_CONCURRENCY").pipe(Config.withDefault(2))
   const window = Duration.millis(60_000 / speed)
 
   // a database of its own on the server
@@ -73,7 +77,8 @@ const program = Effect.gen(function* () {
       return (text === "" ? undefined : JSON.parse(text)) as A
     })
 
-  const keys = Either.getOrThrow(AesTokenVault.parseKeys(AesTokenVault.generateKeyEntry("k1")))
+  const keyEntry = AesTokenVault.generateKeyEntry("k1")
+  const keys = Either.getOrThrow(AesTokenVault.parseKeys(keyEntry))
   const app = yield* Layer.build(
     Layer.mergeAll(PgSyncQueue.layer, PgCustomerRepository.layer, PgConnectionRepository.layer).pipe(
       Layer.provideMerge(AesTokenVault.layer({ keys })),
@@ -110,36 +115,41 @@ const program = Effect.gen(function* () {
       }),
   )
 
-  // the worker, its budget's window shrunk to the sandbox's sped-up minute
-  yield* Layer.build(
-    WorkerLive.layer({
-      worker: {
-        databaseUrl: url,
-        concurrency,
-        pollInterval: Duration.seconds(2),
-        sync: {
-          maxRetries: 5,
-          retryDelay: Duration.seconds(1),
-          dataPendingDelay: Duration.seconds(1),
-          rateLimitDelay: Duration.seconds(1),
-        },
-        schedule: null,
-        heartbeat: { interval: Duration.seconds(5), staleAfter: Duration.seconds(30) },
-        shutdownTimeout: Duration.seconds(5),
-        reconcileMemoryRecords: employees,
-      },
-      tokenKeys: keys,
-      finch: {
-        baseUrl: sandbox.baseUrl,
-        clientId: sandbox.clientId,
-        clientSecret: Redacted.make(sandbox.clientSecret),
-        retryPolicy: { maxRetryAfter: 0 },
-      },
-      // the sandbox shares this process's event loop: a stall of its clock's ticks makes its window run long
-      rateBudget: { window, margin: Duration.seconds(1) },
-      migrate: false,
-    }),
-  ).pipe(Effect.provide(Logger.minimumLogLevel(LogLevel.Warning)))
+  // the workers: processes of their own (as in production), their budget's window shrunk to the sandbox's minute
+  for (let n = 0; n < workers; n++) {
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        spawn(process.execPath, [path.join(packageRoot, "src/main.ts")], {
+          cwd: packageRoot,
+          stdio: ["ignore", "ignore", "inherit"],
+          env: {
+            PATH: process.env.PATH ?? "",
+            DATABASE_URL: Redacted.value(url),
+            DATABASE_MIGRATE: "false",
+            TOKEN_ENCRYPTION_KEYS: keyEntry,
+            FINCH_BASE_URL: sandbox.baseUrl,
+            FINCH_CLIENT_ID: sandbox.clientId,
+            FINCH_CLIENT_SECRET: sandbox.clientSecret,
+            FINCH_RATE_WINDOW_MS: String(Duration.toMillis(window)),
+            // this process serves the sandbox: a stall of its clock's ticks makes its window run long
+            FINCH_RATE_MARGIN_MS: "1000",
+            WORKER_CONCURRENCY: String(concurrency),
+            WORKER_SCHEDULE: "false",
+            RECONCILE_MEMORY_RECORDS: String(employees),
+          },
+        }),
+      ),
+      (child) =>
+        Effect.promise(
+          () =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null) return resolve()
+              child.on("exit", () => resolve())
+              child.kill("SIGTERM")
+            }),
+        ),
+    )
+  }
   yield* admin("DELETE", "/requests")
   yield* admin("PUT", "/rate-limits", { mode: "finch" })
   // sandbox time runs `speed` times faster than ours: each tick adds (speed − 1) × the real time since the last
@@ -163,6 +173,22 @@ const program = Effect.gen(function* () {
     Effect.orDie(Effect.flatMap(SyncQueue, (queue) => queue.requestSync(customerId, connectionId))).pipe(
       Effect.provide(app),
     )
+
+  // wait for every worker to be up (each registers its pool) before the clock starts
+  const pools = Effect.promise(async () => {
+    const client = new pg.Client({ connectionString: Redacted.value(url) })
+    await client.connect()
+    try {
+      const { rows } = await client.query<{ n: number }>("select count(*)::int as n from job_queue.worker_pools")
+      return rows[0]?.n ?? 0
+    } finally {
+      await client.end()
+    }
+  })
+  const ready: Effect.Effect<void> = Effect.flatMap(pools, (n) =>
+    n >= workers ? Effect.void : Effect.zipRight(Effect.sleep(Duration.millis(100)), ready),
+  )
+  yield* ready
 
   // every connection synced `rounds` times, each next sync requested as soon as its previous one finished
   const started = Date.now()
@@ -218,7 +244,8 @@ const program = Effect.gen(function* () {
   const sorted = [...latencies].sort((a, b) => a - b)
   const medianOf = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
   console.log(
-    `worker sync: ${connectionsCount} connections × ${employees} employees × ${rounds} rounds, concurrency ${concurrency}, ` +
+    `worker sync: ${connectionsCount} connections × ${employees} employees × ${rounds} rounds, ` +
+      `${workers} worker processes × concurrency ${concurrency}, ` +
       `Finch limits on (window ${Duration.toMillis(window)} ms: the sandbox's clock at ${speed}×)`,
   )
   console.log(`  total requests               ${log.requests.length} (${rejected} answered 429)`)

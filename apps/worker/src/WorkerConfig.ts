@@ -33,7 +33,13 @@ export const workerOptions = Effect.gen(function* () {
     migrate: yield* Config.boolean("DATABASE_MIGRATE").pipe(Config.withDefault(true)),
     // A Finch-requested wait is never slept through in a job: the job is put back in the queue for it.
     finch: { ...finch, retryPolicy: { maxRetryAfter: 0 } },
-    rateBudget: rateLimits === "off" ? "off" : { window: yield* millis("FINCH_RATE_WINDOW_MS", Duration.minutes(1)) },
+    rateBudget:
+      rateLimits === "off"
+        ? "off"
+        : {
+            window: yield* millis("FINCH_RATE_WINDOW_MS", Duration.minutes(1)),
+            margin: yield* millis("FINCH_RATE_MARGIN_MS", Duration.millis(500)),
+          },
     worker: {
       databaseUrl: server.url,
       concurrency: yield* positive("WORKER_CONCURRENCY", 4),
