@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import type { SyncRun } from "@finch-connections/core/SyncQueue"
-import { Duration, Effect, Schedule } from "effect"
+import { Duration, Effect, Option, Schedule } from "effect"
 import { sql } from "kysely"
 import { harness, pollUntil } from "./fixtures/WorkerHarness.ts"
 
@@ -105,7 +105,9 @@ describe("worker processes", () => {
         )
         assert.lengthOf(jobs.rows, 1)
         assert.isNull(jobs.rows[0]?.locked_by)
-        assert.strictEqual((yield* h.waitForRun(customerId, run.id, ["running", ...finished])).status, "running")
+        const released = yield* h.waitForRun(customerId, run.id, ["queued", "running", ...finished])
+        assert.strictEqual(released.status, "queued")
+        assert.deepStrictEqual(Option.getOrNull(released.error), "released by a worker that stopped")
         yield* h.spawnWorker()
         const done = yield* h.waitForRun(customerId, run.id, finished, Duration.seconds(60))
         assert.strictEqual(done.status, "succeeded")

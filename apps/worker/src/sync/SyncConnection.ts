@@ -175,7 +175,18 @@ export const syncConnection = (customerId: CustomerId, connectionId: ConnectionI
           Effect.logInfo("sync progress").pipe(Effect.annotateLogs({ ...tracker.progress })),
         ),
     }
-    const outcome = yield* Effect.either(fetchAndWrite(customerId, connectionId, tracker))
+    const outcome = yield* Effect.either(fetchAndWrite(customerId, connectionId, tracker)).pipe(
+      // a stopping worker releases the sync: back in the queue at once, for the next worker
+      Effect.onInterrupt(() =>
+        queue
+          .deferRuns(customerId, connectionId, runs, {
+            retryAt: new Date(),
+            reason: "released by a worker that stopped",
+            countsAsRetry: false,
+          })
+          .pipe(Effect.ignore),
+      ),
+    )
     const now = new Date(yield* Clock.currentTimeMillis)
     const later = (wait: Duration.Duration) => new Date(now.getTime() + Duration.toMillis(wait))
 
