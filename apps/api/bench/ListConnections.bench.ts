@@ -67,7 +67,10 @@ const main = Effect.gen(function* () {
     clientSecret: Redacted.make(sandbox.clientSecret),
     rateLimits: "off",
   }).pipe(Layer.provide(FetchHttpClient.layer))
-  const services = Layer.mergeAll(ApiLive, ApiKeys.layer([Redacted.make(apiKey)]), SyncRequests.layerUnwired).pipe(
+  const services = Layer.mergeAll(
+    SyncRequests.layer.pipe(Layer.provideMerge(ApiLive)),
+    ApiKeys.layer([Redacted.make(apiKey)]),
+  ).pipe(
     Layer.provideMerge(Layer.mergeAll(PgDatabase.layer({ url, migrate: true }), finch)),
     Layer.provide(
       Layer.setConfigProvider(

@@ -13,6 +13,7 @@ import * as PersonStore from "@finch-connections/store-postgres/PersonStore"
 import * as PgConnectionRepository from "@finch-connections/store-postgres/PgConnectionRepository"
 import * as PgCustomerRepository from "@finch-connections/store-postgres/PgCustomerRepository"
 import * as PgEmployeeStore from "@finch-connections/store-postgres/PgEmployeeStore"
+import * as PgSyncQueue from "@finch-connections/store-postgres/PgSyncQueue"
 import * as WebhookEventLog from "@finch-connections/store-postgres/WebhookEventLog"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import * as ConnectState from "./ConnectState.ts"
@@ -57,6 +58,7 @@ const StoreLive = Layer.mergeAll(
   ConnectionSyncs.layer,
   WebhookEventLog.layer,
   ConnectStateLog.layer,
+  PgSyncQueue.layer,
 ).pipe(Layer.provideMerge(PgCustomerRepository.layer), Layer.provide(AesTokenVault.layerConfig))
 
 /** Every service of `ApiServices` but the pool, Finch, the API keys and `SyncRequests`, which come from outside. */

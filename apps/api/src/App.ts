@@ -18,6 +18,7 @@ import * as Connect from "./routes/Connect.ts"
 import * as Connections from "./routes/Connections.ts"
 import * as Customers from "./routes/Customers.ts"
 import * as Employees from "./routes/Employees.ts"
+import * as Syncs from "./routes/Syncs.ts"
 import * as System from "./routes/System.ts"
 import * as Webhooks from "./routes/Webhooks.ts"
 
@@ -113,6 +114,7 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
   app.route("/", Customers.routes(runtime))
   app.route("/", Connect.routes(runtime, { connectionsPageUrl: options.connectionsPageUrl ?? "/connections" }))
   app.route("/", Connections.routes(runtime))
+  app.route("/", Syncs.routes(runtime))
   app.route("/", Employees.routes(runtime))
   app.route("/", Webhooks.routes(runtime))
 

@@ -8,6 +8,7 @@ import type { CustomerRepository } from "@finch-connections/core/CustomerReposit
 import type { EmployeeStore } from "@finch-connections/core/EmployeeStore"
 import type { FinchGateway } from "@finch-connections/core/FinchGateway"
 import type { PersonStore } from "@finch-connections/core/PersonStore"
+import type { SyncQueue } from "@finch-connections/core/SyncQueue"
 import type { Webhooks } from "@finch-connections/finch-client/Webhooks"
 import type { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
 import type { ConnectStateLog } from "@finch-connections/store-postgres/ConnectStateLog"
@@ -34,6 +35,7 @@ export type ApiServices =
   | PersonDirectory
   | PersonStore
   | PgDatabase
+  | SyncQueue
   | SyncRequests
   | WebhookEventLog
   | Webhooks

@@ -88,6 +88,7 @@ const byTag: Record<string, (error: any) => ApiError> = {
   PersonNotFound: () => apiError(404, "person_not_found", "no person with that id for this customer"),
   AccountNotFound: () => apiError(404, "account_not_found", "no account with that id on this connection"),
   EntityNotFound: () => apiError(404, "entity_not_found", "no entity with that id on this connection"),
+  SyncRunNotFound: () => apiError(404, "sync_not_found", "no sync with that id for this customer"),
   RecordsNotFound: () => apiError(404, "record_not_found", "no employee record with that id for this customer"),
   OwnedByAnotherCustomer: (error) =>
     apiError(

@@ -1,14 +1,15 @@
 /**
- * Where the API asks for a connection's employees to be synced (a finished Finch data sync announced by webhook).
- *
- * TODO(issue 14, sync worker): wire `SyncRequests` to the worker's queue port (a graphile-worker job enqueued by
- * SQL). Until then `layerUnwired` only logs the request; nothing is synced.
+ * Where the API asks, on its own, for a connection's employees to be synced: a finished Finch data sync announced by
+ * webhook, or a token recorded (a new connection, a login added, a token replaced). `layer` queues it for the worker
+ * (core's `SyncQueue`); a request that cannot be queued is logged and does not fail what caused it.
  */
+import type { TokenRecorded } from "@finch-connections/core/ConnectionRepository"
 import type { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
+import { SyncQueue } from "@finch-connections/core/SyncQueue"
 import { Context, Effect, Layer } from "effect"
 
 /** Why a sync was asked for. */
-export type SyncReason = "finch_data_sync_completed"
+export type SyncReason = "finch_data_sync_completed" | "token_recorded"
 
 /** Asks for a sync of one connection. */
 export class SyncRequests extends Context.Tag("@finch-connections/api/SyncRequests")<
@@ -39,13 +40,34 @@ export const makeRecording = () => {
   return { requested, layer }
 }
 
-/** The hook before the worker's queue exists: the request is logged, nothing more (see the module's TODO). */
-export const layerUnwired = Layer.succeed(
+/** Requests queued for the worker through core's `SyncQueue`. */
+export const layer = Layer.effect(
   SyncRequests,
-  SyncRequests.of({
-    request: (input) =>
-      Effect.logWarning("sync requested, but no sync queue is wired yet (issue 14)").pipe(
-        Effect.annotateLogs({ customer_id: input.customerId, connection_id: input.connectionId, reason: input.reason }),
-      ),
-  }),
+  Effect.map(SyncQueue, (queue) =>
+    SyncRequests.of({
+      request: (input) =>
+        queue
+          .requestSync(input.customerId, input.connectionId, {
+            reason: input.reason === "token_recorded" ? "token" : "webhook",
+          })
+          .pipe(
+            Effect.asVoid,
+            Effect.catchAllCause((cause) =>
+              Effect.logWarning("a sync could not be queued", cause).pipe(
+                Effect.annotateLogs({ customer_id: input.customerId, connection_id: input.connectionId }),
+              ),
+            ),
+          ),
+    }),
+  ),
 )
+
+/** A token was recorded: its connection's employees are synced with it (the worker dedupes requests). */
+export const requestSyncOf = (recorded: TokenRecorded) =>
+  Effect.flatMap(SyncRequests, (requests) =>
+    requests.request({
+      customerId: recorded.connection.customerId,
+      connectionId: recorded.connection.id,
+      reason: "token_recorded",
+    }),
+  )

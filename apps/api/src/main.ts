@@ -35,8 +35,7 @@ const MainLive = Layer.unwrapScoped(
     )
 
     const FinchLive = FinchClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
-    // TODO(issue 14): SyncRequests on the worker's queue port instead of `layerUnwired`.
-    const ServicesLive = Layer.mergeAll(ApiLive, ApiKeys.layer(keys), SyncRequests.layerUnwired).pipe(
+    const ServicesLive = Layer.mergeAll(SyncRequests.layer.pipe(Layer.provideMerge(ApiLive)), ApiKeys.layer(keys)).pipe(
       Layer.provideMerge(Layer.mergeAll(PgDatabase.layerConfig, FinchLive)),
     )
 
@@ -46,7 +45,9 @@ const MainLive = Layer.unwrapScoped(
         const server = yield* DatabaseServer.DatabaseServer
         const { url: apiUrl } = yield* HttpServer.ApiAddress
         yield* MainFinch.deliverWebhooksTo(finch, apiUrl)
-        yield* WorkerProcess.start({ databaseUrl: server.loginUrl("finch_worker"), dataDir, env: finch.env })
+        // graphile-worker's queue needs its schema's owner (issue 17's runtime-login split does not reach it yet): the
+        // worker logs in as the owner and runs its own queries as `finch_worker` (SET ROLE, row-level security on).
+        yield* WorkerProcess.start({ databaseUrl: server.ownerUrl, dataDir, env: finch.env })
         const key = Redacted.value(keys[0]!)
         yield* Console.log(`database: ${DatabaseServer.displayUrl(server.url)}${server.embedded ? " (embedded)" : ""}`)
         yield* Console.log(

@@ -105,6 +105,13 @@ describe("pnpm start (the main job)", () => {
       expect(connections.some((c) => c.entities.length > 1)).toBe(true)
       const unauthorized = await fetch(`${first.lines["api"]}/v1/customers/demo/connections`)
       expect(unauthorized.status).toBe(401)
+      // The worker syncs every connection and reconciles the customer: its people appear.
+      let people: ReadonlyArray<unknown> = []
+      for (let attempt = 0; attempt < 120 && people.length === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        people = (await getJson(first, "/v1/customers/demo/employees?limit=5")).body.employees ?? []
+      }
+      expect(people.length).toBeGreaterThan(0)
     } finally {
       expect(await stop(first.child)).toBe(0)
     }

@@ -80,6 +80,11 @@ export interface Options {
     | undefined
   /** `"finch"` (default): Finch's published per-endpoint limits; `"off"`; or limits of your own. */
   readonly rateLimits?: "finch" | "off" | RateLimiter.RateLimits | undefined
+  /**
+   * A limiter of your own, used instead of `rateLimits`: e.g. a budget shared by every process using the same Finch
+   * application (Finch's limits are per application, not per process).
+   */
+  readonly rateLimiter?: RateLimiter.RateLimiter | undefined
   /** Directory page size, at most Finch's 10,000 (the default). */
   readonly directoryPageSize?: number | undefined
   /** Ids per batch request, at most Finch's 10,000 (the default). */
@@ -165,9 +170,10 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
     }
     const limits = options.rateLimits ?? "finch"
     const limiter =
-      limits === "off"
+      options.rateLimiter ??
+      (limits === "off"
         ? RateLimiter.unlimited
-        : yield* RateLimiter.make(limits === "finch" ? RateLimiter.finchLimits : limits)
+        : yield* RateLimiter.make(limits === "finch" ? RateLimiter.finchLimits : limits))
     const pageSize = clamp(options.directoryPageSize ?? maxDirectoryPageSize, maxDirectoryPageSize)
     const batchSize = clamp(options.batchSize ?? maxBatchSize, maxBatchSize)
 

@@ -531,3 +531,19 @@ describe("FinchClient against the sandbox: secrets", () => {
     }),
   )
 })
+
+describe("FinchClient: a limiter of one's own", () => {
+  it.scopedLive("takes a slot from the given limiter before every attempt, in place of its own", () =>
+    Effect.gen(function* () {
+      const finch = yield* sandbox()
+      const taken: Array<string> = []
+      const client = yield* finch.client({
+        rateLimiter: { take: (operation) => Effect.sync(() => void taken.push(operation)) },
+      })
+      const connection = yield* finch.connect({ employee_size: 3 })
+      const directory = Chunk.toReadonlyArray(yield* Stream.runCollect(client.directory(connection.token)))
+      yield* client.individuals(connection.token, ids(directory))
+      assert.deepStrictEqual(taken, ["GET /employer/directory", "POST /employer/individual"])
+    }),
+  )
+})

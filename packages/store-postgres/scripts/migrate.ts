@@ -5,6 +5,7 @@
 import { Effect, Redacted } from "effect"
 import { makeKysely } from "../src/Database.ts"
 import * as DatabaseServer from "../src/DatabaseServer.ts"
+import * as JobQueue from "../src/JobQueue.ts"
 import { migrateToLatest } from "../src/Migrations.ts"
 import { redactText } from "../src/Redaction.ts"
 
@@ -15,6 +16,7 @@ const program = Effect.gen(function* () {
     (db) => Effect.promise(() => db.destroy()),
   )
   const applied = yield* Effect.tryPromise(() => migrateToLatest(db))
+  yield* Effect.tryPromise(() => JobQueue.install(Redacted.value(server.url)))
   yield* Effect.log(
     applied.length === 0
       ? `${DatabaseServer.displayUrl(server.ownerUrl)} is already up to date`

@@ -118,7 +118,7 @@ export interface EmployeeRecordsTable {
 export type EmployeeRecordRow = Selectable<EmployeeRecordsTable>
 
 /** The state of one sync run. */
-export type SyncRunStatus = "running" | "succeeded" | "partial" | "failed"
+export type SyncRunStatus = "queued" | "running" | "succeeded" | "partial" | "failed"
 
 /** `sync_runs`: one employee sync of a connection. */
 export interface SyncRunsTable {
@@ -132,8 +132,19 @@ export interface SyncRunsTable {
   readonly records_unchanged: Generated<number>
   readonly records_failed: Generated<number>
   readonly error: string | null
-  readonly started_at: Date
+  readonly started_at: Date | null
   readonly finished_at: Date | null
+  readonly requested_at: Generated<Date>
+  readonly reason: Generated<string>
+  readonly attempts: Generated<number>
+  readonly retries: Generated<number>
+  readonly retry_at: Date | null
+  readonly pages: Generated<number>
+  readonly individuals: Generated<number>
+  readonly employments: Generated<number>
+  /** core's `FailedItem`s, as JSON. */
+  readonly failed_items: Generated<unknown>
+  readonly updated_at: Generated<Date>
 }
 export type SyncRunRow = Selectable<SyncRunsTable>
 
@@ -184,6 +195,14 @@ export interface KyselyOptions {
   readonly log?: (event: LogEvent) => void
 }
 
+const pools = new WeakMap<Kysely<any>, pg.Pool>()
+
+/**
+ * The pg pool under a Kysely instance made by `makeKysely`, for what Kysely cannot say (`COPY … FROM STDIN`);
+ * `undefined` for an instance made elsewhere.
+ */
+export const poolOf = (db: Kysely<any>): pg.Pool | undefined => pools.get(db)
+
 /** A Kysely instance on its own pool; destroy it to close the pool. */
 export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = {}): Kysely<DB> => {
   // Set at session start: no query on this pool can run before the role (or the setting) is in force.
@@ -199,8 +218,10 @@ export const makeKysely = <DB = Database>(url: string, options: KyselyOptions = 
   // An idle session the server ended (restart, failover, a dropped database) is discarded by the pool and replaced
   // on the next checkout; without a listener its error would crash the process.
   pool.on("error", () => {})
-  return new Kysely<DB>({
+  const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
     ...(options.log === undefined ? {} : { log: options.log }),
   })
+  pools.set(db, pool)
+  return db
 }

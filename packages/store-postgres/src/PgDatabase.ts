@@ -8,6 +8,7 @@ import { type Database, type DatabaseRole, makeKysely } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
 import * as DatabaseLogin from "./DatabaseLogin.ts"
 import * as DatabaseServer from "./DatabaseServer.ts"
+import * as JobQueue from "./JobQueue.ts"
 import { migrateToLatest } from "./Migrations.ts"
 
 /** The Kysely instance every repository of the store queries through. */
@@ -24,7 +25,9 @@ export interface PgDatabaseOptions {
   readonly role?: DatabaseRole
   /** Pool size; 10 unless given. */
   readonly max?: number
-  /** Bring the schema up to date before anything queries; off unless given. */
+  /**
+   * Bring the schema (and graphile-worker's job queue) up to date before anything queries (as the owner's login); off unless given.
+   */
   readonly migrate?: boolean
   /** The owner's login migrations run as; `url` unless given (then `url` must own the schema). */
   readonly ownerUrl?: Redacted.Redacted<string>
@@ -38,7 +41,10 @@ export const make = (options: PgDatabaseOptions) =>
         Effect.sync(() =>
           makeKysely<any>(Redacted.value(options.ownerUrl ?? options.url), { max: 1, acrossCustomers: true }),
         ),
-        (owner) => query(() => migrateToLatest(owner)),
+        (owner) =>
+          query(() =>
+            migrateToLatest(owner).then(() => JobQueue.install(Redacted.value(options.ownerUrl ?? options.url))),
+          ),
         (owner) => Effect.promise(() => owner.destroy()),
       )
     }

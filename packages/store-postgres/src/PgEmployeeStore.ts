@@ -1,16 +1,18 @@
 /**
- * core's `EmployeeStore` on PostgreSQL. A snapshot is replaced by one statement in one transaction: every record goes
- * to the server as a handful of array parameters (`unnest`), upserted, and the records missing from it are marked
- * removed, so a reader sees the previous sync or the new one, never a mix. 10,000 employees are one round trip.
+ * core's `EmployeeStore` on PostgreSQL. A snapshot is replaced in one transaction: the records are streamed with
+ * `COPY` into a temporary table, then one statement upserts them and marks the records missing from them removed, so
+ * a reader sees the previous sync or the new one, never a mix. 10,000 employees are one `COPY` and one statement.
  */
 import { ConnectionNotFound } from "@finch-connections/core/Connection"
 import { type EmployeeRecord, EmployeeStore, type SnapshotSummary } from "@finch-connections/core/EmployeeStore"
 import { Employment, Individual } from "@finch-connections/core/FinchData"
 import { ConnectionId, type CustomerId, EntityId, IndividualId } from "@finch-connections/core/Ids"
 import { Effect, Layer, Option, Schema } from "effect"
-import { type Kysely, sql } from "kysely"
+import type { Kysely } from "kysely"
+import type pg from "pg"
+import { from as copyFrom } from "pg-copy-streams"
 import { type CustomerTransaction, withCustomer } from "./CustomerTransaction.ts"
-import type { Database, EmployeeRecordRow } from "./Database.ts"
+import { type Database, type EmployeeRecordRow, poolOf } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
 import * as PgDatabase from "./PgDatabase.ts"
 
@@ -55,84 +57,136 @@ const lastPerIndividual = (records: ReadonlyArray<EmployeeRecord>): ReadonlyArra
   ...new Map(records.map((record) => [record.individualId, record])).values(),
 ]
 
+/** One field of `COPY`'s text format. */
+const copyField = (value: string | null): string =>
+  value === null
+    ? "\\N"
+    : value.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
+
+/** The staging table of a session: empty at the start of every transaction (`on commit delete rows`). */
+const createStaging = `create temporary table if not exists snapshot_input (
+  individual_id text not null, entity_id text, individual jsonb not null, employment jsonb
+) on commit delete rows`
+
 /**
- * Upserts `records` and marks the connection's other current records removed, in one statement. Every part of it
- * sees the table as it was before the statement, which is what the counts compare against. The joins are written so
- * that no plan is quadratic even when the table's statistics are stale (an index probe per record, a hashed
- * `not in`).
+ * Upserts the staged records and marks the connection's other current records removed, in one statement. Every part
+ * of it sees the table as it was before the statement, which is what the counts compare against. The joins are
+ * written so that no plan is quadratic even without statistics on the staged rows (an index probe per record, a
+ * hashed `not in`).
  */
-export const swapSnapshot = (
-  trx: Kysely<Database>,
+const mergeStaged = `
+  with compared as (
+    select
+      p.individual_id is null or p.removed_at is not null as added,
+      p.individual_id is not null and p.removed_at is null
+        and (p.entity_id, p.individual, p.employment) is distinct from (i.entity_id, i.individual, i.employment)
+        as updated
+    from snapshot_input i
+      left join employee_records p on p.connection_id = $2 and p.individual_id = i.individual_id
+  ),
+  upserted as (
+    insert into employee_records (customer_id, connection_id, individual_id, entity_id, individual, employment,
+      first_seen_at, last_seen_at, updated_at)
+    select $1, $2, individual_id, entity_id, individual, employment, $3, $3, $3
+    from snapshot_input
+    on conflict (connection_id, individual_id) do update set
+      entity_id = excluded.entity_id,
+      individual = excluded.individual,
+      employment = excluded.employment,
+      last_seen_at = excluded.last_seen_at,
+      removed_at = null,
+      updated_at = case
+        when employee_records.removed_at is not null
+          or (employee_records.entity_id, employee_records.individual, employee_records.employment)
+            is distinct from (excluded.entity_id, excluded.individual, excluded.employment)
+        then excluded.updated_at
+        else employee_records.updated_at
+      end
+    returning 1
+  ),
+  removed as (
+    update employee_records set removed_at = $3, updated_at = $3
+    where connection_id = $2 and removed_at is null
+      and individual_id not in (select individual_id from snapshot_input)
+    returning 1
+  )
+  select
+    (select count(*) from compared where added)::int as added,
+    (select count(*) from compared where updated)::int as updated,
+    (select count(*) from compared where not added and not updated)::int as unchanged,
+    (select count(*) from removed)::int as removed,
+    (select count(*) from upserted)::int as written`
+
+/** Streams `records` into the session's staging table. */
+const stage = async (client: pg.PoolClient, records: ReadonlyArray<EmployeeRecord>) => {
+  const stream = client.query(
+    copyFrom("copy snapshot_input (individual_id, entity_id, individual, employment) from stdin"),
+  )
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on("finish", resolve)
+    stream.on("error", reject)
+  })
+  const batch = 1000
+  for (let start = 0; start < records.length; start += batch) {
+    let text = ""
+    for (const record of records.slice(start, start + batch)) {
+      text += `${copyField(record.individualId)}\t${copyField(Option.getOrNull(record.entityId))}\t${copyField(
+        JSON.stringify(record.individual),
+      )}\t${copyField(Option.getOrNull(Option.map(record.employment, JSON.stringify)))}\n`
+    }
+    if (!stream.write(text)) await new Promise((resolve) => stream.once("drain", resolve))
+  }
+  stream.end()
+  await done
+}
+
+/**
+ * The whole replacement on one session of `pool`: the customer named, the connection locked (`undefined` when the
+ * customer has no such connection), the records staged with `COPY`, the merge, the commit.
+ */
+const replaceOnPool = async (
+  pool: pg.Pool,
   input: {
     readonly customerId: string
     readonly connectionId: string
     readonly records: ReadonlyArray<EmployeeRecord>
     readonly now: Date
   },
-) => {
-  const { customerId, connectionId, records, now } = input
-  const individualIds = records.map((record) => record.individualId)
-  const entityIds = records.map((record) => Option.getOrNull(record.entityId))
-  const individuals = records.map((record) => JSON.stringify(record.individual))
-  const employments = records.map((record) => Option.getOrNull(Option.map(record.employment, JSON.stringify)))
-  return query(() =>
-    sql<{ added: number; updated: number; removed: number; unchanged: number }>`
-      with input as (
-        select * from unnest(${individualIds}::text[], ${entityIds}::text[], ${individuals}::jsonb[],
-          ${employments}::jsonb[]) as t(individual_id, entity_id, individual, employment)
-      ),
-      compared as (
-        select
-          p.individual_id is null or p.removed_at is not null as added,
-          p.individual_id is not null and p.removed_at is null
-            and (p.entity_id, p.individual, p.employment) is distinct from (i.entity_id, i.individual, i.employment)
-            as updated
-        from input i
-          left join employee_records p on p.connection_id = ${connectionId} and p.individual_id = i.individual_id
-      ),
-      upserted as (
-        insert into employee_records (customer_id, connection_id, individual_id, entity_id, individual, employment,
-          first_seen_at, last_seen_at, updated_at)
-        select ${customerId}, ${connectionId}, individual_id, entity_id, individual, employment, ${now}, ${now}, ${now}
-        from input
-        on conflict (connection_id, individual_id) do update set
-          entity_id = excluded.entity_id,
-          individual = excluded.individual,
-          employment = excluded.employment,
-          last_seen_at = excluded.last_seen_at,
-          removed_at = null,
-          updated_at = case
-            when employee_records.removed_at is not null
-              or (employee_records.entity_id, employee_records.individual, employee_records.employment)
-                is distinct from (excluded.entity_id, excluded.individual, excluded.employment)
-            then excluded.updated_at
-            else employee_records.updated_at
-          end
-        returning 1
-      ),
-      removed as (
-        update employee_records set removed_at = ${now}, updated_at = ${now}
-        where connection_id = ${connectionId} and removed_at is null
-          and individual_id not in (select individual_id from input)
-        returning 1
-      )
-      select
-        (select count(*) from compared where added)::int as added,
-        (select count(*) from compared where updated)::int as updated,
-        (select count(*) from compared where not added and not updated)::int as unchanged,
-        (select count(*) from removed)::int as removed,
-        (select count(*) from upserted)::int as written`.execute(trx),
-  ).pipe(
-    Effect.orDie,
-    Effect.map(
-      ({ rows: [summary] }): SnapshotSummary => ({
+): Promise<SnapshotSummary | undefined> => {
+  const client = await pool.connect()
+  try {
+    await client.query("begin")
+    try {
+      await client.query("select set_config('app.customer_id', $1, true)", [input.customerId])
+      const found = await client.query("select id from connections where id = $1 for no key update", [
+        input.connectionId,
+      ])
+      if (found.rowCount === 0) {
+        await client.query("rollback")
+        return undefined
+      }
+      await client.query(createStaging)
+      await stage(client, input.records)
+      const { rows } = await client.query<SnapshotSummary>(mergeStaged, [
+        input.customerId,
+        input.connectionId,
+        input.now,
+      ])
+      await client.query("commit")
+      const summary = rows[0]
+      return {
         added: summary?.added ?? 0,
         updated: summary?.updated ?? 0,
         removed: summary?.removed ?? 0,
         unchanged: summary?.unchanged ?? 0,
-      }),
-    ),
-  )
+      }
+    } catch (error) {
+      await client.query("rollback").catch(() => {})
+      throw error
+    }
+  } finally {
+    client.release()
+  }
 }
 
 const currentRecords = (trx: CustomerTransaction) =>
@@ -141,19 +195,19 @@ const currentRecords = (trx: CustomerTransaction) =>
     .select(["connection_id", "individual_id", "entity_id", "individual", "employment"])
     .where("removed_at", "is", null)
 
-/** Builds the store over `db`. */
+/** Builds the store over `db`, which must come from `makeKysely` (snapshots are written with `COPY` on its pool). */
 export const make = (options: { readonly db: Kysely<Database> }): EmployeeStore["Type"] => {
   const { db } = options
+  const pool = poolOf(db)
+  if (pool === undefined) throw new Error("PgEmployeeStore needs a Kysely instance made by makeKysely")
   return EmployeeStore.of({
     replaceSnapshot: Effect.fn("EmployeeStore.replaceSnapshot")(function* (customerId, connectionId, records) {
       yield* Effect.annotateCurrentSpan({ customerId, connectionId, records: records.length })
-      return yield* withCustomer(db, customerId, (trx) =>
-        checkConnection(trx, customerId, connectionId, { lock: true }).pipe(
-          Effect.zipRight(
-            swapSnapshot(trx, { customerId, connectionId, records: lastPerIndividual(records), now: new Date() }),
-          ),
-        ),
-      ).pipe(Effect.catchTag("DatabaseError", Effect.die))
+      const summary = yield* query(() =>
+        replaceOnPool(pool, { customerId, connectionId, records: lastPerIndividual(records), now: new Date() }),
+      ).pipe(Effect.orDie)
+      if (summary === undefined) return yield* new ConnectionNotFound({ customerId, connectionId })
+      return summary
     }),
     listByConnection: Effect.fn("EmployeeStore.listByConnection")(function* (customerId, connectionId) {
       yield* Effect.annotateCurrentSpan({ customerId, connectionId })

@@ -3,7 +3,7 @@ import { EmployeeStore } from "@finch-connections/core/EmployeeStore"
 import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import { Array as Arr, Effect, FastCheck as fc, Layer, Option, Redacted } from "effect"
 import { withCustomer } from "../src/CustomerTransaction.ts"
-import { type Database, makeKysely } from "../src/Database.ts"
+import { type Database, makeKysely, poolOf } from "../src/Database.ts"
 import * as PgEmployeeStore from "../src/PgEmployeeStore.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
 import { employee, insertConnection } from "./fixtures.ts"
@@ -128,26 +128,31 @@ layer(EmployeeStoreTest, { timeout: 120_000 })("PgEmployeeStore", (it) => {
     }).pipe(Effect.scoped),
   )
 
-  it.effect("writes 10,000 employees in one statement", () =>
+  it.effect("writes 10,000 employees with one COPY and one statement", () =>
     Effect.gen(function* () {
       const database = yield* TestDatabase.TestDatabase
       const connection = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
       const statements: Array<string> = []
       const counted = yield* Effect.acquireRelease(
-        Effect.sync(() =>
-          makeKysely<Database>(Redacted.value(database.url), {
-            role: "finch_app",
-            log: (event) => statements.push(event.query.sql),
-          }),
-        ),
+        Effect.sync(() => makeKysely<Database>(Redacted.value(database.url), { role: "finch_app" })),
         (db) => Effect.promise(() => db.destroy()),
       )
+      // every statement any session of the pool sends, COPY included
+      poolOf(counted)?.on("connect", (client) => {
+        const send = client.query.bind(client) as (...args: Array<unknown>) => unknown
+        ;(client as { query: unknown }).query = (...args: Array<unknown>) => {
+          const first = args[0] as string | { readonly text?: string }
+          statements.push(typeof first === "string" ? first : (first.text ?? ""))
+          return send(...args)
+        }
+      })
       const records = Arr.range(1, 10_000).map((n) => employee(connection, n))
       const summary = yield* PgEmployeeStore.make({ db: counted }).replaceSnapshot(acme, connection, records)
       assert.deepStrictEqual(summary, { added: 10_000, updated: 0, removed: 0, unchanged: 0 })
-      // begin, set the customer, lock the connection, the swap itself, commit
-      assert.strictEqual(statements.filter((text) => text.includes("unnest")).length, 1)
-      assert.isAtMost(statements.length, 5)
+      // begin, set the customer, lock the connection, the staging table, the COPY, the merge, commit
+      assert.strictEqual(statements.filter((text) => text.startsWith("copy snapshot_input")).length, 1)
+      assert.strictEqual(statements.filter((text) => text.includes("insert into employee_records")).length, 1)
+      assert.isAtMost(statements.length, 7)
       assert.strictEqual((yield* (yield* EmployeeStore).listByConnection(acme, connection)).length, 10_000)
     }).pipe(Effect.scoped),
   )

@@ -4,7 +4,9 @@
  * stops; if the main job is killed outright, the child sees its IPC channel close and stops itself.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
 import * as path from "node:path"
+import { localKeyFile } from "@finch-connections/store-postgres/AesTokenVault"
 import { Effect, Redacted } from "effect"
 
 /** The worker's entry point, by path. */
@@ -19,17 +21,23 @@ export const start = (options: {
   Effect.acquireRelease(
     Effect.sync(() => {
       const { DATABASE_MIGRATION_URL: _owner, ...inherited } = process.env
+      // The token key the main job generated into the data folder (local use), when none is configured.
+      const localKey = localKeyFile(options.dataDir)
+      const tokenKeys =
+        (inherited["TOKEN_ENCRYPTION_KEYS"] ?? "") === "" && existsSync(localKey)
+          ? { TOKEN_ENCRYPTION_KEYS: readFileSync(localKey, "utf8").trim() }
+          : {}
       return spawn(process.execPath, [workerMain], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
         env: {
           ...inherited,
           ...options.env,
+          ...tokenKeys,
           DATABASE_URL: Redacted.value(options.databaseUrl),
           DATABASE_ROLE: "finch_worker",
           // The main job migrated already, as the owner.
           DATABASE_MIGRATE: "false",
           FINCH_CONNECTIONS_DATA_DIR: options.dataDir,
-          FINCH_CONNECTIONS_PARENT_IPC: "1",
         },
       })
     }),

@@ -19,6 +19,7 @@ import { type ApiEnv, type ApiRuntime, runEffect } from "../Handler.ts"
 import * as HttpErrors from "../HttpErrors.ts"
 import * as ConnectionJson from "../json/ConnectionJson.ts"
 import { CustomerPath } from "../Params.ts"
+import { requestSyncOf } from "../SyncRequests.ts"
 import { SafeText, validate } from "../Validation.ts"
 import * as Responses from "./Responses.ts"
 
@@ -77,7 +78,11 @@ const completeFromCallback = (code: string, stateText: string) =>
       expiresAt: state.expiresAt,
     })
     if (!fresh) return yield* new InvalidConnectState({ reason: "reused" })
-    return yield* Connections.completeConnect({ customerId: state.customerId, code, redirectUri: state.redirectUri })
+    return yield* Connections.completeConnect({
+      customerId: state.customerId,
+      code,
+      redirectUri: state.redirectUri,
+    }).pipe(Effect.tap(requestSyncOf))
   })
 
 /** The connect router: sessions (behind the API key) and the callback (the browser's, authenticated by the state). */

@@ -2,6 +2,7 @@
  * A customer's connections: completing Connect with a code (embedded flow), listing and reading them,
  * reauthenticating and disconnecting. Every answer's JSON comes from `json/ConnectionJson.ts`.
  */
+
 import * as Connections from "@finch-connections/core/Connections"
 import { AccountId, EntityId } from "@finch-connections/core/Ids"
 import { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
@@ -12,6 +13,7 @@ import * as ConnectionCommands from "../ConnectionCommands.ts"
 import { type ApiEnv, type ApiRuntime, runEffect } from "../Handler.ts"
 import * as ConnectionJson from "../json/ConnectionJson.ts"
 import { ConnectionPath, CustomerPath } from "../Params.ts"
+import { requestSyncOf } from "../SyncRequests.ts"
 import { noBody, SafeText, validate } from "../Validation.ts"
 import { HttpUrl } from "./Connect.ts"
 import * as Responses from "./Responses.ts"
@@ -112,7 +114,7 @@ export const routes = (runtime: ApiRuntime) =>
             customerId: c.req.valid("param").customer_id,
             code: body.code,
             ...(body.redirect_uri === undefined ? {} : { redirectUri: body.redirect_uri }),
-          }),
+          }).pipe(Effect.tap(requestSyncOf)),
           (recorded) =>
             c.json(
               { connection: ConnectionJson.toJson(recorded.connection), outcome: ConnectionJson.outcomeOf(recorded) },

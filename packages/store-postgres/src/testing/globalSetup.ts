@@ -11,6 +11,7 @@ import { makeKysely } from "../Database.ts"
 import { defaultDataDir, withDatabase } from "../DatabaseServer.ts"
 import { adminQuery } from "../internal/adminQuery.ts"
 import { startEmbeddedServer } from "../internal/embeddedServer.ts"
+import * as JobQueue from "../JobQueue.ts"
 import { migrateToLatest } from "../Migrations.ts"
 
 /** What the global setup hands to test files. */
@@ -27,12 +28,14 @@ export default async function setup(project: TestProject) {
     : await startEmbeddedServer(path.join(defaultDataDir(), "test", packageName))
   const template = `fc_template_${packageName.replaceAll(/\W/g, "_")}_${randomBytes(4).toString("hex")}`
   await adminQuery(server.url, `CREATE DATABASE "${template}"`)
-  const db = makeKysely<any>(withDatabase(Redacted.make(server.url), template).pipe(Redacted.value), { max: 1 })
+  const templateUrl = withDatabase(Redacted.make(server.url), template).pipe(Redacted.value)
+  const db = makeKysely<any>(templateUrl, { max: 1 })
   try {
     await migrateToLatest(db)
   } finally {
     await db.destroy()
   }
+  await JobQueue.install(templateUrl)
   const context: TestDatabaseContext = { serverUrl: server.url, template }
   project.provide("testDatabase", context)
   return async () => {

@@ -1,0 +1,105 @@
+/**
+ * The `sync_connection` job end to end: a request through the API's side of the queue, a worker in this process on
+ * graphile-worker, the Finch client against the sandbox, the snapshot in PostgreSQL, then the reconciliation.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Customer } from "@finch-connections/core/Customer"
+import { CustomerRepository } from "@finch-connections/core/CustomerRepository"
+import { EmployeeStore } from "@finch-connections/core/EmployeeStore"
+import { CustomerId } from "@finch-connections/core/Ids"
+import { PersonStore } from "@finch-connections/core/PersonStore"
+import { Duration, Effect, Option } from "effect"
+import { sql } from "kysely"
+import { harness, pollUntil } from "./fixtures/WorkerHarness.ts"
+
+describe("sync_connection", () => {
+  it.scopedLive(
+    "fetches the directory, individuals and employments in one request each, writes the snapshot, then reconciles",
+    () =>
+      Effect.gen(function* () {
+        const h = yield* harness()
+        const { customerId, connectionId } = yield* h.connect("acme", { employee_size: 150 })
+        yield* h.startWorker()
+        const run = yield* h.requestSync(customerId, connectionId)
+        const done = yield* h.waitForRun(customerId, run.id, ["succeeded", "partial", "failed"])
+        assert.strictEqual(done.status, "succeeded")
+        assert.deepStrictEqual(done.progress, { pages: 1, individuals: 150, employments: 150, failedItems: 0 })
+        assert.deepStrictEqual(done.records, { added: 150, updated: 0, removed: 0, unchanged: 0 })
+        const log = yield* h.requests
+        assert.strictEqual(log.counts["GET /employer/directory"], 1)
+        assert.strictEqual(log.counts["POST /employer/individual"], 1)
+        assert.strictEqual(log.counts["POST /employer/employment"], 1)
+        const records = yield* h.app(
+          Effect.flatMap(EmployeeStore, (store) => store.listByConnection(customerId, connectionId)),
+        )
+        assert.lengthOf(records, 150)
+        assert.isTrue(records.every((record) => Option.isSome(record.employment)))
+
+        // the customer's reconciliation was queued and ran: every record has a person
+        const persons = yield* pollUntil(
+          h.app(Effect.flatMap(PersonStore, (store) => store.previousPersons(customerId))),
+          (found) => found.length > 0,
+          Duration.seconds(30),
+          "no reconciliation ran",
+        )
+        assert.isAbove(persons.length, 0)
+        // the connection shows its last sync
+        const row = yield* Effect.promise(() =>
+          h.owner
+            .selectFrom("connections")
+            .select(["last_sync_status"])
+            .where("id", "=", connectionId)
+            .executeTakeFirstOrThrow(),
+        )
+        assert.strictEqual(row.last_sync_status, "succeeded")
+      }),
+  )
+
+  it.scopedLive("a sync requested before any worker started is kept and runs when one starts", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const { customerId, connectionId } = yield* h.connect("acme", { employee_size: 5 })
+      const run = yield* h.requestSync(customerId, connectionId)
+      const jobs = yield* Effect.promise(() =>
+        sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs`.execute(h.owner),
+      )
+      assert.strictEqual(jobs.rows[0]?.n, 1)
+      yield* h.startWorker()
+      assert.strictEqual((yield* h.waitForRun(customerId, run.id, ["succeeded", "failed"])).status, "succeeded")
+    }),
+  )
+
+  it.scopedLive("a multi-entity connection is read entity by entity, and each record keeps its entity", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const customerId = CustomerId.make("evergreen")
+      yield* h
+        .app(
+          Effect.flatMap(CustomerRepository, (customers) =>
+            customers.create(new Customer({ id: customerId, name: "Evergreen", createdAt: new Date() })),
+          ),
+        )
+        .pipe(Effect.orDie)
+      const scenario = yield* h.admin<{
+        connections: ReadonlyArray<{ access_token: string; entity_ids: ReadonlyArray<string> }>
+      }>("POST", "/scenarios/legal-entities", { customer_id: customerId })
+      const login = scenario.connections[0]!
+      assert.isAbove(login.entity_ids.length, 1)
+      const connectionId = yield* h.recordToken(customerId, login.access_token)
+      yield* h.startWorker()
+      const run = yield* h.requestSync(customerId, connectionId)
+      const done = yield* h.waitForRun(customerId, run.id, ["succeeded", "partial", "failed"])
+      assert.strictEqual(done.status, "succeeded")
+      const log = yield* h.requests
+      const directory = log.requests.filter((request) => request.path === "/employer/directory")
+      assert.strictEqual(directory.length, login.entity_ids.length)
+      const records = yield* h.app(
+        Effect.flatMap(EmployeeStore, (store) => store.listByConnection(customerId, connectionId)),
+      )
+      assert.deepStrictEqual(
+        [...new Set(records.map((record) => Option.getOrThrow(record.entityId)))].sort(),
+        [...login.entity_ids].sort(),
+      )
+    }),
+  )
+})

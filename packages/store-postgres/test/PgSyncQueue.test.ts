@@ -1,0 +1,147 @@
+import { assert, layer } from "@effect/vitest"
+import { CustomerId } from "@finch-connections/core/Ids"
+import { SyncQueue } from "@finch-connections/core/SyncQueue"
+import { Duration, Effect, Layer, Redacted } from "effect"
+import { sql } from "kysely"
+import { type Database, makeKysely } from "../src/Database.ts"
+import * as PgDatabase from "../src/PgDatabase.ts"
+import * as PgRateBudget from "../src/PgRateBudget.ts"
+import * as PgSyncQueue from "../src/PgSyncQueue.ts"
+import * as TestDatabase from "../src/testing/TestDatabase.ts"
+import { insertConnection } from "./fixtures.ts"
+
+// the API's view: sessions as finch_app
+const QueueTest = PgSyncQueue.layer.pipe(Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 4 })))
+const acme = CustomerId.make("acme")
+
+interface JobRow {
+  readonly task_identifier: string
+  readonly queue_name: string | null
+  readonly key: string | null
+  readonly payload: unknown
+  readonly run_at: Date
+}
+
+const jobsOf = (connectionId: string) =>
+  Effect.flatMap(TestDatabase.ownerKysely, (owner) =>
+    Effect.promise(() =>
+      sql<JobRow>`select t.identifier as task_identifier, q.queue_name, j.key, j.payload, j.run_at
+        from graphile_worker._private_jobs j
+          join graphile_worker._private_tasks t on t.id = j.task_id
+          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+        where j.key = ${`sync:${connectionId}`}`
+        .execute(owner)
+        .then((result) => result.rows),
+    ),
+  )
+
+const asRole = (role: "finch_app" | "finch_worker") =>
+  Effect.flatMap(TestDatabase.TestDatabase, (database) =>
+    Effect.acquireRelease(
+      Effect.sync(() => makeKysely<Database>(Redacted.value(database.url), { role, max: 2 })),
+      (db) => Effect.promise(() => db.destroy()),
+    ),
+  )
+
+layer(QueueTest, { timeout: 60_000, excludeTestServices: true })("PgSyncQueue", (it) => {
+  it.effect("a request as the API queues one keyed job per connection in graphile-worker, before any worker runs", () =>
+    Effect.gen(function* () {
+      const queue = yield* SyncQueue
+      const connectionId = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const run = yield* queue.requestSync(acme, connectionId)
+      yield* queue.requestSync(acme, connectionId)
+      const jobs = yield* jobsOf(connectionId)
+      assert.lengthOf(jobs, 1)
+      assert.strictEqual(jobs[0]?.task_identifier, "sync_connection")
+      assert.strictEqual(jobs[0]?.queue_name, `sync:${connectionId}`)
+      assert.deepStrictEqual(jobs[0]?.payload, { customerId: acme, connectionId })
+      assert.strictEqual(run.status, "queued")
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("the application roles reach the queue only through the functions", () =>
+    Effect.gen(function* () {
+      for (const role of ["finch_app", "finch_worker"] as const) {
+        const db = yield* asRole(role)
+        const denied = yield* Effect.flip(
+          Effect.tryPromise(() => sql`select * from graphile_worker._private_jobs`.execute(db)),
+        )
+        assert.include(String(denied.error), "permission denied")
+        const noCustomer = yield* Effect.flip(
+          Effect.tryPromise(() => sql`select request_connection_sync(gen_random_uuid(), 'api', null)`.execute(db)),
+        )
+        assert.include(String(noCustomer.error), "needs app.customer_id")
+      }
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("a schedule's later start never delays a queued request, and a request never skips a rate-limit wait", () =>
+    Effect.gen(function* () {
+      const queue = yield* SyncQueue
+      const connectionId = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const later = new Date(Date.now() + 3_600_000)
+      yield* queue.requestSync(acme, connectionId, { reason: "schedule", notBefore: later })
+      assert.strictEqual((yield* jobsOf(connectionId))[0]?.run_at.getTime(), later.getTime())
+      // the API's request brings it forward
+      yield* queue.requestSync(acme, connectionId)
+      assert.isBelow((yield* jobsOf(connectionId))[0]!.run_at.getTime(), Date.now() + 1_000)
+      // a later schedule leaves it alone
+      yield* queue.requestSync(acme, connectionId, { reason: "schedule", notBefore: later })
+      assert.isBelow((yield* jobsOf(connectionId))[0]!.run_at.getTime(), Date.now() + 1_000)
+
+      // the worker defers the run for a rate limit: a request meanwhile keeps the wait
+      const worker = PgSyncQueue.make({ db: yield* asRole("finch_worker") })
+      const claimed = yield* worker.claimRuns(acme, connectionId)
+      const retryAt = new Date(Date.now() + 120_000)
+      yield* worker.deferRuns(acme, connectionId, claimed, { retryAt, reason: "rate limited", countsAsRetry: false })
+      yield* queue.requestSync(acme, connectionId)
+      const jobs = yield* jobsOf(connectionId)
+      assert.lengthOf(jobs, 1)
+      assert.strictEqual(jobs[0]?.run_at.getTime(), retryAt.getTime())
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("the API role cannot change runs", () =>
+    Effect.gen(function* () {
+      const queue = yield* SyncQueue
+      const connectionId = yield* insertConnection(yield* TestDatabase.ownerKysely, acme)
+      const run = yield* queue.requestSync(acme, connectionId)
+      const app = yield* PgDatabase.PgDatabase
+      const refused = yield* Effect.flip(
+        Effect.tryPromise(() =>
+          app.updateTable("sync_runs").set({ status: "failed" }).where("id", "=", run.id).execute(),
+        ),
+      )
+      assert.include(String(refused.error), "permission denied")
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("the shared rate budget lets exactly the limit through, however many sessions ask at once", () =>
+    Effect.gen(function* () {
+      const budgets = [
+        PgRateBudget.make({ db: yield* asRole("finch_worker") }),
+        PgRateBudget.make({ db: yield* asRole("finch_worker") }),
+        PgRateBudget.make({ db: yield* asRole("finch_app") }),
+      ]
+      const waits = yield* Effect.forEach(
+        Array.from({ length: 24 }, (_, n) => budgets[n % budgets.length]!),
+        (budget) => budget.tryTake("app-1:POST /employer/individual", 5, Duration.seconds(30)),
+        { concurrency: "unbounded" },
+      )
+      assert.strictEqual(waits.filter((wait) => Duration.toMillis(wait) === 0).length, 5)
+      for (const wait of waits.filter((w) => Duration.toMillis(w) > 0)) {
+        assert.isAtMost(Duration.toMillis(wait), 30_000)
+      }
+      // another key has its own budget
+      assert.strictEqual(
+        Duration.toMillis(yield* budgets[0]!.tryTake("app-1:GET /employer/directory", 5, "30 seconds")),
+        0,
+      )
+      // a slot frees up once the window has passed
+      yield* budgets[0]!.take("app-2:x", 1, "300 millis")
+      const before = Date.now()
+      yield* budgets[1]!.take("app-2:x", 1, "300 millis")
+      assert.isAtLeast(Date.now() - before, 250)
+    }).pipe(Effect.scoped),
+  )
+})
