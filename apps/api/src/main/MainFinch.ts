@@ -17,9 +17,13 @@ export interface MainFinch {
 
 /** Real Finch from the environment, or the sandbox for the life of the scope. */
 export const start = Effect.gen(function* () {
-  const clientId = yield* Config.option(Config.string("FINCH_CLIENT_ID"))
-  const clientSecret = yield* Config.option(Config.redacted("FINCH_CLIENT_SECRET"))
-  if (Option.isSome(clientId) && Option.isSome(clientSecret)) {
+  // Blank counts as unset.
+  const present = (name: string) =>
+    Effect.map(
+      Config.option(Config.string(name)),
+      Option.exists((value: string) => value.trim() !== ""),
+    )
+  if ((yield* present("FINCH_CLIENT_ID")) && (yield* present("FINCH_CLIENT_SECRET"))) {
     return { env: {}, sandboxUrl: Option.none() } satisfies MainFinch
   }
   const webhookSecret = randomBytes(32).toString("base64")
