@@ -7,8 +7,8 @@
 import type { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import { Context, Effect, Layer } from "effect"
 
-/** Why a sync was asked for. */
-export type SyncReason = "finch_data_sync_completed"
+/** Why a sync was asked for: Finch finished a data sync, or someone pressed "Sync now" on the connections page. */
+export type SyncReason = "finch_data_sync_completed" | "requested_on_page"
 
 /** Asks for a sync of one connection. */
 export class SyncRequests extends Context.Tag("@finch-connections/api/SyncRequests")<
