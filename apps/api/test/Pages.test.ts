@@ -273,6 +273,45 @@ describe("the connections page", () => {
     expect(answer.text).toContain("Connect another provider, account or entity")
   })
 
+  it("shows a running sync and reloads itself until it ends; then shows how it ended", async () => {
+    const globex = await openSession("globex")
+    const setSync = (values: { started: Date; finished: Date | null; status: "running" | "succeeded" }) =>
+      api.owner
+        .updateTable("connections")
+        .set({
+          last_sync_started_at: values.started,
+          last_sync_finished_at: values.finished,
+          last_sync_status: values.status,
+        })
+        .where("id", "=", globexConnectionId)
+        .execute()
+    await setSync({ started: new Date("2026-01-02T03:04:00Z"), finished: null, status: "running" })
+    const running = await globex.get("/pages/connections")
+    expect(running.text).toContain("Running since")
+    expect(running.text).toContain('http-equiv="refresh"')
+    await setSync({
+      started: new Date("2026-01-02T03:04:00Z"),
+      finished: new Date("2026-01-02T03:09:00Z"),
+      status: "succeeded",
+    })
+    const done = await globex.get("/pages/connections")
+    expect(done.text).toContain("Succeeded")
+    expect(done.text).toContain("2026-01-02 03:09 UTC")
+    expect(done.text).not.toContain('http-equiv="refresh"')
+  })
+
+  it("answers unusable ids and unknown pages with a page, not a failure", async () => {
+    const acme = await openSession("acme")
+    const csrf = await acme.csrfOf()
+    const blank = await acme.post(`/pages/connections/${acmeConnectionId}/reauthenticate`, { csrf, account_id: "  " })
+    expect(blank.status).toBe(404)
+    const notUuid = await acme.get("/pages/connections/not-a-uuid/disconnect")
+    expect(notUuid.status).toBe(404)
+    const unknown = await acme.get("/pages/nothing-here")
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get("content-type")).toMatch(/text\/html/)
+  })
+
   it("says what each Connect did: a new connection, a login added, refused for another customer's company", async () => {
     const acme = await openSession("acme")
     const created = await connectThroughPage(acme, { username: "good_user_61", provider_id: "bamboo_hr" })

@@ -157,6 +157,8 @@ export const ConnectionsPage = (props: {
   Layout({
     title: "Connections",
     section: "connections",
+    // While a sync runs the page reloads itself, so its end shows without anyone pressing anything.
+    refreshSeconds: [...props.syncs.values()].some((sync) => sync.finishedAt === null) ? 10 : undefined,
     body: html`<h1>${props.customerName}: connections</h1>
       ${flashMessage(props.flash)}
       <form method="post" action="/pages/connections/connect" class="connect">

@@ -16,12 +16,15 @@ export const Layout = (props: {
   readonly title: string
   readonly section: Section
   readonly body: Html
+  /** Reload the page every so many seconds (while something runs), without JavaScript. */
+  readonly refreshSeconds?: number | undefined
 }) => html`<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="referrer" content="no-referrer" />
+    ${props.refreshSeconds === undefined ? "" : html`<meta http-equiv="refresh" content="${props.refreshSeconds}" />`}
     <title>${props.title} · finch-connections</title>
     <link rel="stylesheet" href="/pages/static/pages.css" />
   </head>

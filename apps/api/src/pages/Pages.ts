@@ -25,6 +25,7 @@ import * as Employees from "../Employees.ts"
 import type { ApiEnv, ApiRuntime, ApiServices } from "../Handler.ts"
 import * as HttpErrors from "../HttpErrors.ts"
 import { SyncRequests } from "../SyncRequests.ts"
+import { SafeText } from "../Validation.ts"
 import { ConnectionsPage, DisconnectPage } from "./ConnectionsPage.ts"
 import { EmployeesPage, PersonPage } from "./EmployeesPage.ts"
 import { ErrorPage } from "./ErrorPage.ts"
@@ -120,6 +121,18 @@ const refused = (c: Context) =>
   )
 
 const decodeConnectionId = Schema.decodeUnknownOption(ConnectionId)
+
+/** A form or path value that is safe to pass on (the API's own checks: no control characters, bounded). */
+const decodeText = Schema.decodeUnknownOption(
+  SafeText.pipe(
+    Schema.maxLength(600),
+    Schema.filter((text) => text.trim() !== ""),
+  ),
+)
+
+/** An optional field: absent or empty is `undefined`; an unusable value is `None`. */
+const optionalText = (value: string | undefined): Option.Option<string | undefined> =>
+  value === undefined || value === "" ? Option.some(undefined) : decodeText(value)
 
 const connectionNotFound = (c: Context) =>
   errorPage(c, 404, "Not found", "No connection with that id for this customer.", true)
@@ -236,7 +249,8 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
     const form = await formOf(runtime, c)
     if (form === undefined) return refused(c)
     const connectionId = decodeConnectionId(c.req.param("connection_id"))
-    if (Option.isNone(connectionId)) return connectionNotFound(c)
+    const accountId = optionalText(form.account_id)
+    if (Option.isNone(connectionId) || Option.isNone(accountId)) return connectionNotFound(c)
     const customerId = c.get("pageSession").customerId
     const redirectUri = callbackUrl(c, options.publicUrl)
     return runPage(
@@ -246,7 +260,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
         ConnectionCommands.reauthenticate({
           customerId,
           connectionId: connectionId.value,
-          accountId: form.account_id || undefined,
+          accountId: accountId.value,
           redirectUri,
         }),
         (started) => withState(customerId, started.session.connectUrl, redirectUri),
@@ -275,9 +289,10 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
 
   app.get("/pages/connections/:connection_id/disconnect", (c) => {
     const connectionId = decodeConnectionId(c.req.param("connection_id"))
-    if (Option.isNone(connectionId)) return connectionNotFound(c)
+    const account = optionalText(c.req.query("account_id"))
+    if (Option.isNone(connectionId) || Option.isNone(account)) return connectionNotFound(c)
     const session = c.get("pageSession")
-    const accountId = c.req.query("account_id") || undefined
+    const accountId = account.value
     return runPage(
       runtime,
       c,
@@ -305,8 +320,9 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
     const form = await formOf(runtime, c)
     if (form === undefined) return refused(c)
     const connectionId = decodeConnectionId(c.req.param("connection_id"))
-    if (Option.isNone(connectionId)) return connectionNotFound(c)
-    const accountId = form.account_id || undefined
+    const account = optionalText(form.account_id)
+    if (Option.isNone(connectionId) || Option.isNone(account)) return connectionNotFound(c)
+    const accountId = account.value
     if (form.confirm !== "yes") {
       const query = accountId === undefined ? "" : `?account_id=${encodeURIComponent(accountId)}`
       return c.redirect(`/pages/connections/${connectionId.value}/disconnect${query}`, 303)
@@ -325,14 +341,15 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
 
   app.get("/pages/employees", (c) => {
     const customerId = c.get("pageSession").customerId
-    const after = c.req.query("after")
+    const after = optionalText(c.req.query("after"))
+    if (Option.isNone(after)) return errorPage(c, 400, "Not done", "That page does not exist.", true)
     return runPage(
       runtime,
       c,
       Effect.all([
         Employees.page(customerId, {
           limit: employeesPageSize,
-          after: after === undefined || after === "" ? Option.none() : Option.some(after),
+          after: Option.fromNullable(after.value),
         }),
         connectionNames(customerId),
       ]),
@@ -343,11 +360,13 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
 
   app.get("/pages/employees/:person_id", (c) => {
     const session = c.get("pageSession")
+    const personId = decodeText(c.req.param("person_id"))
+    if (Option.isNone(personId)) return errorPage(c, 404, "Not found", "No person with that id.", true)
     return runPage(
       runtime,
       c,
       Effect.all([
-        Employees.get(session.customerId, c.req.param("person_id")),
+        Employees.get(session.customerId, personId.value),
         connectionNames(session.customerId),
         Effect.flatMap(PersonDirectory, (directory) =>
           directory.page(session.customerId, { limit: 200, after: Option.none() }),
@@ -375,6 +394,8 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
     if (
       record_a === undefined ||
       record_b === undefined ||
+      Option.isNone(decodeText(record_a)) ||
+      Option.isNone(decodeText(record_b)) ||
       record_a === record_b ||
       (decision !== "same_person" && decision !== "not_same_person")
     ) {
@@ -396,6 +417,9 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
       },
     )
   })
+
+  // An unknown page under /pages is answered as a page, not as the API's JSON.
+  app.all("/pages/*", (c) => errorPage(c, 404, "Not found", "There is no such page.", false))
 
   return app
 }
