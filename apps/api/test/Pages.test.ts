@@ -153,15 +153,22 @@ describe("page sessions", () => {
     }
   })
 
+  it("a link opens once: the second time it grants nothing", async () => {
+    const session = await openSession("acme")
+    const again = await request(session.link.path)
+    expect(again.status).toBe(401)
+    expect(again.headers.get("set-cookie")).toBeNull()
+  })
+
   it("an expired link is refused even when its signature is ours (TestClock)", async () => {
     const ours = PageSessions.make({ secret: Redacted.make(pageSessionSecret) })
     const result = await Effect.runPromise(
       Effect.gen(function* () {
         const link = yield* ours.link("acme" as never)
         yield* TestClock.adjust("9 minutes")
-        const fresh = yield* Effect.either(ours.open(link.token))
+        const fresh = yield* Effect.either(ours.verifyLink(link.token))
         yield* TestClock.adjust("2 minutes")
-        const stale = yield* Effect.flip(ours.open(link.token))
+        const stale = yield* Effect.flip(ours.verifyLink(link.token))
         return { fresh, stale }
       }).pipe(Effect.provide(TestContext.TestContext)),
     )

@@ -1,6 +1,7 @@
 /**
  * Who may see the pages: a short-lived signed link the application's backend asks for (`POST …/sessions`), traded
- * once opened for a signed, expiring session cookie naming one customer. Forms carry a CSRF token that is an HMAC of
+ * once opened for a signed, expiring session cookie naming one customer (single use is the caller's to enforce, with
+ * the link's random id). Forms carry a CSRF token that is an HMAC of
  * the session's random id, so only pages rendered for that session can post. Everything is signed with HMAC-SHA256
  * under `PAGE_SESSION_SECRET` — or under a key made at start when none is configured (sessions end at a restart).
  */
@@ -10,16 +11,23 @@ import { Clock, Config, Context, Effect, Either, Layer, Option, Redacted, Schema
 
 /** A link or cookie that is malformed, not signed by us, of the wrong kind, or expired. */
 export class InvalidPageSession extends Schema.TaggedError<InvalidPageSession>()("InvalidPageSession", {
-  reason: Schema.Literal("missing", "malformed", "forged", "expired"),
+  reason: Schema.Literal("missing", "malformed", "forged", "expired", "used"),
 }) {
   override get message() {
-    return "the page link or session is invalid or expired"
+    return "the page link or session is invalid, used or expired"
   }
 }
 
 /** A verified page session: one customer, until `expiresAt`. */
 export interface PageSession {
   readonly sessionId: string
+  readonly customerId: CustomerId
+  readonly expiresAt: Date
+}
+
+/** What a verified link says. */
+export interface PageLink {
+  readonly linkId: string
   readonly customerId: CustomerId
   readonly expiresAt: Date
 }
@@ -45,8 +53,10 @@ export class PageSessions extends Context.Tag("@finch-connections/api/PageSessio
   {
     /** A fresh link token for the customer (opened once by a browser, within minutes). */
     readonly link: (customerId: CustomerId) => Effect.Effect<Signed>
-    /** A fresh session cookie for the customer a verified link named. */
-    readonly open: (link: string) => Effect.Effect<Signed & { readonly session: PageSession }, InvalidPageSession>
+    /** The link's content when it is ours and unexpired. */
+    readonly verifyLink: (link: string) => Effect.Effect<PageLink, InvalidPageSession>
+    /** A fresh session cookie for the customer (whose verified link was just spent). */
+    readonly start: (customerId: CustomerId) => Effect.Effect<Signed & { readonly session: PageSession }>
     /** The session a cookie names, when it is ours and unexpired. */
     readonly verify: (cookie: string | undefined) => Effect.Effect<PageSession, InvalidPageSession>
     /** The CSRF token of the session's forms. */
@@ -118,7 +128,13 @@ export const make = (options: {
   return PageSessions.of({
     link: (customerId) =>
       Effect.map(sign("link", customerId, linkTtl), ({ token, expiresAt }) => ({ token, expiresAt })),
-    open: (link) => Effect.flatMap(check("link", link), (opened) => sign("session", opened.customerId, sessionTtl)),
+    verifyLink: (link) =>
+      Effect.map(check("link", link), (opened) => ({
+        linkId: opened.sessionId,
+        customerId: opened.customerId,
+        expiresAt: opened.expiresAt,
+      })),
+    start: (customerId) => sign("session", customerId, sessionTtl),
     verify: (cookie) => check("session", cookie),
     csrfToken,
     checkCsrf: (session, given) => {

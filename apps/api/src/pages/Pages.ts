@@ -1,7 +1,7 @@
 /**
  * The pages under `/pages`: server-rendered HTML that works without JavaScript, for one customer at a time.
  *
- * - `GET /pages/session?token=…` trades a link from `POST /v1/customers/{id}/sessions` for the session cookie
+ * - `GET /pages/session?token=…` trades a link from `POST /v1/customers/{id}/sessions` (once) for the session cookie
  *   (HttpOnly, SameSite=Lax, Path=/pages) and redirects to the connections page.
  * - Every other page needs that cookie; every POST needs the session's CSRF token (field `csrf`). Neither the API
  *   key nor JSON bodies apply here: forms are `application/x-www-form-urlencoded`.
@@ -14,6 +14,7 @@ import * as Customers from "@finch-connections/core/Customers"
 import { ConnectionId, type CustomerId } from "@finch-connections/core/Ids"
 import type { Product } from "@finch-connections/core/Product"
 import { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
+import { ConnectStateLog } from "@finch-connections/store-postgres/ConnectStateLog"
 import { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
 import { Cause, Effect, Either, Exit, Option, Runtime, Schema } from "effect"
 import { type Context, Hono, type MiddlewareHandler } from "hono"
@@ -30,7 +31,7 @@ import { ConnectionsPage, DisconnectPage } from "./ConnectionsPage.ts"
 import { EmployeesPage, PersonPage } from "./EmployeesPage.ts"
 import { ErrorPage } from "./ErrorPage.ts"
 import type { Html } from "./Layout.ts"
-import { type PageSession, PageSessions } from "./PageSessions.ts"
+import { InvalidPageSession, type PageSession, PageSessions } from "./PageSessions.ts"
 import { ProviderCatalog } from "./ProviderCatalog.ts"
 
 /** The session cookie's name. */
@@ -179,10 +180,21 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
 
   app.get("/pages/session", async (c) => {
     const opened = await Runtime.runPromise(runtime)(
-      Effect.either(Effect.flatMap(PageSessions, (sessions) => sessions.open(c.req.query("token") ?? ""))),
+      Effect.gen(function* () {
+        const sessions = yield* PageSessions
+        const link = yield* sessions.verifyLink(c.req.query("token") ?? "")
+        // Single use, in the same ledger as Connect states: a link left in a history or a log opens nothing.
+        const fresh = yield* (yield* ConnectStateLog).claim({
+          customerId: link.customerId,
+          stateId: link.linkId,
+          expiresAt: link.expiresAt,
+        })
+        if (!fresh) return yield* new InvalidPageSession({ reason: "used" })
+        return yield* sessions.start(link.customerId)
+      }).pipe(Effect.either),
     )
     if (Either.isLeft(opened)) {
-      return errorPage(c, 401, "Link expired or invalid", "This link is invalid or has expired.", false)
+      return errorPage(c, 401, "Link expired or invalid", "This link is invalid, already used or expired.", false)
     }
     setCookie(c, sessionCookie, opened.right.token, {
       httpOnly: true,

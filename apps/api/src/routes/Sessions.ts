@@ -27,7 +27,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
       tags: ["pages"],
       summary: "A link to the connections and employees pages for the customer",
       description:
-        "The link works for 10 minutes; opening it sets an HttpOnly session cookie for this customer only (8 hours).",
+        "The link works once, within 10 minutes; opening it sets an HttpOnly session cookie for this customer only (8 hours).",
       responses: { 201: Responses.ok("the link", PageSessionCreated), ...Responses.customerScoped },
     }),
     validate("param", CustomerPath),
