@@ -196,12 +196,16 @@ describe("page sessions", () => {
     }
   })
 
-  it("the HTML holds no secret: no cookie, link token, API key or access token", async () => {
+  it("the HTML holds no secret (no cookie, link token, API key or access token), nor the logs a link or cookie", async () => {
     const session = await openSession("acme")
     const answer = await session.get("/pages/connections")
     const accessToken = await api.tokenOf("acme", acmeConnectionId)
     for (const secret of [session.cookieValue, session.link.token, apiKey, accessToken]) {
       expect(answer.text).not.toContain(secret)
+    }
+    const logs = api.logLines.join("\n")
+    for (const secret of [session.cookieValue, session.link.token, await session.csrfOf()]) {
+      expect(logs).not.toContain(secret)
     }
     expect(answer.headers.get("content-security-policy")).toContain("script-src 'self'")
     expect(answer.headers.get("cache-control")).toBe("no-store")

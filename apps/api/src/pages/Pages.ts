@@ -200,7 +200,8 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
       httpOnly: true,
       sameSite: "Lax",
       path: "/pages",
-      secure: new URL(c.req.url).protocol === "https:",
+      // Behind a TLS-terminating proxy the request is http: the public URL says whether browsers see https.
+      secure: new URL(options.publicUrl ?? c.req.url).protocol === "https:",
       expires: opened.right.expiresAt,
     })
     return c.redirect("/pages/connections", 303)
