@@ -8,7 +8,7 @@ import { Layout } from "./Layout.ts"
 export const ErrorPage = (props: { readonly title: string; readonly message: string; readonly signedIn: boolean }) =>
   Layout({
     title: props.title,
-    section: props.signedIn ? "connections" : "none",
+    section: props.signedIn ? "other" : "none",
     body: html`<h1>${props.title}</h1>
       <p>${props.message}</p>
       ${

@@ -8,8 +8,8 @@ import type { HtmlEscapedString } from "hono/utils/html"
 /** Rendered HTML (interpolated values are escaped by `html`). */
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
 
-/** Which navigation entry is the current page. */
-export type Section = "connections" | "employees" | "none"
+/** Which navigation entry is the current page: `other` shows the navigation with none current, `none` hides it. */
+export type Section = "connections" | "employees" | "other" | "none"
 
 /** A full document around `body`. */
 export const Layout = (props: {
