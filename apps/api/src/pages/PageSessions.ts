@@ -66,6 +66,13 @@ export class PageSessions extends Context.Tag("@finch-connections/api/PageSessio
   }
 >() {}
 
+/** The URL of a link token on the API at `origin` (e.g. `http://127.0.0.1:3000`): what a browser opens. */
+export const linkUrl = (origin: string, token: string): string => {
+  const url = new URL("/pages/session", origin)
+  url.searchParams.set("token", token)
+  return url.toString()
+}
+
 /** A link is opened right after it is asked for. */
 export const defaultLinkTtlSeconds = 10 * 60
 /** A working day on the page. */

@@ -8,7 +8,7 @@ import { Hono } from "hono"
 import { describeRoute } from "hono-openapi"
 import { type ApiEnv, type ApiRuntime, runEffect } from "../Handler.ts"
 import { CustomerPath } from "../Params.ts"
-import { PageSessions } from "../pages/PageSessions.ts"
+import { linkUrl, PageSessions } from "../pages/PageSessions.ts"
 import { validate } from "../Validation.ts"
 import * as Responses from "./Responses.ts"
 
@@ -41,11 +41,14 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
           Customers.getCustomer(customerId),
           Effect.flatMap(PageSessions, (sessions) => sessions.link(customerId)),
         ),
-        (link) => {
-          const url = new URL("/pages/session", options.publicUrl ?? new URL(c.req.url).origin)
-          url.searchParams.set("token", link.token)
-          return c.json({ url: url.toString(), expires_at: link.expiresAt.toISOString() }, 201)
-        },
+        (link) =>
+          c.json(
+            {
+              url: linkUrl(options.publicUrl ?? new URL(c.req.url).origin, link.token),
+              expires_at: link.expiresAt.toISOString(),
+            },
+            201,
+          ),
       )
     },
   )
