@@ -463,6 +463,9 @@ describe("the employees pages", () => {
     const afterSplit = await globex.get(location(split))
     expect(afterSplit.text).toContain("Recorded: not the same person")
     expect(afterSplit.text.match(/class="record"/g)).toHaveLength(1)
+    // back on the person the first record (the one it started from) belongs to now
+    expect(afterSplit.text).toContain("<dd>ind-1</dd>")
+    expect(afterSplit.text).not.toContain("<dd>b-9</dd>")
     const people = await api.call("GET", "/v1/customers/globex/employees")
     expect(people.body.employees).toHaveLength(3)
 

@@ -98,9 +98,12 @@ it("connects, adds a login, reconnects and splits a person through the pages", a
     await page.click("text=Maria Lopez")
     expect(await page.locator("section.record").count()).toBe(2)
     await shot("06-person")
+    // The record the person starts from (the first) stays on the page; the other leaves.
+    const anchor = await page.locator("section.record").first().locator("dd").nth(1).textContent()
     await page.click("button:has-text('Not the same person')")
     await expect(page.locator("[role=status]").textContent()).resolves.toContain("not the same person")
     expect(await page.locator("section.record").count()).toBe(1)
+    expect(await page.locator("section.record").first().locator("dd").nth(1).textContent()).toBe(anchor)
     await shot("07-split")
   } finally {
     await page.close()
