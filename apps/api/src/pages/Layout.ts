@@ -27,6 +27,7 @@ export const Layout = (props: {
     ${props.refreshSeconds === undefined ? "" : html`<meta http-equiv="refresh" content="${props.refreshSeconds}" />`}
     <title>${props.title} · finch-connections</title>
     <link rel="stylesheet" href="/pages/static/pages.css" />
+    <script src="/pages/static/pages.js" defer></script>
   </head>
   <body>
     <a class="skip" href="#main">Skip to content</a>

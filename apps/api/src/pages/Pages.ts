@@ -41,6 +41,7 @@ export const sessionCookie = "fc_page_session"
 const connectProducts: ReadonlyArray<Product> = ["company", "directory", "individual", "employment"] as never
 
 const stylesheet = readFileSync(new URL("./static/pages.css", import.meta.url), "utf8")
+const script = readFileSync(new URL("./static/pages.js", import.meta.url), "utf8")
 
 /** Hono's variables on the pages: the verified session. */
 interface PagesEnv extends ApiEnv {
@@ -176,6 +177,11 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
   app.get("/pages/static/pages.css", (c) => {
     c.header("content-type", "text/css; charset=utf-8")
     return c.body(stylesheet)
+  })
+
+  app.get("/pages/static/pages.js", (c) => {
+    c.header("content-type", "text/javascript; charset=utf-8")
+    return c.body(script)
   })
 
   app.get("/pages/session", async (c) => {
