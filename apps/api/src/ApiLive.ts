@@ -1,7 +1,7 @@
 /**
  * Everything the API's handlers use, over a `PgDatabase` and a `FinchGateway` given from outside (the main job's
  * database and Finch client, or a test's fresh database and sandbox). Configuration: `API_KEYS`,
- * `CONNECT_STATE_SECRET` (optional), `FINCH_WEBHOOK_SECRET` (optional: without it every webhook is unverifiable),
+ * `CONNECT_STATE_SECRET` and `PAGE_SESSION_SECRET` (optional), `FINCH_WEBHOOK_SECRET` (optional: without it every webhook is unverifiable),
  * `TOKEN_ENCRYPTION_KEYS` (see store-postgres).
  */
 import * as Webhooks from "@finch-connections/finch-client/Webhooks"
@@ -17,6 +17,8 @@ import * as PgSyncQueue from "@finch-connections/store-postgres/PgSyncQueue"
 import * as WebhookEventLog from "@finch-connections/store-postgres/WebhookEventLog"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import * as ConnectState from "./ConnectState.ts"
+import * as PageSessions from "./pages/PageSessions.ts"
+import * as ProviderCatalog from "./pages/ProviderCatalog.ts"
 
 /** Finch's webhook verifier from `FINCH_WEBHOOK_SECRET`; without the secret no delivery verifies. */
 export const WebhooksLive = Layer.unwrapEffect(
@@ -61,5 +63,14 @@ const StoreLive = Layer.mergeAll(
   PgSyncQueue.layer,
 ).pipe(Layer.provideMerge(PgCustomerRepository.layer), Layer.provide(AesTokenVault.layerConfig))
 
-/** Every service of `ApiServices` but the pool, Finch, the API keys and `SyncRequests`, which come from outside. */
-export const ApiLive = Layer.mergeAll(StoreLive, ConnectState.layerConfig, WebhooksLive)
+/**
+ * Every service of `ApiServices` but the pool, Finch, the API keys and `SyncRequests`, which come from outside (the
+ * provider catalogue reads Finch's `FinchClient`).
+ */
+export const ApiLive = Layer.mergeAll(
+  StoreLive,
+  ConnectState.layerConfig,
+  PageSessions.layerConfig,
+  ProviderCatalog.layer,
+  WebhooksLive,
+)

@@ -2,6 +2,8 @@
  * The HTTP API as one Hono app: `createApp(runtime)` installs the request id, the request log, metrics, the body
  * limit, the JSON-only rule and API-key authentication, mounts one router per resource, and answers unknown routes
  * (404), wrong methods (405) and failures in the error body of `HttpErrors`. Used by `main.ts` and the tests alike.
+ * The HTML pages under `/pages` (see `pages/Pages.ts`) are outside the JSON-only rule and the API key: they post
+ * forms and authenticate with their own session cookie and CSRF token.
  */
 import { prometheus } from "@hono/prometheus"
 import { Cause, Effect, Runtime } from "effect"
@@ -14,10 +16,12 @@ import { Registry } from "prom-client"
 import { ApiKeys } from "./ApiKeys.ts"
 import { type ApiEnv, type ApiRuntime, logDefect } from "./Handler.ts"
 import * as HttpErrors from "./HttpErrors.ts"
+import * as Pages from "./pages/Pages.ts"
 import * as Connect from "./routes/Connect.ts"
 import * as Connections from "./routes/Connections.ts"
 import * as Customers from "./routes/Customers.ts"
 import * as Employees from "./routes/Employees.ts"
+import * as Sessions from "./routes/Sessions.ts"
 import * as Syncs from "./routes/Syncs.ts"
 import * as System from "./routes/System.ts"
 import * as Webhooks from "./routes/Webhooks.ts"
@@ -26,8 +30,13 @@ import * as Webhooks from "./routes/Webhooks.ts"
 export interface AppOptions {
   /** Largest request body in bytes; 1 MiB unless given. */
   readonly bodyLimitBytes?: number
-  /** Where `/v1/finch/callback` sends the browser (relative to the API or absolute); `/connections` unless given. */
+  /** Where `/v1/finch/callback` sends the browser (relative to the API or absolute); `/pages/connections` unless given. */
   readonly connectionsPageUrl?: string
+  /**
+   * The API's public origin (e.g. `https://connections.example.com`), for the absolute URLs it hands out (page links,
+   * the callback given to Finch); unless given, the origin each request came to.
+   */
+  readonly publicUrl?: string
 }
 
 const mebibyte = 1024 * 1024
@@ -65,9 +74,12 @@ const withoutBody = new Set(["GET", "HEAD", "OPTIONS"])
 const hasBody = (c: Context) =>
   c.req.header("transfer-encoding") !== undefined || Number(c.req.header("content-length") ?? "0") > 0
 
-/** Bodies are JSON: a body of another (or no) content type is refused before it is read. */
+/** The HTML pages' own paths (forms, cookie sessions). */
+const isPage = (path: string) => path === "/pages" || path.startsWith("/pages/")
+
+/** Bodies are JSON: a body of another (or no) content type is refused before it is read (the pages post forms). */
 const requireJson: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  if (withoutBody.has(c.req.method)) return next()
+  if (withoutBody.has(c.req.method) || isPage(c.req.path)) return next()
   const contentType = c.req.header("content-type")
   const isJson = contentType !== undefined && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)
   if (!isJson && (contentType !== undefined || hasBody(c))) {
@@ -112,11 +124,13 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
 
   app.route("/", System.routes(runtime, { printMetrics }))
   app.route("/", Customers.routes(runtime))
-  app.route("/", Connect.routes(runtime, { connectionsPageUrl: options.connectionsPageUrl ?? "/connections" }))
+  app.route("/", Connect.routes(runtime, { connectionsPageUrl: options.connectionsPageUrl ?? "/pages/connections" }))
   app.route("/", Connections.routes(runtime))
   app.route("/", Syncs.routes(runtime))
   app.route("/", Employees.routes(runtime))
   app.route("/", Webhooks.routes(runtime))
+  app.route("/", Sessions.routes(runtime, { publicUrl: options.publicUrl }))
+  app.route("/", Pages.routes(runtime, { publicUrl: options.publicUrl }))
 
   app.get(
     "/openapi.json",
@@ -133,7 +147,7 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
         },
         security: [{ apiKey: [] }],
       },
-      exclude: ["/openapi.json"],
+      exclude: ["/openapi.json", /^\/pages(\/|$)/],
       defaultValidationErrorResponse: {
         description: "`invalid_request`, naming the field",
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

@@ -20,6 +20,8 @@ import type { Context, Env } from "hono"
 import type { ApiKeys } from "./ApiKeys.ts"
 import type { ConnectStates } from "./ConnectState.ts"
 import * as HttpErrors from "./HttpErrors.ts"
+import type { PageSessions } from "./pages/PageSessions.ts"
+import type { ProviderCatalog } from "./pages/ProviderCatalog.ts"
 import type { SyncRequests } from "./SyncRequests.ts"
 
 /** Everything a handler's Effect may use. */
@@ -33,8 +35,10 @@ export type ApiServices =
   | EmployeeStore
   | FinchGateway
   | PersonDirectory
+  | PageSessions
   | PersonStore
   | PgDatabase
+  | ProviderCatalog
   | SyncQueue
   | SyncRequests
   | WebhookEventLog

@@ -1,10 +1,10 @@
 /**
  * The API served over HTTP by `@hono/node-server` for the life of the layer: `HOST` (default 127.0.0.1) and `PORT`
- * (default 3000; 0 picks a free port). Prints `api: http://<host>:<port>` once listening.
+ * (default 3000; 0 picks a free port); `CONNECTIONS_PAGE_URL` and `PUBLIC_URL` as in `AppOptions`. Prints `api: http://<host>:<port>` once listening.
  */
 import type { AddressInfo } from "node:net"
 import { serve } from "@hono/node-server"
-import { Config, Console, Context, Effect, Layer } from "effect"
+import { Config, Console, Context, Effect, Layer, Option } from "effect"
 import { createApp } from "./App.ts"
 import type { ApiServices } from "./Handler.ts"
 
@@ -23,8 +23,12 @@ export const layer = Layer.scoped(
       Config.withDefault(3000),
       Config.validate({ message: "PORT must be 0 (any free port) to 65535", validation: (p) => p >= 0 && p <= 65535 }),
     )
-    const page = yield* Config.string("CONNECTIONS_PAGE_URL").pipe(Config.withDefault("/connections"))
-    const app = createApp(yield* Effect.runtime<ApiServices>(), { connectionsPageUrl: page })
+    const page = yield* Config.string("CONNECTIONS_PAGE_URL").pipe(Config.withDefault("/pages/connections"))
+    const publicUrl = yield* Config.option(Config.string("PUBLIC_URL"))
+    const app = createApp(yield* Effect.runtime<ApiServices>(), {
+      connectionsPageUrl: page,
+      ...(Option.isSome(publicUrl) && publicUrl.value !== "" ? { publicUrl: publicUrl.value } : {}),
+    })
     const server = yield* Effect.acquireRelease(
       Effect.async<ReturnType<typeof serve>>((resume) => {
         const listening = serve({ fetch: app.fetch, hostname: host, port }, () => resume(Effect.succeed(listening)))

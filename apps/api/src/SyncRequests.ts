@@ -8,8 +8,8 @@ import type { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import { SyncQueue } from "@finch-connections/core/SyncQueue"
 import { Context, Effect, Layer } from "effect"
 
-/** Why a sync was asked for. */
-export type SyncReason = "finch_data_sync_completed" | "token_recorded"
+/** Why a sync was asked for: Finch finished a data sync, a token was recorded, or "Sync now" on the page. */
+export type SyncReason = "finch_data_sync_completed" | "token_recorded" | "requested_on_page"
 
 /** Asks for a sync of one connection. */
 export class SyncRequests extends Context.Tag("@finch-connections/api/SyncRequests")<
@@ -40,6 +40,12 @@ export const makeRecording = () => {
   return { requested, layer }
 }
 
+const queueReason = {
+  finch_data_sync_completed: "webhook",
+  token_recorded: "token",
+  requested_on_page: "api",
+} as const
+
 /** Requests queued for the worker through core's `SyncQueue`. */
 export const layer = Layer.effect(
   SyncRequests,
@@ -48,7 +54,7 @@ export const layer = Layer.effect(
       request: (input) =>
         queue
           .requestSync(input.customerId, input.connectionId, {
-            reason: input.reason === "token_recorded" ? "token" : "webhook",
+            reason: queueReason[input.reason],
           })
           .pipe(
             Effect.asVoid,

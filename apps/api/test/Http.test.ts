@@ -133,6 +133,7 @@ describe("system routes", () => {
         "/v1/customers/{customer_id}/employees",
         "/v1/customers/{customer_id}/employees/decisions",
         "/v1/customers/{customer_id}/employees/{person_id}",
+        "/v1/customers/{customer_id}/sessions",
         "/v1/customers/{customer_id}/syncs/{sync_id}",
         "/v1/finch/callback",
         "/v1/webhooks/finch",
