@@ -15,7 +15,7 @@ import type { ConnectStateLog } from "@finch-connections/store-postgres/ConnectS
 import type { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
 import type { PgDatabase } from "@finch-connections/store-postgres/PgDatabase"
 import type { WebhookEventLog } from "@finch-connections/store-postgres/WebhookEventLog"
-import { Cause, Effect, Exit, Option, Runtime } from "effect"
+import { Cause, Effect, Either, Exit, Option, Runtime } from "effect"
 import type { Context, Env } from "hono"
 import type { ApiKeys } from "./ApiKeys.ts"
 import type { ConnectStates } from "./ConnectState.ts"
@@ -54,26 +54,37 @@ export interface ApiEnv extends Env {
   }
 }
 
+/**
+ * Runs `effect` for the request: its value, or the `ApiError` its failure maps to (`HttpErrors`), a defect or a 5xx
+ * being logged with the request id. Every handler, JSON or page, goes through this.
+ */
+export const runForAnswer = async <A, E, Env extends ApiEnv>(
+  runtime: ApiRuntime,
+  c: Context<Env, any, any>,
+  effect: Effect.Effect<A, E, ApiServices>,
+): Promise<Either.Either<A, HttpErrors.ApiError>> => {
+  const exit = await Runtime.runPromiseExit(runtime)(
+    effect.pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
+  )
+  if (Exit.isSuccess(exit)) return Either.right(exit.value)
+  const failure = Cause.failureOption(exit.cause)
+  const answer = Option.isSome(failure) ? HttpErrors.fromFailure(failure.value) : HttpErrors.internalError
+  if (Option.isNone(failure) || answer.status >= 500)
+    logDefect(runtime, c as unknown as Context<ApiEnv, any, any>, exit.cause)
+  return Either.left(answer)
+}
+
 /** Runs `effect` for the request and answers with `onSuccess`, or with the failure's error body. */
 export const runEffect = async <A, E>(
   runtime: ApiRuntime,
   c: Context<ApiEnv, any, any>,
   effect: Effect.Effect<A, E, ApiServices>,
   onSuccess: (value: A) => Response | Promise<Response>,
-): Promise<Response> => {
-  const exit = await Runtime.runPromiseExit(runtime)(
-    effect.pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
-  )
-  if (Exit.isSuccess(exit)) return onSuccess(exit.value)
-  const failure = Cause.failureOption(exit.cause)
-  if (Option.isSome(failure)) {
-    const answer = HttpErrors.fromFailure(failure.value)
-    if (answer.status >= 500) logDefect(runtime, c, exit.cause)
-    return HttpErrors.respond(c, answer)
-  }
-  logDefect(runtime, c, exit.cause)
-  return HttpErrors.respond(c, HttpErrors.internalError)
-}
+): Promise<Response> =>
+  Either.match(await runForAnswer(runtime, c, effect), {
+    onLeft: (answer) => HttpErrors.respond(c, answer),
+    onRight: onSuccess,
+  })
 
 /** Logs an unexpected failure with its request id. */
 export const logDefect = (runtime: ApiRuntime, c: Context<ApiEnv, any, any>, cause: Cause.Cause<unknown>) =>

@@ -16,15 +16,14 @@ import type { Product } from "@finch-connections/core/Product"
 import { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
 import { ConnectStateLog } from "@finch-connections/store-postgres/ConnectStateLog"
 import { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
-import { Cause, Effect, Either, Exit, Option, Runtime, Schema } from "effect"
+import { Effect, Either, Option, Runtime, Schema } from "effect"
 import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { getCookie, setCookie } from "hono/cookie"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
 import * as ConnectionCommands from "../ConnectionCommands.ts"
 import { ConnectStates } from "../ConnectState.ts"
 import * as Employees from "../Employees.ts"
-import type { ApiEnv, ApiRuntime, ApiServices } from "../Handler.ts"
-import * as HttpErrors from "../HttpErrors.ts"
+import { type ApiEnv, type ApiRuntime, type ApiServices, runForAnswer } from "../Handler.ts"
 import { SyncRequests } from "../SyncRequests.ts"
 import { SafeText } from "../Validation.ts"
 import { ConnectionsPage, DisconnectPage } from "./ConnectionsPage.ts"
@@ -72,20 +71,12 @@ const runPage = async <A, E>(
   c: Context<PagesEnv, any, any>,
   effect: Effect.Effect<A, E, ApiServices>,
   onSuccess: (value: A) => Response | Promise<Response>,
-): Promise<Response> => {
-  const exit = await Runtime.runPromiseExit(runtime)(
-    effect.pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
-  )
-  if (Exit.isSuccess(exit)) return onSuccess(exit.value)
-  const failure = Cause.failureOption(exit.cause)
-  const answer = Option.isSome(failure) ? HttpErrors.fromFailure(failure.value) : HttpErrors.internalError
-  if (answer.status >= 500) {
-    Runtime.runSync(runtime)(
-      Effect.logError("request failed", exit.cause).pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
-    )
-  }
-  return errorPage(c, answer.status, answer.status >= 500 ? "Something went wrong" : "Not done", answer.message, true)
-}
+): Promise<Response> =>
+  Either.match(await runForAnswer(runtime, c, effect), {
+    onLeft: (answer) =>
+      errorPage(c, answer.status, answer.status >= 500 ? "Something went wrong" : "Not done", answer.message, true),
+    onRight: onSuccess,
+  })
 
 /** The cookie's session, or the 401 page. */
 const requireSession =
