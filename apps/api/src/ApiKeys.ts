@@ -3,8 +3,8 @@
  * key can be rotated without downtime). Only their SHA-256 hashes are kept; a presented key is hashed and compared
  * with every stored hash in constant time, so neither timing nor an early exit tells how close a guess was.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
-import { Config, Console, Context, Effect, Layer, Option, Redacted } from "effect"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { Config, Context, Layer, Redacted } from "effect"
 
 /** Checks a presented API key. */
 export class ApiKeys extends Context.Tag("@finch-connections/api/ApiKeys")<
@@ -51,17 +51,3 @@ export const config: Config.Config<ReadonlyArray<Redacted.Redacted<string>>> = C
 
 /** `layer` with the keys from `API_KEYS`. */
 export const layerConfig = Layer.unwrapEffect(Config.map(config, layer))
-
-/**
- * `API_KEYS` when set; otherwise a key made for this run and printed once (`api key: …`), so a local start needs no
- * configuration. It is not stored: the next start makes another.
- */
-export const layerConfigOrGenerated = Layer.unwrapEffect(
-  Effect.gen(function* () {
-    const configured = yield* Config.option(config)
-    if (Option.isSome(configured)) return layer(configured.value)
-    const key = randomBytes(24).toString("base64url")
-    yield* Console.log(`api key: ${key}            (made for this run; set API_KEYS to choose your own)`)
-    return layer([Redacted.make(key)])
-  }),
-)

@@ -329,20 +329,17 @@ const withAccount = (
   Option.match(connection.account(accountId), {
     onNone: () => Either.left(new AccountNotFound({ connectionId: connection.id, accountId })),
     onSome: (account) =>
-      Either.map(update(account), (updated) =>
-        updated === account
-          ? connection
-          : new Connection({
-              ...connection,
-              accounts: connection.accounts.map((a) => (a.accountId === accountId ? updated : a)),
-              entities: entitiesReached(connection.entities, replaceAccount(connection.accounts, updated), []),
-              updatedAt: updated.updatedAt,
-            }),
-      ),
+      Either.map(update(account), (updated) => {
+        if (updated === account) return connection
+        const accounts = connection.accounts.map((a) => (a.accountId === accountId ? updated : a))
+        return new Connection({
+          ...connection,
+          accounts,
+          entities: entitiesReached(connection.entities, accounts, []),
+          updatedAt: updated.updatedAt,
+        })
+      }),
   })
-
-const replaceAccount = (accounts: ReadonlyArray<Account>, updated: Account) =>
-  accounts.map((a) => (a.accountId === updated.accountId ? updated : a))
 
 /**
  * The entity list of a connection whose accounts are `accounts`: every entity some live account reaches, described

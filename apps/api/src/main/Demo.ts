@@ -96,7 +96,7 @@ export const walk = (
     const customer = await call(target, "PUT", `/v1/customers/${demoCustomerId}`, { name: "Demo Co" })
     say(`PUT /v1/customers/${demoCustomerId} → ${customer.status}`)
     const existing = await call(target, "GET", `/v1/customers/${demoCustomerId}/connections`)
-    const known: ReadonlyArray<{ id: string }> = existing.body?.connections ?? existing.body?.data ?? []
+    const known: ReadonlyArray<{ id: string }> = existing.body?.connections ?? []
     if (options.onlyIfNew && known.length > 0) {
       say(`the demo customer already has ${known.length} connections: left as they are`)
       return known.map((connection) => connection.id)
