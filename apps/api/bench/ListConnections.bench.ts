@@ -41,8 +41,14 @@ const listen = (fetch: (request: Request) => Response | Promise<Response>) =>
     )
   })
 
-const load = (url: string, headers: Record<string, string> = {}) =>
-  autocannon({ url, connections, duration: seconds, headers })
+/** autocannon's result, and this process's CPU time per request over the run (server and load generator alike). */
+const load = async (url: string, headers: Record<string, string> = {}) => {
+  const before = process.cpuUsage()
+  const result = await autocannon({ url, connections, duration: seconds, headers })
+  const used = process.cpuUsage(before)
+  return { ...result, cpuMicrosPerRequest: (used.user + used.system) / Math.max(1, result.requests.total) }
+}
+type Load = Awaited<ReturnType<typeof load>>
 
 const main = Effect.gen(function* () {
   const server = yield* DatabaseServer.DatabaseServer
@@ -135,8 +141,8 @@ const main = Effect.gen(function* () {
     const apiResult = await load(`http://127.0.0.1:${apiServer.port}${route}`, { authorization: `Bearer ${apiKey}` })
     return { bareResult, apiResult }
   })
-  const line = (label: string, result: autocannon.Result) =>
-    `  ${label.padEnd(28)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   (${result.non2xx} non-2xx, ${result.errors} errors)`
+  const line = (label: string, result: Load) =>
+    `  ${label.padEnd(28)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   ${result.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/req   (${result.non2xx} non-2xx, ${result.errors} errors)`
   const ratio = results.apiResult.requests.average / results.bareResult.requests.average
   console.log(
     [

@@ -10,6 +10,7 @@ import * as ConnectionSyncs from "@finch-connections/store-postgres/ConnectionSy
 import * as ConnectStateLog from "@finch-connections/store-postgres/ConnectStateLog"
 import * as PersonDirectory from "@finch-connections/store-postgres/PersonDirectory"
 import * as PersonStore from "@finch-connections/store-postgres/PersonStore"
+import * as PgConnectionListing from "@finch-connections/store-postgres/PgConnectionListing"
 import * as PgConnectionRepository from "@finch-connections/store-postgres/PgConnectionRepository"
 import * as PgCustomerRepository from "@finch-connections/store-postgres/PgCustomerRepository"
 import * as PgEmployeeStore from "@finch-connections/store-postgres/PgEmployeeStore"
@@ -54,6 +55,7 @@ export const WebhooksLive = Layer.unwrapEffect(
 /** The store's repositories and readers on the given pool; tokens sealed with `TOKEN_ENCRYPTION_KEYS`. */
 const StoreLive = Layer.mergeAll(
   PgConnectionRepository.layer,
+  PgConnectionListing.layer,
   PgEmployeeStore.layer,
   PersonStore.layer,
   PersonDirectory.layer,

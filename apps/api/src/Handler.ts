@@ -3,6 +3,7 @@
  * runtime, answering its success with the handler's response and any failure through `HttpErrors`. A defect is
  * logged (with the request id) and answered 500 without detail.
  */
+import type { ConnectionListing } from "@finch-connections/core/ConnectionListing"
 import type { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
 import type { CustomerRepository } from "@finch-connections/core/CustomerRepository"
 import type { EmployeeStore } from "@finch-connections/core/EmployeeStore"
@@ -29,6 +30,7 @@ export type ApiServices =
   | ApiKeys
   | ConnectStates
   | ConnectStateLog
+  | ConnectionListing
   | ConnectionRepository
   | ConnectionSyncs
   | CustomerRepository

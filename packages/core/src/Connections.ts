@@ -25,6 +25,7 @@ import {
   type UnidentifiableToken,
   usableAccounts,
 } from "./Connection.ts"
+import { ConnectionListing, type ListedConnection } from "./ConnectionListing.ts"
 import {
   type ConnectionEventSource,
   ConnectionRepository,
@@ -216,6 +217,23 @@ export const listConnections = (
     yield* (yield* CustomerRepository).get(customerId)
     return yield* (yield* ConnectionRepository).list(customerId)
   }).pipe(Effect.withSpan("Connections.listConnections", { attributes: { customerId } }))
+
+/** The customer's connections, newest first, each with its last sync: what the API lists, read at once. */
+export const listConnectionsWithSyncs = (
+  customerId: CustomerId,
+): Effect.Effect<ReadonlyArray<ListedConnection>, CustomerNotFound, ConnectionListing> =>
+  Effect.flatMap(ConnectionListing, (listing) => listing.list(customerId)).pipe(
+    Effect.withSpan("Connections.listConnectionsWithSyncs", { attributes: { customerId } }),
+  )
+
+/** One connection of the customer with its last sync. */
+export const getConnectionWithSync = (
+  customerId: CustomerId,
+  connectionId: ConnectionId,
+): Effect.Effect<ListedConnection, ConnectionNotFound, ConnectionListing> =>
+  Effect.flatMap(ConnectionListing, (listing) => listing.get(customerId, connectionId)).pipe(
+    Effect.withSpan("Connections.getConnectionWithSync", { attributes: { customerId, connectionId } }),
+  )
 
 /** One connection of the customer. */
 export const getConnection = (

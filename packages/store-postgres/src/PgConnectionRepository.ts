@@ -14,6 +14,7 @@ import {
   accountsEnded,
   applyAccountChange,
   Connection,
+  ConnectionEntity,
   ConnectionNotFound,
   OwnedByAnotherCustomer,
   selectAccount,
@@ -26,10 +27,20 @@ import {
   type TokenRecorded,
 } from "@finch-connections/core/ConnectionRepository"
 import { CustomerNotFound } from "@finch-connections/core/Customer"
-import { AccountId, ConnectionId, CustomerId, TokenId } from "@finch-connections/core/Ids"
+import {
+  AccountId,
+  type CompanyId,
+  ConnectionId,
+  CustomerId,
+  type EntityId,
+  type FinchConnectionId,
+  type ProviderId,
+  TokenId,
+} from "@finch-connections/core/Ids"
+import type { Product } from "@finch-connections/core/Product"
 import { decideTokenRecording, identifyToken, type TokenIdentity } from "@finch-connections/core/TokenClassification"
 import { type TokenBinding, TokenUnreadable, TokenVault } from "@finch-connections/core/TokenVault"
-import { Clock, Effect, Either, Layer, Option, Schema } from "effect"
+import { Clock, Effect, Either, Layer, Option } from "effect"
 import { type Kysely, sql } from "kysely"
 import * as AesTokenVault from "./AesTokenVault.ts"
 import { type CustomerTransaction, inTransaction, withCustomer } from "./CustomerTransaction.ts"
@@ -44,38 +55,71 @@ import type {
 import { type DatabaseError, isUniqueViolation, query } from "./DatabaseError.ts"
 import * as PgDatabase from "./PgDatabase.ts"
 
-const decodeConnection = Schema.decodeUnknown(Connection)
+/** Core's classes built from the store's own rows skip validation (see `toConnection`). */
+const trustedRow = { disableValidation: true } as const
 
-/** Rows as core's `Connection`; rows the schema rejects are a defect. */
-export const toConnection = (row: ConnectionRow, accounts: ReadonlyArray<ConnectionAccountRow>) =>
-  decodeConnection({
-    id: row.id,
-    customerId: row.customer_id,
-    providerId: row.provider_id,
-    companyId: row.company_id,
-    accounts: accounts
-      .filter((account) => account.connection_id === row.id)
-      .map((account) => ({
-        accountId: account.account_id,
-        finchConnectionId: Option.fromNullable(account.finch_connection_id),
-        tokenId: account.token_id,
-        products: account.products,
-        entityIds: account.entity_ids,
-        authenticationMethod: Option.fromNullable(account.authentication_method),
-        status: account.status,
-        connectedAt: account.connected_at,
-        updatedAt: account.updated_at,
-        reauthRequiredAt: Option.fromNullable(account.reauth_required_at),
-        introspectedAt: Option.fromNullable(account.introspected_at),
-      })),
-    entities: row.entities.map((entity) => ({
-      id: entity.id,
-      name: Option.fromNullable(entity.name),
-      status: Option.fromNullable(entity.status),
-    })),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }).pipe(Effect.orDie)
+/** An account row as core's `Account`. */
+const toAccount = (account: ConnectionAccountRow): Account =>
+  new Account(
+    {
+      accountId: account.account_id as AccountId,
+      finchConnectionId: Option.fromNullable(account.finch_connection_id as FinchConnectionId | null),
+      tokenId: account.token_id as TokenId,
+      products: account.products as ReadonlyArray<Product>,
+      entityIds: account.entity_ids as ReadonlyArray<EntityId>,
+      authenticationMethod: Option.fromNullable(account.authentication_method),
+      status: account.status,
+      connectedAt: account.connected_at,
+      updatedAt: account.updated_at,
+      reauthRequiredAt: Option.fromNullable(account.reauth_required_at),
+      introspectedAt: Option.fromNullable(account.introspected_at),
+    },
+    trustedRow,
+  )
+
+/**
+ * Rows as core's `Connection`, `accounts` holding (at least) the connection's own, in order. Built without decoding:
+ * the rows are the store's own, written from core's validated types and held to the schema's constraints (check
+ * constraints on every status, foreign keys, `uuid` ids), so checking them again on every read would only cost time.
+ */
+export const toConnection = (row: ConnectionRow, accounts: ReadonlyArray<ConnectionAccountRow>): Connection =>
+  new Connection(
+    {
+      id: row.id as ConnectionId,
+      customerId: row.customer_id as CustomerId,
+      providerId: row.provider_id as ProviderId,
+      companyId: row.company_id as CompanyId,
+      accounts: accounts.filter((account) => account.connection_id === row.id).map(toAccount),
+      entities: row.entities.map(
+        (entity) =>
+          new ConnectionEntity(
+            {
+              id: entity.id as EntityId,
+              name: Option.fromNullable(entity.name),
+              status: Option.fromNullable(entity.status),
+            },
+            trustedRow,
+          ),
+      ),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    },
+    trustedRow,
+  )
+
+/** The connections of `rows` with their accounts (`accounts` of any of them, in order). */
+export const toConnections = (
+  rows: ReadonlyArray<ConnectionRow>,
+  accounts: ReadonlyArray<ConnectionAccountRow>,
+): ReadonlyArray<Connection> => {
+  const byConnection = new Map<string, Array<ConnectionAccountRow>>()
+  for (const account of accounts) {
+    const list = byConnection.get(account.connection_id)
+    if (list === undefined) byConnection.set(account.connection_id, [account])
+    else list.push(account)
+  }
+  return rows.map((row) => toConnection(row, byConnection.get(row.id) ?? []))
+}
 
 const entitiesJson = (connection: Connection): string =>
   JSON.stringify(
@@ -192,7 +236,7 @@ export const make = (options: {
           .orderBy("account_id")
           .execute(),
       )
-      return yield* Effect.forEach(rows, (row) => toConnection(row, accounts))
+      return toConnections(rows, accounts)
     })
 
   const selectConnections = (trx: CustomerTransaction) =>

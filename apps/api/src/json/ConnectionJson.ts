@@ -3,8 +3,8 @@
  * ciphertext.
  */
 import type { Account, Connection } from "@finch-connections/core/Connection"
+import type { LastSync, ListedConnection } from "@finch-connections/core/ConnectionListing"
 import type { TokenRecorded } from "@finch-connections/core/ConnectionRepository"
-import type { LastSync } from "@finch-connections/store-postgres/ConnectionSyncs"
 import { Option, Schema } from "effect"
 
 const Timestamp = Schema.String.annotations({ description: "ISO 8601" })
@@ -102,11 +102,14 @@ export const toJson = (connection: Connection, lastSync: Option.Option<LastSync>
   last_sync: Option.getOrNull(
     Option.map(lastSync, (sync) => ({
       started_at: iso(sync.startedAt),
-      finished_at: sync.finishedAt === null ? null : iso(sync.finishedAt),
+      finished_at: Option.getOrNull(Option.map(sync.finishedAt, iso)),
       status: sync.status,
     })),
   ),
 })
+
+/** A listed connection's JSON, its last sync included. */
+export const listedJson = (listed: ListedConnection): ConnectionBody => toJson(listed.connection, listed.lastSync)
 
 /** The outcome's name for a recorded token (`OwnedByAnotherCustomer` never gets here: it is an error). */
 export const outcomeOf = (recorded: TokenRecorded): Outcome => {

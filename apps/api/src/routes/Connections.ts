@@ -5,8 +5,7 @@
 
 import * as Connections from "@finch-connections/core/Connections"
 import { AccountId, EntityId } from "@finch-connections/core/Ids"
-import { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { Hono } from "hono"
 import { describeRoute } from "hono-openapi"
 import * as ConnectionCommands from "../ConnectionCommands.ts"
@@ -57,36 +56,6 @@ const DisconnectQuery = Schema.Struct({
   entity_id: Schema.optional(EntityIdText),
 })
 
-const listWithSyncs = (customerId: typeof CustomerPath.Type.customer_id) =>
-  Effect.all(
-    [Connections.listConnections(customerId), Effect.flatMap(ConnectionSyncs, (s) => s.lastSyncs(customerId))],
-    {
-      concurrency: 2,
-    },
-  ).pipe(
-    Effect.map(([connections, syncs]) =>
-      connections.map((connection) => ConnectionJson.toJson(connection, Option.fromNullable(syncs.get(connection.id)))),
-    ),
-  )
-
-const getWithSync = (
-  customerId: typeof CustomerPath.Type.customer_id,
-  connectionId: typeof ConnectionPath.Type.connection_id,
-) =>
-  Effect.all(
-    [
-      Connections.getConnection(customerId, connectionId),
-      Effect.flatMap(ConnectionSyncs, (s) => s.lastSyncs(customerId)),
-    ],
-    {
-      concurrency: 2,
-    },
-  ).pipe(
-    Effect.map(([connection, syncs]) =>
-      ConnectionJson.toJson(connection, Option.fromNullable(syncs.get(connection.id))),
-    ),
-  )
-
 /** The connections router. */
 export const routes = (runtime: ApiRuntime) =>
   new Hono<ApiEnv>()
@@ -132,8 +101,8 @@ export const routes = (runtime: ApiRuntime) =>
       }),
       validate("param", CustomerPath),
       (c) =>
-        runEffect(runtime, c, listWithSyncs(c.req.valid("param").customer_id), (connections) =>
-          c.json({ connections }, 200),
+        runEffect(runtime, c, Connections.listConnectionsWithSyncs(c.req.valid("param").customer_id), (listed) =>
+          c.json({ connections: listed.map(ConnectionJson.listedJson) }, 200),
         ),
     )
     .get(
@@ -146,7 +115,9 @@ export const routes = (runtime: ApiRuntime) =>
       validate("param", ConnectionPath),
       (c) => {
         const { customer_id, connection_id } = c.req.valid("param")
-        return runEffect(runtime, c, getWithSync(customer_id, connection_id), (connection) => c.json(connection, 200))
+        return runEffect(runtime, c, Connections.getConnectionWithSync(customer_id, connection_id), (listed) =>
+          c.json(ConnectionJson.listedJson(listed), 200),
+        )
       },
     )
     .post(
