@@ -2,7 +2,7 @@
  * Everything the API's handlers use, over a `PgDatabase` and a `FinchGateway` given from outside (the main job's
  * database and Finch client, or a test's fresh database and sandbox). Configuration: `API_KEYS`,
  * `CONNECT_STATE_SECRET` and `PAGE_SESSION_SECRET` (optional), `FINCH_WEBHOOK_SECRET` (optional: without it every webhook is unverifiable),
- * `TOKEN_ENCRYPTION_KEYS` (see store-postgres).
+ * `TOKEN_ENCRYPTION_KEYS` (see store-postgres), `API_RESPONSE_CACHE` (default `true`; see `ResponseCache.ts`).
  */
 import * as Webhooks from "@finch-connections/finch-client/Webhooks"
 import * as AesTokenVault from "@finch-connections/store-postgres/AesTokenVault"
@@ -20,6 +20,7 @@ import { Config, Effect, Layer, Option, Redacted } from "effect"
 import * as ConnectState from "./ConnectState.ts"
 import * as PageSessions from "./pages/PageSessions.ts"
 import * as ProviderCatalog from "./pages/ProviderCatalog.ts"
+import * as ResponseCache from "./ResponseCache.ts"
 
 /** Finch's webhook verifier from `FINCH_WEBHOOK_SECRET`; without the secret no delivery verifies. */
 export const WebhooksLive = Layer.unwrapEffect(
@@ -75,4 +76,5 @@ export const ApiLive = Layer.mergeAll(
   PageSessions.layerConfig,
   ProviderCatalog.layer,
   WebhooksLive,
+  ResponseCache.layerConfig,
 )

@@ -6,7 +6,7 @@
  * forms and authenticate with their own session cookie and CSRF token.
  */
 import { prometheus } from "@hono/prometheus"
-import { Cause, Effect, Runtime } from "effect"
+import { Cause, Context as EffectContext } from "effect"
 import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import { HTTPException } from "hono/http-exception"
@@ -14,9 +14,10 @@ import { requestId } from "hono/request-id"
 import { openAPIRouteHandler } from "hono-openapi"
 import { Registry } from "prom-client"
 import { ApiKeys } from "./ApiKeys.ts"
-import { type ApiEnv, type ApiRuntime, logDefect } from "./Handler.ts"
+import { type ApiEnv, type ApiRuntime, logDefect, logInfoNow } from "./Handler.ts"
 import * as HttpErrors from "./HttpErrors.ts"
 import * as Pages from "./pages/Pages.ts"
+import { ResponseCache } from "./ResponseCache.ts"
 import * as Connect from "./routes/Connect.ts"
 import * as Connections from "./routes/Connections.ts"
 import * as Customers from "./routes/Customers.ts"
@@ -65,7 +66,7 @@ const requestLog =
       request_id: c.get("requestId"),
       customer_id: customerIdOf(c.req.path),
     }
-    Runtime.runSync(runtime)(Effect.logInfo("request").pipe(Effect.annotateLogs(annotations)))
+    logInfoNow(runtime, "request", annotations)
   }
 
 const withoutBody = new Set(["GET", "HEAD", "OPTIONS"])
@@ -88,15 +89,35 @@ const requireJson: MiddlewareHandler<ApiEnv> = async (c, next) => {
   return next()
 }
 
-/** `Authorization: Bearer <api key>`; a missing and a wrong key get the same answer. */
-const requireApiKey =
-  (runtime: ApiRuntime): MiddlewareHandler<ApiEnv> =>
+const safeMethods = new Set(["GET", "HEAD", "OPTIONS"])
+
+/**
+ * The API's own writes drop what the response cache keeps for the customer they are under (for writes under no
+ * customer, such as webhooks and the pages, everything) as they answer: a client reads its writes at once, without
+ * waiting for the store's notification.
+ */
+const invalidateOnWrite =
+  (cache: ResponseCache["Type"]): MiddlewareHandler<ApiEnv> =>
   async (c, next) => {
+    if (safeMethods.has(c.req.method)) return next()
+    try {
+      await next()
+    } finally {
+      const customerId = customerIdOf(c.req.path)?.trim()
+      if (customerId === undefined || customerId === "") cache.invalidateAll()
+      else cache.invalidate(customerId)
+    }
+  }
+
+/** `Authorization: Bearer <api key>`; a missing and a wrong key get the same answer. */
+const requireApiKey = (runtime: ApiRuntime): MiddlewareHandler<ApiEnv> => {
+  const keys = EffectContext.get(runtime.context, ApiKeys)
+  return async (c, next) => {
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1]
-    const keys = Runtime.runSync(runtime)(ApiKeys)
     if (presented === undefined || !keys.verify(presented)) return HttpErrors.respond(c, HttpErrors.unauthorized)
     return next()
   }
+}
 
 const patternOf = (routePath: string) =>
   new RegExp(
@@ -118,8 +139,14 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
   app.use(requestId())
   app.use(requestLog(runtime))
   app.use(registerMetrics)
-  app.use(bodyLimit({ maxSize: limit, onError: (c) => HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit)) }))
+  const limitBody = bodyLimit({
+    maxSize: limit,
+    onError: (c) => HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit)),
+  })
+  // A request without a body has nothing to limit (and reading its headers is cheaper than the limit's stream).
+  app.use((c, next) => (hasBody(c) ? limitBody(c, next) : next()))
   app.use(requireJson)
+  app.use(invalidateOnWrite(EffectContext.get(runtime.context, ResponseCache)))
   app.use("/v1/customers/*", requireApiKey(runtime))
 
   app.route("/", System.routes(runtime, { printMetrics }))

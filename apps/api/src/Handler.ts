@@ -16,13 +16,14 @@ import type { ConnectStateLog } from "@finch-connections/store-postgres/ConnectS
 import type { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
 import type { PgDatabase } from "@finch-connections/store-postgres/PgDatabase"
 import type { WebhookEventLog } from "@finch-connections/store-postgres/WebhookEventLog"
-import { Cause, Effect, Either, Exit, Option, Runtime } from "effect"
+import { Cause, Effect, Either, Exit, FiberId, FiberRef, FiberRefs, HashMap, LogLevel, Option, Runtime } from "effect"
 import type { Context, Env } from "hono"
 import type { ApiKeys } from "./ApiKeys.ts"
 import type { ConnectStates } from "./ConnectState.ts"
 import * as HttpErrors from "./HttpErrors.ts"
 import type { PageSessions } from "./pages/PageSessions.ts"
 import type { ProviderCatalog } from "./pages/ProviderCatalog.ts"
+import type { ResponseCache } from "./ResponseCache.ts"
 import type { SyncRequests } from "./SyncRequests.ts"
 
 /** Everything a handler's Effect may use. */
@@ -41,6 +42,7 @@ export type ApiServices =
   | PersonStore
   | PgDatabase
   | ProviderCatalog
+  | ResponseCache
   | SyncQueue
   | SyncRequests
   | WebhookEventLog
@@ -93,3 +95,29 @@ export const logDefect = (runtime: ApiRuntime, c: Context<ApiEnv, any, any>, cau
   Runtime.runSync(runtime)(
     Effect.logError("request failed", cause).pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
   )
+
+/**
+ * Logs `message` at Info with `annotations` through the runtime's loggers (and its minimum level, annotations and
+ * spans), as `Effect.logInfo` on the runtime would, without starting a fiber: the request log runs on every request.
+ */
+export const logInfoNow = <R>(
+  runtime: Runtime.Runtime<R>,
+  message: string,
+  annotations: Readonly<Record<string, unknown>>,
+) => {
+  const refs = runtime.fiberRefs
+  if (LogLevel.greaterThan(FiberRefs.getOrDefault(refs, FiberRef.currentMinimumLogLevel), LogLevel.Info)) return
+  let annotated = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
+  for (const key in annotations) annotated = HashMap.set(annotated, key, annotations[key])
+  const entry = {
+    fiberId: FiberId.none,
+    logLevel: LogLevel.Info,
+    message: [message],
+    cause: Cause.empty,
+    context: refs,
+    spans: FiberRefs.getOrDefault(refs, FiberRef.currentLogSpan),
+    annotations: annotated,
+    date: new Date(),
+  }
+  for (const logger of FiberRefs.getOrDefault(refs, FiberRef.currentLoggers)) logger.log(entry)
+}

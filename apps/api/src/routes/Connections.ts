@@ -12,6 +12,7 @@ import * as ConnectionCommands from "../ConnectionCommands.ts"
 import { type ApiEnv, type ApiRuntime, runEffect } from "../Handler.ts"
 import * as ConnectionJson from "../json/ConnectionJson.ts"
 import { ConnectionPath, CustomerPath } from "../Params.ts"
+import { cachedJson } from "../ResponseCache.ts"
 import { requestSyncOf } from "../SyncRequests.ts"
 import { noBody, SafeText, validate } from "../Validation.ts"
 import { HttpUrl } from "./Connect.ts"
@@ -100,10 +101,16 @@ export const routes = (runtime: ApiRuntime) =>
         responses: { 200: Responses.ok("the connections", ConnectionList), ...Responses.customerScoped },
       }),
       validate("param", CustomerPath),
-      (c) =>
-        runEffect(runtime, c, Connections.listConnectionsWithSyncs(c.req.valid("param").customer_id), (listed) =>
-          c.json({ connections: listed.map(ConnectionJson.listedJson) }, 200),
-        ),
+      (c) => {
+        const customerId = c.req.valid("param").customer_id
+        return cachedJson(
+          runtime,
+          c,
+          { customerId, route: "connections" },
+          Connections.listConnectionsWithSyncs(customerId),
+          (listed) => ({ connections: listed.map(ConnectionJson.listedJson) }),
+        )
+      },
     )
     .get(
       "/v1/customers/:customer_id/connections/:connection_id",
@@ -115,8 +122,12 @@ export const routes = (runtime: ApiRuntime) =>
       validate("param", ConnectionPath),
       (c) => {
         const { customer_id, connection_id } = c.req.valid("param")
-        return runEffect(runtime, c, Connections.getConnectionWithSync(customer_id, connection_id), (listed) =>
-          c.json(ConnectionJson.listedJson(listed), 200),
+        return cachedJson(
+          runtime,
+          c,
+          { customerId: customer_id, route: `connections/${connection_id}` },
+          Connections.getConnectionWithSync(customer_id, connection_id),
+          ConnectionJson.listedJson,
         )
       },
     )
