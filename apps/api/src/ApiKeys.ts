@@ -3,7 +3,7 @@
  * key can be rotated without downtime). Only their SHA-256 hashes are kept; a presented key is hashed and compared
  * with every stored hash in constant time, so neither timing nor an early exit tells how close a guess was.
  */
-import { createHash, timingSafeEqual } from "node:crypto"
+import { hash, timingSafeEqual } from "node:crypto"
 import { Config, Context, Layer, Redacted } from "effect"
 
 /** Checks a presented API key. */
@@ -15,7 +15,7 @@ export class ApiKeys extends Context.Tag("@finch-connections/api/ApiKeys")<
   }
 >() {}
 
-const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest()
+const sha256 = (text: string) => hash("sha256", text, "buffer")
 
 /** The checker for `keys` (at least one; blank entries are ignored). */
 export const make = (keys: ReadonlyArray<Redacted.Redacted<string>>): ApiKeys["Type"] => {

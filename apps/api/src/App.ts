@@ -143,8 +143,8 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
     maxSize: limit,
     onError: (c) => HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit)),
   })
-  // A request without a body has nothing to limit (and reading its headers is cheaper than the limit's stream).
-  app.use((c, next) => (hasBody(c) ? limitBody(c, next) : next()))
+  // A GET without a body has nothing to limit (and its headers say so more cheaply than the limit's stream).
+  app.use((c, next) => (withoutBody.has(c.req.method) && !hasBody(c) ? next() : limitBody(c, next)))
   app.use(requireJson)
   app.use(invalidateOnWrite(EffectContext.get(runtime.context, ResponseCache)))
   app.use("/v1/customers/*", requireApiKey(runtime))

@@ -16,7 +16,7 @@
  *
  * `API_RESPONSE_CACHE=false` turns it off (no listening session; every read goes to the database).
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { CustomerChange, CustomerChanges } from "@finch-connections/core/CustomerChanges"
 import type { CustomerId } from "@finch-connections/core/Ids"
 import * as PgCustomerChanges from "@finch-connections/store-postgres/PgCustomerChanges"
@@ -74,7 +74,7 @@ export class ResponseCache extends Context.Tag("@finch-connections/api/ResponseC
 >() {}
 
 /** The body's entity tag: a SHA-1 of it, quoted. */
-export const etagOf = (body: string): string => `"${createHash("sha1").update(body).digest("base64url")}"`
+export const etagOf = (body: string): string => `"${hash("sha1", body, "base64url")}"`
 
 /** A cache that starts blind: it keeps nothing until it is told changes are watched (`follow(Watching)`). */
 export const make = (options: ResponseCacheOptions = {}): ResponseCache["Type"] => {
@@ -194,21 +194,21 @@ const answer = (c: HonoContext<ApiEnv, any, any>, cached: CachedBody) =>
     : c.body(cached.body, 200, { "content-type": "application/json", etag: cached.etag })
 
 /**
- * Answers a customer's cacheable JSON route: the kept body, or `read` (run on the runtime; its failures answered as
- * every handler's are) rendered by `render` and kept.
+ * Answers a customer's cacheable JSON route: the kept body, or `read()` (run on the runtime; its failures answered as
+ * every handler's are) rendered by `render` and kept. `read` is only built on a miss.
  */
 export const cachedJson = async <A, E>(
   runtime: ApiRuntime,
   c: HonoContext<ApiEnv, any, any>,
   key: { readonly customerId: CustomerId; readonly route: string },
-  read: Effect.Effect<A, E, ApiServices>,
+  read: () => Effect.Effect<A, E, ApiServices>,
   render: (value: A) => unknown,
 ): Promise<Response> => {
   const cache = Context.get(runtime.context, ResponseCache)
   const hit = cache.lookup(key.customerId, key.route)
   if (hit !== undefined) return answer(c, hit)
   const ticket = cache.ticket(key.customerId)
-  return Either.match(await runForAnswer(runtime, c, read), {
+  return Either.match(await runForAnswer(runtime, c, read()), {
     onLeft: (failure) => HttpErrors.respond(c, failure),
     onRight: (value) => answer(c, cache.fill(ticket, key.route, JSON.stringify(render(value)))),
   })

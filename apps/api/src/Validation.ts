@@ -2,7 +2,7 @@
  * Request validation with Effect Schema through Standard Schema (hono-openapi's `validator`), so the same Schemas
  * decode the request and describe it in the OpenAPI document. A failure is a 400 `invalid_request` naming the field.
  */
-import { Schema } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 import type { MiddlewareHandler } from "hono"
 import { validator } from "hono-openapi"
 import * as HttpErrors from "./HttpErrors.ts"
@@ -20,6 +20,33 @@ const fieldOf = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }
     )
 
 /**
+ * `Schema.standardSchemaV1`, decoding synchronously in place (the original runs a fiber per call; our request
+ * Schemas are all synchronous). The class is still the Schema, which is how the OpenAPI document reads it.
+ */
+const standardSchema = <A, I>(
+  schema: Schema.Schema<A, I, never>,
+  options: { readonly onExcessProperty: "error" | "ignore" },
+) => {
+  const base = Schema.standardSchemaV1(schema, { errors: "all", ...options })
+  const decode = ParseResult.decodeUnknownEither(schema, { errors: "all", ...options })
+  return class StandardSchema extends base {
+    static override "~standard" = {
+      ...base["~standard"],
+      validate: (value: unknown) =>
+        Either.match(decode(value), {
+          onLeft: (issue) => ({
+            issues: ParseResult.ArrayFormatter.formatIssueSync(issue).map((item) => ({
+              path: item.path,
+              message: item.message,
+            })),
+          }),
+          onRight: (decoded) => ({ value: decoded }),
+        }),
+    }
+  }
+}
+
+/**
  * Validates the request's `target` against `schema`, answering 400 `invalid_request` when it does not fit. A body
  * field the schema does not know is an error too.
  */
@@ -28,7 +55,7 @@ export const validate = <Target extends keyof typeof where, A, I>(target: Target
   // strings may carry extra parameters (caches, trackers).
   validator(
     target,
-    Schema.standardSchemaV1(schema, { errors: "all", onExcessProperty: target === "json" ? "error" : "ignore" }),
+    standardSchema(schema, { onExcessProperty: target === "json" ? "error" : "ignore" }),
     (result, c) => {
       if (!result.success) {
         const issues = (

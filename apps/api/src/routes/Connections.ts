@@ -107,7 +107,7 @@ export const routes = (runtime: ApiRuntime) =>
           runtime,
           c,
           { customerId, route: "connections" },
-          Connections.listConnectionsWithSyncs(customerId),
+          () => Connections.listConnectionsWithSyncs(customerId),
           (listed) => ({ connections: listed.map(ConnectionJson.listedJson) }),
         )
       },
@@ -126,7 +126,7 @@ export const routes = (runtime: ApiRuntime) =>
           runtime,
           c,
           { customerId: customer_id, route: `connections/${connection_id}` },
-          Connections.getConnectionWithSync(customer_id, connection_id),
+          () => Connections.getConnectionWithSync(customer_id, connection_id),
           ConnectionJson.listedJson,
         )
       },
