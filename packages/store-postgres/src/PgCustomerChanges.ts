@@ -17,6 +17,9 @@ import * as PgDatabase from "./PgDatabase.ts"
 /** The channel migration 0031's triggers notify. */
 export const channel = "customer_changed"
 
+/** How the listening session names itself in `pg_stat_activity`. */
+export const applicationName = "finch-connections customer changes"
+
 /** The dedicated session, and how long it may stay silent before it is presumed lost. */
 export interface PgCustomerChangesOptions {
   /** Opens the listening session (not yet connected). */
@@ -119,6 +122,8 @@ export const layer: Layer.Layer<CustomerChanges, never, PgDatabase.PgDatabase> =
     const db = yield* PgDatabase.PgDatabase
     const pool = poolOf(db)
     if (pool === undefined) return yield* Effect.dieMessage("the store's pool is not one makeKysely made")
-    return yield* make({ client: () => new pg.Client({ ...pool.options, keepAlive: true }) })
+    return yield* make({
+      client: () => new pg.Client({ ...pool.options, keepAlive: true, application_name: applicationName }),
+    })
   }),
 )
