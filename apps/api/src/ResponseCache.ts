@@ -25,9 +25,9 @@ import type { Context as HonoContext } from "hono"
 import { type ApiEnv, type ApiRuntime, type ApiServices, runForAnswer } from "./Handler.ts"
 import * as HttpErrors from "./HttpErrors.ts"
 
-/** A rendered body and its entity tag. */
+/** A rendered body (UTF-8, encoded once) and its entity tag. */
 export interface CachedBody {
-  readonly body: string
+  readonly body: Uint8Array<ArrayBuffer>
   readonly etag: string
 }
 
@@ -48,8 +48,8 @@ export interface Ticket {
 
 /** How much the cache may hold; past it the customers filled longest ago go first. */
 export interface ResponseCacheOptions {
-  /** Body characters kept in all; 64 Mi unless given. */
-  readonly maxChars?: number
+  /** Body bytes kept in all; 64 MiB unless given. */
+  readonly maxBytes?: number
   /** Customers kept; 10,000 unless given. */
   readonly maxCustomers?: number
 }
@@ -78,33 +78,33 @@ export const etagOf = (body: string): string => `"${hash("sha1", body, "base64ur
 
 /** A cache that starts blind: it keeps nothing until it is told changes are watched (`follow(Watching)`). */
 export const make = (options: ResponseCacheOptions = {}): ResponseCache["Type"] => {
-  const maxChars = options.maxChars ?? 64 * 1024 * 1024
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
   const maxCustomers = options.maxCustomers ?? 10_000
   const buckets = new Map<string, Bucket>()
-  let chars = 0
+  let bytes = 0
   let epoch = 0
   let watching = false
 
   const drop = (customerId: string, bucket: Bucket) => {
     buckets.delete(customerId)
-    chars -= bucket.bytes
+    bytes -= bucket.bytes
   }
   const invalidate = (customerId: string) => {
     const bucket = buckets.get(customerId)
     if (bucket === undefined) return
     bucket.generation++
-    chars -= bucket.bytes
+    bytes -= bucket.bytes
     bucket.bytes = 0
     bucket.bodies.clear()
   }
   const invalidateAll = () => {
     epoch++
     buckets.clear()
-    chars = 0
+    bytes = 0
   }
   const evict = () => {
     for (const [customerId, bucket] of buckets) {
-      if (chars <= maxChars && buckets.size <= maxCustomers) return
+      if (bytes <= maxBytes && buckets.size <= maxCustomers) return
       drop(customerId, bucket)
     }
   }
@@ -121,20 +121,20 @@ export const make = (options: ResponseCacheOptions = {}): ResponseCache["Type"] 
       return { customerId, bucket, generation: bucket.generation, epoch }
     },
     fill: (ticket, route, body) => {
-      const cached = { body, etag: etagOf(body) }
+      const cached = { body: Buffer.from(body), etag: etagOf(body) }
       const { bucket } = ticket
       if (
         watching &&
         ticket.epoch === epoch &&
         bucket.generation === ticket.generation &&
         buckets.get(ticket.customerId) === bucket &&
-        body.length <= maxChars
+        cached.body.byteLength <= maxBytes
       ) {
-        const previous = bucket.bodies.get(route)
-        bucket.bytes += body.length - (previous?.body.length ?? 0)
-        chars += body.length - (previous?.body.length ?? 0)
+        const grown = cached.body.byteLength - (bucket.bodies.get(route)?.body.byteLength ?? 0)
+        bucket.bytes += grown
+        bytes += grown
         bucket.bodies.set(route, cached)
-        if (chars > maxChars) evict()
+        if (bytes > maxBytes) evict()
       }
       return cached
     },

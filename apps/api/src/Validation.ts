@@ -25,23 +25,39 @@ const fieldOf = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }
  */
 const standardSchema = <A, I>(
   schema: Schema.Schema<A, I, never>,
-  options: { readonly onExcessProperty: "error" | "ignore" },
+  options: { readonly onExcessProperty: "error" | "ignore"; readonly memo: boolean },
 ) => {
-  const base = Schema.standardSchemaV1(schema, { errors: "all", ...options })
-  const decode = ParseResult.decodeUnknownEither(schema, { errors: "all", ...options })
+  const { memo, ...parseOptions } = options
+  const base = Schema.standardSchemaV1(schema, { errors: "all", ...parseOptions })
+  const decode = ParseResult.decodeUnknownEither(schema, { errors: "all", ...parseOptions })
+  const check = (value: unknown) =>
+    Either.match(decode(value), {
+      onLeft: (issue) => ({
+        issues: ParseResult.ArrayFormatter.formatIssueSync(issue).map((item) => ({
+          path: item.path,
+          message: item.message,
+        })),
+      }),
+      onRight: (decoded) => ({ value: decoded }),
+    })
+  // Path parameters repeat (a client polling its customer's list): their outcome is kept, by their values.
+  const known = new Map<string, ReturnType<typeof check>>()
+  const keyOf = (value: unknown) =>
+    memo && typeof value === "object" && value !== null ? Object.entries(value).flat().join("\u0000") : undefined
   return class StandardSchema extends base {
     static override "~standard" = {
       ...base["~standard"],
-      validate: (value: unknown) =>
-        Either.match(decode(value), {
-          onLeft: (issue) => ({
-            issues: ParseResult.ArrayFormatter.formatIssueSync(issue).map((item) => ({
-              path: item.path,
-              message: item.message,
-            })),
-          }),
-          onRight: (decoded) => ({ value: decoded }),
-        }),
+      validate: (value: unknown) => {
+        const key = keyOf(value)
+        if (key === undefined) return check(value)
+        let outcome = known.get(key)
+        if (outcome === undefined) {
+          if (known.size >= 1000) known.clear()
+          outcome = check(value)
+          known.set(key, outcome)
+        }
+        return outcome
+      },
     }
   }
 }
@@ -55,7 +71,7 @@ export const validate = <Target extends keyof typeof where, A, I>(target: Target
   // strings may carry extra parameters (caches, trackers).
   validator(
     target,
-    standardSchema(schema, { onExcessProperty: target === "json" ? "error" : "ignore" }),
+    standardSchema(schema, { onExcessProperty: target === "json" ? "error" : "ignore", memo: target === "param" }),
     (result, c) => {
       if (!result.success) {
         const issues = (
