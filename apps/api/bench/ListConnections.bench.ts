@@ -16,7 +16,7 @@ import * as path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as FinchClient from "@finch-connections/finch-client/FinchClient"
 import { startSandbox } from "@finch-connections/finch-sandbox/Sandbox"
-import { makeKysely } from "@finch-connections/store-postgres/Database"
+import { makeKysely, poolOf } from "@finch-connections/store-postgres/Database"
 import * as DatabaseServer from "@finch-connections/store-postgres/DatabaseServer"
 import * as PgDatabase from "@finch-connections/store-postgres/PgDatabase"
 import { serve } from "@hono/node-server"
@@ -175,13 +175,20 @@ const main = Effect.gen(function* () {
     (s) => Effect.promise(() => s.close()),
   )
   const route = "/v1/customers/bench/connections"
+  const pool = poolOf(Context.get(cachedRuntime.context, PgDatabase.PgDatabase))!
   const results = yield* Effect.promise(async () => {
     const bareResult = await load(`http://127.0.0.1:${bareServer.port}${route}`)
     const apiResult = await load(`http://127.0.0.1:${apiServer.port}${route}`, { authorization: `Bearer ${apiKey}` })
+    // The pool under the uncached load: how many sessions were in use and how many requests waited for one.
+    const peak = { total: 0, waiting: 0 }
+    const sampling = setInterval(() => {
+      peak.total = Math.max(peak.total, pool.totalCount - pool.idleCount)
+      peak.waiting = Math.max(peak.waiting, pool.waitingCount)
+    }, 2)
     const uncachedResult = await load(`http://127.0.0.1:${uncachedServer.port}${route}`, {
       authorization: `Bearer ${apiKey}`,
-    })
-    return { bareResult, apiResult, uncachedResult }
+    }).finally(() => clearInterval(sampling))
+    return { bareResult, apiResult, uncachedResult, peak }
   })
   const line = (label: string, result: Load) =>
     `  ${label.padEnd(28)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   ${result.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/req   (${result.non2xx} non-2xx, ${result.errors} errors)`
@@ -192,6 +199,7 @@ const main = Effect.gen(function* () {
       line("bare Hono, JSON from memory", results.bareResult),
       line("API, response cache on", results.apiResult),
       line("API, cache off (PostgreSQL)", results.uncachedResult),
+      `  pool without the cache: ${pool.options.max} sessions, at most ${results.peak.total} in use, at most ${results.peak.waiting} requests waiting for one`,
       `  ratio ${ratio(results.apiResult)}x of the bare route's requests/s with the cache (target >= 0.5x), ${ratio(results.uncachedResult)}x without; API p99 ${results.apiResult.latency.p99} ms with the cache (target <= 10 ms), ${results.uncachedResult.latency.p99} ms without`,
     ].join("\n"),
   )

@@ -100,12 +100,17 @@ const invalidateOnWrite =
   (cache: ResponseCache["Type"]): MiddlewareHandler<ApiEnv> =>
   async (c, next) => {
     if (safeMethods.has(c.req.method)) return next()
+    // A request refused for its key or signature (401) did nothing: it must not empty the cache for free.
+    let refused = false
     try {
       await next()
+      refused = c.res.status === 401
     } finally {
-      const customerId = customerIdOf(c.req.path)?.trim()
-      if (customerId === undefined || customerId === "") cache.invalidateAll()
-      else cache.invalidate(customerId)
+      if (!refused) {
+        const customerId = customerIdOf(c.req.path)?.trim()
+        if (customerId === undefined || customerId === "") cache.invalidateAll()
+        else cache.invalidate(customerId)
+      }
     }
   }
 

@@ -120,6 +120,15 @@ describe("the response cache", () => {
     expect(after.headers.get("etag")).not.toBe(before.headers.get("etag"))
   })
 
+  it("is not emptied by a write refused for its key or signature (401: nothing was done)", async () => {
+    await listCached()
+    const unsigned = await api.call("POST", "/v1/webhooks/finch", { body: { type: "account.updated" }, key: null })
+    expect(unsigned.status).toBe(401)
+    const keyless = await api.call("POST", "/v1/customers/acme/connections", { body: { code: "x" }, key: null })
+    expect(keyless.status).toBe(401)
+    expect(cache.lookup("acme", "connections")).toBeDefined()
+  })
+
   it("empties itself when the listening session is lost, and reads stay right while it reconnects", async () => {
     await listCached()
     const terminated = await sql<{ ended: boolean }>`select pg_terminate_backend(pid) as ended from pg_stat_activity
