@@ -17,6 +17,7 @@ import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.
 import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
 import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as NotifyCustomerChanges from "./migrations/0031_notify_customer_changes.ts"
+import * as CreateConnectionListing from "./migrations/0032_create_connection_listing.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
@@ -35,6 +36,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0021_create_worker_pools": CreateWorkerPools,
   "0030_create_api_ledgers": CreateApiLedgers,
   "0031_notify_customer_changes": NotifyCustomerChanges,
+  "0032_create_connection_listing": CreateConnectionListing,
   "0050_create_persons": CreatePersons,
 }
 

@@ -1,15 +1,13 @@
 /**
  * core's `ConnectionListing` on PostgreSQL: the customer's existence, its connections (whose rows carry the last sync
- * the queue records) and their accounts, read in one statement in the customer's transaction (row-level security on).
+ * the queue records) and their accounts, read in one statement under the customer's row-level security.
  */
 import { ConnectionNotFound } from "@finch-connections/core/Connection"
 import { ConnectionListing, type LastSync, type ListedConnection } from "@finch-connections/core/ConnectionListing"
 import { CustomerNotFound } from "@finch-connections/core/Customer"
 import type { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import { Effect, Layer, Option } from "effect"
-import type { Kysely } from "kysely"
-import { jsonArrayFrom } from "kysely/helpers/postgres"
-import { withCustomer } from "./CustomerTransaction.ts"
+import { type Kysely, sql } from "kysely"
 import type { ConnectionAccountRow, ConnectionRow, Database } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
 import { toConnections } from "./PgConnectionRepository.ts"
@@ -60,69 +58,42 @@ const listed = (
     lastSync: lastSyncOf(rows[index]!),
   }))
 
+/** What `connection_listing` (migration 0032) answers: JSON rows, or null for a customer or connection not there. */
+interface Listing {
+  readonly connections: ReadonlyArray<JsonRow<ConnectionRow>>
+  readonly accounts: ReadonlyArray<JsonRow<ConnectionAccountRow>>
+}
+
 /**
- * Builds the listing over `db`. Each read is one statement (its rows aggregated as JSON) in the customer's
- * transaction: one snapshot, four round trips (begin, the customer's setting, the statement, commit).
+ * Builds the listing over `db`. Each read is one statement, `connection_listing` (migration 0032), which names the
+ * customer for its transaction as `withCustomer` does and reads under the role's row-level security: one snapshot,
+ * one round trip.
  */
 export const make = (options: { readonly db: Kysely<Database> }): ConnectionListing["Type"] => {
   const { db } = options
+  const read = (customerId: CustomerId, connectionId: ConnectionId | null) =>
+    query(() =>
+      sql<{
+        readonly listing: Listing | null
+      }>`select connection_listing(${customerId}, ${connectionId}::uuid) as listing`
+        .execute(db)
+        .then((result) => result.rows[0]?.listing ?? null),
+    ).pipe(
+      Effect.catchTag("DatabaseError", Effect.die),
+      Effect.map((found) => (found === null ? null : listed(found.connections.map(connectionRowOf), found.accounts))),
+    )
   return ConnectionListing.of({
     list: Effect.fn("ConnectionListing.list")(function* (customerId: CustomerId) {
       yield* Effect.annotateCurrentSpan({ customerId })
-      const found = yield* withCustomer(db, customerId, (trx) =>
-        query(() =>
-          trx
-            .selectFrom("customers")
-            .where("customers.id", "=", customerId)
-            .select((eb) => [
-              jsonArrayFrom(
-                eb
-                  .selectFrom("connections")
-                  .selectAll()
-                  .where("connections.customer_id", "=", customerId)
-                  .orderBy("created_at", "desc")
-                  .orderBy("id", "desc"),
-              ).as("connections"),
-              jsonArrayFrom(
-                eb
-                  .selectFrom("connection_accounts")
-                  .selectAll()
-                  .where("connection_accounts.customer_id", "=", customerId)
-                  .orderBy("connected_at")
-                  .orderBy("account_id"),
-              ).as("accounts"),
-            ])
-            .executeTakeFirst(),
-        ),
-      ).pipe(Effect.catchTag("DatabaseError", Effect.die))
-      if (found === undefined) return yield* new CustomerNotFound({ customerId })
-      const rows = (found.connections as ReadonlyArray<JsonRow<ConnectionRow>>).map(connectionRowOf)
-      return listed(rows, found.accounts as ReadonlyArray<JsonRow<ConnectionAccountRow>>)
+      const found = yield* read(customerId, null)
+      if (found === null) return yield* new CustomerNotFound({ customerId })
+      return found
     }),
     get: Effect.fn("ConnectionListing.get")(function* (customerId: CustomerId, connectionId: ConnectionId) {
       yield* Effect.annotateCurrentSpan({ customerId, connectionId })
-      const found = yield* withCustomer(db, customerId, (trx) =>
-        query(() =>
-          trx
-            .selectFrom("connections")
-            .where("connections.id", "=", connectionId)
-            .selectAll()
-            .select((eb) =>
-              jsonArrayFrom(
-                eb
-                  .selectFrom("connection_accounts")
-                  .selectAll()
-                  .whereRef("connection_accounts.connection_id", "=", "connections.id")
-                  .orderBy("connected_at")
-                  .orderBy("account_id"),
-              ).as("accounts"),
-            )
-            .executeTakeFirst(),
-        ),
-      ).pipe(Effect.catchTag("DatabaseError", Effect.die))
+      const found = (yield* read(customerId, connectionId))?.[0]
       if (found === undefined) return yield* new ConnectionNotFound({ customerId, connectionId })
-      const { accounts, ...row } = found
-      return listed([row], accounts as ReadonlyArray<JsonRow<ConnectionAccountRow>>)[0]!
+      return found
     }),
   })
 }

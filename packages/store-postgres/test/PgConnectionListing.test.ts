@@ -1,7 +1,9 @@
 import { assert, layer } from "@effect/vitest"
 import { ConnectionListing } from "@finch-connections/core/ConnectionListing"
 import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { sql } from "kysely"
+import { type Database, makeKysely } from "../src/Database.ts"
 import * as PgConnectionListing from "../src/PgConnectionListing.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
 import { insertConnection } from "./fixtures.ts"
@@ -117,6 +119,17 @@ layer(ListingTest, { timeout: 60_000, excludeTestServices: true })("PgConnection
       assert.deepStrictEqual(yield* listing.list(CustomerId.make("initech")), [])
       const missing = yield* Effect.flip(listing.list(CustomerId.make("nobody")))
       assert.strictEqual(missing._tag, "CustomerNotFound")
+      // The customer named for a read is not left on the session for the next query to use.
+      const database = yield* TestDatabase.TestDatabase
+      const single = yield* Effect.acquireRelease(
+        Effect.sync(() => makeKysely<Database>(Redacted.value(database.url), { role: "finch_app", max: 1 })),
+        (db) => Effect.promise(() => db.destroy()),
+      )
+      yield* PgConnectionListing.make({ db: single }).list(CustomerId.make("initech"))
+      const left = yield* Effect.promise(() =>
+        sql<{ setting: string | null }>`select current_setting('app.customer_id', true) as setting`.execute(single),
+      )
+      assert.include(["", null], left.rows[0]?.setting)
     }),
   )
 })
