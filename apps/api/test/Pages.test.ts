@@ -282,6 +282,8 @@ describe("the connections page", () => {
     expect(answer.text).toContain("Never synced")
     expect(answer.text).toContain('name="viewport"')
     expect(answer.text).toContain("Connect another provider, account or entity")
+    // the login by its username (Finch's /introspect), not its account id
+    expect(answer.text).toContain('<span class="login">multi_entity</span>')
   })
 
   it("shows a running sync and reloads itself until it ends; then shows how it ended", async () => {
