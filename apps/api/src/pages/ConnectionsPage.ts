@@ -97,6 +97,15 @@ const accountRow = (connection: Connection, account: Account, csrf: string) => {
   </tr>`
 }
 
+/**
+ * The company's Finch id; a key of our own (`connection:…`, `entity:…`, for providers that report no company id, such
+ * as multi-entity ones and Deel) means nothing to a person: the entities below say which company it is.
+ */
+const companyText = (connection: Connection, providerName: string) =>
+  /^(connection|entity):/.test(connection.companyId)
+    ? html`<span class="muted">not reported by ${providerName}</span>`
+    : connection.companyId
+
 const connectionCard = (
   connection: Connection,
   provider: ProviderInfo | undefined,
@@ -118,7 +127,7 @@ const connectionCard = (
         : ""
     }
     <dl>
-      <dt>Company</dt><dd>${connection.companyId}</dd>
+      <dt>Company</dt><dd>${companyText(connection, name)}</dd>
       ${
         connection.entities.length > 0
           ? html`<dt>Entities</dt><dd><ul class="entities">${connection.entities.map(
