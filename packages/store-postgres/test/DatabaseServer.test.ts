@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { makeKysely } from "../src/Database.ts"
 import * as DatabaseLogin from "../src/DatabaseLogin.ts"
 import { defaultDataDir } from "../src/DatabaseServer.ts"
-import { placedRoot } from "../src/internal/clusterPlacement.ts"
+import { placedRoot, reachable } from "../src/internal/clusterPlacement.ts"
 import { startEmbeddedServer } from "../src/internal/embeddedServer.ts"
 
 const dataDir = path.join(defaultDataDir(), "test", `embedded-${randomBytes(4).toString("hex")}`)
@@ -187,6 +187,19 @@ describe("the embedded PostgreSQL server started where a newcomer cloned it", ()
   afterAll(() => {
     fs.rmSync(privateDir, { recursive: true, force: true })
     if (placed !== undefined) fs.rmSync(path.dirname(placed), { recursive: true, force: true })
+  })
+
+  it("tells which folders another user can pass through", () => {
+    const other = { uid: 4242, gid: 4242 }
+    expect(reachable(data, other)).toBe(false) // the private folder stops it
+    expect(reachable(path.join(privateDir, "not-made-yet"), { uid: fs.statSync(privateDir).uid, gid: -1 })).toBe(true)
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), "finch-open-"))
+    try {
+      fs.chmodSync(open, 0o711)
+      expect(reachable(open, other)).toBe(true)
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true })
+    }
   })
 
   it("starts, answers, stops and starts again on the same data, even as root in a folder postgres cannot enter", async () => {
