@@ -9,7 +9,6 @@
 import { mkdirSync, rmSync } from "node:fs"
 import * as path from "node:path"
 import { launchChromium } from "@finch-connections/finch-sandbox/testing/Browser"
-import type { Page } from "playwright-core"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import {
   callApi,
@@ -24,6 +23,8 @@ const screenshots = path.resolve(import.meta.dirname, "../test-output/main-job-i
 let place: MainJobPlace
 let started: Started
 let browser: Awaited<ReturnType<typeof launchChromium>>
+/** playwright-core's `Page` (the api package reaches playwright only through the sandbox's `launchChromium`). */
+type Page = Awaited<ReturnType<typeof browser.newPage>>
 
 beforeAll(async () => {
   rmSync(screenshots, { recursive: true, force: true })
