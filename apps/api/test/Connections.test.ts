@@ -41,6 +41,11 @@ describe("embedded flow: POST /v1/customers/{id}/connections", () => {
     expect(added.body.outcome).toBe("account_added")
     expect(added.body.connection.id).toBe(connectionId)
     expect(added.body.connection.accounts).toHaveLength(2)
+    // each login by the username Finch's /introspect gave
+    expect(added.body.connection.accounts.map((account: { username: string | null }) => account.username)).toEqual([
+      "acme_alice",
+      "acme_bob",
+    ])
   })
 
   it("replaces the token after reauthentication (201 token_replaced, same connection)", async () => {

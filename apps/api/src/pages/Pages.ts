@@ -141,7 +141,10 @@ const connectionNames = (customerId: CustomerId) =>
         new Map(
           connections.map((connection) => [
             connection.id as string,
-            `${providers.get(connection.providerId)?.name ?? connection.providerId} (${connection.companyId})`,
+            // the company by its entities' names where Finch gave them (a person knows "Acme Bakery Co.", not an id)
+            `${providers.get(connection.providerId)?.name ?? connection.providerId} (${
+              connection.entities.flatMap((entity) => Option.toArray(entity.name)).join(", ") || connection.companyId
+            })`,
           ]),
         ),
     ),
