@@ -13,8 +13,10 @@ import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_
 import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
 import * as AccountsPerFinchConnection from "./migrations/0009_accounts_per_finch_connection.ts"
 import * as ForceRowLevelSecurity from "./migrations/0012_force_row_level_security.ts"
+import * as WorkerRuntimeLogin from "./migrations/0013_worker_runtime_login.ts"
 import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
 import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
+import * as GrantWorkerPools from "./migrations/0022_grant_worker_pools.ts"
 import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
@@ -30,8 +32,10 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0008_add_connection_products": AddConnectionProducts,
   "0009_accounts_per_finch_connection": AccountsPerFinchConnection,
   "0012_force_row_level_security": ForceRowLevelSecurity,
+  "0013_worker_runtime_login": WorkerRuntimeLogin,
   "0020_queue_connection_syncs": QueueConnectionSyncs,
   "0021_create_worker_pools": CreateWorkerPools,
+  "0022_grant_worker_pools": GrantWorkerPools,
   "0030_create_api_ledgers": CreateApiLedgers,
   "0050_create_persons": CreatePersons,
 }
