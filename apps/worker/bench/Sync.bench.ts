@@ -5,10 +5,11 @@
  * BENCH_CONCURRENCY (2) jobs each. To keep the run short the sandbox's clock runs
  * BENCH_SPEED (2) times faster and the budget's window shrinks to match (60 s / speed). Prints total requests, wall
  * time against the rate limit's floor for that many requests, data requests per sync, and the time from a sync
- * request to its job starting on an idle worker.
+ * request to its job starting on an idle worker. BENCH_REQUEST_LOG=<file> keeps the sandbox's request log.
  */
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
@@ -224,6 +225,9 @@ const program = Effect.gen(function* () {
   if (bad.length > 0) throw new Error(`${bad.length} syncs did not succeed: ${bad[0]!.error}`)
   const wallMs = Date.now() - started
   const log = yield* admin<RequestLogSnapshot>("GET", "/requests")
+  // BENCH_REQUEST_LOG=<file>: the sandbox's request log (its clock's times), to see where the time went
+  const logFile = process.env.BENCH_REQUEST_LOG
+  if (logFile !== undefined && logFile !== "") writeFileSync(logFile, JSON.stringify({ speed, log }, null, 1))
 
   // request → job start on an idle worker, one request at a time (after the previous sync's reconciliation)
   const requestMs: Array<number> = []

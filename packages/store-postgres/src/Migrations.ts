@@ -17,6 +17,7 @@ import * as WorkerRuntimeLogin from "./migrations/0013_worker_runtime_login.ts"
 import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
 import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
 import * as GrantWorkerPools from "./migrations/0022_grant_worker_pools.ts"
+import * as ReconcileAfterSyncs from "./migrations/0023_reconcile_after_syncs.ts"
 import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
@@ -36,6 +37,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0020_queue_connection_syncs": QueueConnectionSyncs,
   "0021_create_worker_pools": CreateWorkerPools,
   "0022_grant_worker_pools": GrantWorkerPools,
+  "0023_reconcile_after_syncs": ReconcileAfterSyncs,
   "0030_create_api_ledgers": CreateApiLedgers,
   "0050_create_persons": CreatePersons,
 }
