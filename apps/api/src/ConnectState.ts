@@ -1,11 +1,11 @@
 /**
  * The `state` of the redirect flow: our own proof that a Finch Connect redirect belongs to a session we opened. It
- * names the customer and the redirect URI, expires, carries a random id that makes it single use (spent in
- * `ConnectStateLog`), and is signed with HMAC-SHA256 under `CONNECT_STATE_SECRET` — or under a key made at start
+ * names the customer and the redirect URI (and, for a reauthentication, the login it is for), expires, carries a
+ * random id that makes it single use (spent in `ConnectStateLog`), and is signed with HMAC-SHA256 under `CONNECT_STATE_SECRET` — or under a key made at start
  * when none is configured, so states do not survive a restart.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto"
-import { CustomerId } from "@finch-connections/core/Ids"
+import { AccountId, ConnectionId, CustomerId } from "@finch-connections/core/Ids"
 import { Clock, Config, Context, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 
 /** A state that is malformed, not signed by us, or expired; which one is deliberately not said to the caller. */
@@ -17,16 +17,29 @@ export class InvalidConnectState extends Schema.TaggedError<InvalidConnectState>
   }
 }
 
+/** The login a reauthentication's state is for: its new token must replace that account's. */
+export interface ReauthenticationTarget {
+  readonly connectionId: ConnectionId
+  readonly accountId: AccountId
+}
+
 /** What a verified state says. */
 export interface ConnectState {
   readonly stateId: string
   readonly customerId: CustomerId
   readonly redirectUri: string
   readonly expiresAt: Date
+  readonly reauthenticating: Option.Option<ReauthenticationTarget>
 }
 
 const Payload = Schema.parseJson(
-  Schema.Struct({ id: Schema.String, customer_id: CustomerId, redirect_uri: Schema.String, exp: Schema.Number }),
+  Schema.Struct({
+    id: Schema.String,
+    customer_id: CustomerId,
+    redirect_uri: Schema.String,
+    exp: Schema.Number,
+    reauth: Schema.optional(Schema.Struct({ connection_id: ConnectionId, account_id: AccountId })),
+  }),
 )
 const encodePayload = Schema.encodeSync(Payload)
 const decodePayload = Schema.decodeUnknownEither(Payload)
@@ -35,8 +48,12 @@ const decodePayload = Schema.decodeUnknownEither(Payload)
 export class ConnectStates extends Context.Tag("@finch-connections/api/ConnectStates")<
   ConnectStates,
   {
-    /** A fresh signed state for a customer's redirect flow. */
-    readonly sign: (customerId: CustomerId, redirectUri: string) => Effect.Effect<string>
+    /** A fresh signed state for a customer's redirect flow (a reauthentication names its login). */
+    readonly sign: (
+      customerId: CustomerId,
+      redirectUri: string,
+      reauthenticating?: ReauthenticationTarget,
+    ) => Effect.Effect<string>
     /** The state's content when it is ours and unexpired (single use is the caller's to enforce). */
     readonly verify: (state: string) => Effect.Effect<ConnectState, InvalidConnectState>
   }
@@ -53,7 +70,7 @@ export const make = (options: {
   const ttl = options.ttlSeconds ?? defaultTtlSeconds
   const mac = (payload: string) => createHmac("sha256", Redacted.value(options.secret)).update(payload, "utf8").digest()
   return ConnectStates.of({
-    sign: (customerId, redirectUri) =>
+    sign: (customerId, redirectUri, reauthenticating) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const payload = Buffer.from(
           encodePayload({
@@ -61,6 +78,11 @@ export const make = (options: {
             customer_id: customerId,
             redirect_uri: redirectUri,
             exp: now + ttl * 1000,
+            ...(reauthenticating === undefined
+              ? {}
+              : {
+                  reauth: { connection_id: reauthenticating.connectionId, account_id: reauthenticating.accountId },
+                }),
           }),
           "utf8",
         ).toString("base64url")
@@ -87,10 +109,32 @@ export const make = (options: {
           customerId: decoded.right.customer_id,
           redirectUri: decoded.right.redirect_uri,
           expiresAt: new Date(decoded.right.exp),
+          reauthenticating: Option.map(Option.fromNullable(decoded.right.reauth), (reauth) => ({
+            connectionId: reauth.connection_id,
+            accountId: reauth.account_id,
+          })),
         }
       }),
   })
 }
+
+/** Finch's Connect URL carrying a fresh signed state, for a redirect flow that ends at `redirectUri`. */
+export const withSignedState = (
+  connectUrl: string,
+  input: {
+    readonly customerId: CustomerId
+    readonly redirectUri: string
+    readonly reauthenticating?: ReauthenticationTarget
+  },
+) =>
+  Effect.map(
+    Effect.flatMap(ConnectStates, (states) => states.sign(input.customerId, input.redirectUri, input.reauthenticating)),
+    (state) => {
+      const url = new URL(connectUrl)
+      url.searchParams.set("state", state)
+      return url.toString()
+    },
+  )
 
 /** The signer as a layer. */
 export const layer = (options: { readonly secret: Redacted.Redacted<string>; readonly ttlSeconds?: number }) =>

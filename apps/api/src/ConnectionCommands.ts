@@ -6,8 +6,12 @@
 import * as Connections from "@finch-connections/core/Connections"
 import { AccountId, type ConnectionId, type CustomerId, EntityId } from "@finch-connections/core/Ids"
 import { Effect } from "effect"
+import { withSignedState } from "./ConnectState.ts"
 
-/** Opens the reauthentication session for the named account, else for the one that needs it. */
+/**
+ * Opens the reauthentication session for the named account, else for the one that needs it. In the redirect flow
+ * the Connect URL carries our signed state naming that login, so the callback replaces that account's token only.
+ */
 export const reauthenticate = (input: {
   readonly customerId: CustomerId
   readonly connectionId: ConnectionId
@@ -19,7 +23,21 @@ export const reauthenticate = (input: {
     connectionId: input.connectionId,
     ...(input.accountId === undefined ? {} : { accountId: AccountId.make(input.accountId) }),
     ...(input.redirectUri === undefined ? {} : { redirectUri: input.redirectUri }),
-  }).pipe(Effect.withSpan("ConnectionCommands.reauthenticate"))
+  }).pipe(
+    Effect.flatMap((started) => {
+      const redirectUri = input.redirectUri
+      if (redirectUri === undefined) return Effect.succeed(started)
+      return Effect.map(
+        withSignedState(started.session.connectUrl, {
+          customerId: input.customerId,
+          redirectUri,
+          reauthenticating: { connectionId: input.connectionId, accountId: started.accountId },
+        }),
+        (connectUrl) => ({ ...started, session: { ...started.session, connectUrl } }),
+      )
+    }),
+    Effect.withSpan("ConnectionCommands.reauthenticate"),
+  )
 
 /** Disconnects one entity, one account, or the whole connection at Finch, then destroys the ended tokens. */
 export const disconnect = (input: {

@@ -5,6 +5,7 @@
  * Prints where to look, one greppable line each, then runs until SIGINT/SIGTERM — or stops when the embedded
  * database is lost.
  */
+import * as path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { NodeRuntime } from "@effect/platform-node"
 import * as FinchClient from "@finch-connections/finch-client/FinchClient"
@@ -48,7 +49,11 @@ const MainLive = Layer.unwrapScoped(
         // The worker on its own runtime login (finch_worker only), graphile-worker included.
         yield* WorkerProcess.start({ databaseUrl: yield* WorkerProcess.databaseUrl, dataDir, env: finch.env })
         const key = Redacted.value(keys[0]!)
-        yield* Console.log(`database: ${DatabaseServer.displayUrl(server.url)}${server.embedded ? " (embedded)" : ""}`)
+        const where = Option.match(server.placedCluster, {
+          onNone: () => `embedded, in ${path.join(dataDir, "postgres")}`,
+          onSome: (cluster) => `embedded: cluster in ${cluster}, passwords in ${path.join(dataDir, "postgres")}`,
+        })
+        yield* Console.log(`database: ${DatabaseServer.displayUrl(server.url)}${server.embedded ? ` (${where})` : ""}`)
         yield* Console.log(
           `api key: ${key}            (${stored ? `kept in ${StoredApiKey.keyFile(dataDir)}` : "API_KEYS"})`,
         )

@@ -41,6 +41,11 @@ describe("embedded flow: POST /v1/customers/{id}/connections", () => {
     expect(added.body.outcome).toBe("account_added")
     expect(added.body.connection.id).toBe(connectionId)
     expect(added.body.connection.accounts).toHaveLength(2)
+    // each login by the username Finch's /introspect gave
+    expect(added.body.connection.accounts.map((account: { username: string | null }) => account.username)).toEqual([
+      "acme_alice",
+      "acme_bob",
+    ])
   })
 
   it("replaces the token after reauthentication (201 token_replaced, same connection)", async () => {
@@ -202,6 +207,70 @@ describe("connect sessions and the redirect flow", () => {
     expect(new URL(answer.headers.get("location") ?? "", "http://api.test").searchParams.get("error")).toBe(
       "connection_owned_by_another_customer",
     )
+  })
+
+  describe("reauthentication in the redirect flow", () => {
+    let connectionId: string
+    let accountId: string
+
+    beforeAll(async () => {
+      const { code, state } = await redirectSession("acme", "good_user_53")
+      const answer = await api.call("GET", `/v1/finch/callback?code=${encodeURIComponent(code)}&state=${state}`, {
+        key: null,
+      })
+      connectionId = new URL(answer.headers.get("location") ?? "", "http://api.test").searchParams.get(
+        "connection_id",
+      ) as string
+      accountId = (await api.call("GET", `/v1/customers/acme/connections/${connectionId}`)).body.accounts[0].id
+    })
+
+    /** Opens the reauthentication of the account with our callback and completes it at the sandbox as `choice`. */
+    const reauthenticate = async (choice: Record<string, unknown>) => {
+      const opened = await api.call("POST", `/v1/customers/acme/connections/${connectionId}/reauthenticate`, {
+        body: { account_id: accountId, redirect_uri: callbackUrl },
+      })
+      expect(opened.status).toBe(201)
+      const state = new URL(opened.body.connect_url).searchParams.get("state")
+      expect(state).toEqual(expect.any(String))
+      const done = await api.admin("POST", `/connect/sessions/${opened.body.session_id}/complete`, {
+        password: "good_pass",
+        state,
+        ...choice,
+      })
+      const redirect = new URL(done.redirect_url)
+      return api.call(
+        "GET",
+        `/v1/finch/callback?code=${encodeURIComponent(redirect.searchParams.get("code") ?? "")}&state=${redirect.searchParams.get("state")}`,
+        { key: null },
+      )
+    }
+
+    it("replaces the named login's token: same connection, same account, outcome token_replaced", async () => {
+      const answer = await reauthenticate({ username: "good_user_53" })
+      expect(answer.status).toBe(302)
+      const location = new URL(answer.headers.get("location") ?? "", "http://api.test")
+      expect(location.searchParams.get("outcome")).toBe("token_replaced")
+      expect(location.searchParams.get("connection_id")).toBe(connectionId)
+      const read = await api.call("GET", `/v1/customers/acme/connections/${connectionId}`)
+      expect(read.body.accounts.map((account: { id: string }) => account.id)).toEqual([accountId])
+    })
+
+    it("refuses a login of another company with error=token_mismatch and records nothing but the spent state", async () => {
+      const list = await api.call("GET", "/v1/customers/acme/connections")
+      const other = list.body.connections.find(
+        (connection: { id: string; provider_id: string }) =>
+          connection.id !== connectionId && connection.provider_id === "gusto",
+      )
+      expect(other).toBeDefined()
+      const withoutStates = (snapshot: string) => ({ ...JSON.parse(snapshot), connect_states: undefined })
+      const before = withoutStates(await api.snapshot())
+      const answer = await reauthenticate({ username: "another_admin", company_id: other.company_id })
+      expect(answer.status).toBe(302)
+      expect(new URL(answer.headers.get("location") ?? "", "http://api.test").searchParams.get("error")).toBe(
+        "token_mismatch",
+      )
+      expect(withoutStates(await api.snapshot())).toEqual(before)
+    })
   })
 
   it("answers a callback without code or state with 400 invalid_request", async () => {

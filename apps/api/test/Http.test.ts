@@ -142,6 +142,10 @@ describe("system routes", () => {
     const put = answer.body.paths["/v1/customers/{customer_id}"].put
     expect(put.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/PutCustomer" })
     expect(answer.body.components.schemas.Connection.properties).toHaveProperty("accounts")
+    expect(answer.body.components.schemas.Account.required).toContain("username")
+    expect(answer.body.components.schemas.Account.properties.username.anyOf).toEqual(
+      expect.arrayContaining([{ type: "null" }]),
+    )
     expect(answer.body.components.schemas.Error).toBeDefined()
     expect(answer.body.security).toEqual([{ apiKey: [] }])
     expect(answer.body.paths["/healthz"].get.security).toEqual([])

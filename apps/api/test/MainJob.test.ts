@@ -3,90 +3,28 @@
  * the printed key opens the API, the demo customer is there with the seed's scenarios connected (and, once the
  * worker has synced and reconciled, its people); SIGTERM stops it cleanly; a second start reuses the data.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { randomBytes } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import * as path from "node:path"
-import { createFreshDatabase, type FreshDatabase } from "@finch-connections/store-postgres/testing/TestDatabase"
-import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import {
+  callApi,
+  type MainJobPlace,
+  makeMainJobPlace,
+  type Started,
+  startMainJob as start,
+  stopMainJob as stop,
+} from "./fixtures/MainJob.ts"
 
-const main = path.resolve(import.meta.dirname, "../src/main.ts")
-
-interface Started {
-  readonly child: ChildProcess
-  readonly lines: Record<string, string>
-  readonly output: () => string
-}
-
-/** Starts the main job and waits for its four lines (`api:`, `api key:`, `page:`, `finch:`). */
-const start = (env: Record<string, string>): Promise<Started> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    })
-    let output = ""
-    const lines: Record<string, string> = {}
-    const timer = setTimeout(() => reject(new Error(`no banner within 90 s:\n${output.slice(-3000)}`)), 90_000)
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      for (const line of output.split("\n")) {
-        const match = /^(api|api key|page|finch): (\S+)/.exec(line)
-        if (match?.[1] !== undefined && match[2] !== undefined) lines[match[1]] = match[2]
-      }
-      if (["api", "api key", "page", "finch"].every((name) => lines[name] !== undefined)) {
-        clearTimeout(timer)
-        resolve({ child, lines, output: () => output })
-      }
-    }
-    child.stdout?.on("data", read)
-    child.stderr?.on("data", read)
-    child.once("exit", (code) => {
-      clearTimeout(timer)
-      reject(new Error(`the main job exited (${code}) before its banner:\n${output.slice(-3000)}`))
-    })
-  })
-
-/** SIGTERM, and the exit code. */
-const stop = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode)
-    child.once("exit", (code) => resolve(code))
-    child.kill("SIGTERM")
-  })
-
-const getJson = async (started: Started, route: string) => {
-  const response = await fetch(`${started.lines["api"]}${route}`, {
-    headers: { authorization: `Bearer ${started.lines["api key"]}` },
-  })
-  return { status: response.status, body: (await response.json()) as any }
-}
+const getJson = (started: Started, route: string) => callApi(started, "GET", route)
 
 describe("pnpm start (the main job)", () => {
-  let database: FreshDatabase
-  let dataDir: string
-  let env: Record<string, string>
+  let place: MainJobPlace
+  let env: Readonly<Record<string, string>>
 
   beforeAll(async () => {
-    database = await createFreshDatabase()
-    dataDir = mkdtempSync(path.join(tmpdir(), "finch-main-job-"))
-    env = {
-      DATABASE_URL: Redacted.value(database.url),
-      FINCH_CONNECTIONS_DATA_DIR: dataDir,
-      PORT: "0",
-      TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
-      API_KEYS: "",
-      FINCH_CLIENT_ID: "",
-      FINCH_CLIENT_SECRET: "",
-    }
+    place = await makeMainJobPlace()
+    env = place.env
   })
 
-  afterAll(async () => {
-    await database.drop()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => place?.drop())
 
   it("prints where to look, serves the demo customer's connections with the printed key, and stops on SIGTERM", async () => {
     const first = await start(env)

@@ -282,6 +282,11 @@ describe("the connections page", () => {
     expect(answer.text).toContain("Never synced")
     expect(answer.text).toContain('name="viewport"')
     expect(answer.text).toContain("Connect another provider, account or entity")
+    // the login by its username (Finch's /introspect), not its account id
+    expect(answer.text).toContain('<span class="login">multi_entity</span>')
+    // a multi-entity connection has no company id from Finch: our own key for it is not shown as one
+    expect(answer.text).toMatch(/not reported by (Rippling|rippling)/)
+    expect(answer.text).not.toContain("connection:")
   })
 
   it("shows a running sync and reloads itself until it ends; then shows how it ended", async () => {

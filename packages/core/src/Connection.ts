@@ -98,6 +98,8 @@ export class Account extends Schema.Class<Account>("Account")({
   entityIds: Schema.Array(EntityId),
   /** How the employer authenticated (`credential`, `oauth`, `assisted`, `api_token`, …), when Finch said. */
   authenticationMethod: Schema.OptionFromSelf(Schema.String),
+  /** The login's username, as Finch's `/introspect` last said it (the latest token's); `None` when it never said. */
+  username: Schema.OptionFromSelf(Schema.String),
   status: AccountStatus,
   connectedAt: Schema.DateFromSelf,
   updatedAt: Schema.DateFromSelf,
@@ -442,6 +444,7 @@ export const applyAccountChange = (
             products: introspection.products,
             entityIds: introspection.entities.map((entity) => entity.id),
             authenticationMethod: Option.orElse(introspection.authenticationMethod, () => account.authenticationMethod),
+            username: Option.orElse(introspection.username, () => account.username),
             introspectedAt: Option.some(now),
             updatedAt: now,
           })

@@ -298,6 +298,7 @@ export const applyClassification = (input: {
     tokenId,
     products: introspection.products,
     entityIds: introspection.entities.map((entity) => entity.id),
+    username: introspection.username,
     status,
     updatedAt: now,
     reauthRequiredAt: status === "reauth_required" ? Option.some(now) : Option.none(),
@@ -344,6 +345,7 @@ export const applyClassification = (input: {
             ...described,
             finchConnectionId: Option.orElse(introspection.finchConnectionId, () => old.finchConnectionId),
             authenticationMethod: Option.orElse(introspection.authenticationMethod, () => old.authenticationMethod),
+            username: Option.orElse(introspection.username, () => old.username),
           }),
       })
       const accounts = Option.isSome(previous)

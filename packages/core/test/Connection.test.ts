@@ -49,6 +49,7 @@ const account = (
     products: products.map((p) => Product.make(p)),
     entityIds: (options.entities ?? []).map((e) => EntityId.make(e)),
     authenticationMethod: Option.none(),
+    username: Option.none(),
     status: options.status ?? "connected",
     connectedAt: at(0),
     updatedAt: at(options.updated ?? 0),

@@ -469,6 +469,44 @@ describe("classifyToken on Finch's current API (each login its own Finch connect
 })
 
 describe("applyClassification", () => {
+  it("keeps each login's username from its latest token, and the one it had when a token does not say", () => {
+    const store = new SimulatedStore()
+    const login = (username?: string) =>
+      token({ provider: "gusto", company: "c1", finchConnection: "f1", ...(username ? { username } : {}) })
+    const first = Either.getOrThrow(store.record(acme, login("alice@acme.test"), new Date(1)))
+    assert.deepStrictEqual(first.account.username, Option.some("alice@acme.test"))
+    const second = Either.getOrThrow(
+      store.record(
+        acme,
+        token({ provider: "gusto", company: "c1", finchConnection: "f2", username: "bob" }),
+        new Date(2),
+      ),
+    )
+    assert.strictEqual(second.classification, "NewAccount")
+    assert.deepStrictEqual(
+      second.connection.accounts.map((account) => Option.getOrNull(account.username)),
+      ["alice@acme.test", "bob"],
+    )
+    // Reauthenticated by another admin: the login's username becomes the new one; a token without one keeps it.
+    const renamed = Either.getOrThrow(store.record(acme, login("carol"), new Date(3)))
+    assert.strictEqual(renamed.classification, "TokenReplaced")
+    assert.deepStrictEqual(renamed.account.username, Option.some("carol"))
+    const unnamed = Either.getOrThrow(store.record(acme, login(), new Date(4)))
+    assert.deepStrictEqual(unnamed.account.username, Option.some("carol"))
+    // An introspection names it too.
+    const introspected = Either.getOrThrow(
+      applyAccountChange(
+        unnamed.connection,
+        AccountChange.Introspected({ accountId: unnamed.account.accountId, introspection: login("dave") }),
+        new Date(5),
+      ),
+    )
+    assert.deepStrictEqual(
+      Option.getOrThrow(introspected.account(unnamed.account.accountId)).username,
+      Option.some("dave"),
+    )
+  })
+
   it("refuses to apply OwnedByAnotherCustomer, or a connection of another customer", () => {
     const store = new SimulatedStore()
     const [first] = store.recordAll(globex, [token({ provider: "gusto", company: "c1", account: "a1" })])

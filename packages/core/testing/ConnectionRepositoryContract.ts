@@ -337,6 +337,42 @@ export const connectionRepositoryContract = <E>(
         }),
       )
 
+      it.effect("keeps each login's username from its latest token or introspection, and reads it back", () =>
+        Effect.gen(function* () {
+          const customerId = yield* newCustomer
+          const company = Fixtures.unique("company")
+          const finchConnection = Fixtures.unique("conn")
+          const login = (username?: string) =>
+            Fixtures.introspection({ provider: "gusto", company, finchConnection, ...(username ? { username } : {}) })
+          const first = yield* record(customerId, login("alice@acme.test"))
+          const other = yield* record(
+            customerId,
+            Fixtures.introspection({ provider: "gusto", company, finchConnection: Fixtures.unique("conn") }),
+          )
+          assert.strictEqual(other.classification, "NewAccount")
+          const repository = yield* ConnectionRepository
+          const usernames = (connection: { accounts: ReadonlyArray<{ username: Option.Option<string> }> }) =>
+            connection.accounts.map((account) => Option.getOrNull(account.username))
+          assert.deepStrictEqual(usernames(yield* repository.get(customerId, first.connection.id)), [
+            "alice@acme.test",
+            null,
+          ])
+          // A new token of the login under another admin's name, then one that does not say: the latest name stays.
+          yield* record(customerId, login("bob"))
+          yield* record(customerId, login())
+          assert.deepStrictEqual(usernames(yield* repository.get(customerId, first.connection.id)), ["bob", null])
+          // An introspection names it too (the worker's path: an update of the account alone).
+          yield* change(
+            customerId,
+            first.connection.id,
+            AccountChange.Introspected({ accountId: first.account.accountId, introspection: login("carol") }),
+            "introspection",
+          )
+          const listed = (yield* repository.list(customerId)).find((c) => c.id === first.connection.id)
+          assert.deepStrictEqual(usernames(listed!), ["carol", null])
+        }),
+      )
+
       it.effect("an account recorded before Finch described it learns its Finch connection from an introspection", () =>
         Effect.gen(function* () {
           const customerId = yield* newCustomer

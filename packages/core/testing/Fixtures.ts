@@ -37,6 +37,7 @@ export interface IntrospectionFields {
   readonly products?: ReadonlyArray<string>
   readonly entities?: ReadonlyArray<string>
   readonly authenticationMethod?: string
+  readonly username?: string
 }
 
 /** An `Introspection` as decoded from Finch's `GET /introspect`. */
@@ -60,7 +61,7 @@ export const introspection = (fields: IntrospectionFields): Introspection =>
     ),
     clientType: Option.some("sandbox"),
     connectionType: Option.some("provider"),
-    username: Option.none(),
+    username: Option.fromNullable(fields.username),
     authenticationMethod: Option.fromNullable(fields.authenticationMethod),
   })
 

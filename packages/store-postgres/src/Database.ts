@@ -69,6 +69,8 @@ export interface ConnectionAccountsTable {
   readonly products: ReadonlyArray<string>
   readonly entity_ids: ColumnType<ReadonlyArray<string>, ReadonlyArray<string> | undefined, ReadonlyArray<string>>
   readonly authentication_method: string | null
+  /** The login's username as Finch last said it (0010). */
+  readonly username: ColumnType<string | null, string | null | undefined, string | null>
   readonly status: AccountStatus
   readonly connected_at: Date
   readonly updated_at: Date

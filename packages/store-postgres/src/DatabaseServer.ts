@@ -1,6 +1,7 @@
 /**
  * Which PostgreSQL server the project talks to, and as whom: the one `DATABASE_URL` names, or an embedded one started
- * on demand in a data folder under `.data/` (kept between runs). Two logins: the application's runtime login (`url`)
+ * on demand in a data folder under `.data/` (kept between runs; as root, when the `postgres` user the server then runs
+ * as cannot reach that folder, the cluster itself goes under `/var/lib/finch-connections/`, the passwords stay). Two logins: the application's runtime login (`url`)
  * and the owner's (`ownerUrl`), which migrations and maintenance use.
  */
 import * as path from "node:path"
@@ -24,6 +25,11 @@ export class DatabaseServer extends Context.Tag("@finch-connections/store-postgr
      */
     readonly loginUrl: (role: DatabaseRole) => Redacted.Redacted<string>
     readonly embedded: boolean
+    /**
+     * Where the embedded server's cluster is when it is not in the data folder (as root, out of the `postgres` user's
+     * reach: under `/var/lib/finch-connections/`); `None` otherwise. Worth saying to the person who started it.
+     */
+    readonly placedCluster: Option.Option<string>
     /** Fails when the server is gone for good (the embedded launcher died); never settles for a given server. */
     readonly lost: Effect.Effect<never, DatabaseServerLost>
   }
@@ -68,6 +74,7 @@ export const embedded = (dataDir: string, role: DatabaseRole = "finch_app") =>
       ownerUrl: Redacted.make(server.url),
       loginUrl: (other: DatabaseRole) => Redacted.make(server.loginUrl(other)),
       embedded: true,
+      placedCluster: Option.fromNullable(server.placedCluster),
       lost: Effect.flatMap(
         Effect.promise(() => server.lost),
         (exit) =>
@@ -99,6 +106,7 @@ export const make = (options: DatabaseServerOptions) =>
         ownerUrl: Option.getOrElse(options.migrationUrl ?? Option.none(), () => url),
         loginUrl: () => url,
         embedded: false,
+        placedCluster: Option.none(),
         lost: Effect.never,
       }),
     onNone: () => embedded(path.join(options.dataDir, "postgres"), options.role),

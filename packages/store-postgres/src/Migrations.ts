@@ -12,6 +12,7 @@ import * as CreateAuditEvents from "./migrations/0006_create_audit_events.ts"
 import * as CreateForeignConnectionCheck from "./migrations/0007_create_foreign_connection_check.ts"
 import * as AddConnectionProducts from "./migrations/0008_add_connection_products.ts"
 import * as AccountsPerFinchConnection from "./migrations/0009_accounts_per_finch_connection.ts"
+import * as AddAccountUsernames from "./migrations/0010_add_account_usernames.ts"
 import * as ForceRowLevelSecurity from "./migrations/0012_force_row_level_security.ts"
 import * as WorkerRuntimeLogin from "./migrations/0013_worker_runtime_login.ts"
 import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
@@ -32,6 +33,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0007_create_foreign_connection_check": CreateForeignConnectionCheck,
   "0008_add_connection_products": AddConnectionProducts,
   "0009_accounts_per_finch_connection": AccountsPerFinchConnection,
+  "0010_add_account_usernames": AddAccountUsernames,
   "0012_force_row_level_security": ForceRowLevelSecurity,
   "0013_worker_runtime_login": WorkerRuntimeLogin,
   "0020_queue_connection_syncs": QueueConnectionSyncs,

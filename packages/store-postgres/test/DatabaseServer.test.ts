@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
 import pg from "pg"
@@ -8,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { makeKysely } from "../src/Database.ts"
 import * as DatabaseLogin from "../src/DatabaseLogin.ts"
 import { defaultDataDir } from "../src/DatabaseServer.ts"
+import { placedRoot, reachable } from "../src/internal/clusterPlacement.ts"
 import { startEmbeddedServer } from "../src/internal/embeddedServer.ts"
 
 const dataDir = path.join(defaultDataDir(), "test", `embedded-${randomBytes(4).toString("hex")}`)
@@ -173,5 +175,83 @@ describe("the embedded PostgreSQL server", () => {
     fs.mkdirSync(dataDir, { recursive: true })
     fs.writeFileSync(blocked, "a file where the data folder should be")
     await expect(startEmbeddedServer(blocked)).rejects.toThrow(/could not start: .*not-a-folder/)
+  })
+})
+
+describe("the embedded PostgreSQL server started where a newcomer cloned it", () => {
+  // A private temporary folder (mkdtemp makes it mode 0700), as a clone under /root is.
+  const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), "finch-private-"))
+  const data = path.join(privateDir, "data", "postgres")
+  const isRoot = process.getuid?.() === 0
+  let placed: string | undefined
+  afterAll(() => {
+    fs.rmSync(privateDir, { recursive: true, force: true })
+    if (placed !== undefined) fs.rmSync(path.dirname(placed), { recursive: true, force: true })
+  })
+
+  it("tells which folders another user can pass through", () => {
+    const other = { uid: 4242, gid: 4242 }
+    expect(reachable(data, other)).toBe(false) // the private folder stops it
+    expect(reachable(path.join(privateDir, "not-made-yet"), { uid: fs.statSync(privateDir).uid, gid: -1 })).toBe(true)
+    const open = fs.mkdtempSync(path.join(os.tmpdir(), "finch-open-"))
+    try {
+      fs.chmodSync(open, 0o711)
+      expect(reachable(open, other)).toBe(true)
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true })
+    }
+  })
+
+  it("starts, answers, stops and starts again on the same data, even as root in a folder postgres cannot enter", async () => {
+    expect(fs.statSync(privateDir).mode & 0o777).toBe(0o700)
+    const first = await startEmbeddedServer(data)
+    placed = first.placedCluster
+    try {
+      await query(first.url, "create table kept (value text); insert into kept values ('still here')")
+    } finally {
+      await first.stop()
+    }
+    // The passwords stay in the data folder, readable by its owner only.
+    expect(fs.statSync(path.join(data, "credentials.json")).mode & 0o777).toBe(0o600)
+    if (isRoot) {
+      // The server runs as `postgres`, which cannot pass through the private folder: its cluster is placed where it
+      // can, in a folder of its own keyed by the data folder; nothing of the cluster is in the data folder.
+      expect(placed).toMatch(new RegExp(`^${placedRoot}/[0-9a-f]{16}/cluster$`))
+      const folder = fs.statSync(path.dirname(placed!))
+      expect(folder.mode & 0o777).toBe(0o700)
+      const postgresUid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim())
+      expect([folder.uid, fs.statSync(placed!).uid]).toEqual([postgresUid, postgresUid])
+      expect(fs.existsSync(path.join(data, "cluster"))).toBe(false)
+    } else {
+      // Not root: the server runs as us and the cluster stays in the data folder.
+      expect(placed).toBeUndefined()
+      expect(fs.existsSync(path.join(data, "cluster", "PG_VERSION"))).toBe(true)
+    }
+
+    const second = await startEmbeddedServer(data)
+    try {
+      expect(second.placedCluster).toBe(placed)
+      expect(await query(second.url, "select value from kept")).toEqual([{ value: "still here" }])
+    } finally {
+      await second.stop()
+    }
+  })
+
+  it("starts again after its launcher was killed with -9, the server it left behind stopped", async () => {
+    const cluster = placed ?? path.join(data, "cluster")
+    const child = spawn(process.execPath, [launcher, data], { stdio: ["pipe", "pipe", "inherit"] })
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()))
+    const orphan = postmasterPid(path.dirname(cluster))
+    child.kill("SIGKILL")
+    await new Promise((resolve) => child.once("exit", resolve))
+    expect(isAlive(orphan)).toBe(true)
+
+    const restarted = await startEmbeddedServer(data)
+    try {
+      expect(isAlive(orphan)).toBe(false)
+      expect(await query(restarted.url, "select value from kept")).toEqual([{ value: "still here" }])
+    } finally {
+      await restarted.stop()
+    }
   })
 })

@@ -25,6 +25,9 @@ export const AccountBody = Schema.Struct({
   products: Schema.Array(Schema.String),
   entity_ids: Schema.Array(Schema.String),
   authentication_method: Schema.NullOr(Schema.String),
+  username: Schema.NullOr(Schema.String).annotations({
+    description: "the login's username, as Finch last said it; null when Finch never said",
+  }),
   connected_at: Timestamp,
   updated_at: Timestamp,
 }).annotations({ identifier: "Account" })
@@ -78,6 +81,7 @@ const accountJson = (account: Account): AccountBody => ({
   products: [...account.products],
   entity_ids: [...account.entityIds],
   authentication_method: Option.getOrNull(account.authenticationMethod),
+  username: Option.getOrNull(account.username),
   connected_at: iso(account.connectedAt),
   updated_at: iso(account.updatedAt),
 })

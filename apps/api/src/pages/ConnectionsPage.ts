@@ -65,12 +65,15 @@ const lastSyncText = (sync: LastSync | undefined) => {
   return html`${sync.status === "succeeded" ? "Succeeded" : `Ended: ${sync.status ?? "unknown"}`}, ${time(sync.finishedAt)}`
 }
 
+/** How a person knows a login: its username as Finch said it, else (Finch never said) its account id. */
+const loginName = (account: Account): string => Option.getOrElse(account.username, () => account.accountId)
+
 const accountRow = (connection: Connection, account: Account, csrf: string) => {
   const live = account.status !== "disconnected" && account.status !== "revoked"
   const needsReauth = account.status === "reauth_required" || account.status === "revoked"
   return html`<tr>
     <th scope="row">
-      <span class="login">${account.accountId}</span>
+      <span class="login">${loginName(account)}</span>
       ${Option.match(account.authenticationMethod, { onNone: () => "", onSome: (method) => html`<br /><small>${method}</small>` })}
     </th>
     <td>${account.products.join(", ")}</td>
@@ -81,18 +84,27 @@ const accountRow = (connection: Connection, account: Account, csrf: string) => {
           ? html`<form method="post" action="/pages/connections/${connection.id}/reauthenticate">
               ${csrfField(csrf)}
               <input type="hidden" name="account_id" value="${account.accountId}" />
-              <button type="submit" class="${needsReauth ? "primary" : "secondary"}">Reconnect<span class="visually-hidden"> login ${account.accountId}</span></button>
+              <button type="submit" class="${needsReauth ? "primary" : "secondary"}">Reconnect<span class="visually-hidden"> login ${loginName(account)}</span></button>
             </form>`
           : ""
       }
       ${
         live && connection.liveAccounts.length > 1
-          ? html`<a class="button secondary" href="/pages/connections/${connection.id}/disconnect?account_id=${encodeURIComponent(account.accountId)}">Disconnect<span class="visually-hidden"> login ${account.accountId}</span></a>`
+          ? html`<a class="button secondary" href="/pages/connections/${connection.id}/disconnect?account_id=${encodeURIComponent(account.accountId)}">Disconnect<span class="visually-hidden"> login ${loginName(account)}</span></a>`
           : ""
       }
     </td>
   </tr>`
 }
+
+/**
+ * The company's Finch id; a key of our own (`connection:…`, `entity:…`, for providers that report no company id, such
+ * as multi-entity ones and Deel) means nothing to a person: the entities below say which company it is.
+ */
+const companyText = (connection: Connection, providerName: string) =>
+  /^(connection|entity):/.test(connection.companyId)
+    ? html`<span class="muted">not reported by ${providerName}</span>`
+    : connection.companyId
 
 const connectionCard = (
   connection: Connection,
@@ -115,7 +127,7 @@ const connectionCard = (
         : ""
     }
     <dl>
-      <dt>Company</dt><dd>${connection.companyId}</dd>
+      <dt>Company</dt><dd>${companyText(connection, name)}</dd>
       ${
         connection.entities.length > 0
           ? html`<dt>Entities</dt><dd><ul class="entities">${connection.entities.map(
@@ -188,10 +200,17 @@ export const DisconnectPage = (props: {
   readonly csrf: string
 }) => {
   const name = props.provider?.name ?? props.connection.providerId
-  const what =
+  const login =
     props.accountId === undefined
+      ? undefined
+      : Option.match(props.connection.account(props.accountId), {
+          onNone: () => props.accountId,
+          onSome: loginName,
+        })
+  const what =
+    login === undefined
       ? `the whole ${name} connection (company ${props.connection.companyId}, every login)`
-      : `the login ${props.accountId} of the ${name} connection (the other logins stay)`
+      : `the login ${login} of the ${name} connection (the other logins stay)`
   return Layout({
     title: "Disconnect",
     section: "connections",
@@ -202,7 +221,7 @@ export const DisconnectPage = (props: {
         ${props.accountId === undefined ? "" : html`<input type="hidden" name="account_id" value="${props.accountId}" />`}
         <p>
           <input type="checkbox" id="confirm" name="confirm" value="yes" required />
-          <label for="confirm">Yes, disconnect ${props.accountId === undefined ? name : `login ${props.accountId}`}</label>
+          <label for="confirm">Yes, disconnect ${login === undefined ? name : `login ${login}`}</label>
         </p>
         <button type="submit" class="danger">Disconnect</button>
         <a class="button secondary" href="/pages/connections">Cancel</a>

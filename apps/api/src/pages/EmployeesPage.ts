@@ -61,7 +61,7 @@ export const EmployeesPage = (props: {
                 (person) => html`<tr>
                   <th scope="row"><a href="/pages/employees/${encodeURIComponent(person.personId)}">${personName(person)}</a></th>
                   <td>${[...new Set(person.records.map((record) => connectionName(props.names, record.connectionId)))].join(", ")}</td>
-                  <td>${person.records.length}</td>
+                  <td>${person.records.length} record${person.records.length === 1 ? "" : "s"}</td>
                 </tr>`,
               )}</tbody>
             </table>`

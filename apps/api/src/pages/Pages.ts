@@ -21,7 +21,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { getCookie, setCookie } from "hono/cookie"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
 import * as ConnectionCommands from "../ConnectionCommands.ts"
-import { ConnectStates } from "../ConnectState.ts"
+import { withSignedState } from "../ConnectState.ts"
 import * as Employees from "../Employees.ts"
 import { type ApiEnv, type ApiRuntime, type ApiServices, runForAnswer } from "../Handler.ts"
 import { SyncRequests } from "../SyncRequests.ts"
@@ -134,17 +134,6 @@ const connectionNotFound = (c: Context) =>
 const callbackUrl = (c: Context, publicUrl: string | undefined) =>
   new URL("/v1/finch/callback", publicUrl ?? new URL(c.req.url).origin).toString()
 
-/** Finch's Connect URL with our signed state for `redirectUri`. */
-const withState = (customerId: CustomerId, connectUrl: string, redirectUri: string) =>
-  Effect.map(
-    Effect.flatMap(ConnectStates, (states) => states.sign(customerId, redirectUri)),
-    (state) => {
-      const url = new URL(connectUrl)
-      url.searchParams.set("state", state)
-      return url.toString()
-    },
-  )
-
 const connectionNames = (customerId: CustomerId) =>
   Effect.all([Connections.listConnections(customerId), Effect.flatMap(ProviderCatalog, (catalog) => catalog.all)]).pipe(
     Effect.map(
@@ -152,7 +141,10 @@ const connectionNames = (customerId: CustomerId) =>
         new Map(
           connections.map((connection) => [
             connection.id as string,
-            `${providers.get(connection.providerId)?.name ?? connection.providerId} (${connection.companyId})`,
+            // the company by its entities' names where Finch gave them (a person knows "Acme Bakery Co.", not an id)
+            `${providers.get(connection.providerId)?.name ?? connection.providerId} (${
+              connection.entities.flatMap((entity) => Option.toArray(entity.name)).join(", ") || connection.companyId
+            })`,
           ]),
         ),
     ),
@@ -249,7 +241,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
       runtime,
       c,
       Effect.flatMap(Connections.startConnect({ customerId, products: connectProducts, redirectUri }), (session) =>
-        withState(customerId, session.connectUrl, redirectUri),
+        withSignedState(session.connectUrl, { customerId, redirectUri }),
       ),
       (url) => c.redirect(url, 303),
     )
@@ -273,7 +265,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
           accountId: accountId.value,
           redirectUri,
         }),
-        (started) => withState(customerId, started.session.connectUrl, redirectUri),
+        (started) => Effect.succeed(started.session.connectUrl),
       ),
       (url) => c.redirect(url, 303),
     )

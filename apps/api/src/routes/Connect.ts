@@ -11,10 +11,10 @@ import * as Connections from "@finch-connections/core/Connections"
 import { ProviderId } from "@finch-connections/core/Ids"
 import { Product } from "@finch-connections/core/Product"
 import { ConnectStateLog } from "@finch-connections/store-postgres/ConnectStateLog"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { Hono } from "hono"
 import { describeRoute } from "hono-openapi"
-import { ConnectStates, InvalidConnectState } from "../ConnectState.ts"
+import { ConnectStates, InvalidConnectState, withSignedState } from "../ConnectState.ts"
 import { type ApiEnv, type ApiRuntime, runEffect } from "../Handler.ts"
 import * as HttpErrors from "../HttpErrors.ts"
 import * as ConnectionJson from "../json/ConnectionJson.ts"
@@ -62,13 +62,17 @@ const openSession = (input: {
       ...(input.body.provider_id === undefined ? {} : { providerId: input.body.provider_id }),
     })
     if (input.body.redirect_uri === undefined) return session
-    const state = yield* (yield* ConnectStates).sign(input.customerId, input.body.redirect_uri)
-    const url = new URL(session.connectUrl)
-    url.searchParams.set("state", state)
-    return { ...session, connectUrl: url.toString() }
+    const connectUrl = yield* withSignedState(session.connectUrl, {
+      customerId: input.customerId,
+      redirectUri: input.body.redirect_uri,
+    })
+    return { ...session, connectUrl }
   })
 
-/** Checks the state (ours, unexpired, unused — then spent) and completes Connect for the customer it names. */
+/**
+ * Checks the state (ours, unexpired, unused — then spent) and completes Connect for the customer it names: a
+ * reauthentication's state replaces the token of the login it names, and only with that login's token.
+ */
 const completeFromCallback = (code: string, stateText: string) =>
   Effect.gen(function* () {
     const state = yield* (yield* ConnectStates).verify(stateText)
@@ -78,10 +82,10 @@ const completeFromCallback = (code: string, stateText: string) =>
       expiresAt: state.expiresAt,
     })
     if (!fresh) return yield* new InvalidConnectState({ reason: "reused" })
-    return yield* Connections.completeConnect({
-      customerId: state.customerId,
-      code,
-      redirectUri: state.redirectUri,
+    const completion = { customerId: state.customerId, code, redirectUri: state.redirectUri }
+    return yield* Option.match(state.reauthenticating, {
+      onNone: () => Connections.completeConnect(completion),
+      onSome: (target) => Connections.completeReauthentication({ ...completion, ...target }),
     }).pipe(Effect.tap(requestSyncOf))
   })
 
@@ -146,6 +150,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly connectionsPageU
             Effect.catchTags({
               OwnedByAnotherCustomer: (error) => Effect.succeed({ error: HttpErrors.fromFailure(error).code }),
               ForeignConnectSession: (error) => Effect.succeed({ error: HttpErrors.fromFailure(error).code }),
+              TokenMismatch: (error) => Effect.succeed({ error: HttpErrors.fromFailure(error).code }),
             }),
           ),
           page,

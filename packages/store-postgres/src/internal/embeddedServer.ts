@@ -16,6 +16,11 @@ export interface EmbeddedServer {
   readonly url: string
   /** The URL of the runtime login made for `role` (a member of that role only). */
   readonly loginUrl: (role: ApplicationRole) => string
+  /**
+   * The cluster's folder when it is outside the data folder: as root, where the `postgres` user cannot reach the data
+   * folder, it lives under `/var/lib/finch-connections/` (see `clusterPlacement.ts`).
+   */
+  readonly placedCluster: string | undefined
   /** Settles when the launcher exits without having been asked to stop: the database is gone. */
   readonly lost: Promise<LauncherExit>
   readonly stop: () => Promise<void>
@@ -65,6 +70,7 @@ export const startEmbeddedServer = (dataDir: string, timeoutMs = 120_000): Promi
       resolve({
         url: urlOf(message, message.port),
         loginUrl: (role) => urlOf(message.logins[role], message.port),
+        placedCluster: message.cluster ?? undefined,
         lost,
         stop: async () => {
           stopping = true
