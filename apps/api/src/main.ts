@@ -46,9 +46,8 @@ const MainLive = Layer.unwrapScoped(
         const server = yield* DatabaseServer.DatabaseServer
         const { url: apiUrl } = yield* HttpServer.ApiAddress
         yield* MainFinch.deliverWebhooksTo(finch, apiUrl)
-        // graphile-worker's queue needs its schema's owner (issue 17's runtime-login split does not reach it yet): the
-        // worker logs in as the owner and runs its own queries as `finch_worker` (SET ROLE, row-level security on).
-        yield* WorkerProcess.start({ databaseUrl: server.ownerUrl, dataDir, env: finch.env })
+        // The worker on its own runtime login (finch_worker only), graphile-worker included.
+        yield* WorkerProcess.start({ databaseUrl: yield* WorkerProcess.databaseUrl, dataDir, env: finch.env })
         const key = Redacted.value(keys[0]!)
         const where = Option.match(server.placedCluster, {
           onNone: () => `embedded, in ${path.join(dataDir, "postgres")}`,

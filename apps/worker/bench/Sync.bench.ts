@@ -5,10 +5,11 @@
  * BENCH_CONCURRENCY (2) jobs each. To keep the run short the sandbox's clock runs
  * BENCH_SPEED (2) times faster and the budget's window shrinks to match (60 s / speed). Prints total requests, wall
  * time against the rate limit's floor for that many requests, data requests per sync, and the time from a sync
- * request to its job starting on an idle worker.
+ * request to its job starting on an idle worker. BENCH_REQUEST_LOG=<file> keeps the sandbox's request log.
  */
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
@@ -51,15 +52,20 @@ const program = Effect.gen(function* () {
   const concurrency = yield* Config.integer("BENCH_CONCURRENCY").pipe(Config.withDefault(2))
   const window = Duration.millis(60_000 / speed)
 
-  // a database of its own on the server
+  // a database of its own on the server, created and migrated by the owner's login (the embedded server's runtime
+  // logins may not create databases); the API's side and the workers on their runtime logins, as in production
   const server = yield* DatabaseServer.DatabaseServer
   const name = `fc_bench_worker_${randomBytes(4).toString("hex")}`
   yield* Effect.acquireRelease(
-    Effect.promise(() => adminQuery(Redacted.value(server.url), `CREATE DATABASE "${name}"`)),
+    Effect.promise(() => adminQuery(Redacted.value(server.ownerUrl), `CREATE DATABASE "${name}"`)),
     () =>
-      Effect.promise(() => adminQuery(Redacted.value(server.url), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+      Effect.promise(() =>
+        adminQuery(Redacted.value(server.ownerUrl), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+      ),
   )
   const url = DatabaseServer.withDatabase(server.url, name)
+  const ownerUrl = DatabaseServer.withDatabase(server.ownerUrl, name)
+  const workerUrl = DatabaseServer.withDatabase(server.loginUrl("finch_worker"), name)
 
   const sandbox = yield* Effect.acquireRelease(
     Effect.promise(() => startSandbox({ port: 0, seed: 1, rateLimits: "finch" })),
@@ -82,7 +88,7 @@ const program = Effect.gen(function* () {
   const app = yield* Layer.build(
     Layer.mergeAll(PgSyncQueue.layer, PgCustomerRepository.layer, PgConnectionRepository.layer).pipe(
       Layer.provideMerge(AesTokenVault.layer({ keys })),
-      Layer.provideMerge(PgDatabase.layer({ url, role: "finch_app", max: 4, migrate: true })),
+      Layer.provideMerge(PgDatabase.layer({ url, ownerUrl, role: "finch_app", max: 4, migrate: true })),
     ),
   )
   const client = yield* FinchClient.make({ baseUrl: sandbox.baseUrl, rateLimits: "off" }).pipe(
@@ -124,7 +130,8 @@ const program = Effect.gen(function* () {
           stdio: ["ignore", "ignore", "inherit"],
           env: {
             PATH: process.env.PATH ?? "",
-            DATABASE_URL: Redacted.value(url),
+            DATABASE_URL: Redacted.value(workerUrl),
+            DATABASE_ROLE: "finch_worker",
             DATABASE_MIGRATE: "false",
             TOKEN_ENCRYPTION_KEYS: keyEntry,
             FINCH_BASE_URL: sandbox.baseUrl,
@@ -163,11 +170,27 @@ const program = Effect.gen(function* () {
 
   const getRun = (run: SyncRun) =>
     Effect.orDie(Effect.flatMap(SyncQueue, (queue) => queue.getRun(run.customerId, run.id))).pipe(Effect.provide(app))
-  const waitFinished = (run: SyncRun): Effect.Effect<SyncRun> =>
-    Effect.flatMap(getRun(run), (current) =>
-      current.status === "queued" || current.status === "running"
-        ? Effect.zipRight(Effect.sleep(Duration.millis(50)), waitFinished(run))
-        : Effect.succeed(current),
+  // Watching the runs end: one plain query on the owner's session (across customers) every 50 ms, rather than a
+  // customer transaction per run, so the bench's own polling takes little from the two cores the workers share.
+  const watcher = yield* Effect.acquireRelease(
+    Effect.sync(
+      () => new pg.Pool({ connectionString: Redacted.value(ownerUrl), max: 2, options: "-c app.all_customers=on" }),
+    ),
+    (pool) => Effect.promise(() => pool.end()),
+  )
+  const waitFinished = (run: SyncRun): Effect.Effect<{ readonly status: string; readonly error: string | null }> =>
+    Effect.flatMap(
+      Effect.promise(() =>
+        watcher
+          .query<{ status: string; error: string | null }>("select status, error from sync_runs where id = $1", [
+            run.id,
+          ])
+          .then((result) => result.rows[0]!),
+      ),
+      (current) =>
+        current.status === "queued" || current.status === "running"
+          ? Effect.zipRight(Effect.sleep(Duration.millis(50)), waitFinished(run))
+          : Effect.succeed(current),
     )
   const request = ({ connectionId, customerId }: (typeof connections)[number]) =>
     Effect.orDie(Effect.flatMap(SyncQueue, (queue) => queue.requestSync(customerId, connectionId))).pipe(
@@ -176,7 +199,7 @@ const program = Effect.gen(function* () {
 
   // wait for every worker to be up (each registers its pool) before the clock starts
   const pools = Effect.promise(async () => {
-    const client = new pg.Client({ connectionString: Redacted.value(url) })
+    const client = new pg.Client({ connectionString: Redacted.value(ownerUrl) })
     await client.connect()
     try {
       const { rows } = await client.query<{ n: number }>("select count(*)::int as n from job_queue.worker_pools")
@@ -199,15 +222,18 @@ const program = Effect.gen(function* () {
     { concurrency: "unbounded" },
   )
   const bad = done.flat().filter((run) => run.status !== "succeeded")
-  if (bad.length > 0) throw new Error(`${bad.length} syncs did not succeed: ${Option.getOrNull(bad[0]!.error)}`)
+  if (bad.length > 0) throw new Error(`${bad.length} syncs did not succeed: ${bad[0]!.error}`)
   const wallMs = Date.now() - started
   const log = yield* admin<RequestLogSnapshot>("GET", "/requests")
+  // BENCH_REQUEST_LOG=<file>: the sandbox's request log (its clock's times), to see where the time went
+  const logFile = process.env.BENCH_REQUEST_LOG
+  if (logFile !== undefined && logFile !== "") writeFileSync(logFile, JSON.stringify({ speed, log }, null, 1))
 
   // request → job start on an idle worker, one request at a time (after the previous sync's reconciliation)
   const requestMs: Array<number> = []
   const latencies: Array<number> = []
   const pendingJobs = Effect.promise(async () => {
-    const client = new pg.Client({ connectionString: Redacted.value(url) })
+    const client = new pg.Client({ connectionString: Redacted.value(ownerUrl) })
     await client.connect()
     try {
       const { rows } = await client.query<{ n: number }>("select count(*)::int as n from graphile_worker._private_jobs")

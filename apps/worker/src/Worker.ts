@@ -4,9 +4,11 @@
  * cron items queue scheduled syncs and connection checks once per tick across all workers; each process heartbeats
  * its pool and unlocks the jobs of pools whose heartbeat stopped (a process killed mid-sync), so they run again.
  *
- * graphile-worker's sessions run as the login of `databaseUrl` (it must be able to use the `graphile_worker` and
- * `job_queue` schemas, e.g. the schema owner); the jobs' own reads and writes go through the store's ports, whose
- * sessions run as `finch_worker` under row-level security.
+ * Everything runs as `finch_worker` on the runtime login of `databaseUrl` (a member of `finch_worker` only): graphile-
+ * worker's sessions (`SET ROLE finch_worker` at session start), with the rights `JobQueue.install` grants on its
+ * schema, never migrating it; the scheduler, which looks across customers only through the security-definer
+ * functions of migration 0013 (customer and connection ids, nothing else); and the jobs' own reads and writes, which
+ * go through the store's ports under row-level security, one customer at a time.
  */
 import { EventEmitter } from "node:events"
 import * as os from "node:os"
@@ -141,6 +143,25 @@ const liveness = (db: pg.Pool, staleAfter: Duration.Duration) => {
 }
 
 /**
+ * graphile-worker's start refused by the database: on the runtime login that means its schema is older than this
+ * graphile-worker (the login may not migrate it) or `finch_worker` lacks its grants — both fixed by migrating as the
+ * owner, which installs the schema and grants the worker's rights (`JobQueue.install`).
+ */
+const queueRefused = (error: unknown): Error => {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined
+  const message = error instanceof Error ? error.message : String(error)
+  return code === "42501"
+    ? new Error(
+        `graphile-worker could not start as finch_worker (${message}): its schema must be installed or upgraded, ` +
+          "and finch_worker granted its rights, by the owner's login first — run the migrations " +
+          "(DATABASE_MIGRATION_URL, or pnpm --filter @finch-connections/store-postgres migrate) before the workers",
+      )
+    : error instanceof Error
+      ? error
+      : new Error(message)
+}
+
+/**
  * Runs the worker for the life of the scope. Closing the scope (SIGTERM in `main.ts`) stops taking jobs, lets the
  * running ones finish for `shutdownTimeout`, then interrupts and releases them (they run again on another worker).
  */
@@ -156,6 +177,9 @@ export const runWorker = (options: WorkerOptions) =>
         const pool = new pg.Pool({
           connectionString: Redacted.value(options.databaseUrl),
           max: options.concurrency + 4,
+          // graphile-worker's rights are finch_worker's (granted by JobQueue.install), not the login's own: a runtime
+          // login may be NOINHERIT, and an owner's login must not run the queue with the owner's rights.
+          options: "-c role=finch_worker",
         })
         // An idle session the server ended is dropped by the pool; graphile-worker reconnects its listener itself.
         pool.on("error", () => {})
@@ -214,21 +238,19 @@ export const runWorker = (options: WorkerOptions) =>
           const schedule = options.schedule
           if (schedule === null) return
           const queue = yield* SyncQueue
+          // across customers only through migration 0013's security-definer function: ids, nothing else
           const { rows } = yield* Effect.promise(() =>
-            db.query<{ customer_id: string; id: string }>(
-              `select c.customer_id, c.id from connections c
-               where c.status <> 'disconnected' and not exists (
-                 select 1 from sync_runs r where r.connection_id = c.id
-                   and (r.status in ('queued', 'running') or r.requested_at > now() - make_interval(secs => $1 / 1000.0)))`,
-              [Duration.toMillis(schedule.cadence)],
+            db.query<{ customer_id: string; connection_id: string }>(
+              "select customer_id, connection_id from public.due_connection_syncs($1::bigint)",
+              [Math.round(Duration.toMillis(schedule.cadence))],
             ),
           )
           const now = Date.now()
           yield* Effect.forEach(rows, (row) =>
             queue
-              .requestSync(CustomerId.make(row.customer_id), ConnectionId.make(row.id), {
+              .requestSync(CustomerId.make(row.customer_id), ConnectionId.make(row.connection_id), {
                 reason: "schedule",
-                notBefore: new Date(now + spreadOffset(row.id, schedule.spread)),
+                notBefore: new Date(now + spreadOffset(row.connection_id, schedule.spread)),
               })
               .pipe(Effect.catchTag("ConnectionNotFound", () => Effect.void)),
           )
@@ -242,8 +264,8 @@ export const runWorker = (options: WorkerOptions) =>
           const schedule = options.schedule
           if (schedule === null) return
           const { rows } = yield* Effect.promise(() =>
-            db.query<{ customer_id: string; id: string }>(
-              "select customer_id, id from connections where status <> 'disconnected'",
+            db.query<{ customer_id: string; connection_id: string }>(
+              "select customer_id, connection_id from public.connections_to_check()",
             ),
           )
           const now = Date.now()
@@ -251,9 +273,9 @@ export const runWorker = (options: WorkerOptions) =>
             helpers.addJobs(
               rows.map((row) => ({
                 identifier: "check_connection",
-                payload: { customerId: row.customer_id, connectionId: row.id },
-                runAt: new Date(now + spreadOffset(row.id, schedule.spread)),
-                jobKey: `check:${row.id}`,
+                payload: { customerId: row.customer_id, connectionId: row.connection_id },
+                runAt: new Date(now + spreadOffset(row.connection_id, schedule.spread)),
+                jobKey: `check:${row.connection_id}`,
                 maxAttempts: 3,
               })),
             ),
@@ -272,35 +294,37 @@ export const runWorker = (options: WorkerOptions) =>
     })
 
     const runner: Runner = yield* Effect.acquireRelease(
-      Effect.promise(() =>
-        run({
-          pgPool: db,
-          concurrency: options.concurrency,
-          pollInterval: Duration.toMillis(options.pollInterval),
-          noHandleSignals: true,
-          logger: jsonLogger,
-          events,
-          taskList,
-          parsedCronItems:
-            options.schedule === null
-              ? []
-              : parseCronItems([
-                  {
-                    task: "schedule_syncs",
-                    match: options.schedule.syncCron,
-                    identifier: "schedule_syncs",
-                    options: { backfillPeriod: 0, maxAttempts: 1 },
-                  },
-                  {
-                    task: "schedule_checks",
-                    match: options.schedule.checkCron,
-                    identifier: "schedule_checks",
-                    options: { backfillPeriod: 0, maxAttempts: 1 },
-                  },
-                ]),
-          preset: { worker: { gracefulShutdownAbortTimeout: Duration.toMillis(options.shutdownTimeout) } },
-        }),
-      ),
+      Effect.tryPromise({
+        try: () =>
+          run({
+            pgPool: db,
+            concurrency: options.concurrency,
+            pollInterval: Duration.toMillis(options.pollInterval),
+            noHandleSignals: true,
+            logger: jsonLogger,
+            events,
+            taskList,
+            parsedCronItems:
+              options.schedule === null
+                ? []
+                : parseCronItems([
+                    {
+                      task: "schedule_syncs",
+                      match: options.schedule.syncCron,
+                      identifier: "schedule_syncs",
+                      options: { backfillPeriod: 0, maxAttempts: 1 },
+                    },
+                    {
+                      task: "schedule_checks",
+                      match: options.schedule.checkCron,
+                      identifier: "schedule_checks",
+                      options: { backfillPeriod: 0, maxAttempts: 1 },
+                    },
+                  ]),
+            preset: { worker: { gracefulShutdownAbortTimeout: Duration.toMillis(options.shutdownTimeout) } },
+          }),
+        catch: queueRefused,
+      }).pipe(Effect.orDie),
       (runner) =>
         Effect.promise(() => runner.stop().catch(() => {})).pipe(
           Effect.zipRight(Effect.forEach(poolIds, (id) => alive.forget(id), { discard: true })),

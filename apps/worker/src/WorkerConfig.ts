@@ -3,6 +3,7 @@
  */
 import * as FinchClient from "@finch-connections/finch-client/FinchClient"
 import * as AesTokenVault from "@finch-connections/store-postgres/AesTokenVault"
+import * as DatabaseLogin from "@finch-connections/store-postgres/DatabaseLogin"
 import * as DatabaseServer from "@finch-connections/store-postgres/DatabaseServer"
 import { Config, Duration, Effect } from "effect"
 import { defaultSyncSettings } from "./sync/SyncConnection.ts"
@@ -31,6 +32,8 @@ export const workerOptions = Effect.gen(function* () {
   const options: WorkerLiveOptions = {
     tokenKeys: yield* AesTokenVault.configuredKeys,
     migrate: yield* Config.boolean("DATABASE_MIGRATE").pipe(Config.withDefault(true)),
+    ownerUrl: server.ownerUrl,
+    loginCheck: (yield* DatabaseLogin.productionConfig) ? "production" : "warn",
     // A Finch-requested wait is never slept through in a job: the job is put back in the queue for it.
     finch: { ...finch, retryPolicy: { maxRetryAfter: 0 } },
     rateBudget:
@@ -41,7 +44,8 @@ export const workerOptions = Effect.gen(function* () {
             margin: yield* millis("FINCH_RATE_MARGIN_MS", Duration.millis(500)),
           },
     worker: {
-      databaseUrl: server.url,
+      // The worker's runtime login: DATABASE_URL, or the embedded server's finch_worker login.
+      databaseUrl: server.loginUrl("finch_worker"),
       concurrency: yield* positive("WORKER_CONCURRENCY", 4),
       pollInterval: yield* millis("WORKER_POLL_INTERVAL_MS", Duration.seconds(2)),
       sync: {

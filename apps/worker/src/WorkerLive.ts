@@ -12,7 +12,7 @@ import * as PgDatabase from "@finch-connections/store-postgres/PgDatabase"
 import * as PgEmployeeStore from "@finch-connections/store-postgres/PgEmployeeStore"
 import * as PgRateBudget from "@finch-connections/store-postgres/PgRateBudget"
 import * as PgSyncQueue from "@finch-connections/store-postgres/PgSyncQueue"
-import { type Array as Arr, Effect, Layer } from "effect"
+import { type Array as Arr, Effect, Layer, type Redacted } from "effect"
 import { type SharedBudgetOptions, sharedLimiter } from "./FinchRateBudget.ts"
 import { runWorker, type WorkerOptions } from "./Worker.ts"
 
@@ -23,18 +23,36 @@ export interface WorkerLiveOptions {
   /** The Finch client; its rate limiter is replaced by the shared budget unless `rateBudget` is `"off"`. */
   readonly finch: FinchClient.Options
   readonly rateBudget: Omit<SharedBudgetOptions, "application"> | "off"
-  /** Migrate the schema (and graphile-worker's) on start; the login must own the schema. */
+  /** Migrate the schema (and graphile-worker's, granting the worker its rights) on start, as `ownerUrl`'s login. */
   readonly migrate: boolean
+  /** The owner's login, for `migrate`; the worker's own login (`worker.databaseUrl`) unless given. */
+  readonly ownerUrl?: Redacted.Redacted<string>
+  /**
+   * Check the worker's login before anything else (`DatabaseLogin.check`): `"production"` refuses a superuser, a
+   * login that bypasses row-level security or owns tables (`UnsafeDatabaseLogin`); `"warn"` says so loudly and goes
+   * on. Not checked unless given.
+   */
+  readonly loginCheck?: "production" | "warn"
 }
 
 /** The ports the jobs use, on PostgreSQL (sessions as `finch_worker`) and Finch. */
 export const servicesLayer = (options: WorkerLiveOptions) => {
-  const database = PgDatabase.layer({
-    url: options.worker.databaseUrl,
-    role: "finch_worker",
-    max: options.worker.concurrency + 2,
-    migrate: options.migrate,
-  })
+  const database = Layer.scoped(
+    PgDatabase.PgDatabase,
+    Effect.gen(function* () {
+      if (options.loginCheck !== undefined) {
+        // Before migrating: a refused login changes nothing.
+        yield* PgDatabase.checkLogin(options.worker.databaseUrl, { production: options.loginCheck === "production" })
+      }
+      return yield* PgDatabase.make({
+        url: options.worker.databaseUrl,
+        ...(options.ownerUrl === undefined ? {} : { ownerUrl: options.ownerUrl }),
+        role: "finch_worker",
+        max: options.worker.concurrency + 2,
+        migrate: options.migrate,
+      })
+    }),
+  )
   const stores = Layer.mergeAll(
     PgSyncQueue.layer,
     PgEmployeeStore.layer,

@@ -10,11 +10,12 @@ import { workerOptions } from "./WorkerConfig.ts"
 import * as WorkerLive from "./WorkerLive.ts"
 
 const MainLive = Layer.unwrapEffect(Effect.map(workerOptions, WorkerLive.layer)).pipe(
-  Layer.provide(DatabaseServer.layerConfig),
+  Layer.provideMerge(DatabaseServer.layerConfig),
   Layer.provide(Logger.json),
 )
 
 // Started by the main job (an IPC channel to it): when the main job goes, even killed outright, this worker stops too.
 if (process.send !== undefined) process.once("disconnect", () => process.kill(process.pid, "SIGTERM"))
 
-NodeRuntime.runMain(Layer.launch(MainLive))
+// Runs until SIGTERM/SIGINT, or stops with a clear message when the embedded database is lost.
+NodeRuntime.runMain(DatabaseServer.launch(MainLive))

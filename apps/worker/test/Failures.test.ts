@@ -189,4 +189,51 @@ describe("sync_connection when Finch fails", () => {
       assert.strictEqual(records.filter((record) => Option.isNone(record.employment)).length, 1)
     }),
   )
+  it.scopedLive("a later sync in which Finch fails an individual and an employment keeps their previous records", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const { customerId, connectionId } = yield* h.connect("acme", { employee_size: 8 })
+      let armed = false
+      const refuse = (body: unknown, index: number) => {
+        const { responses } = body as { responses: Array<{ individual_id: string }> }
+        const refused = responses[index]!
+        return {
+          responses: responses.map((item) =>
+            item === refused
+              ? {
+                  individual_id: item.individual_id,
+                  code: 500,
+                  body: { code: 500, name: "server_error", finch_code: "provider_error", message: "try later" },
+                }
+              : item,
+          ),
+        }
+      }
+      const proxy = yield* finchProxy(h.sandbox.baseUrl, {
+        rewrite: (call, body) =>
+          !armed
+            ? body
+            : call.path === "/employer/individual"
+              ? refuse(body, 0)
+              : call.path === "/employer/employment"
+                ? refuse(body, 1)
+                : body,
+      })
+      yield* h.startWorker({ finch: { baseUrl: proxy.baseUrl } })
+      const first = yield* h.requestSync(customerId, connectionId)
+      assert.strictEqual((yield* h.waitForRun(customerId, first.id, finished)).status, "succeeded")
+      armed = true
+      const second = yield* h.requestSync(customerId, connectionId)
+      const done = yield* h.waitForRun(customerId, second.id, finished)
+      assert.strictEqual(done.status, "partial")
+      assert.deepStrictEqual(done.progress, { pages: 1, individuals: 7, employments: 7, failedItems: 2 })
+      // nobody is taken for gone, and the failed employment keeps the previous one
+      assert.strictEqual(done.records.removed, 0)
+      const records = yield* h.app(
+        Effect.flatMap(EmployeeStore, (store) => store.listByConnection(customerId, connectionId)),
+      )
+      assert.lengthOf(records, 8)
+      assert.isTrue(records.every((record) => Option.isSome(record.employment)))
+    }),
+  )
 })

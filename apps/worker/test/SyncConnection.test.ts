@@ -55,6 +55,26 @@ describe("sync_connection", () => {
       }),
   )
 
+  it.scopedLive("a 10,000-employee company takes 3 data requests, and a complete read replaces the snapshot", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const { customerId, connectionId } = yield* h.connect("acme", { employee_size: 10_000 })
+      yield* h.startWorker()
+      for (const round of [1, 2]) {
+        const run = yield* h.requestSync(customerId, connectionId)
+        const done = yield* h.waitForRun(customerId, run.id, ["succeeded", "partial", "failed"])
+        assert.strictEqual(done.status, "succeeded")
+        assert.deepStrictEqual(done.progress, { pages: 1, individuals: 10_000, employments: 10_000, failedItems: 0 })
+        const log = yield* h.requests
+        const data = log.requests.filter((request) =>
+          ["/employer/directory", "/employer/individual", "/employer/employment"].includes(request.path),
+        )
+        assert.strictEqual(data.length, 3 * round)
+        if (round === 2) assert.deepStrictEqual(done.records, { added: 0, updated: 0, removed: 0, unchanged: 10_000 })
+      }
+    }),
+  )
+
   it.scopedLive("a sync requested before any worker started is kept and runs when one starts", () =>
     Effect.gen(function* () {
       const h = yield* harness()

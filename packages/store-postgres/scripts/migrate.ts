@@ -16,7 +16,7 @@ const program = Effect.gen(function* () {
     (db) => Effect.promise(() => db.destroy()),
   )
   const applied = yield* Effect.tryPromise(() => migrateToLatest(db))
-  yield* Effect.tryPromise(() => JobQueue.install(Redacted.value(server.url)))
+  yield* Effect.tryPromise(() => JobQueue.install(Redacted.value(server.ownerUrl)))
   yield* Effect.log(
     applied.length === 0
       ? `${DatabaseServer.displayUrl(server.ownerUrl)} is already up to date`

@@ -1,7 +1,8 @@
 /**
  * Which login a process talks to the database as, and whether that login could get past row-level security. The
- * API and the worker must run as a runtime login: no superuser, no BYPASSRLS, no CREATEROLE, owning neither the
- * schema nor a table, directly or through a role it can become (`SET ROLE`). In production a login that fails this
+ * API and the worker must run as a runtime login: no superuser, no BYPASSRLS, no CREATEROLE, owning neither a schema
+ * of the store (`public`, graphile-worker's queue, `job_queue`, `rate_budget`) nor a table in one, directly or through
+ * a role it can become (`SET ROLE`). In production a login that fails this
  * stops the process; elsewhere (a developer's local superuser URL) it is a loud warning.
  */
 import { Config, Data, Effect } from "effect"
@@ -33,6 +34,9 @@ export class UnsafeDatabaseLogin extends Data.TaggedError("UnsafeDatabaseLogin")
   }
 }
 
+/** The schemas the migrations and `JobQueue.install` create: owning one (or a table in one) is owning the store. */
+const ownSchemas = ["public", "graphile_worker", "job_queue", "rate_budget"]
+
 /** Inspects the login of `db`'s sessions (`session_user`: whatever role the session has switched to). */
 export const inspect = (db: Kysely<any>): Effect.Effect<LoginInspection> =>
   query(() =>
@@ -47,10 +51,13 @@ export const inspect = (db: Kysely<any>): Effect.Effect<LoginInspection> =>
       exists (select 1 from pg_roles r where pg_has_role(session_user, r.oid, 'MEMBER') and r.rolbypassrls) as bypass,
       exists (select 1 from pg_roles r where pg_has_role(session_user, r.oid, 'MEMBER') and r.rolcreaterole)
         as createrole,
-      pg_has_role(session_user, (select nspowner from pg_namespace where nspname = 'public'), 'MEMBER')
+      exists (
+          select 1 from pg_namespace n
+          where n.nspname in (${sql.join(ownSchemas)}) and pg_has_role(session_user, n.nspowner, 'MEMBER')
+        )
         or exists (
-          select 1 from pg_class c
-          where c.relnamespace = 'public'::regnamespace and pg_has_role(session_user, c.relowner, 'MEMBER')
+          select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname in (${sql.join(ownSchemas)}) and pg_has_role(session_user, c.relowner, 'MEMBER')
         ) as owns`.execute(db),
   ).pipe(
     Effect.map(({ rows: [row] }) => ({

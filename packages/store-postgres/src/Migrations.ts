@@ -14,8 +14,11 @@ import * as AddConnectionProducts from "./migrations/0008_add_connection_product
 import * as AccountsPerFinchConnection from "./migrations/0009_accounts_per_finch_connection.ts"
 import * as AddAccountUsernames from "./migrations/0010_add_account_usernames.ts"
 import * as ForceRowLevelSecurity from "./migrations/0012_force_row_level_security.ts"
+import * as WorkerRuntimeLogin from "./migrations/0013_worker_runtime_login.ts"
 import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
 import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
+import * as GrantWorkerPools from "./migrations/0022_grant_worker_pools.ts"
+import * as ReconcileAfterSyncs from "./migrations/0023_reconcile_after_syncs.ts"
 import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as NotifyCustomerChanges from "./migrations/0031_notify_customer_changes.ts"
 import * as CreateConnectionListing from "./migrations/0032_create_connection_listing.ts"
@@ -34,8 +37,11 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0009_accounts_per_finch_connection": AccountsPerFinchConnection,
   "0010_add_account_usernames": AddAccountUsernames,
   "0012_force_row_level_security": ForceRowLevelSecurity,
+  "0013_worker_runtime_login": WorkerRuntimeLogin,
   "0020_queue_connection_syncs": QueueConnectionSyncs,
   "0021_create_worker_pools": CreateWorkerPools,
+  "0022_grant_worker_pools": GrantWorkerPools,
+  "0023_reconcile_after_syncs": ReconcileAfterSyncs,
   "0030_create_api_ledgers": CreateApiLedgers,
   "0031_notify_customer_changes": NotifyCustomerChanges,
   "0032_create_connection_listing": CreateConnectionListing,

@@ -59,6 +59,17 @@ export const make = (options: PgDatabaseOptions) =>
     )
   })
 
+/**
+ * Checks the login of `url` on a session of its own (`DatabaseLogin.check`): with `production` an unsafe login fails
+ * with `UnsafeDatabaseLogin`, otherwise it is a loud warning.
+ */
+export const checkLogin = (url: Redacted.Redacted<string>, options: { readonly production: boolean }) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => makeKysely<any>(Redacted.value(url), { max: 1 })),
+    (login) => DatabaseLogin.check(login, options),
+    (login) => Effect.promise(() => login.destroy()),
+  )
+
 /** The pool as a layer. */
 export const layer = (options: PgDatabaseOptions) => Layer.scoped(PgDatabase, make(options))
 
@@ -77,11 +88,7 @@ export const layerConfig = Layer.scoped(
     const migrate = yield* Config.boolean("DATABASE_MIGRATE").pipe(Config.withDefault(true))
     const production = yield* DatabaseLogin.productionConfig
     // Before migrating: a refused login changes nothing.
-    yield* Effect.acquireUseRelease(
-      Effect.sync(() => makeKysely<any>(Redacted.value(server.url), { max: 1 })),
-      (login) => DatabaseLogin.check(login, { production }),
-      (login) => Effect.promise(() => login.destroy()),
-    )
+    yield* checkLogin(server.url, { production })
     return yield* make({ url: server.url, ownerUrl: server.ownerUrl, role, migrate }).pipe(
       Effect.tapErrorTag("DatabaseError", (error) =>
         error.reason === "InsufficientPrivilege"

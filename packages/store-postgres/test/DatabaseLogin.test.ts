@@ -101,6 +101,16 @@ layer(TestDatabase.layer)("the database login", (it) => {
       const asTableOwner = yield* pool(tableOwner.urlOf(database.url))
       assert.deepStrictEqual((yield* DatabaseLogin.inspect(asTableOwner)).problems, ["owns the schema or tables"])
       yield* Effect.promise(() => adminQuery(adminOnTestDatabase, `ALTER TABLE sync_runs OWNER TO ${superuser()}`))
+      // graphile-worker's queue is the store's too: owning one of its tables (how the worker once ran) is refused
+      const queueOwner = yield* temporaryLogin({ attributes: "NOSUPERUSER", memberOf: ["finch_worker"] })
+      yield* Effect.promise(() =>
+        adminQuery(adminOnTestDatabase, `ALTER TABLE graphile_worker._private_tasks OWNER TO ${queueOwner.name}`),
+      )
+      const asQueueOwner = yield* pool(queueOwner.urlOf(database.url))
+      assert.deepStrictEqual((yield* DatabaseLogin.inspect(asQueueOwner)).problems, ["owns the schema or tables"])
+      yield* Effect.promise(() =>
+        adminQuery(adminOnTestDatabase, `ALTER TABLE graphile_worker._private_tasks OWNER TO ${superuser()}`),
+      )
       const databaseOwner = yield* temporaryLogin({ attributes: "NOSUPERUSER" })
       yield* Effect.acquireRelease(
         Effect.promise(() => adminQuery(serverUrl, `ALTER DATABASE "${database.name}" OWNER TO ${databaseOwner.name}`)),

@@ -70,16 +70,19 @@ const failedItemsOf = <A>(operation: string, items: ReadonlyArray<BatchItem<A>>)
 const foundById = <A>(items: ReadonlyArray<BatchItem<A>>) =>
   new Map(items.flatMap((item) => (item._tag === "Found" ? [[item.individualId, item.body] as const] : [])))
 
+/** What one entity's read brought: the directory's ids and what Finch returned for them. */
+interface EntityRead {
+  readonly entityId: Option.Option<EntityId>
+  readonly ids: ReadonlyArray<string>
+  readonly individuals: ReadonlyMap<string, Individual>
+  readonly employments: ReadonlyMap<string, Employment>
+}
+
 /**
- * Reads one entity (or the whole connection) with one token. An individual Finch failed to return keeps its previous
- * record, so a failed item is never mistaken for someone who left; a failed employment keeps the previous one.
+ * Reads one entity (or the whole connection) with one token: the directory, then individuals and employments side
+ * by side (each is its own endpoint with its own rate limit, and both need only the directory's ids).
  */
-const readEntity = (
-  connectionId: ConnectionId,
-  entityId: Option.Option<EntityId>,
-  previous: ReadonlyMap<string, EmployeeRecord>,
-  tracker: Tracker,
-) =>
+const readEntity = (entityId: Option.Option<EntityId>, tracker: Tracker) =>
   Effect.fn("SyncConnection.readEntity")(function* (token: Parameters<FinchGateway["Type"]["directory"]>[0]) {
     const finch = yield* FinchGateway
     const options = Option.match(entityId, { onNone: () => ({}), onSome: (id) => ({ entityId: id }) })
@@ -94,61 +97,81 @@ const readEntity = (
     )
     const ids = [...new Set(directory.map((person) => person.id))]
 
-    const individuals = yield* finch.individuals(token, ids, options)
-    const failedIndividuals = failedItemsOf("POST /employer/individual", individuals)
-    const foundIndividuals = foundById<Individual>(individuals)
-    tracker.progress.individuals += foundIndividuals.size
-    tracker.progress.failedItems += failedIndividuals.length
-    yield* tracker.report(failedIndividuals)
-
-    const employments = yield* finch.employments(token, ids, options)
-    const failedEmployments = failedItemsOf("POST /employer/employment", employments)
-    const foundEmployments = foundById<Employment>(employments)
-    tracker.progress.employments += foundEmployments.size
-    tracker.progress.failedItems += failedEmployments.length
-    yield* tracker.report(failedEmployments)
-
-    return ids.flatMap((id): ReadonlyArray<EmployeeRecord> => {
-      const before = previous.get(id)
-      const individual = foundIndividuals.get(id)
-      if (individual === undefined) return before === undefined ? [] : [before]
-      const employment = foundEmployments.get(id)
-      return [
-        {
-          connectionId,
-          individualId: IndividualId.make(id),
-          entityId,
-          individual,
-          employment:
-            employment === undefined
-              ? Option.flatMap(Option.fromNullable(before), (record) => record.employment)
-              : Option.some(employment),
-        },
-      ]
-    })
+    const [individuals, employments] = yield* Effect.all(
+      [
+        Effect.tap(finch.individuals(token, ids, options), (items) => {
+          const failed = failedItemsOf("POST /employer/individual", items)
+          tracker.progress.individuals += items.filter((item) => item._tag === "Found").length
+          tracker.progress.failedItems += failed.length
+          return tracker.report(failed)
+        }),
+        Effect.tap(finch.employments(token, ids, options), (items) => {
+          const failed = failedItemsOf("POST /employer/employment", items)
+          tracker.progress.employments += items.filter((item) => item._tag === "Found").length
+          tracker.progress.failedItems += failed.length
+          return tracker.report(failed)
+        }),
+      ],
+      { concurrency: 2 },
+    )
+    return {
+      entityId,
+      ids,
+      individuals: foundById<Individual>(individuals),
+      employments: foundById<Employment>(employments),
+    } satisfies EntityRead
   })
 
-/** Fetches every entity of the connection and writes the snapshot in one step. */
+/**
+ * The records of one entity's read. An individual Finch failed to return keeps its previous record, so a failed item
+ * is never mistaken for someone who left; a failed employment keeps the previous one.
+ */
+const recordsOf = (
+  connectionId: ConnectionId,
+  read: EntityRead,
+  previous: ReadonlyMap<string, EmployeeRecord>,
+): ReadonlyArray<EmployeeRecord> =>
+  read.ids.flatMap((id): ReadonlyArray<EmployeeRecord> => {
+    const before = previous.get(id)
+    const individual = read.individuals.get(id)
+    if (individual === undefined) return before === undefined ? [] : [before]
+    const employment = read.employments.get(id)
+    return [
+      {
+        connectionId,
+        individualId: IndividualId.make(id),
+        entityId: read.entityId,
+        individual,
+        employment:
+          employment === undefined
+            ? Option.flatMap(Option.fromNullable(before), (record) => record.employment)
+            : Option.some(employment),
+      },
+    ]
+  })
+
+/**
+ * Fetches every entity of the connection and writes the snapshot in one step. The previous snapshot is read only
+ * when Finch left someone out (a failed item): a complete read replaces it as it is.
+ */
 const fetchAndWrite = (customerId: CustomerId, connectionId: ConnectionId, tracker: Tracker) =>
   Effect.gen(function* () {
     const connections = yield* ConnectionRepository
     const employees = yield* EmployeeStore
     const connection = yield* connections.get(customerId, connectionId)
-    const previous = new Map(
-      (yield* employees.listByConnection(customerId, connectionId)).map((record) => [record.individualId, record]),
-    )
-    const records: Array<EmployeeRecord> = []
+    const reads: Array<EntityRead> = []
     for (const entityId of entitiesOf(connection)) {
-      records.push(
-        ...(yield* withSyncToken(
-          customerId,
-          connectionId,
-          employeeSyncProducts,
-          entityId,
-          readEntity(connectionId, entityId, previous, tracker),
-        )),
+      reads.push(
+        yield* withSyncToken(customerId, connectionId, employeeSyncProducts, entityId, readEntity(entityId, tracker)),
       )
     }
+    const complete = reads.every((read) => read.ids.every((id) => read.individuals.has(id) && read.employments.has(id)))
+    const previous: ReadonlyMap<string, EmployeeRecord> = complete
+      ? new Map()
+      : new Map(
+          (yield* employees.listByConnection(customerId, connectionId)).map((record) => [record.individualId, record]),
+        )
+    const records = reads.flatMap((read) => recordsOf(connectionId, read, previous))
     return yield* employees.replaceSnapshot(customerId, connectionId, records)
   })
 
