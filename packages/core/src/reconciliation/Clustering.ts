@@ -143,8 +143,8 @@ export const cluster = (
       }
     for (const p of withX)
       for (const q of withY) {
-        comparator.compare(p, q)
-        if (comparator.veto === Veto.none) return true
+        comparator.compareLevels(p, q)
+        if (comparator.birthDatesVouched()) return true
       }
     return false
   }
@@ -184,8 +184,8 @@ export const cluster = (
         }
         if (
           comparator.reliableBirthDates &&
-          comparator.veto !== Veto.none &&
           comparator.birthDatesConflict() &&
+          !comparator.birthDatesVouched() &&
           !datesVouched(ra, rb, data.dob[a] as number, data.dob[b] as number)
         ) {
           refused.conflictingBirthDate++
