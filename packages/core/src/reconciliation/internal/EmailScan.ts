@@ -65,26 +65,32 @@ export class EmailScan {
 
   private scan(text: string, start: number, end: number, at: number, lower: boolean) {
     let hash = FNV_OFFSET
-    let localHash = 0
-    let domainHash = FNV_OFFSET
-    let mask = 0
     let localMask = 0
     let digit = false
     let digits = FNV_OFFSET
     let letters = 0
-    for (let i = start; i < end; i++) {
+    // the local part: what the whole address needs, and its digits and letters apart
+    for (let i = start; i < at; i++) {
       let code = text.charCodeAt(i)
       if (lower && code >= 65 && code <= 90) code += 32
-      if (i === at) localHash = hash
+      hash = Math.imul(hash ^ code, FNV_PRIME)
+      localMask |= 1 << (code & 31)
+      if (code >= 48 && code <= 57) {
+        digit = true
+        digits = Math.imul(digits ^ code, FNV_PRIME)
+      } else if (isLetter(code)) letters = addLetter(letters, code)
+    }
+    const localHash = hash
+    // the `@`, then the domain
+    hash = Math.imul(hash ^ 64, FNV_PRIME)
+    let mask = localMask | (1 << (64 & 31))
+    let domainHash = FNV_OFFSET
+    for (let i = at + 1; i < end; i++) {
+      let code = text.charCodeAt(i)
+      if (lower && code >= 65 && code <= 90) code += 32
       hash = Math.imul(hash ^ code, FNV_PRIME)
       mask |= 1 << (code & 31)
-      if (i < at) {
-        localMask |= 1 << (code & 31)
-        if (code >= 48 && code <= 57) {
-          digit = true
-          digits = Math.imul(digits ^ code, FNV_PRIME)
-        } else if (isLetter(code)) letters = addLetter(letters, code)
-      } else if (i > at) domainHash = Math.imul(domainHash ^ code, FNV_PRIME)
+      domainHash = Math.imul(domainHash ^ code, FNV_PRIME)
     }
     const first = text.charCodeAt(start)
     this.text = text
