@@ -39,8 +39,9 @@ console.table(
 
 console.log(
   "Speed (engine only: reconcileSync on records already in memory, generation not timed; the machine's 2 cores are " +
-    "shared, so expect noise). Memory: process RSS before the run (the input loaded; for 'memory kept', the kept " +
-    "working memory too), the process's peak RSS (input + engine), and the engine's share (peak minus RSS before).",
+    "shared, so expect noise in the wall time; CPU time is the process's, all threads). Memory: process RSS before " +
+    "the run (the input loaded; for 'memory kept', the kept working memory too), the process's peak RSS (input + " +
+    "engine), and the engine's share (peak minus RSS before).",
 )
 const sizes = (process.env.BENCH_SIZES ?? "100000,1000000")
   .split(",")
@@ -61,6 +62,7 @@ for (const size of sizes) {
     const heapBefore = process.memoryUsage().heapUsed
     const rssBefore = process.memoryUsage().rss
     const phases: Record<string, number> = {}
+    const cpuBefore = process.cpuUsage()
     const started = performance.now()
     let phaseStarted = started
     const result = reconcileSync(set.records, {
@@ -72,6 +74,7 @@ for (const size of sizes) {
       },
     })
     const elapsed = performance.now() - started
+    const cpu = process.cpuUsage(cpuBefore)
     if (!("personIds" in result)) throw new Error(result.message)
     const heapAfter = process.memoryUsage().heapUsed
     const peakRss = process.resourceUsage().maxRSS * 1024
@@ -82,6 +85,8 @@ for (const size of sizes) {
       records: size,
       run,
       "wall ms": Math.round(elapsed),
+      // the process's CPU time (all threads): on a shared machine, steadier than the wall time
+      "CPU ms": Math.round((cpu.user + cpu.system) / 1000),
       "records/s": Math.round(size / (elapsed / 1000)),
       "µs/record": perRecord.toFixed(2),
       "ratio to first size": (perRecord / (perRecordAtFirst.get(run) as number)).toFixed(2),

@@ -2,8 +2,8 @@
  * Clustering under constraints: links are merged strongest first (union–find), and a merge happens only when the
  * two groups may form one person — no two records of one connection+entity (unless allowed), no manual "never"
  * between them, no two well-formed SSNs more than a keystroke apart, no two complete birth dates that disagree with
- * nothing of the person's own (SSN, phone, an address not made of the name, the home) to vouch for that very pair,
- * and the two groups hold together (average cross-pair score ≥ the cohesion threshold, a vetoed pair counting as
+ * nothing of the person's own (SSN, phone, an address not made of the name, the home) to vouch for a pair of records
+ * with those very dates, and the two groups hold together (average cross-pair score ≥ the cohesion threshold, a vetoed pair counting as
  * −5 bits), so a person is never a chain of weak links: whatever bridges two records, the pair itself is checked.
  * Manual "same person" decisions are merged first and bypass every check.
  */
@@ -126,6 +126,28 @@ export const cluster = (
   order.sort()
 
   const accepted: Array<number> = []
+  /**
+   * Whether two records of the groups `ra` and `rb` (together), one born `x` and one born `y` (two complete dates
+   * in conflict), were compared without a veto: something of the person's own (an SSN, a phone, an address not made
+   * of the name, the home) said these two dates are one person's. Then another record with one of those dates
+   * brings no new conflict (a third appearance of either date); two people's dates never meet without such a pair.
+   */
+  const datesVouched = (ra: number, rb: number, x: number, y: number): boolean => {
+    const withX: Array<number> = []
+    const withY: Array<number> = []
+    for (const root of [ra, rb])
+      for (let k = root; k !== -1; k = groups.nextMember[k] as number) {
+        const date = data.dob[k] as number
+        if (date === x) withX.push(k)
+        else if (date === y) withY.push(k)
+      }
+    for (const p of withX)
+      for (const q of withY) {
+        comparator.compareLevels(p, q)
+        if (comparator.birthDatesVouched()) return true
+      }
+    return false
+  }
   const canMerge = (ra: number, rb: number, li: number, lj: number): boolean => {
     if (never.size > 0) {
       for (let a = ra; a !== -1; a = groups.nextMember[a] as number) {
@@ -153,14 +175,19 @@ export const cluster = (
       for (let b = rb; b !== -1; b = groups.nextMember[b] as number) {
         if ((a === li && b === lj) || (a === lj && b === li)) continue
         const score = comparator.compare(a, b)
-        // two well-formed SSNs never meet, nor two complete birth dates that disagree unless that very pair vouches
-        // for it; any other veto weighs heavily against the merge but is not absolute, so one badly garbled record
-        // does not keep a person apart from itself
+        // two well-formed SSNs never meet, nor two complete birth dates that disagree unless a pair of records with
+        // those very dates vouches for them; any other veto weighs heavily against the merge but is not absolute, so
+        // one badly garbled record does not keep a person apart from itself
         if (comparator.veto === Veto.different_ssn) {
           refused.veto++
           return false
         }
-        if (comparator.reliableBirthDates && comparator.veto !== Veto.none && comparator.birthDatesConflict()) {
+        if (
+          comparator.reliableBirthDates &&
+          comparator.birthDatesConflict() &&
+          !comparator.birthDatesVouched() &&
+          !datesVouched(ra, rb, data.dob[a] as number, data.dob[b] as number)
+        ) {
           refused.conflictingBirthDate++
           return false
         }

@@ -116,6 +116,8 @@ export class Comparator {
    * numbers (`john.smith38@` / `john.smith39@`): each namesake's own address
    */
   private otherNumbers = false
+  /** whether the last comparison found the same street address (before a household's shared home is discounted) */
+  private sameHome = false
 
   readonly data: Prepared
   readonly model: ScoringModel
@@ -257,6 +259,7 @@ export class Comparator {
       residenceLevel = Residence.locality
     packed |= residenceLevel << Shift.residence
     this.packed = packed
+    this.sameHome = homeLevel === Residence.address
     this.veto =
       ssnLevel === Ssn.disagree && this.data.ssnWellFormed[i] === 1 && this.data.ssnWellFormed[j] === 1
         ? Veto.different_ssn
@@ -279,6 +282,29 @@ export class Comparator {
   /** Whether the last comparison found two complete birth dates in conflict (see `reliableBirthDates`). */
   birthDatesConflict(): boolean {
     return birthDatesConflict((this.packed >>> Shift.dob) & 7, this.reliableBirthDates)
+  }
+
+  /**
+   * Whether something of the person's own in the last comparison says its two birth dates, even in conflict, are one
+   * person's: an SSN that agrees, or the first name with a phone, a shared address not built from the name, or the
+   * home. Names and name-built addresses never do (two namesakes share both).
+   */
+  birthDatesVouched(): boolean {
+    const packed = this.packed
+    return vouchesForBirthDates({
+      ssnLevel: (packed >>> Shift.ssn) & 7,
+      firstLevel: (packed >>> Shift.first_name) & 7,
+      ownId: this.ownId(packed),
+      sameHome: this.sameHome,
+    })
+  }
+
+  /** A shared phone or a shared address not built from the name, in the last comparison (`packed`). */
+  private ownId(packed: number): boolean {
+    return (
+      ((packed >>> Shift.phone) & 7) === Phone.exact ||
+      (((packed >>> Shift.email) & 7) === Email.exact && !this.sharedEmailIsName)
+    )
   }
 
   /** First and last name levels (packed), with a crosswise check for first and last swapped between systems. */
@@ -669,6 +695,23 @@ export class Comparator {
   }
 }
 
+/** A first name that agrees: exact, a nickname, a typo or similar (not an initial). */
+const firstAgrees = (level: number) => level >= First.exact && level !== First.initial && level !== First.disagree
+
+/**
+ * Whether two birth dates, even in conflict, are vouched for as one person's: an SSN that agrees, or the first name
+ * with something of the person's own — a phone, a shared address not built from the name (`ownId`), the home.
+ */
+const vouchesForBirthDates = (input: {
+  readonly ssnLevel: number
+  readonly firstLevel: number
+  readonly ownId: boolean
+  readonly sameHome: boolean
+}): boolean =>
+  input.ssnLevel === Ssn.exact ||
+  input.ssnLevel === Ssn.typo ||
+  (firstAgrees(input.firstLevel) && (input.ownId || input.sameHome))
+
 /** Whether two complete birth dates at `dobLevel` conflict: disagree, or with reliable dates near too. */
 const birthDatesConflict = (dobLevel: number, reliableBirthDates: boolean): boolean =>
   dobLevel === Dob.disagree || (reliableBirthDates && dobLevel === Dob.near)
@@ -702,7 +745,6 @@ const vetoOf = (input: VetoInput): number => {
   const ssnAgrees = ssnLevel === Ssn.exact || ssnLevel === Ssn.typo
   if (!ssnAgrees) {
     const strongId = emailLevel === Email.exact || phoneLevel === Phone.exact
-    const firstAgrees = firstLevel >= First.exact && firstLevel !== First.initial && firstLevel !== First.disagree
     // the same street address vouches for a different first name only with the very same birth date (a household
     // shares its address, and a spouse or child often its surname)
     const sameHome = residenceLevel === Residence.address
@@ -719,9 +761,15 @@ const vetoOf = (input: VetoInput): number => {
       // only the first name with something of the person's own vouches — an address not made of the name, a phone,
       // the home
       const ownId = input.ownEmail || phoneLevel === Phone.exact
-      if (birthDatesConflict(dobLevel, true) && !(firstAgrees && (ownId || input.sameHome)))
+      if (
+        birthDatesConflict(dobLevel, true) &&
+        !vouchesForBirthDates({ ssnLevel, firstLevel, ownId, sameHome: input.sameHome })
+      )
         return Veto.different_birth_date
-    } else if (dobLevel === Dob.disagree && !(firstAgrees && (surnameAgrees(lastLevel) || strongId || sameHome)))
+    } else if (
+      dobLevel === Dob.disagree &&
+      !(firstAgrees(firstLevel) && (surnameAgrees(lastLevel) || strongId || sameHome))
+    )
       // dates often mistyped: both names, or the first name and an identifier or the home, outweigh them
       return Veto.different_birth_date
   }

@@ -5,7 +5,7 @@
 
 import { canonicalOrder, DuplicateRecordId } from "./CanonicalOrder.ts"
 import { IntList, type Memory, memoryFor } from "./internal/Arena.ts"
-import { EmailScan } from "./internal/EmailScan.ts"
+import { addLetter, EmailScan, isLetter, LETTERS_BASE } from "./internal/EmailScan.ts"
 import { NameTokenizer } from "./internal/NameTokenizer.ts"
 import {
   dateToInt,
@@ -21,7 +21,7 @@ import { countDistinctPairs } from "./internal/RadixSort.ts"
 import * as Layout from "./internal/RecordLayout.ts"
 import { SortedInterner } from "./internal/SortedInterner.ts"
 import { editDistanceOfRanges, isOneKeystroke, isOneKeystrokeNumber } from "./internal/StringDistance.ts"
-import { FNV_OFFSET, FNV_PRIME, hashRange, StringTable } from "./internal/StringTable.ts"
+import { hashRange, StringTable } from "./internal/StringTable.ts"
 import type { SourceRecord } from "./SourceRecord.ts"
 
 /** The prepared columns; index `k` is the k-th record in canonical order. -1 / 0 mean "absent". */
@@ -169,8 +169,9 @@ class InputColumns {
   readonly phoneStart: Int32Array
   readonly phoneIds: IntList
   private readonly recordPhones: Array<string> = []
-  /** the letter hashes of the current record's name shapes (see `nameShapes`) */
+  /** the letters hashes of the current record's name shapes (see `nameShapes`) */
   private readonly shapes = new Int32Array(8)
+  private readonly nameLetters = new NameLetters(this.tokenizer.table)
   readonly connection: Int32Array
   readonly group: Int32Array
   readonly employeeNumber: Int32Array
@@ -303,33 +304,32 @@ class InputColumns {
   }
 
   /**
-   * The letter hashes (as `EmailScan.localLetters`) of the local parts one builds from record k's own name: first and
-   * last in either order, each alone, an initial with the other, first + middle initial + last. Returns how many.
+   * The letters hashes (as `EmailScan.localLetters`) of the local parts one builds from record k's own name: first
+   * and last in either order, each alone, an initial with the other, first + middle initial + last. Returns how many.
+   * Composed from each token's hash (`NameLetters`): the names' strings are not read again.
    */
   private nameShapes(k: number): number {
-    const names = this.tokenizer.table.values
     const firstId = this.first[k] as number
     const lastId = this.last[k] as number
     if (firstId < 0 || lastId < 0) return 0
-    const first = names[firstId] as string
-    const last = names[lastId] as string
-    const middleId = this.middle[k] as number
+    const letters = this.nameLetters.upTo(Math.max(firstId, lastId, this.middle[k] as number))
+    const { hash, power, initial } = letters
+    const first = hash[firstId] as number
+    const last = hash[lastId] as number
+    const firstPower = power[firstId] as number
+    const lastPower = power[lastId] as number
+    const firstInitial = initial[firstId] as number
     const shapes = this.shapes
-    shapes[0] = lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), last, 0, last.length)
-    shapes[1] = lettersHash(lettersHash(FNV_OFFSET, last, 0, last.length), first, 0, first.length)
-    shapes[2] = lettersHash(FNV_OFFSET, first, 0, first.length)
-    shapes[3] = lettersHash(FNV_OFFSET, last, 0, last.length)
-    shapes[4] = lettersHash(lettersHash(FNV_OFFSET, first, 0, 1), last, 0, last.length)
-    shapes[5] = lettersHash(lettersHash(FNV_OFFSET, last, 0, last.length), first, 0, 1)
-    shapes[6] = lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), last, 0, 1)
+    shapes[0] = then(first, lastPower, last)
+    shapes[1] = then(last, firstPower, first)
+    shapes[2] = first
+    shapes[3] = last
+    shapes[4] = then(firstInitial, lastPower, last)
+    shapes[5] = withInitial(last, firstInitial)
+    shapes[6] = withInitial(first, initial[lastId] as number)
+    const middleId = this.middle[k] as number
     if (middleId < 0) return 7
-    const middle = names[middleId] as string
-    shapes[7] = lettersHash(
-      lettersHash(lettersHash(FNV_OFFSET, first, 0, first.length), middle, 0, 1),
-      last,
-      0,
-      last.length,
-    )
+    shapes[7] = then(withInitial(first, initial[middleId] as number), lastPower, last)
     return 8
   }
 
@@ -367,7 +367,7 @@ class InputColumns {
       data[at + Layout.E_DIGITS] = email.localDigits
       let nameShaped = 0
       for (let shape = 0; shape < shapes; shape++)
-        if (this.shapes[shape] === email.localLetters) nameShaped = Layout.E_NAME_SHAPED
+        if (this.shapes[shape] === email.localLetters && email.localLetters !== 0) nameShaped = Layout.E_NAME_SHAPED
       data[at + Layout.E_FLAGS] =
         (email.localHasDigit ? Layout.E_LOCAL_DIGIT : 0) |
         (entry.type === "personal" ? Layout.E_PERSONAL : 0) |
@@ -477,14 +477,57 @@ class ConnectionGroups {
   }
 }
 
-/** FNV-1a of `hash` continued with the letters of `text.slice(from, to)` (a name token: lower-case already). */
-const lettersHash = (hash: number, text: string, from: number, to: number): number => {
-  let h = hash
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i)
-    if (code >= 97 ? code <= 122 : code >= 128) h = Math.imul(h ^ code, FNV_PRIME)
+/** The letters hash of `head` followed by `tail` (whose hash is `tail`, with `tailPower` = B^its letters). */
+const then = (head: number, tailPower: number, tail: number): number => (Math.imul(head, tailPower) + tail) | 0
+
+/** A letters hash continued with an initial (0: the token starts with no letter, and adds nothing). */
+const withInitial = (hash: number, initial: number): number => (initial === 0 ? hash : addLetter(hash, initial))
+
+/**
+ * Per name token (by id): the letters hash of its letters (`EmailScan.localLetters`), B^(its letter count), and its
+ * first character when a letter (else 0) — worked out once per token, as tokens appear.
+ */
+class NameLetters {
+  hash = new Int32Array(1024)
+  power = new Int32Array(1024)
+  initial = new Int32Array(1024)
+  private known = 0
+  private readonly table: StringTable
+  constructor(table: StringTable) {
+    this.table = table
   }
-  return h
+
+  /** The figures, known for every token id up to `id`. */
+  upTo(id: number): this {
+    if (id < this.known) return this
+    const names = this.table.values
+    if (names.length > this.hash.length) {
+      const grown = (from: Int32Array) => {
+        const to = new Int32Array(Math.max(names.length, from.length * 2))
+        to.set(from)
+        return to
+      }
+      this.hash = grown(this.hash)
+      this.power = grown(this.power)
+      this.initial = grown(this.initial)
+    }
+    for (let t = this.known; t < names.length; t++) {
+      const name = names[t] as string
+      let hash = 0
+      let power = 1
+      for (let i = 0; i < name.length; i++) {
+        const code = name.charCodeAt(i)
+        if (!isLetter(code)) continue
+        hash = addLetter(hash, code)
+        power = Math.imul(power, LETTERS_BASE)
+      }
+      this.hash[t] = hash
+      this.power[t] = power
+      this.initial[t] = name.length > 0 && isLetter(name.charCodeAt(0)) ? name.charCodeAt(0) : 0
+    }
+    this.known = names.length
+    return this
+  }
 }
 
 /** A column in canonical order (`order[k]`: the input index of canonical record k), in run memory. */

@@ -157,6 +157,44 @@ describe("Comparator vetoes", () => {
       ).veto,
       "different_birth_date",
     )
+    // every shape an address is built from the name in: both names either way, each alone, an initial with the
+    // other, first + middle initial + last (whatever separates them, and accents folded)
+    const middle = { middle_name: "Joseph" }
+    for (const local of [
+      "thomas.brennan63",
+      "brennan_thomas63",
+      "thomas63",
+      "brennan1984",
+      "t.brennan63",
+      "brennan.t63",
+      "thomasb63",
+      "thomas.j.brennan63",
+    ])
+      assert.strictEqual(
+        compare(
+          { ...person, ...middle, emails: mail(`${local}@gmail.com`) },
+          { ...namesake, ...middle, emails: mail(`${local}@gmail.com`) },
+        ).veto,
+        "different_birth_date",
+        local,
+      )
+    assert.strictEqual(
+      compare(
+        { ...person, first_name: "Zoë", emails: mail("zoe.brennan6@gmail.com") },
+        { ...namesake, first_name: "Zoë", emails: mail("zoe.brennan6@gmail.com") },
+      ).veto,
+      "different_birth_date",
+    )
+    // letters that are not just the name make the address the person's own
+    for (const local of ["thomas.brennanx63", "brennan.th63", "tbrennan.sailfish"])
+      assert.strictEqual(
+        compare(
+          { ...person, ...middle, emails: mail(`${local}@gmail.com`) },
+          { ...namesake, ...middle, emails: mail(`${local}@gmail.com`) },
+        ).veto,
+        "none",
+        local,
+      )
     assert.strictEqual(
       compare({ ...person, emails: mail("tb1984x@gmail.com") }, { ...namesake, emails: mail("tb1984x@yahoo.com") })
         .veto,

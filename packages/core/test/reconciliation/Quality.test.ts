@@ -20,8 +20,10 @@ type Floor = { readonly precision: number; readonly f1: number }
 
 // Floors sit a little below what the engine reaches today (see src/reconciliation/README.md), so a regression fails.
 // FEBRL and fake_1000 are registers with mistyped and replaced birth dates: the kind `dataQuality: "noisy"` is for.
-// The default (`"reliable"`, precision first) is held to its own floors on them: it gives up the pairs whose only
-// bridge is two names across two conflicting birth dates.
+// Under the default (`"reliable"`, precision first) every FEBRL set still holds the floor it had before issue 16 (or
+// a higher one). fake_1000 cannot: 974 of its 2,031 true pairs hold two complete birth dates in conflict (shifted by
+// days, months or years, not a one-keystroke typo or a day/month swap), which the default never bridges on names
+// and name-built addresses alone; its old floor (F1 0.86) is held under "noisy".
 const floors: ReadonlyArray<readonly [() => LabelledSet, { readonly noisy: Floor; readonly reliable: Floor }]> = [
   [
     () => febrl("febrl1.csv", { withSsn: true }),
@@ -29,7 +31,7 @@ const floors: ReadonlyArray<readonly [() => LabelledSet, { readonly noisy: Floor
   ],
   [
     () => febrl("febrl1.csv", { withSsn: false }),
-    { noisy: { precision: 0.99, f1: 0.985 }, reliable: { precision: 0.99, f1: 0.975 } },
+    { noisy: { precision: 0.99, f1: 0.985 }, reliable: { precision: 0.99, f1: 0.98 } },
   ],
   [
     () => febrl("febrl2.csv", { withSsn: true }),
@@ -37,12 +39,12 @@ const floors: ReadonlyArray<readonly [() => LabelledSet, { readonly noisy: Floor
   ],
   [
     () => febrl("febrl2.csv", { withSsn: false }),
-    { noisy: { precision: 0.99, f1: 0.99 }, reliable: { precision: 0.99, f1: 0.97 } },
+    { noisy: { precision: 0.99, f1: 0.99 }, reliable: { precision: 0.99, f1: 0.98 } },
   ],
   // names and birth dates only (and the id): what a mapping without the address leaves
   [
     () => febrl("febrl1.csv", { withSsn: true, withAddress: false }),
-    { noisy: { precision: 0.99, f1: 0.985 }, reliable: { precision: 0.99, f1: 0.975 } },
+    { noisy: { precision: 0.99, f1: 0.985 }, reliable: { precision: 0.99, f1: 0.985 } },
   ],
   [
     () => febrl("febrl1.csv", { withSsn: false, withAddress: false }),
@@ -50,13 +52,13 @@ const floors: ReadonlyArray<readonly [() => LabelledSet, { readonly noisy: Floor
   ],
   [
     () => febrl("febrl2.csv", { withSsn: true, withAddress: false }),
-    { noisy: { precision: 0.99, f1: 0.99 }, reliable: { precision: 0.99, f1: 0.985 } },
+    { noisy: { precision: 0.99, f1: 0.99 }, reliable: { precision: 0.99, f1: 0.988 } },
   ],
   [
     () => febrl("febrl2.csv", { withSsn: false, withAddress: false }),
     { noisy: { precision: 0.99, f1: 0.95 }, reliable: { precision: 0.99, f1: 0.92 } },
   ],
-  [() => fake1000(), { noisy: { precision: 0.99, f1: 0.92 }, reliable: { precision: 0.99, f1: 0.63 } }],
+  [() => fake1000(), { noisy: { precision: 0.99, f1: 0.92 }, reliable: { precision: 0.99, f1: 0.7 } }],
   // noisy historical person records: names, birth dates and places, no e-mails (Finch's key with nicknames and typos)
   [() => withoutEmails(fake1000()), { noisy: { precision: 0.95, f1: 0.84 }, reliable: { precision: 0.99, f1: 0.6 } }],
   [

@@ -313,6 +313,27 @@ describe("precision: a false merge mixes two people's payroll", () => {
     assert.isFalse(same("a:1", "b:1"))
   })
 
+  it("two conflicting birth dates one pair of records vouches for (first name and a phone) take a third appearance of either date", () => {
+    // a:1 and b:1 are vouched for by the phone; c:1 (a:1's date, no phone) conflicts with b:1 on its own, but that
+    // conflict between these two dates is already the person's own
+    const phone = [{ data: "(415) 555-0142", type: "mobile" }]
+    const same = runWith([
+      record("a:1", "a", { ...dana, dob: "1961-03-04", phone_numbers: phone }),
+      record("b:1", "b", { ...dana, dob: "1979-11-20", phone_numbers: phone }),
+      record("c:1", "c", { first_name: "Dana", last_name: "Whitlok", dob: "1961-03-04" }),
+    ])
+    assert.isTrue(same("a:1", "b:1"))
+    assert.isTrue(same("a:1", "c:1"))
+    // a third date in conflict with both is nobody's: it stays apart
+    const third = runWith([
+      record("a:1", "a", { ...dana, dob: "1961-03-04", phone_numbers: phone }),
+      record("b:1", "b", { ...dana, dob: "1979-11-20", phone_numbers: phone }),
+      record("c:1", "c", { ...dana, dob: "1990-07-15" }),
+    ])
+    assert.isTrue(third("a:1", "b:1"))
+    assert.isFalse(third("a:1", "c:1"))
+  })
+
   it("a record without a birth date is not joined to a namesake on a look-alike address with another number", () => {
     const same = runWith([
       record("c:1", "c", { ...dana, emails: [mail("dana.whitlock38@gmail.com")] }),

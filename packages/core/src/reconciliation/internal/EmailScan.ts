@@ -7,6 +7,18 @@
 import { normalizeEmail } from "./Normalize.ts"
 import { FNV_OFFSET, FNV_PRIME } from "./StringTable.ts"
 
+/** A letter of a (lower-cased) name or local part: a–z or anything beyond ASCII. */
+export const isLetter = (code: number): boolean => (code >= 97 ? code <= 122 : code >= 128)
+
+/**
+ * The base of the letters hash: h(s) = Σ s[i]·B^(|s|−1−i) over s's letters (mod 2^32), so h(a + b) = h(a)·B^|b| + h(b)
+ * and a name's shapes (`first.last`, `flast`, …) are hashed from its tokens' hashes without reading them again.
+ */
+export const LETTERS_BASE = 0x01000193
+
+/** The letters hash continued with one more letter. */
+export const addLetter = (hash: number, code: number): number => (Math.imul(hash, LETTERS_BASE) + code) | 0
+
 export class EmailScan {
   /** the address is `text.slice(start, end)`, lower-cased (ASCII) when `lower` */
   text = ""
@@ -27,7 +39,7 @@ export class EmailScan {
   localHasDigit = false
   /** FNV-1a of the local part's digits in order (`first.last63` → of `63`; 0 when it has none) */
   localDigits = 0
-  /** FNV-1a of the local part's letters alone, in order (`first.last63` → of `firstlast`), to compare with names */
+  /** the letters hash (`LETTERS_BASE`) of the local part's letters alone (`first.last63` → of `firstlast`; 0: none) */
   localLetters = 0
 
   /** Reads `raw`; false when it is not an address (no `@` with text on both sides). */
@@ -53,26 +65,32 @@ export class EmailScan {
 
   private scan(text: string, start: number, end: number, at: number, lower: boolean) {
     let hash = FNV_OFFSET
-    let localHash = 0
-    let domainHash = FNV_OFFSET
-    let mask = 0
     let localMask = 0
     let digit = false
     let digits = FNV_OFFSET
-    let letters = FNV_OFFSET
-    for (let i = start; i < end; i++) {
+    let letters = 0
+    // the local part: what the whole address needs, and its digits and letters apart
+    for (let i = start; i < at; i++) {
       let code = text.charCodeAt(i)
       if (lower && code >= 65 && code <= 90) code += 32
-      if (i === at) localHash = hash
+      hash = Math.imul(hash ^ code, FNV_PRIME)
+      localMask |= 1 << (code & 31)
+      if (code >= 48 && code <= 57) {
+        digit = true
+        digits = Math.imul(digits ^ code, FNV_PRIME)
+      } else if (isLetter(code)) letters = addLetter(letters, code)
+    }
+    const localHash = hash
+    // the `@`, then the domain
+    hash = Math.imul(hash ^ 64, FNV_PRIME)
+    let mask = localMask | (1 << (64 & 31))
+    let domainHash = FNV_OFFSET
+    for (let i = at + 1; i < end; i++) {
+      let code = text.charCodeAt(i)
+      if (lower && code >= 65 && code <= 90) code += 32
       hash = Math.imul(hash ^ code, FNV_PRIME)
       mask |= 1 << (code & 31)
-      if (i < at) {
-        localMask |= 1 << (code & 31)
-        if (code >= 48 && code <= 57) {
-          digit = true
-          digits = Math.imul(digits ^ code, FNV_PRIME)
-        } else if (code >= 97 ? code <= 122 : code >= 128) letters = Math.imul(letters ^ code, FNV_PRIME)
-      } else if (i > at) domainHash = Math.imul(domainHash ^ code, FNV_PRIME)
+      domainHash = Math.imul(domainHash ^ code, FNV_PRIME)
     }
     const first = text.charCodeAt(start)
     this.text = text
