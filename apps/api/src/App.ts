@@ -9,12 +9,12 @@ import { prometheus } from "@hono/prometheus"
 import { Cause, Context as EffectContext } from "effect"
 import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { bodyLimit } from "hono/body-limit"
+import { every } from "hono/combine"
 import { HTTPException } from "hono/http-exception"
-import { requestId } from "hono/request-id"
 import { openAPIRouteHandler } from "hono-openapi"
 import { Registry } from "prom-client"
 import { ApiKeys } from "./ApiKeys.ts"
-import { type ApiEnv, type ApiRuntime, logDefect, logInfoNow } from "./Handler.ts"
+import { type ApiEnv, type ApiRuntime, infoLoggerOf, logDefect } from "./Handler.ts"
 import * as HttpErrors from "./HttpErrors.ts"
 import * as Pages from "./pages/Pages.ts"
 import { ResponseCache } from "./ResponseCache.ts"
@@ -51,23 +51,6 @@ const customerIdOf = (path: string): string | null => {
     return null
   }
 }
-
-/** One structured log line per request: method, route, status, duration, request id, customer id. */
-const requestLog =
-  (runtime: ApiRuntime): MiddlewareHandler<ApiEnv> =>
-  async (c, next) => {
-    const started = performance.now()
-    await next()
-    const annotations = {
-      method: c.req.method,
-      route: c.req.routePath,
-      status: c.res.status,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      request_id: c.get("requestId"),
-      customer_id: customerIdOf(c.req.path),
-    }
-    logInfoNow(runtime, "request", annotations)
-  }
 
 const withoutBody = new Set(["GET", "HEAD", "OPTIONS"])
 
@@ -124,6 +107,65 @@ const requireApiKey = (runtime: ApiRuntime): MiddlewareHandler<ApiEnv> => {
   }
 }
 
+/** A client's `X-Request-Id` when it is a sane one (as hono's `requestId` takes it), else a new UUID. */
+const requestIdOf = (c: Context) => {
+  const given = c.req.header("x-request-id")
+  return given === undefined || given === "" || given.length > 255 || /[^\w\-=]/.test(given)
+    ? crypto.randomUUID()
+    : given
+}
+
+/** Where the API key is asked for: `/v1/customers/*` (the path itself included, as Hono's pattern has it). */
+const isCustomerScoped = (path: string) => path.startsWith("/v1/customers/") || path === "/v1/customers"
+
+/**
+ * Everything before the routes, as one middleware (each middleware level costs every request): the request id, the
+ * metrics, then — for a request that may carry a body — the body limit, the JSON-only rule and the cache invalidation
+ * of writes, and the API key on `/v1/customers/*`; after the answer, one structured log line: method, route, status,
+ * duration, request id, customer id.
+ */
+const front = (
+  runtime: ApiRuntime,
+  registerMetrics: MiddlewareHandler,
+  limitBody: MiddlewareHandler<ApiEnv>,
+  onError: (error: Error, c: Context<ApiEnv>) => Response | Promise<Response>,
+): MiddlewareHandler<ApiEnv> => {
+  const log = infoLoggerOf(runtime, "request")
+  const apiKey = requireApiKey(runtime)
+  const invalidate = invalidateOnWrite(EffectContext.get(runtime.context, ResponseCache))
+  const withBody: MiddlewareHandler<ApiEnv> = every(limitBody, requireJson, invalidate)
+  const withBodyAndKey: MiddlewareHandler<ApiEnv> = every(limitBody, requireJson, invalidate, apiKey)
+  return async (c, next) => {
+    const started = performance.now()
+    const id = requestIdOf(c)
+    c.set("requestId", id)
+    c.header("X-Request-Id", id)
+    const path = c.req.path
+    const scoped = isCustomerScoped(path)
+    // A GET without a body has nothing to limit, is not JSON and writes nothing: only the key is left to check.
+    const checks: MiddlewareHandler<ApiEnv> | undefined =
+      withoutBody.has(c.req.method) && !hasBody(c) ? (scoped ? apiKey : undefined) : scoped ? withBodyAndKey : withBody
+    try {
+      await registerMetrics(c, async () => {
+        if (checks === undefined) return next()
+        const refused = await checks(c, next)
+        if (refused instanceof Response) c.res = refused
+      })
+    } catch (error) {
+      if (!(error instanceof Error)) throw error
+      c.res = await onError(error, c)
+    }
+    log?.({
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      request_id: id,
+      customer_id: scoped ? customerIdOf(path) : null,
+    })
+  }
+}
+
 const patternOf = (routePath: string) =>
   new RegExp(
     `^${routePath
@@ -141,18 +183,22 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
   const { printMetrics, registerMetrics } = prometheus({ registry })
 
   const app = new Hono<ApiEnv>()
-  app.use(requestId())
-  app.use(requestLog(runtime))
-  app.use(registerMetrics)
   const limitBody = bodyLimit({
     maxSize: limit,
     onError: (c) => HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit)),
   })
-  // A GET without a body has nothing to limit (and its headers say so more cheaply than the limit's stream).
-  app.use((c, next) => (withoutBody.has(c.req.method) && !hasBody(c) ? next() : limitBody(c, next)))
-  app.use(requireJson)
-  app.use(invalidateOnWrite(EffectContext.get(runtime.context, ResponseCache)))
-  app.use("/v1/customers/*", requireApiKey(runtime))
+  const onError = (error: Error, c: Context<ApiEnv>) => {
+    if (error instanceof HTTPException) {
+      if (error.status === 400) return HttpErrors.respond(c, HttpErrors.malformedJson)
+      if (error.status === 413) return HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit))
+      if (error.status < 500) {
+        return HttpErrors.respond(c, HttpErrors.apiError(error.status as never, "bad_request", error.message))
+      }
+    }
+    logDefect(runtime, c, Cause.die(error))
+    return HttpErrors.respond(c, HttpErrors.internalError)
+  }
+  app.use(front(runtime, registerMetrics, limitBody, onError))
 
   app.route("/", System.routes(runtime, { printMetrics }))
   app.route("/", Customers.routes(runtime))
@@ -200,17 +246,7 @@ export const createApp = (runtime: ApiRuntime, options: AppOptions = {}) => {
     return HttpErrors.respond(c, HttpErrors.methodNotAllowed(allowed))
   })
 
-  app.onError((error, c) => {
-    if (error instanceof HTTPException) {
-      if (error.status === 400) return HttpErrors.respond(c, HttpErrors.malformedJson)
-      if (error.status === 413) return HttpErrors.respond(c, HttpErrors.payloadTooLarge(limit))
-      if (error.status < 500) {
-        return HttpErrors.respond(c, HttpErrors.apiError(error.status as never, "bad_request", error.message))
-      }
-    }
-    logDefect(runtime, c, Cause.die(error))
-    return HttpErrors.respond(c, HttpErrors.internalError)
-  })
+  app.onError(onError)
 
   return app
 }

@@ -97,27 +97,41 @@ export const logDefect = (runtime: ApiRuntime, c: Context<ApiEnv, any, any>, cau
   )
 
 /**
- * Logs `message` at Info with `annotations` through the runtime's loggers (and its minimum level, annotations and
- * spans), as `Effect.logInfo` on the runtime would, without starting a fiber: the request log runs on every request.
+ * A logger of `message` at Info with annotations, through the runtime's loggers (and its minimum level, annotations
+ * and spans), as `Effect.logInfo` on the runtime would, without starting a fiber: the request log runs on every
+ * request. What the runtime fixes (its loggers, level, annotations, spans) is read once, here; a call only builds its
+ * entry. `undefined` when the runtime logs nothing at Info.
  */
+export const infoLoggerOf = <R>(
+  runtime: Runtime.Runtime<R>,
+  message: string,
+): ((annotations: Readonly<Record<string, unknown>>) => void) | undefined => {
+  const refs = runtime.fiberRefs
+  if (LogLevel.greaterThan(FiberRefs.getOrDefault(refs, FiberRef.currentMinimumLogLevel), LogLevel.Info)) return
+  const loggers = Array.from(FiberRefs.getOrDefault(refs, FiberRef.currentLoggers))
+  const base = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
+  const spans = FiberRefs.getOrDefault(refs, FiberRef.currentLogSpan)
+  const messages = [message]
+  return (annotations) => {
+    const entry = {
+      fiberId: FiberId.none,
+      logLevel: LogLevel.Info,
+      message: messages,
+      cause: Cause.empty,
+      context: refs,
+      spans,
+      annotations: HashMap.mutate(base, (all) => {
+        for (const key in annotations) HashMap.set(all, key, annotations[key])
+      }),
+      date: new Date(),
+    }
+    for (const logger of loggers) logger.log(entry)
+  }
+}
+
+/** Logs `message` at Info with `annotations` on the runtime (see `infoLoggerOf`; for repeated logs, keep its logger). */
 export const logInfoNow = <R>(
   runtime: Runtime.Runtime<R>,
   message: string,
   annotations: Readonly<Record<string, unknown>>,
-) => {
-  const refs = runtime.fiberRefs
-  if (LogLevel.greaterThan(FiberRefs.getOrDefault(refs, FiberRef.currentMinimumLogLevel), LogLevel.Info)) return
-  let annotated = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
-  for (const key in annotations) annotated = HashMap.set(annotated, key, annotations[key])
-  const entry = {
-    fiberId: FiberId.none,
-    logLevel: LogLevel.Info,
-    message: [message],
-    cause: Cause.empty,
-    context: refs,
-    spans: FiberRefs.getOrDefault(refs, FiberRef.currentLogSpan),
-    annotations: annotated,
-    date: new Date(),
-  }
-  for (const logger of FiberRefs.getOrDefault(refs, FiberRef.currentLoggers)) logger.log(entry)
-}
+) => infoLoggerOf(runtime, message)?.(annotations)

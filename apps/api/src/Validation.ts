@@ -42,8 +42,12 @@ const standardSchema = <A, I>(
     })
   // Path parameters repeat (a client polling its customer's list): their outcome is kept, by their values.
   const known = new Map<string, ReturnType<typeof check>>()
-  const keyOf = (value: unknown) =>
-    memo && typeof value === "object" && value !== null ? Object.entries(value).flat().join("\u0000") : undefined
+  const keyOf = (value: unknown) => {
+    if (!memo || typeof value !== "object" || value === null) return undefined
+    let key = ""
+    for (const [name, field] of Object.entries(value)) key += `${name}\u0000${String(field)}\u0000`
+    return key
+  }
   return class StandardSchema extends base {
     static override "~standard" = {
       ...base["~standard"],
