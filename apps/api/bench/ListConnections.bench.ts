@@ -38,6 +38,7 @@ import { sql } from "kysely"
 import * as ApiKeys from "../src/ApiKeys.ts"
 import { ApiLive } from "../src/ApiLive.ts"
 import { createApp } from "../src/App.ts"
+import * as Logging from "../src/Logging.ts"
 import * as ResponseCache from "../src/ResponseCache.ts"
 import * as SyncRequests from "../src/SyncRequests.ts"
 
@@ -104,10 +105,10 @@ const main = Effect.gen(function* () {
       ),
     ),
   )
-  // the request log is part of the cost measured: written as JSON, to nowhere
+  // the request log is part of the cost measured: written as JSON by the main job's logger, to nowhere
   const quiet = Logger.replace(
     Logger.defaultLogger,
-    Logger.map(Logger.jsonLogger, () => undefined),
+    Logger.map(Logging.jsonLogger, () => undefined),
   )
   const runtime = yield* Effect.acquireRelease(
     Effect.sync(() => ManagedRuntime.make(Layer.mergeAll(services, quiet, Logger.minimumLogLevel(LogLevel.Info)))),

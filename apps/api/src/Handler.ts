@@ -16,11 +16,29 @@ import type { ConnectStateLog } from "@finch-connections/store-postgres/ConnectS
 import type { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
 import type { PgDatabase } from "@finch-connections/store-postgres/PgDatabase"
 import type { WebhookEventLog } from "@finch-connections/store-postgres/WebhookEventLog"
-import { Cause, Effect, Either, Exit, FiberId, FiberRef, FiberRefs, HashMap, LogLevel, Option, Runtime } from "effect"
+import {
+  Cause,
+  Effect,
+  Context as EffectContext,
+  Either,
+  Exit,
+  FiberId,
+  FiberRef,
+  FiberRefs,
+  HashMap,
+  type List,
+  Logger,
+  LogLevel,
+  type LogSpan,
+  Option,
+  Runtime,
+  Tracer,
+} from "effect"
 import type { Context, Env } from "hono"
 import type { ApiKeys } from "./ApiKeys.ts"
 import type { ConnectStates } from "./ConnectState.ts"
 import * as HttpErrors from "./HttpErrors.ts"
+import * as Logging from "./Logging.ts"
 import type { PageSessions } from "./pages/PageSessions.ts"
 import type { ProviderCatalog } from "./pages/ProviderCatalog.ts"
 import type { ResponseCache } from "./ResponseCache.ts"
@@ -96,11 +114,48 @@ export const logDefect = (runtime: ApiRuntime, c: Context<ApiEnv, any, any>, cau
     Effect.logError("request failed", cause).pipe(Effect.annotateLogs({ request_id: c.get("requestId") })),
   )
 
+/** A log entry at Info whose annotations are only made a `HashMap` for a logger that reads them. */
+class InfoEntry {
+  readonly fiberId = FiberId.none
+  readonly logLevel = LogLevel.Info
+  readonly cause = Cause.empty
+  readonly date = new Date()
+  readonly message: ReadonlyArray<string>
+  readonly context: FiberRefs.FiberRefs
+  readonly spans: List.List<LogSpan.LogSpan>
+  readonly [Logging.plainAnnotations]: Readonly<Record<string, unknown>> | undefined
+  #base: HashMap.HashMap<string, unknown>
+  #given: Readonly<Record<string, unknown>>
+  #annotations: HashMap.HashMap<string, unknown> | undefined
+  constructor(
+    message: ReadonlyArray<string>,
+    context: FiberRefs.FiberRefs,
+    spans: List.List<LogSpan.LogSpan>,
+    base: HashMap.HashMap<string, unknown>,
+    given: Readonly<Record<string, unknown>>,
+  ) {
+    this.message = message
+    this.context = context
+    this.spans = spans
+    this.#base = base
+    this.#given = given
+    this[Logging.plainAnnotations] = HashMap.isEmpty(base) ? given : undefined
+  }
+  get annotations(): HashMap.HashMap<string, unknown> {
+    this.#annotations ??= HashMap.mutate(this.#base, (all) => {
+      for (const key in this.#given) HashMap.set(all, key, this.#given[key])
+    })
+    return this.#annotations
+  }
+}
+
 /**
  * A logger of `message` at Info with annotations, through the runtime's loggers (and its minimum level, annotations
  * and spans), as `Effect.logInfo` on the runtime would, without starting a fiber: the request log runs on every
  * request. What the runtime fixes (its loggers, level, annotations, spans) is read once, here; a call only builds its
- * entry. `undefined` when the runtime logs nothing at Info.
+ * entry, whose annotations the JSON logger of `Logging.ts` reads as they were given (any other logger gets them as
+ * the usual `HashMap`). Effect's tracer logger is left out when the runtime has no span for it to annotate (it would
+ * do nothing). `undefined` when the runtime logs nothing at Info.
  */
 export const infoLoggerOf = <R>(
   runtime: Runtime.Runtime<R>,
@@ -108,23 +163,17 @@ export const infoLoggerOf = <R>(
 ): ((annotations: Readonly<Record<string, unknown>>) => void) | undefined => {
   const refs = runtime.fiberRefs
   if (LogLevel.greaterThan(FiberRefs.getOrDefault(refs, FiberRef.currentMinimumLogLevel), LogLevel.Info)) return
-  const loggers = Array.from(FiberRefs.getOrDefault(refs, FiberRef.currentLoggers))
+  const noSpan = Option.isNone(
+    EffectContext.getOption(FiberRefs.getOrDefault(refs, FiberRef.currentContext), Tracer.ParentSpan),
+  )
+  const loggers = Array.from(FiberRefs.getOrDefault(refs, FiberRef.currentLoggers)).filter(
+    (logger) => !(noSpan && logger === Logger.tracerLogger),
+  )
   const base = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
   const spans = FiberRefs.getOrDefault(refs, FiberRef.currentLogSpan)
   const messages = [message]
   return (annotations) => {
-    const entry = {
-      fiberId: FiberId.none,
-      logLevel: LogLevel.Info,
-      message: messages,
-      cause: Cause.empty,
-      context: refs,
-      spans,
-      annotations: HashMap.mutate(base, (all) => {
-        for (const key in annotations) HashMap.set(all, key, annotations[key])
-      }),
-      date: new Date(),
-    }
+    const entry = new InfoEntry(messages, refs, spans, base, annotations)
     for (const logger of loggers) logger.log(entry)
   }
 }

@@ -11,10 +11,11 @@ import { NodeRuntime } from "@effect/platform-node"
 import * as FinchClient from "@finch-connections/finch-client/FinchClient"
 import * as DatabaseServer from "@finch-connections/store-postgres/DatabaseServer"
 import * as PgDatabase from "@finch-connections/store-postgres/PgDatabase"
-import { Config, ConfigProvider, Console, Effect, Layer, Logger, Option, Redacted } from "effect"
+import { Config, ConfigProvider, Console, Effect, Layer, Option, Redacted } from "effect"
 import * as ApiKeys from "./ApiKeys.ts"
 import { ApiLive } from "./ApiLive.ts"
 import * as HttpServer from "./HttpServer.ts"
+import * as Logging from "./Logging.ts"
 import * as Demo from "./main/Demo.ts"
 import * as MainFinch from "./main/MainFinch.ts"
 import * as StoredApiKey from "./main/StoredApiKey.ts"
@@ -80,5 +81,5 @@ const MainLive = Layer.unwrapScoped(
   }),
 )
 
-// JSON log lines, for everything the layers build and every request they serve.
-NodeRuntime.runMain(DatabaseServer.launch(MainLive).pipe(Effect.provide(Logger.json)), { disablePrettyLogger: true })
+// JSON log lines (Effect's JSON format, `Logging.ts`), for everything the layers build and every request they serve.
+NodeRuntime.runMain(DatabaseServer.launch(MainLive).pipe(Effect.provide(Logging.layer)), { disablePrettyLogger: true })
