@@ -92,7 +92,7 @@ it("writes the request log's entries as Effect's loggers read them, at the runti
       Layer.mergeAll(
         Logger.replace(Logger.defaultLogger, both),
         Logger.minimumLogLevel(level),
-        Layer.effectDiscard(Effect.annotateLogsScoped({ service: "api" })),
+        Layer.scopedDiscard(Effect.annotateLogsScoped({ service: "api" })),
       ),
     )
     const runtime = await managed.runtime()
