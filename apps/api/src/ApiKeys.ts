@@ -1,9 +1,7 @@
 /**
  * Server-to-server authentication: the application's API keys from `API_KEYS` (comma-separated, several at once so a
- * key can be rotated without downtime). Their SHA-256 hashes are kept; a presented key is hashed and compared with every
- * stored hash in constant time, so neither timing nor an early exit tells how close a guess was. A key that verified
- * is remembered in its configured key's slot (so at most one string per configured key, never a guess), and a later
- * request presenting it is compared with the remembered keys, again in constant time, without hashing it again.
+ * key can be rotated without downtime). Only their SHA-256 hashes are kept; a presented key is hashed and compared
+ * with every stored hash in constant time, so neither timing nor an early exit tells how close a guess was.
  */
 import { hash, timingSafeEqual } from "node:crypto"
 import { Config, Context, Layer, Redacted } from "effect"
@@ -19,16 +17,6 @@ export class ApiKeys extends Context.Tag("@finch-connections/api/ApiKeys")<
 
 const sha256 = (text: string) => hash("sha256", text, "buffer")
 
-/**
- * Whether `presented` is `key`, in time that depends on `key`'s length only: every character of `key` is compared,
- * whatever `presented` holds, with no early exit.
- */
-const sameText = (presented: string, key: string): boolean => {
-  let difference = presented.length ^ key.length
-  for (let i = 0; i < key.length; i++) difference |= (presented.charCodeAt(i) | 0) ^ key.charCodeAt(i)
-  return difference === 0
-}
-
 /** The checker for `keys` (at least one; blank entries are ignored). */
 export const make = (keys: ReadonlyArray<Redacted.Redacted<string>>): ApiKeys["Type"] => {
   const hashes = keys
@@ -36,19 +24,12 @@ export const make = (keys: ReadonlyArray<Redacted.Redacted<string>>): ApiKeys["T
     .filter((key) => key !== "")
     .map(sha256)
   if (hashes.length === 0) throw new Error("at least one API key is needed")
-  // The key that verified against each hash, once one has.
-  const verified: Array<string | undefined> = hashes.map(() => undefined)
   return ApiKeys.of({
     verify: (presented) => {
-      let known = false
-      for (const key of verified) known = (key !== undefined && sameText(presented, key)) || known
-      if (known) return true
       const hash = sha256(presented)
-      let matched = -1
-      for (let i = 0; i < hashes.length; i++) if (timingSafeEqual(hash, hashes[i]!)) matched = i
-      if (matched === -1) return false
-      verified[matched] = presented
-      return true
+      let matched = false
+      for (const stored of hashes) matched = timingSafeEqual(hash, stored) || matched
+      return matched
     },
   })
 }
