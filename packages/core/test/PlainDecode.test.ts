@@ -58,7 +58,10 @@ describe("plainDecoder", () => {
         assert.deepStrictEqual(Object.keys(actual.right), Object.keys(expected.right))
       }
       if (Either.isLeft(expected) && Either.isLeft(actual)) {
-        assert.strictEqual(ParseResult.TreeFormatter.formatErrorSync(actual.left), ParseResult.TreeFormatter.formatErrorSync(expected.left))
+        assert.strictEqual(
+          ParseResult.TreeFormatter.formatErrorSync(actual.left),
+          ParseResult.TreeFormatter.formatErrorSync(expected.left),
+        )
       }
     })
   }

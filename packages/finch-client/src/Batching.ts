@@ -5,7 +5,7 @@
 import type { BatchItem, FinchErrorBody } from "@finch-connections/core/FinchData"
 import { plainDecoder } from "@finch-connections/core/PlainDecode"
 import * as Either from "effect/Either"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import { describeParseError, readErrorBody } from "./FinchFailure.ts"
 import type { BatchResponseItem } from "./Responses.ts"
 

@@ -7,7 +7,7 @@ import { ConnectionNotFound } from "@finch-connections/core/Connection"
 import { type EmployeeRecord, EmployeeStore, type SnapshotSummary } from "@finch-connections/core/EmployeeStore"
 import { Employment, Individual } from "@finch-connections/core/FinchData"
 import { ConnectionId, type CustomerId, EntityId, IndividualId } from "@finch-connections/core/Ids"
-import { plainDecoder } from "@finch-connections/core/PlainDecode"
+import { plainDecoder, plainMake } from "@finch-connections/core/PlainDecode"
 import { Effect, Either, Layer, Option, type ParseResult } from "effect"
 import type { Kysely } from "kysely"
 import type pg from "pg"
@@ -19,6 +19,9 @@ import * as PgDatabase from "./PgDatabase.ts"
 
 const decodeIndividual = plainDecoder(Individual)
 const decodeEmployment = plainDecoder(Employment)
+const connectionIdOf = plainMake(ConnectionId)
+const individualIdOf = plainMake(IndividualId)
+const entityIdOf = plainMake(EntityId)
 
 type RecordRow = Pick<EmployeeRecordRow, "connection_id" | "individual_id" | "entity_id" | "individual" | "employment">
 
@@ -29,9 +32,9 @@ const recordOf = (row: RecordRow): Either.Either<EmployeeRecord, ParseResult.Par
   const employment = row.employment === null ? undefined : decodeEmployment(row.employment)
   if (employment !== undefined && Either.isLeft(employment)) return Either.left(employment.left)
   return Either.right({
-    connectionId: ConnectionId.make(row.connection_id),
-    individualId: IndividualId.make(row.individual_id),
-    entityId: row.entity_id === null ? Option.none() : Option.some(EntityId.make(row.entity_id)),
+    connectionId: connectionIdOf(row.connection_id),
+    individualId: individualIdOf(row.individual_id),
+    entityId: row.entity_id === null ? Option.none() : Option.some(entityIdOf(row.entity_id)),
     individual: individual.right,
     employment: employment === undefined ? Option.none() : Option.some(employment.right),
   })
@@ -75,11 +78,15 @@ const lastPerIndividual = (records: ReadonlyArray<EmployeeRecord>): ReadonlyArra
   ...new Map(records.map((record) => [record.individualId, record])).values(),
 ]
 
-/** One field of `COPY`'s text format. */
+const copyEscaped = /[\\\t\n\r]/
+
+/** One field of `COPY`'s text format (most need no escape: JSON text has no raw tab or line break). */
 const copyField = (value: string | null): string =>
   value === null
     ? "\\N"
-    : value.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
+    : !copyEscaped.test(value)
+      ? value
+      : value.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
 
 /** The staging table of a session: empty at the start of every transaction (`on commit delete rows`). */
 const createStaging = `create temporary table if not exists snapshot_input (
