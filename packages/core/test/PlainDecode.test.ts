@@ -3,7 +3,8 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { Company, DirectoryPage, Employment, Individual } from "../src/FinchData.ts"
-import { plainDecoder } from "../src/PlainDecode.ts"
+import { IndividualId } from "../src/Ids.ts"
+import { plainDecoder, plainMake } from "../src/PlainDecode.ts"
 
 const individual = {
   id: "i-1",
@@ -77,5 +78,28 @@ describe("plainDecoder", () => {
     const decode = plainDecoder(Schema.Struct({ n: Schema.NumberFromString }))
     assert.deepStrictEqual(Either.getOrThrow(decode({ n: "4" })), { n: 4 })
     assert.isTrue(Either.isLeft(decode({ n: 4 })))
+  })
+})
+
+describe("plainMake", () => {
+  it("brands what the brand accepts and throws the brand's own error otherwise", () => {
+    const make = plainMake(IndividualId)
+    assert.strictEqual(make("ind-1"), IndividualId.make("ind-1"))
+    const message = (f: () => unknown) => {
+      try {
+        f()
+        return "no error"
+      } catch (error) {
+        return String(error)
+      }
+    }
+    assert.strictEqual(
+      message(() => make(" ")),
+      message(() => IndividualId.make(" ")),
+    )
+    assert.notStrictEqual(
+      message(() => make(" ")),
+      "no error",
+    )
   })
 })
