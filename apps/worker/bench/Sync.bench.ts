@@ -5,7 +5,8 @@
  * BENCH_CONCURRENCY (2) jobs each. To keep the run short the sandbox's clock runs
  * BENCH_SPEED (2) times faster and the budget's window shrinks to match (60 s / speed). Prints total requests, wall
  * time against the rate limit's floor for that many requests, data requests per sync, and the time from a sync
- * request to its job starting on an idle worker. BENCH_REQUEST_LOG=<file> keeps the sandbox's request log.
+ * request to its job starting on an idle worker. BENCH_REQUEST_LOG=<file> keeps the sandbox's request log;
+ * BENCH_CPU_PROF=<dir> has each worker process write a V8 CPU profile there (`--cpu-prof`) when it stops.
  */
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -122,10 +123,12 @@ const program = Effect.gen(function* () {
   )
 
   // the workers: processes of their own (as in production), their budget's window shrunk to the sandbox's minute
+  const cpuProf = process.env.BENCH_CPU_PROF ?? ""
+  const profArgs = cpuProf === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProf)}`]
   for (let n = 0; n < workers; n++) {
     yield* Effect.acquireRelease(
       Effect.sync(() =>
-        spawn(process.execPath, [path.join(packageRoot, "src/main.ts")], {
+        spawn(process.execPath, [...profArgs, path.join(packageRoot, "src/main.ts")], {
           cwd: packageRoot,
           stdio: ["ignore", "ignore", "inherit"],
           env: {

@@ -3,8 +3,9 @@
  * 10,000, and every item of the answer succeeds or fails on its own, as core's `BatchItem`.
  */
 import type { BatchItem, FinchErrorBody } from "@finch-connections/core/FinchData"
+import { plainDecoder } from "@finch-connections/core/PlainDecode"
 import * as Either from "effect/Either"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import { describeParseError, readErrorBody } from "./FinchFailure.ts"
 import type { BatchResponseItem } from "./Responses.ts"
 
@@ -32,13 +33,14 @@ const errorBodyOf = (item: BatchResponseItem): FinchErrorBody => {
 /**
  * One `BatchItem` per answered item: `Found` when its code is 200 and its body decodes; `Failed` with Finch's
  * error body otherwise. A body that does not decode fails that item alone (`name: "decode_error"`, the paths that
- * differed in `message`, never the values), so one odd record never costs the rest of the batch.
+ * differed in `message`, never the values), so one odd record never costs the rest of the batch. Bodies decode with
+ * core's `plainDecoder` (Schema's results, compiled once per batch for plain records).
  */
 export const toBatchItems = <A, I>(
   schema: Schema.Schema<A, I>,
   items: ReadonlyArray<BatchResponseItem>,
 ): ReadonlyArray<BatchItem<A>> => {
-  const decodeBody = Schema.decodeUnknownEither(schema)
+  const decodeBody = plainDecoder(schema)
   return items.map((item): BatchItem<A> => {
     if (item.code !== 200) {
       return { _tag: "Failed", individualId: item.individual_id, code: item.code, error: errorBodyOf(item) }

@@ -24,6 +24,7 @@ import {
 } from "@finch-connections/core/FinchGateway"
 import { AccountId, CompanyId, EntityId, FinchConnectionId, ProviderId } from "@finch-connections/core/Ids"
 import { type Introspection, IntrospectionFromResponse } from "@finch-connections/core/Introspection"
+import { plainDecoder } from "@finch-connections/core/PlainDecode"
 import { Product } from "@finch-connections/core/Product"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -151,6 +152,10 @@ const toTokenExchange = (raw: TokenResponse): Effect.Effect<TokenExchange, Parse
 /** `{ [key]: value }` when the option holds a value, else `{}`: an optional field of a JSON body, left out when absent. */
 const bodyField = <K extends string, A>(key: K, option: Option.Option<A>): { readonly [P in K]?: A } =>
   Option.match(option, { onNone: () => ({}), onSome: (value) => ({ [key]: value }) as { readonly [P in K]?: A } })
+
+/** The two large responses, decoded with core's `plainDecoder` (Schema's results, compiled once). */
+const decodeDirectoryPage = plainDecoder(FinchData.DirectoryPage)
+const decodeBatchResponse = plainDecoder(BatchResponse)
 
 const clamp = (value: number, max: number) => Math.max(1, Math.min(Math.floor(value), max))
 
@@ -396,7 +401,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
         query: [["limit", String(pageSize)], ["offset", String(offset)], ...entityQuery(options)],
         // A page whose offset is not the one asked for is refused: following it could loop or skip people.
         decode: (json) =>
-          Effect.flatMap(Schema.decodeUnknown(FinchData.DirectoryPage)(json), (page) =>
+          Effect.flatMap(decodeDirectoryPage(json), (page) =>
             Either.match(nextOffset(offset, page), {
               onLeft: Effect.fail,
               onRight: (next) => Effect.succeed([Chunk.unsafeFromArray(page.individuals), next] as const),
@@ -428,8 +433,7 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
             requests: ids.map((id) => ({ individual_id: id })),
             ...(extra.options === undefined ? {} : { options: extra.options }),
           },
-          decode: (json) =>
-            Effect.map(Schema.decodeUnknown(BatchResponse)(json), (r) => toBatchItems(schema, r.responses)),
+          decode: (json) => Effect.map(decodeBatchResponse(json), (r) => toBatchItems(schema, r.responses)),
         }),
       ).pipe(Effect.map((pages) => pages.flat()))
 

@@ -7,7 +7,8 @@ import { ConnectionNotFound } from "@finch-connections/core/Connection"
 import { type EmployeeRecord, EmployeeStore, type SnapshotSummary } from "@finch-connections/core/EmployeeStore"
 import { Employment, Individual } from "@finch-connections/core/FinchData"
 import { ConnectionId, type CustomerId, EntityId, IndividualId } from "@finch-connections/core/Ids"
-import { Effect, Layer, Option, Schema } from "effect"
+import { plainDecoder, plainMake } from "@finch-connections/core/PlainDecode"
+import { Effect, Either, Layer, Option, type ParseResult } from "effect"
 import type { Kysely } from "kysely"
 import type pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
@@ -16,24 +17,44 @@ import { type Database, type EmployeeRecordRow, poolOf } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
 import * as PgDatabase from "./PgDatabase.ts"
 
-const decodeIndividual = Schema.decodeUnknown(Individual)
-const decodeEmployment = Schema.decodeUnknown(Employment)
+const decodeIndividual = plainDecoder(Individual)
+const decodeEmployment = plainDecoder(Employment)
+const connectionIdOf = plainMake(ConnectionId)
+const individualIdOf = plainMake(IndividualId)
+const entityIdOf = plainMake(EntityId)
+
+type RecordRow = Pick<EmployeeRecordRow, "connection_id" | "individual_id" | "entity_id" | "individual" | "employment">
+
+/** A row as core's `EmployeeRecord`, or the schema's error. */
+const recordOf = (row: RecordRow): Either.Either<EmployeeRecord, ParseResult.ParseError> => {
+  const individual = decodeIndividual(row.individual)
+  if (Either.isLeft(individual)) return Either.left(individual.left)
+  const employment = row.employment === null ? undefined : decodeEmployment(row.employment)
+  if (employment !== undefined && Either.isLeft(employment)) return Either.left(employment.left)
+  return Either.right({
+    connectionId: connectionIdOf(row.connection_id),
+    individualId: individualIdOf(row.individual_id),
+    entityId: row.entity_id === null ? Option.none() : Option.some(entityIdOf(row.entity_id)),
+    individual: individual.right,
+    employment: employment === undefined ? Option.none() : Option.some(employment.right),
+  })
+}
 
 /** A row as core's `EmployeeRecord`; a row the schema rejects is a defect. */
-export const toEmployeeRecord = (
-  row: Pick<EmployeeRecordRow, "connection_id" | "individual_id" | "entity_id" | "individual" | "employment">,
-) =>
-  Effect.gen(function* () {
-    const individual = yield* decodeIndividual(row.individual)
-    const employment = row.employment === null ? Option.none() : Option.some(yield* decodeEmployment(row.employment))
-    return {
-      connectionId: ConnectionId.make(row.connection_id),
-      individualId: IndividualId.make(row.individual_id),
-      entityId: Option.map(Option.fromNullable(row.entity_id), (id) => EntityId.make(id)),
-      individual,
-      employment,
-    } satisfies EmployeeRecord
-  }).pipe(Effect.orDie)
+export const toEmployeeRecord = (row: RecordRow): Effect.Effect<EmployeeRecord> =>
+  Effect.suspend(() => Either.match(recordOf(row), { onLeft: Effect.die, onRight: Effect.succeed }))
+
+/** Rows as core's `EmployeeRecord`s, in one step (no effect per row); a row the schema rejects is a defect. */
+const toEmployeeRecords = (rows: ReadonlyArray<RecordRow>): Effect.Effect<ReadonlyArray<EmployeeRecord>> =>
+  Effect.suspend(() => {
+    const records: Array<EmployeeRecord> = new Array(rows.length)
+    for (let i = 0; i < rows.length; i++) {
+      const record = recordOf(rows[i]!)
+      if (Either.isLeft(record)) return Effect.die(record.left)
+      records[i] = record.right
+    }
+    return Effect.succeed(records)
+  })
 
 /** Fails when the customer has no such connection; `lock` holds it against a concurrent snapshot. */
 const checkConnection = (
@@ -57,11 +78,15 @@ const lastPerIndividual = (records: ReadonlyArray<EmployeeRecord>): ReadonlyArra
   ...new Map(records.map((record) => [record.individualId, record])).values(),
 ]
 
-/** One field of `COPY`'s text format. */
+const copyEscaped = /[\\\t\n\r]/
+
+/** One field of `COPY`'s text format (most need no escape: JSON text has no raw tab or line break). */
 const copyField = (value: string | null): string =>
   value === null
     ? "\\N"
-    : value.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
+    : !copyEscaped.test(value)
+      ? value
+      : value.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
 
 /** The staging table of a session: empty at the start of every transaction (`on commit delete rows`). */
 const createStaging = `create temporary table if not exists snapshot_input (
@@ -220,7 +245,7 @@ export const make = (options: { readonly db: Kysely<Database> }): EmployeeStore[
           ),
         ),
       ).pipe(Effect.catchTag("DatabaseError", Effect.die))
-      return yield* Effect.forEach(rows, toEmployeeRecord)
+      return yield* toEmployeeRecords(rows)
     }),
     listByCustomer: Effect.fn("EmployeeStore.listByCustomer")(function* (customerId) {
       yield* Effect.annotateCurrentSpan({ customerId })
@@ -233,7 +258,7 @@ export const make = (options: { readonly db: Kysely<Database> }): EmployeeStore[
             .execute(),
         ),
       ).pipe(Effect.orDie)
-      return yield* Effect.forEach(rows, toEmployeeRecord)
+      return yield* toEmployeeRecords(rows)
     }),
   })
 }

@@ -9,6 +9,7 @@ import { type EmployeeRecord, EmployeeStore } from "@finch-connections/core/Empl
 import type { BatchItem, DirectoryIndividual, Employment, Individual } from "@finch-connections/core/FinchData"
 import { FinchGateway } from "@finch-connections/core/FinchGateway"
 import { type ConnectionId, type CustomerId, type EntityId, IndividualId } from "@finch-connections/core/Ids"
+import { plainMake } from "@finch-connections/core/PlainDecode"
 import { employeeSyncProducts } from "@finch-connections/core/Product"
 import {
   type FailedItem,
@@ -66,6 +67,8 @@ const failedItemsOf = <A>(operation: string, items: ReadonlyArray<BatchItem<A>>)
         ]
       : [],
   )
+
+const individualIdOf = plainMake(IndividualId)
 
 const foundById = <A>(items: ReadonlyArray<BatchItem<A>>) =>
   new Map(items.flatMap((item) => (item._tag === "Found" ? [[item.individualId, item.body] as const] : [])))
@@ -139,7 +142,7 @@ const recordsOf = (
     return [
       {
         connectionId,
-        individualId: IndividualId.make(id),
+        individualId: individualIdOf(id),
         entityId: read.entityId,
         individual,
         employment:
