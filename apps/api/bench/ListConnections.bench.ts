@@ -12,7 +12,6 @@
  */
 import { randomBytes } from "node:crypto"
 import type { AddressInfo } from "node:net"
-import * as path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as FinchClient from "@finch-connections/finch-client/FinchClient"
 import { startSandbox } from "@finch-connections/finch-sandbox/Sandbox"
@@ -21,18 +20,7 @@ import * as DatabaseServer from "@finch-connections/store-postgres/DatabaseServe
 import * as PgDatabase from "@finch-connections/store-postgres/PgDatabase"
 import { serve } from "@hono/node-server"
 import autocannon from "autocannon"
-import {
-  ConfigProvider,
-  Context,
-  Effect,
-  Layer,
-  Logger,
-  LogLevel,
-  ManagedRuntime,
-  Option,
-  Redacted,
-  Runtime,
-} from "effect"
+import { ConfigProvider, Context, Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted, Runtime } from "effect"
 import { Hono } from "hono"
 import { sql } from "kysely"
 import * as ApiKeys from "../src/ApiKeys.ts"
@@ -206,19 +194,9 @@ const main = Effect.gen(function* () {
   )
 })
 
-/** `DATABASE_URL`, or an embedded server apart from the main job's and the other benchmarks'. */
-const BenchServer = Layer.scoped(
-  DatabaseServer.DatabaseServer,
-  Effect.gen(function* () {
-    const configured = Option.filter(Option.fromNullable(process.env.DATABASE_URL), (value) => value !== "")
-    return yield* DatabaseServer.make({
-      url: Option.map(configured, Redacted.make),
-      dataDir: path.join(DatabaseServer.defaultDataDir(), "bench-api"),
-    })
-  }),
+Effect.runPromise(Effect.scoped(main).pipe(Effect.provide(DatabaseServer.layerForBench("bench-api")))).catch(
+  (error) => {
+    console.error(error)
+    process.exitCode = 1
+  },
 )
-
-Effect.runPromise(Effect.scoped(main).pipe(Effect.provide(BenchServer))).catch((error) => {
-  console.error(error)
-  process.exitCode = 1
-})

@@ -292,21 +292,12 @@ const program = Effect.gen(function* () {
   )
 })
 
-/** `DATABASE_URL`, or an embedded server apart from the main job's. */
-const BenchServer = Layer.scoped(
-  DatabaseServer.DatabaseServer,
-  Effect.flatMap(Config.option(Config.redacted("DATABASE_URL")), (url) =>
-    DatabaseServer.make({
-      url: Option.filter(url, (value) => Redacted.value(value) !== ""),
-      dataDir: path.join(DatabaseServer.defaultDataDir(), "bench"),
-    }),
-  ),
+Effect.runPromiseExit(program.pipe(Effect.scoped, Effect.provide(DatabaseServer.layerForBench("bench")))).then(
+  (exit) => {
+    if (exit._tag === "Failure") {
+      console.error(`benchmark failed: ${exit.cause}`)
+      process.exitCode = 1
+    }
+    // the worker's pool and the sandbox are closed with the scope; nothing else keeps the process
+  },
 )
-
-Effect.runPromiseExit(program.pipe(Effect.scoped, Effect.provide(BenchServer))).then((exit) => {
-  if (exit._tag === "Failure") {
-    console.error(`benchmark failed: ${exit.cause}`)
-    process.exitCode = 1
-  }
-  // the worker's pool and the sandbox are closed with the scope; nothing else keeps the process
-})

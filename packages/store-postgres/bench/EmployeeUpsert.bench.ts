@@ -7,11 +7,10 @@
  * `BENCH_ROWS` (default 10000) and `BENCH_ROUNDS` (default 5) adjust the run; figures are medians over the rounds.
  */
 import { randomBytes, randomUUID } from "node:crypto"
-import * as path from "node:path"
 import { pipeline } from "node:stream/promises"
 import type { EmployeeRecord } from "@finch-connections/core/EmployeeStore"
 import { ConnectionId, CustomerId, EntityId, IndividualId } from "@finch-connections/core/Ids"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Effect, Option, Redacted } from "effect"
 import { sql } from "kysely"
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
@@ -187,20 +186,11 @@ const program = Effect.gen(function* () {
   console.log(line("raw COPY of the same rows", result.copy))
 })
 
-/** `DATABASE_URL`, or an embedded server apart from the main job's. */
-const BenchServer = Layer.scoped(
-  DatabaseServer.DatabaseServer,
-  Effect.flatMap(Config.option(Config.redacted("DATABASE_URL")), (url) =>
-    DatabaseServer.make({
-      url: Option.filter(url, (value) => Redacted.value(value) !== ""),
-      dataDir: path.join(DatabaseServer.defaultDataDir(), "bench"),
-    }),
-  ),
+Effect.runPromiseExit(program.pipe(Effect.scoped, Effect.provide(DatabaseServer.layerForBench("bench")))).then(
+  (exit) => {
+    if (exit._tag === "Failure") {
+      console.error(`benchmark failed: ${exit.cause}`)
+      process.exitCode = 1
+    }
+  },
 )
-
-Effect.runPromiseExit(program.pipe(Effect.scoped, Effect.provide(BenchServer))).then((exit) => {
-  if (exit._tag === "Failure") {
-    console.error(`benchmark failed: ${exit.cause}`)
-    process.exitCode = 1
-  }
-})

@@ -137,6 +137,18 @@ export const layerConfig = Layer.scoped(
 )
 
 /**
+ * A benchmark's server: `DATABASE_URL`, or an embedded server of its own in `.data/<name>/`, apart from the main
+ * job's (benchmarks make their scratch databases with its `ownerUrl`).
+ */
+export const layerForBench = (name: string) =>
+  Layer.scoped(
+    DatabaseServer,
+    Effect.flatMap(Config.option(Config.redacted("DATABASE_URL")), (url) =>
+      make({ url: nonEmpty(url), dataDir: path.join(defaultDataDir(), name) }),
+    ),
+  )
+
+/**
  * Runs a process's layer (it must provide the `DatabaseServer`) until it is interrupted, or until the embedded
  * server is lost: then it fails with `DatabaseServerLost`, whose message says what happened. `main` ends in this.
  *
