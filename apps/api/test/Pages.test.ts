@@ -224,7 +224,7 @@ describe("CSRF", () => {
       [`/pages/connections/${acmeConnectionId}/sync`, { csrf: otherCsrf }],
       [`/pages/connections/${acmeConnectionId}/disconnect`, { confirm: "yes" }],
       [`/pages/connections/${acmeConnectionId}/disconnect`, { confirm: "yes", csrf: otherCsrf }],
-      ["/pages/connections/connect", { csrf: "" }],
+      ["/pages/connections", { csrf: "" }],
       ["/pages/employees/decisions", { record_a: "a", record_b: "b", decision: "same_person", csrf: "x" }],
     ]
     for (const [path, form] of attempts) {
@@ -249,7 +249,7 @@ describe("the connections page", () => {
   const connectThroughPage = async (
     session: Awaited<ReturnType<typeof openSession>>,
     login: { username: string; provider_id: string },
-    path = "/pages/connections/connect",
+    path = "/pages/connections",
     extra: Record<string, string> = {},
   ) => {
     const started = await session.post(path, { csrf: await session.csrfOf(), ...extra })

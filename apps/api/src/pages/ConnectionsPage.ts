@@ -173,7 +173,7 @@ export const ConnectionsPage = (props: {
     refreshSeconds: [...props.syncs.values()].some((sync) => sync.finishedAt === null) ? 10 : undefined,
     body: html`<h1>${props.customerName}: connections</h1>
       ${flashMessage(props.flash)}
-      <form method="post" action="/pages/connections/connect" class="connect">
+      <form method="post" action="/pages/connections" class="connect">
         ${csrfField(props.csrf)}
         <button type="submit" class="primary">Connect another provider, account or entity</button>
       </form>

@@ -233,7 +233,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
     )
   })
 
-  app.post("/pages/connections/connect", async (c) => {
+  app.post("/pages/connections", async (c) => {
     if ((await formOf(runtime, c)) === undefined) return refused(c)
     const customerId = c.get("pageSession").customerId
     const redirectUri = callbackUrl(c, options.publicUrl)
