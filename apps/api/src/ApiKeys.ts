@@ -3,7 +3,7 @@
  * key can be rotated without downtime). Only their SHA-256 hashes are kept; a presented key is hashed and compared
  * with every stored hash in constant time, so neither timing nor an early exit tells how close a guess was.
  */
-import { hash, timingSafeEqual } from "node:crypto"
+import { hash } from "node:crypto"
 import { Config, Context, Layer, Redacted } from "effect"
 
 /** Checks a presented API key. */
@@ -15,7 +15,15 @@ export class ApiKeys extends Context.Tag("@finch-connections/api/ApiKeys")<
   }
 >() {}
 
-const sha256 = (text: string) => hash("sha256", text, "buffer")
+// Hex text: Node's one-shot hash makes a string faster than a Buffer, and this runs on every request.
+const sha256 = (text: string) => hash("sha256", text, "hex")
+
+/** Whether two hex digests of one length are equal, looking at every character whatever they hold. */
+const sameDigest = (a: string, b: string) => {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return difference === 0
+}
 
 /** The checker for `keys` (at least one; blank entries are ignored). */
 export const make = (keys: ReadonlyArray<Redacted.Redacted<string>>): ApiKeys["Type"] => {
@@ -28,7 +36,7 @@ export const make = (keys: ReadonlyArray<Redacted.Redacted<string>>): ApiKeys["T
     verify: (presented) => {
       const hash = sha256(presented)
       let matched = false
-      for (const stored of hashes) matched = timingSafeEqual(hash, stored) || matched
+      for (const stored of hashes) matched = sameDigest(hash, stored) || matched
       return matched
     },
   })
