@@ -4,10 +4,13 @@
  * outcome of each Connect, and the employees pages with a decision.
  */
 import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
+import * as Persons from "@finch-connections/core/Persons"
+import { comparedFields, levelNames } from "@finch-connections/core/reconciliation/Levels"
 import { makeKysely } from "@finch-connections/store-postgres/Database"
 import * as PgSyncQueue from "@finch-connections/store-postgres/PgSyncQueue"
 import { Effect, Redacted, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as MatchEvidence from "../src/pages/MatchEvidence.ts"
 import * as PageSessions from "../src/pages/PageSessions.ts"
 import { apiKey, makeTestApi, pageSessionSecret, type TestApi } from "./fixtures/TestApi.ts"
 
@@ -506,8 +509,15 @@ describe("the employees pages", () => {
     const page = await globex.get(`/pages/employees/${maria}`)
     expect(page.status).toBe(200)
     expect(page.text.match(/class="record"/g)).toHaveLength(2)
-    expect(page.text).toContain("these fields agreed")
-    expect(page.text).toMatch(/dob \(exact\)/)
+    // the evidence in words: the details that agreed, and the score against what a merge needs
+    expect(page.text).toContain("Matched automatically, because these details agree:")
+    for (const detail of ["first name", "last name", "date of birth", "email"]) {
+      expect(page.text).toContain(`<li>${detail}</li>`)
+    }
+    expect(page.text).toMatch(
+      new RegExp(`How sure: match score \\d+\\.\\d \\(records are merged from ${Persons.matchThreshold} up\\)`),
+    )
+    expect(page.text).not.toMatch(/first_name|last_name|\bdob\b|:exact|Merged with score/)
     expect(page.text).toContain("Not the same person")
 
     const acme = await openSession("acme")
@@ -540,6 +550,49 @@ describe("the employees pages", () => {
       decision: "same_person",
     })
     expect(merged.status).toBe(303)
-    expect((await globex.get(location(merged))).text.match(/class="record"/g)).toHaveLength(2)
+    const afterMerge = (await globex.get(location(merged))).text
+    expect(afterMerge.match(/class="record"/g)).toHaveLength(2)
+    // a person's decision reads as one, with the details that also agree; no score
+    expect(afterMerge).toContain("A person decided these are the same person.")
+    expect(afterMerge).toContain("These details also agree:")
+    expect(afterMerge).not.toContain("match score")
+  })
+})
+
+describe("match evidence in words", () => {
+  it("names every detail the engine can record as agreeing in words, never as a key", () => {
+    // What `agreedFieldsOf` and `matchedBy` can emit: each field's levels but `missing` and the disagreements.
+    const keys = [
+      ...comparedFields.flatMap((field) =>
+        levelNames[field]
+          .filter((level) => level !== "missing" && !level.startsWith("disagree"))
+          .map((level) => `${field}:${level}`),
+      ),
+      "names:swapped",
+      MatchEvidence.manualKey,
+    ]
+    for (const key of keys) {
+      const said = MatchEvidence.agreementWords(key)
+      // no key, level name or abbreviation a payroll admin would not say
+      expect(said, key).not.toMatch(/[_:]|\bexact\b|\bdob\b|\bssn\b|residence|\bnames\b|\bmanual\b/)
+    }
+    expect(MatchEvidence.agreementWords("dob:exact")).toBe("date of birth")
+    expect(MatchEvidence.agreementWords("ssn:exact")).toBe("SSN")
+    expect(MatchEvidence.agreementWords("first_name:nickname")).toBe("first name (nickname)")
+    expect(MatchEvidence.agreementWords("dob:day_month_swap")).toBe("date of birth (day and month swapped)")
+    expect(MatchEvidence.agreementWords("residence:address")).toBe("home address")
+  })
+
+  it("turns a key it does not know into words", () => {
+    expect(MatchEvidence.agreementWords("tax_id:exact_match")).toBe("tax id (exact match)")
+    expect(MatchEvidence.agreementWords("dob:leap_day")).toBe("date of birth (leap day)")
+    expect(MatchEvidence.agreementWords("work_location")).toBe("work location")
+  })
+
+  it("sets the score against the score a merge needs, from the model the customer's runs use", () => {
+    expect(Persons.matchThreshold).toBe(Persons.scoringModel.matchThreshold)
+    expect(MatchEvidence.scoreWords(34.034)).toBe(
+      `match score 34.0 (records are merged from ${Persons.matchThreshold} up)`,
+    )
   })
 })
