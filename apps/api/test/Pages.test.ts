@@ -3,8 +3,14 @@
  * tampered and expired links grant nothing), CSRF on every form, the connections page with its actions and the
  * outcome of each Connect, and the employees pages with a decision.
  */
+import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
+import * as Persons from "@finch-connections/core/Persons"
+import { comparedFields, levelNames } from "@finch-connections/core/reconciliation/Levels"
+import { makeKysely } from "@finch-connections/store-postgres/Database"
+import * as PgSyncQueue from "@finch-connections/store-postgres/PgSyncQueue"
 import { Effect, Redacted, TestClock, TestContext } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as MatchEvidence from "../src/pages/MatchEvidence.ts"
 import * as PageSessions from "../src/pages/PageSessions.ts"
 import { apiKey, makeTestApi, pageSessionSecret, type TestApi } from "./fixtures/TestApi.ts"
 
@@ -289,31 +295,87 @@ describe("the connections page", () => {
     expect(answer.text).not.toContain("connection:")
   })
 
-  it("shows a running sync and reloads itself until it ends; then shows how it ended", async () => {
+  it("shows a sync from the moment it is asked for: queued, running, waiting to retry; then how it ended", async () => {
     const globex = await openSession("globex")
-    const setSync = (values: { started: Date; finished: Date | null; status: "running" | "succeeded" }) =>
-      api.owner
-        .updateTable("connections")
-        .set({
-          last_sync_started_at: values.started,
-          last_sync_finished_at: values.finished,
-          last_sync_status: values.status,
-        })
-        .where("id", "=", globexConnectionId)
-        .execute()
-    await setSync({ started: new Date("2026-01-02T03:04:00Z"), finished: null, status: "running" })
-    const running = await globex.get("/pages/connections")
-    expect(running.text).toContain("Running since")
-    expect(running.text).toContain('http-equiv="refresh"')
-    await setSync({
-      started: new Date("2026-01-02T03:04:00Z"),
-      finished: new Date("2026-01-02T03:09:00Z"),
-      status: "succeeded",
-    })
-    const done = await globex.get("/pages/connections")
-    expect(done.text).toContain("Succeeded")
-    expect(done.text).toContain("2026-01-02 03:09 UTC")
-    expect(done.text).not.toContain('http-equiv="refresh"')
+    const connections = async () => (await globex.get("/pages/connections")).text
+    const refreshes = (text: string) => text.includes('http-equiv="refresh"')
+    // The worker's side of the queue, through the store as the worker runs it.
+    const worker = makeKysely(Redacted.value(api.databaseUrl), { role: "finch_worker", max: 1 })
+    const queue = PgSyncQueue.make({ db: worker })
+    const customerId = CustomerId.make("globex")
+    const connectionId = ConnectionId.make(globexConnectionId)
+    const run = <A>(effect: Effect.Effect<A>) => Effect.runPromise(effect)
+    try {
+      expect(await connections()).toContain("Never synced")
+      const requested = await api.call("POST", `/v1/customers/globex/connections/${globexConnectionId}/syncs`)
+      expect(requested.status).toBe(202)
+      const { body: sync } = await api.call("GET", `/v1/customers/globex/syncs/${requested.body.sync_id}`)
+      expect(sync.status).toBe("queued")
+
+      // No worker has started it: the page says it is queued, since when, and reloads itself.
+      const queued = await connections()
+      expect(queued).toContain("Sync queued since")
+      expect(queued).toContain(`<time datetime="${sync.requested_at}">`)
+      expect(queued).not.toContain("Never synced")
+      expect(refreshes(queued)).toBe(true)
+
+      const claimed = await run(queue.claimRuns(customerId, connectionId))
+      const running = await connections()
+      expect(running).toContain("Running since")
+      expect(running).not.toContain("Sync queued")
+      expect(refreshes(running)).toBe(true)
+
+      // Finch asked to wait: the run is queued again, with its next try.
+      const retryAt = new Date(Date.now() + 15 * 60_000)
+      await run(
+        queue.deferRuns(customerId, connectionId, claimed, { retryAt, reason: "rate limited", countsAsRetry: false }),
+      )
+      const waiting = await connections()
+      expect(waiting).toContain("Sync queued since")
+      expect(waiting).toContain(`next try at <time datetime="${retryAt.toISOString()}">`)
+
+      const again = await run(queue.claimRuns(customerId, connectionId))
+      await run(
+        queue.finishRuns(customerId, connectionId, again, {
+          _tag: "Succeeded",
+          records: { added: 0, updated: 0, removed: 0, unchanged: 0 },
+        }),
+      )
+      const done = await connections()
+      expect(done).toMatch(/Succeeded, <time datetime="[^"]+">/)
+      expect(done).not.toContain("Running since")
+      expect(refreshes(done)).toBe(false)
+
+      // The next request shows as queued, and the last finished sync stays beside it.
+      expect((await api.call("POST", `/v1/customers/globex/connections/${globexConnectionId}/syncs`)).status).toBe(202)
+      const next = await connections()
+      expect(next).toContain("Sync queued since")
+      expect(next).toContain("Previous sync: Succeeded")
+
+      // A sync requested while another runs shows both; a partial end says so in words.
+      const third = await run(queue.claimRuns(customerId, connectionId))
+      expect((await api.call("POST", `/v1/customers/globex/connections/${globexConnectionId}/syncs`)).status).toBe(202)
+      const both = await connections()
+      expect(both).toContain("Running since")
+      expect(both).toContain("another sync queued since")
+      expect(both).toContain("Previous sync: Succeeded")
+      await run(
+        queue.finishRuns(customerId, connectionId, third, {
+          _tag: "Partial",
+          records: { added: 0, updated: 0, removed: 0, unchanged: 0 },
+        }),
+      )
+      const partial = await connections()
+      expect(partial).toContain("Sync queued since")
+      expect(partial).toContain("Previous sync: Partly succeeded")
+      const fourth = await run(queue.claimRuns(customerId, connectionId))
+      await run(queue.finishRuns(customerId, connectionId, fourth, { _tag: "Failed", error: "Finch answered 500" }))
+      const failed = await connections()
+      expect(failed).toMatch(/Failed, <time /)
+      expect(refreshes(failed)).toBe(false)
+    } finally {
+      await worker.destroy()
+    }
   })
 
   it("answers unusable ids and unknown pages with a page, not a failure", async () => {
@@ -447,8 +509,15 @@ describe("the employees pages", () => {
     const page = await globex.get(`/pages/employees/${maria}`)
     expect(page.status).toBe(200)
     expect(page.text.match(/class="record"/g)).toHaveLength(2)
-    expect(page.text).toContain("these fields agreed")
-    expect(page.text).toMatch(/dob \(exact\)/)
+    // the evidence in words: the details that agreed, and the score against what a merge needs
+    expect(page.text).toContain("Matched automatically, because these details agree:")
+    for (const detail of ["first name", "last name", "date of birth", "email"]) {
+      expect(page.text).toContain(`<li>${detail}</li>`)
+    }
+    expect(page.text).toMatch(
+      new RegExp(`How sure: match score \\d+\\.\\d \\(records are merged from ${Persons.matchThreshold} up\\)`),
+    )
+    expect(page.text).not.toMatch(/first_name|last_name|\bdob\b|:exact|Merged with score/)
     expect(page.text).toContain("Not the same person")
 
     const acme = await openSession("acme")
@@ -481,6 +550,49 @@ describe("the employees pages", () => {
       decision: "same_person",
     })
     expect(merged.status).toBe(303)
-    expect((await globex.get(location(merged))).text.match(/class="record"/g)).toHaveLength(2)
+    const afterMerge = (await globex.get(location(merged))).text
+    expect(afterMerge.match(/class="record"/g)).toHaveLength(2)
+    // a person's decision reads as one, with the details that also agree; no score
+    expect(afterMerge).toContain("A person decided these are the same person.")
+    expect(afterMerge).toContain("These details also agree:")
+    expect(afterMerge).not.toContain("match score")
+  })
+})
+
+describe("match evidence in words", () => {
+  it("names every detail the engine can record as agreeing in words, never as a key", () => {
+    // What `agreedFieldsOf` and `matchedBy` can emit: each field's levels but `missing` and the disagreements.
+    const keys = [
+      ...comparedFields.flatMap((field) =>
+        levelNames[field]
+          .filter((level) => level !== "missing" && !level.startsWith("disagree"))
+          .map((level) => `${field}:${level}`),
+      ),
+      "names:swapped",
+      MatchEvidence.manualKey,
+    ]
+    for (const key of keys) {
+      const said = MatchEvidence.agreementWords(key)
+      // no key, level name or abbreviation a payroll admin would not say
+      expect(said, key).not.toMatch(/[_:]|\bexact\b|\bdob\b|\bssn\b|residence|\bnames\b|\bmanual\b/)
+    }
+    expect(MatchEvidence.agreementWords("dob:exact")).toBe("date of birth")
+    expect(MatchEvidence.agreementWords("ssn:exact")).toBe("SSN")
+    expect(MatchEvidence.agreementWords("first_name:nickname")).toBe("first name (nickname)")
+    expect(MatchEvidence.agreementWords("dob:day_month_swap")).toBe("date of birth (day and month swapped)")
+    expect(MatchEvidence.agreementWords("residence:address")).toBe("home address")
+  })
+
+  it("turns a key it does not know into words", () => {
+    expect(MatchEvidence.agreementWords("tax_id:exact_match")).toBe("tax id (exact match)")
+    expect(MatchEvidence.agreementWords("dob:leap_day")).toBe("date of birth (leap day)")
+    expect(MatchEvidence.agreementWords("work_location")).toBe("work location")
+  })
+
+  it("sets the score against the score a merge needs, from the model the customer's runs use", () => {
+    expect(Persons.matchThreshold).toBe(Persons.scoringModel.matchThreshold)
+    expect(MatchEvidence.scoreWords(34.034)).toBe(
+      `match score 34.0 (records are merged from ${Persons.matchThreshold} up)`,
+    )
   })
 })

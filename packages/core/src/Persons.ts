@@ -17,6 +17,13 @@ import {
   type TooManyRecords,
 } from "./reconciliation/Reconciliation.ts"
 import type { SourceRecord } from "./reconciliation/SourceRecord.ts"
+import { defaultModel } from "./reconciliation/Weights.ts"
+
+/** The scoring model of a customer's runs: the engine's default, for payroll records (precision first). */
+export const scoringModel = defaultModel
+
+/** The score (posterior log2-odds) at which a customer's run links two records: every automatic merge reaches it. */
+export const matchThreshold = scoringModel.matchThreshold
 
 /** A record's id in reconciliation: its connection and Finch individual id, unique within a customer. */
 export const recordIdOf = (connectionId: ConnectionId, individualId: IndividualId | string): string =>
@@ -60,7 +67,13 @@ export const reconcileCustomer: (
     const decisions = yield* persons.decisions(customerId)
     // `since` of new persons: when they were first seen, so an older person's id wins a later merge
     const runAt = yield* Clock.currentTimeMillis
-    const result = yield* reconcile(records, { previous, decisions, runAt, memory: options?.memory })
+    const result = yield* reconcile(records, {
+      previous,
+      decisions,
+      runAt,
+      model: scoringModel,
+      memory: options?.memory,
+    })
     yield* persons.saveRun(customerId, toPersonRun(result, records))
     yield* Effect.annotateCurrentSpan({ records: records.length, persons: result.stats.persons })
     return {

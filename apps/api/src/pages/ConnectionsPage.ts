@@ -1,9 +1,10 @@
 /**
  * The connections page: each connection's provider, company and entities, its logins with their products and
- * status, its last sync, and forms to reconnect, sync, disconnect and connect more; plus what the last action did.
+ * status, where its employee sync stands (queued, running, the last one ended), and forms to reconnect, sync,
+ * disconnect and connect more; plus what the last action did.
  */
 import type { Account, Connection } from "@finch-connections/core/Connection"
-import type { LastSync } from "@finch-connections/store-postgres/ConnectionSyncs"
+import type { FinishedSync, SyncState } from "@finch-connections/store-postgres/ConnectionSyncs"
 import { Option } from "effect"
 import { html } from "hono/html"
 import { csrfField, type Html, Layout, notice, time } from "./Layout.ts"
@@ -37,7 +38,7 @@ export const flashMessage = (flash: Flash): Html | "" => {
   }
   switch (flash.notice) {
     case "sync_requested":
-      return notice("ok", "A sync was requested. The last sync below updates when it ends.")
+      return notice("ok", "A sync was requested. Below it shows as queued until it starts, then running until it ends.")
     case "disconnected":
       return notice("ok", "Disconnected. Its access at Finch was ended.")
   }
@@ -59,10 +60,30 @@ const statusText: Record<string, string> = {
 
 const statusBadge = (status: string) => html`<span class="badge badge-${status}">${statusText[status] ?? status}</span>`
 
-const lastSyncText = (sync: LastSync | undefined) => {
-  if (sync === undefined) return html`Never synced`
-  if (sync.finishedAt === null) return html`Running since ${time(sync.startedAt)}`
-  return html`${sync.status === "succeeded" ? "Succeeded" : `Ended: ${sync.status ?? "unknown"}`}, ${time(sync.finishedAt)}`
+const finishedText: Record<FinishedSync["status"], string> = {
+  succeeded: "Succeeded",
+  partial: "Partly succeeded (Finch could not give some records)",
+  failed: "Failed",
+}
+
+/** A sync running or waiting for a worker, in words; "" when none is. */
+const pendingText = (state: SyncState) => {
+  const running = state.running === null ? "" : html`Running since ${time(state.running.startedAt)}`
+  if (state.queued === null) return running
+  const queued = html`${state.running === null ? "Sync queued" : "another sync queued"} since ${time(state.queued.requestedAt)}${
+    state.queued.retryAt === null ? "" : html`, next try at ${time(state.queued.retryAt)}`
+  }`
+  return state.running === null ? queued : html`${running}; ${queued}`
+}
+
+/** What the connection's syncs are doing, with the last one that ended beside a pending one. */
+const syncText = (state: SyncState | undefined) => {
+  if (state === undefined) return html`Never synced`
+  const pending = pendingText(state)
+  const finished = state.lastFinished
+  if (finished === null) return pending === "" ? html`Never synced` : pending
+  const result = html`${finishedText[finished.status]}, ${time(finished.finishedAt)}`
+  return pending === "" ? result : html`${pending}<br />Previous sync: ${result}`
 }
 
 /** How a person knows a login: its username as Finch said it, else (Finch never said) its account id. */
@@ -109,7 +130,7 @@ const companyText = (connection: Connection, providerName: string) =>
 const connectionCard = (
   connection: Connection,
   provider: ProviderInfo | undefined,
-  sync: LastSync | undefined,
+  sync: SyncState | undefined,
   csrf: string,
   highlighted: boolean,
 ) => {
@@ -135,7 +156,7 @@ const connectionCard = (
             )}</ul></dd>`
           : ""
       }
-      <dt>Last sync</dt><dd>${lastSyncText(sync)}</dd>
+      <dt>Employee sync</dt><dd>${syncText(sync)}</dd>
     </dl>
     <table>
       <caption>Logins</caption>
@@ -161,7 +182,7 @@ export const ConnectionsPage = (props: {
   readonly customerName: string
   readonly connections: ReadonlyArray<Connection>
   readonly providers: ReadonlyMap<string, ProviderInfo>
-  readonly syncs: ReadonlyMap<string, LastSync>
+  readonly syncs: ReadonlyMap<string, SyncState>
   readonly csrf: string
   readonly flash: Flash
   readonly highlight?: string | undefined
@@ -169,8 +190,10 @@ export const ConnectionsPage = (props: {
   Layout({
     title: "Connections",
     section: "connections",
-    // While a sync runs the page reloads itself, so its end shows without anyone pressing anything.
-    refreshSeconds: [...props.syncs.values()].some((sync) => sync.finishedAt === null) ? 10 : undefined,
+    // While a sync waits or runs the page reloads itself, so its start and end show without anyone pressing anything.
+    refreshSeconds: [...props.syncs.values()].some((sync) => sync.running !== null || sync.queued !== null)
+      ? 10
+      : undefined,
     body: html`<h1>${props.customerName}: connections</h1>
       ${flashMessage(props.flash)}
       <form method="post" action="/pages/connections" class="connect">

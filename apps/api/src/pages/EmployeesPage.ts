@@ -6,6 +6,7 @@
 import type { PersonRecordView, PersonView } from "@finch-connections/store-postgres/PersonDirectory"
 import { html } from "hono/html"
 import { csrfField, type Html, Layout, notice } from "./Layout.ts"
+import { agreementWords, manualKey, scoreWords } from "./MatchEvidence.ts"
 
 /** How a connection is named on these pages. */
 export type ConnectionNames = ReadonlyMap<string, string>
@@ -22,22 +23,23 @@ export const personName = (person: PersonView) => {
 const connectionName = (names: ConnectionNames, connectionId: string) =>
   names.get(connectionId) ?? `connection ${connectionId.slice(0, 8)}`
 
-/** `first_name:nickname` in words: "first name (nickname)". */
-const fieldAgreement = (matched: string) => {
-  const [field = matched, level] = matched.split(":")
-  if (field === "manual") return "decided by a person: same person"
-  const words = field.replaceAll("_", " ")
-  return level === undefined ? words : `${words} (${level.replaceAll("_", " ")})`
-}
+const agreementList = (keys: ReadonlyArray<string>) =>
+  html`<ul>${keys.map((key) => html`<li>${agreementWords(key)}</li>`)}</ul>`
 
+/** Why a record is in the person: a person's decision, or the details that agreed and how strongly. */
 const why = (record: PersonRecordView, index: number): Html => {
   if (index === 0 || record.score === null) return html`<p>The record this person starts from.</p>`
-  return html`<p>Merged with score ${record.score.toFixed(2)}; these fields agreed:</p>
-    ${
-      record.matchedBy.length === 0
-        ? html`<p>none recorded</p>`
-        : html`<ul>${record.matchedBy.map((matched) => html`<li>${fieldAgreement(matched)}</li>`)}</ul>`
-    }`
+  const agreed = record.matchedBy.filter((key) => key !== manualKey)
+  if (record.matchedBy.includes(manualKey)) {
+    return html`<p>A person decided these are the same person.</p>
+      ${agreed.length === 0 ? "" : html`<p>These details also agree:</p>${agreementList(agreed)}`}`
+  }
+  return html`${
+    agreed.length === 0
+      ? html`<p>Matched automatically; no agreeing details were recorded.</p>`
+      : html`<p>Matched automatically, because these details agree:</p>${agreementList(agreed)}`
+  }
+    <p>How sure: ${scoreWords(record.score)}.</p>`
 }
 
 /** The list of persons. */

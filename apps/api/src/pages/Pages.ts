@@ -211,7 +211,7 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
         {
           customer: Customers.getCustomer(customerId),
           connections: Connections.listConnections(customerId),
-          syncs: Effect.flatMap(ConnectionSyncs, (syncs) => syncs.lastSyncs(customerId)),
+          syncs: Effect.flatMap(ConnectionSyncs, (syncs) => syncs.states(customerId)),
           providers: Effect.flatMap(ProviderCatalog, (catalog) => catalog.all),
         },
         { concurrency: "unbounded" },
