@@ -53,6 +53,27 @@ describe("Finch's rate limits", () => {
     expect((await call(sandbox(), "/employer/company", { token: access_token })).status).toBe(429)
   })
 
+  it("runs sandbox time faster when asked: at 4× the wall clock a minute's window passes in 15 s", async () => {
+    const { access_token } = await mint(sandbox(), { products: ["directory"] })
+    vi.useFakeTimers({ toFake: ["Date"] })
+    const start = Date.now()
+    vi.setSystemTime(start)
+    const sped = await control(sandbox(), "/clock/speed", { speed: 4 }, "PUT")
+    expect(sped.speed).toBe(4)
+    try {
+      await hit(access_token, "/employer/directory", 20)
+      vi.setSystemTime(start + 14_000)
+      expect((await call(sandbox(), "/employer/directory", { token: access_token })).status).toBe(429)
+      vi.setSystemTime(start + 15_001)
+      expect(await hit(access_token, "/employer/directory", 20)).toEqual(Array(20).fill(200))
+    } finally {
+      expect((await control(sandbox(), "/clock/speed", { speed: 1 }, "PUT")).speed).toBe(1)
+    }
+    for (const speed of [0, -1, "fast", 5000]) {
+      expect((await call(sandbox(), "/_sandbox/clock/speed", { method: "PUT", body: { speed } })).status).toBe(400)
+    }
+  })
+
   it("lets the control API move sandbox time past the window", async () => {
     const { access_token } = await mint(sandbox(), { products: ["directory"] })
     await control(sandbox(), "/rate-limits", { mode: "finch" }, "PUT")

@@ -289,12 +289,28 @@ export const admin = (world: World) => {
     return c.json({ mode: world.rateLimiter.mode, retry_after: world.rateLimiter.sendRetryAfter })
   })
 
+  const clockJson = () => ({
+    now: state.options.clock.iso(),
+    offset_ms: state.options.clock.offset,
+    speed: state.options.clock.speed,
+  })
+
   app.post("/clock/advance", async (c) => {
     const body = await Guards.objectBody(c)
     const ms = Guards.optionalNumber(body, "ms") ?? (Guards.optionalNumber(body, "seconds") ?? 0) * 1000
     if (ms < 0) throw Errors.invalidRequest("[body:ms]: time only moves forward")
     state.options.clock.advance(ms)
-    return c.json({ now: state.options.clock.iso(), offset_ms: state.options.clock.offset })
+    return c.json(clockJson())
+  })
+
+  app.put("/clock/speed", async (c) => {
+    const body = await Guards.objectBody(c)
+    const speed = Guards.optionalNumber(body, "speed")
+    if (speed === undefined || !(speed > 0) || speed > 1000) {
+      throw Errors.invalidRequest("[body:speed]: must be a number above 0 and at most 1000")
+    }
+    state.options.clock.setSpeed(speed)
+    return c.json(clockJson())
   })
 
   app.get("/requests", (c) => c.json(world.requests.snapshot()))
