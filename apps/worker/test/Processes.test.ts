@@ -11,12 +11,15 @@ import { harness, pollUntil } from "./fixtures/WorkerHarness.ts"
 
 const finished = ["succeeded", "partial", "failed"] as const
 
+/** A connection's rows, each with the row version it is stored as (`xmin`: the transaction that wrote it). */
 const snapshotRows = (h: Effect.Effect.Success<ReturnType<typeof harness>>, connectionId: ConnectionId) =>
   Effect.promise(() =>
     h.owner
       .selectFrom("employee_records")
-      .select(["individual_id", "last_seen_at", "removed_at"])
+      .select(["individual_id", "content_digest", "first_seen_at", "updated_at", "removed_at"])
+      .select(sql<string>`xmin::text`.as("xmin"))
       .where("connection_id", "=", connectionId)
+      .orderBy("individual_id")
       .execute(),
   )
 
@@ -58,12 +61,24 @@ describe("worker processes", () => {
         assert.strictEqual(done.status, "succeeded")
         assert.strictEqual(done.attempts, 2)
         assert.deepStrictEqual(done.records, { added: 0, updated: 0, removed: 0, unchanged: 40 })
+        // the same data again: the same 40 rows, none twice, none removed, not one rewritten (same row versions)
         const after = yield* snapshotRows(h, connectionId)
         assert.lengthOf(after, 40)
         assert.strictEqual(new Set(after.map((row) => row.individual_id)).size, 40)
-        assert.isTrue(after.every((row) => row.removed_at === null))
-        const lastSeenBefore = Math.max(...before.map((row) => row.last_seen_at.getTime()))
-        assert.isTrue(after.every((row) => row.last_seen_at.getTime() > lastSeenBefore))
+        assert.isTrue(after.every((row) => row.removed_at === null && row.content_digest !== null))
+        assert.deepStrictEqual(after, before)
+        // and they were last seen by this run: the connection's last successful sync
+        const lastSucceeded = yield* Effect.promise(() =>
+          h.owner
+            .selectFrom("sync_runs")
+            .select("id")
+            .where("connection_id", "=", connectionId)
+            .where("status", "=", "succeeded")
+            .orderBy("finished_at", "desc")
+            .limit(1)
+            .executeTakeFirstOrThrow(),
+        )
+        assert.strictEqual(lastSucceeded.id, run.id)
       }),
   )
 

@@ -100,7 +100,10 @@ export interface AccessTokensTable {
 export type AccessTokenRow = Selectable<AccessTokensTable>
 export type NewAccessTokenRow = Insertable<AccessTokensTable>
 
-/** `employee_records`: the latest records of each connection; matching columns are generated from the JSON. */
+/**
+ * `employee_records`: the latest records of each connection; matching columns are generated from the JSON. A current
+ * record was last seen by its connection's last successful sync (`sync_runs`).
+ */
 export interface EmployeeRecordsTable {
   readonly customer_id: string
   readonly connection_id: string
@@ -112,8 +115,10 @@ export interface EmployeeRecordsTable {
   readonly match_last_name: GeneratedAlways<string | null>
   readonly match_dob: GeneratedAlways<string | null>
   readonly match_emails: GeneratedAlways<ReadonlyArray<string> | null>
+  /** SHA-256 (hex) of the JSON texts last written (`PgEmployeeStore`); `NULL` on rows older than migration 0014. */
+  readonly content_digest: string | null
   readonly first_seen_at: Date
-  readonly last_seen_at: Date
+  /** When the record was added, changed or removed; a re-sync that finds it unchanged leaves the row alone. */
   readonly updated_at: Date
   readonly removed_at: Date | null
 }

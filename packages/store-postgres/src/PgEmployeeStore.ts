@@ -1,7 +1,8 @@
 /**
  * core's `EmployeeStore` on PostgreSQL. A snapshot is replaced in one transaction: the records are streamed with
- * `COPY` into a temporary table, then one statement upserts them and marks the records missing from them removed, so
- * a reader sees the previous sync or the new one, never a mix. 10,000 employees are one `COPY` and one statement.
+ * `COPY` into a temporary table as JSON text with a digest of each, then one statement writes the new and changed
+ * ones (rows whose digest matches are left alone) and marks the records missing from them removed, so a reader sees
+ * the previous sync or the new one, never a mix. 10,000 employees are one `COPY` and one statement.
  */
 import { ConnectionNotFound } from "@finch-connections/core/Connection"
 import { type EmployeeRecord, EmployeeStore, type SnapshotSummary } from "@finch-connections/core/EmployeeStore"
@@ -15,6 +16,7 @@ import { from as copyFrom } from "pg-copy-streams"
 import { type CustomerTransaction, withCustomer } from "./CustomerTransaction.ts"
 import { type Database, type EmployeeRecordRow, poolOf } from "./Database.ts"
 import { query } from "./DatabaseError.ts"
+import { stagedColumns, stagedLine } from "./internal/snapshotStaging.ts"
 import * as PgDatabase from "./PgDatabase.ts"
 
 const decodeIndividual = plainDecoder(Individual)
@@ -78,56 +80,58 @@ const lastPerIndividual = (records: ReadonlyArray<EmployeeRecord>): ReadonlyArra
   ...new Map(records.map((record) => [record.individualId, record])).values(),
 ]
 
-const copyEscaped = /[\\\t\n\r]/
-
-/** One field of `COPY`'s text format (most need no escape: JSON text has no raw tab or line break). */
-const copyField = (value: string | null): string =>
-  value === null
-    ? "\\N"
-    : !copyEscaped.test(value)
-      ? value
-      : value.replaceAll("\\", "\\\\").replaceAll("\t", "\\t").replaceAll("\n", "\\n").replaceAll("\r", "\\r")
-
 /** The staging table of a session: empty at the start of every transaction (`on commit delete rows`). */
 const createStaging = `create temporary table if not exists snapshot_input (
-  individual_id text not null, entity_id text, individual jsonb not null, employment jsonb
+  individual_id text not null, entity_id text, individual text not null, employment text, content_digest text not null
 ) on commit delete rows`
 
 /**
- * Upserts the staged records and marks the connection's other current records removed, in one statement. Every part
- * of it sees the table as it was before the statement, which is what the counts compare against. The joins are
- * written so that no plan is quadratic even without statistics on the staged rows (an index probe per record, a
- * hashed `not in`).
+ * Merges the staged records into the connection's and marks its other current records removed, in one statement.
+ * Every part of it sees the table as it was before the statement, which is what the counts compare against.
+ *
+ * - `compared`: each staged record beside its row (an index probe per record). A current row with the same digest is
+ *   unchanged and goes no further: its JSON is never parsed and its row never written.
+ * - `parsed`: the other records' JSON, parsed once (`materialized`, so no reference parses it again).
+ * - `classified`: a record whose digest differs but whose content does not (a row from before the digests, or JSON
+ *   written in another key order) is unchanged too; it is written once to store its digest, keeping `updated_at`.
+ * - `written`, `removed`: the upsert of new, returning and changed records; the removal of the missing ones (a
+ *   hashed `not in`).
  */
 const mergeStaged = `
   with compared as (
-    select
+    select i.individual_id, i.entity_id, i.individual, i.employment, i.content_digest,
       p.individual_id is null or p.removed_at is not null as added,
-      p.individual_id is not null and p.removed_at is null
-        and (p.entity_id, p.individual, p.employment) is distinct from (i.entity_id, i.individual, i.employment)
-        as updated
+      coalesce(p.removed_at is null and p.content_digest = i.content_digest, false) as unchanged
     from snapshot_input i
       left join employee_records p on p.connection_id = $2 and p.individual_id = i.individual_id
   ),
-  upserted as (
+  parsed as materialized (
+    select individual_id, entity_id, individual::jsonb as individual, employment::jsonb as employment,
+      content_digest, added
+    from compared
+    where not unchanged
+  ),
+  classified as (
+    select n.individual_id, n.entity_id, n.individual, n.employment, n.content_digest, n.added,
+      not n.added and (p.entity_id, p.individual, p.employment)
+        is not distinct from (n.entity_id, n.individual, n.employment) as same_content,
+      p.updated_at as previous_updated_at
+    from parsed n
+      left join employee_records p on p.connection_id = $2 and p.individual_id = n.individual_id
+  ),
+  written as (
     insert into employee_records (customer_id, connection_id, individual_id, entity_id, individual, employment,
-      first_seen_at, last_seen_at, updated_at)
-    select $1, $2, individual_id, entity_id, individual, employment, $3, $3, $3
-    from snapshot_input
+      content_digest, first_seen_at, updated_at)
+    select $1, $2, individual_id, entity_id, individual, employment, content_digest, $3,
+      case when same_content then previous_updated_at else $3 end
+    from classified
     on conflict (connection_id, individual_id) do update set
       entity_id = excluded.entity_id,
       individual = excluded.individual,
       employment = excluded.employment,
-      last_seen_at = excluded.last_seen_at,
+      content_digest = excluded.content_digest,
       removed_at = null,
-      updated_at = case
-        when employee_records.removed_at is not null
-          or (employee_records.entity_id, employee_records.individual, employee_records.employment)
-            is distinct from (excluded.entity_id, excluded.individual, excluded.employment)
-        then excluded.updated_at
-        else employee_records.updated_at
-      end
-    returning 1
+      updated_at = excluded.updated_at
   ),
   removed as (
     update employee_records set removed_at = $3, updated_at = $3
@@ -136,17 +140,15 @@ const mergeStaged = `
     returning 1
   )
   select
-    (select count(*) from compared where added)::int as added,
-    (select count(*) from compared where updated)::int as updated,
-    (select count(*) from compared where not added and not updated)::int as unchanged,
-    (select count(*) from removed)::int as removed,
-    (select count(*) from upserted)::int as written`
+    (select count(*) from classified where added)::int as added,
+    (select count(*) from classified where not added and not same_content)::int as updated,
+    ((select count(*) from compared where unchanged) + (select count(*) from classified where same_content))::int
+      as unchanged,
+    (select count(*) from removed)::int as removed`
 
 /** Streams `records` into the session's staging table. */
 const stage = async (client: pg.PoolClient, records: ReadonlyArray<EmployeeRecord>) => {
-  const stream = client.query(
-    copyFrom("copy snapshot_input (individual_id, entity_id, individual, employment) from stdin"),
-  )
+  const stream = client.query(copyFrom(`copy snapshot_input (${stagedColumns}) from stdin`))
   const done = new Promise<void>((resolve, reject) => {
     stream.on("finish", resolve)
     stream.on("error", reject)
@@ -154,11 +156,7 @@ const stage = async (client: pg.PoolClient, records: ReadonlyArray<EmployeeRecor
   const batch = 1000
   for (let start = 0; start < records.length; start += batch) {
     let text = ""
-    for (const record of records.slice(start, start + batch)) {
-      text += `${copyField(record.individualId)}\t${copyField(Option.getOrNull(record.entityId))}\t${copyField(
-        JSON.stringify(record.individual),
-      )}\t${copyField(Option.getOrNull(Option.map(record.employment, JSON.stringify)))}\n`
-    }
+    for (const record of records.slice(start, start + batch)) text += stagedLine(record)
     if (!stream.write(text)) await new Promise((resolve) => stream.once("drain", resolve))
   }
   stream.end()

@@ -1,7 +1,8 @@
 import { assert, layer } from "@effect/vitest"
 import { EmployeeStore } from "@finch-connections/core/EmployeeStore"
-import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
+import { ConnectionId, CustomerId, EntityId } from "@finch-connections/core/Ids"
 import { Array as Arr, Effect, FastCheck as fc, Layer, Option, Redacted } from "effect"
+import { type Kysely, sql } from "kysely"
 import { withCustomer } from "../src/CustomerTransaction.ts"
 import { type Database, makeKysely, poolOf } from "../src/Database.ts"
 import * as PgEmployeeStore from "../src/PgEmployeeStore.ts"
@@ -10,6 +11,29 @@ import { employee, insertConnection } from "./fixtures.ts"
 
 const EmployeeStoreTest = PgEmployeeStore.layer.pipe(Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 12 })))
 const acme = CustomerId.make("acme")
+
+/** A connection's rows as the owner sees them, with the row version (`xmin`, `ctid`) each is stored as. */
+const rowsOf = (owner: Kysely<Database>, connection: ConnectionId) =>
+  Effect.promise(() =>
+    owner
+      .selectFrom("employee_records")
+      .select([
+        "individual_id",
+        "content_digest",
+        "first_seen_at",
+        "updated_at",
+        "removed_at",
+        "match_first_name",
+        "match_last_name",
+        "match_dob",
+        "match_emails",
+        sql<string>`xmin::text`.as("xmin"),
+        sql<string>`ctid::text`.as("ctid"),
+      ])
+      .where("connection_id", "=", connection)
+      .orderBy("individual_id")
+      .execute(),
+  )
 
 layer(EmployeeStoreTest, { timeout: 120_000 })("PgEmployeeStore", (it) => {
   it.effect("adds, updates, keeps and removes records, and lists only the current ones", () =>
@@ -47,31 +71,22 @@ layer(EmployeeStoreTest, { timeout: 120_000 })("PgEmployeeStore", (it) => {
     }).pipe(Effect.scoped),
   )
 
-  it.effect("keeps first_seen, moves last_seen, and stamps removed_at", () =>
+  it.effect("keeps first_seen, stamps removed_at, and derives the matching columns", () =>
     Effect.gen(function* () {
       const store = yield* EmployeeStore
       const owner = yield* TestDatabase.ownerKysely
       const connection = yield* insertConnection(owner, acme)
       yield* store.replaceSnapshot(acme, connection, [employee(connection, 1), employee(connection, 2)])
-      const before = yield* Effect.promise(() =>
-        owner.selectFrom("employee_records").selectAll().where("connection_id", "=", connection).execute(),
-      )
+      const before = yield* rowsOf(owner, connection)
       yield* store.replaceSnapshot(acme, connection, [employee(connection, 1)])
-      const after = yield* Effect.promise(() =>
-        owner
-          .selectFrom("employee_records")
-          .selectAll()
-          .where("connection_id", "=", connection)
-          .orderBy("individual_id")
-          .execute(),
-      )
+      const after = yield* rowsOf(owner, connection)
       assert.deepStrictEqual(
         after.map((row) => row.first_seen_at),
         before.map((row) => row.first_seen_at),
       )
-      assert.isTrue(after[0]!.last_seen_at > before[0]!.last_seen_at)
       assert.isNull(after[0]!.removed_at)
       assert.isNotNull(after[1]!.removed_at)
+      assert.isTrue(after[1]!.updated_at > before[1]!.updated_at)
       assert.deepStrictEqual(
         {
           first: after[0]!.match_first_name,
@@ -81,6 +96,106 @@ layer(EmployeeStoreTest, { timeout: 120_000 })("PgEmployeeStore", (it) => {
         },
         { first: "first1", last: "last1", dob: "1990-01-15", emails: ["person.1@example.com"] },
       )
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("an unchanged re-sync writes no row at all", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const owner = yield* TestDatabase.ownerKysely
+      const connection = yield* insertConnection(owner, acme)
+      const records = Arr.range(1, 50).map((n) => employee(connection, n))
+      yield* store.replaceSnapshot(acme, connection, records)
+      const before = yield* rowsOf(owner, connection)
+      assert.isTrue(before.every((row) => /^[0-9a-f]{64}$/.test(row.content_digest ?? "")))
+      assert.deepStrictEqual(yield* store.replaceSnapshot(acme, connection, records), {
+        added: 0,
+        updated: 0,
+        removed: 0,
+        unchanged: 50,
+      })
+      // the same row versions: same transaction id (xmin) and place (ctid), so no new tuple was made
+      assert.deepStrictEqual(yield* rowsOf(owner, connection), before)
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("detects a change to the individual, the employment or only the entity id, and rewrites only those", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const owner = yield* TestDatabase.ownerKysely
+      const connection = yield* insertConnection(owner, acme)
+      yield* store.replaceSnapshot(
+        acme,
+        connection,
+        Arr.range(1, 5).map((n) => employee(connection, n)),
+      )
+      const before = yield* rowsOf(owner, connection)
+      const next = [
+        employee(connection, 1),
+        employee(connection, 2, { firstName: "Renamed" }),
+        employee(connection, 3, { title: "Manager" }),
+        { ...employee(connection, 4), entityId: Option.some(EntityId.make("entity-2")) },
+        { ...employee(connection, 5), employment: Option.none() },
+      ]
+      assert.deepStrictEqual(yield* store.replaceSnapshot(acme, connection, next), {
+        added: 0,
+        updated: 4,
+        removed: 0,
+        unchanged: 1,
+      })
+      assert.deepStrictEqual(yield* store.listByConnection(acme, connection), next)
+      const after = yield* rowsOf(owner, connection)
+      assert.deepStrictEqual(after[0], before[0])
+      for (const i of [1, 2, 3, 4]) {
+        assert.notStrictEqual(after[i]!.xmin, before[i]!.xmin)
+        assert.notStrictEqual(after[i]!.content_digest, before[i]!.content_digest)
+        assert.isTrue(after[i]!.updated_at > before[i]!.updated_at)
+        assert.deepStrictEqual(after[i]!.first_seen_at, before[i]!.first_seen_at)
+      }
+      // and back: each change is seen again, the entity id and the employment restored included
+      assert.deepStrictEqual(
+        yield* store.replaceSnapshot(
+          acme,
+          connection,
+          Arr.range(1, 5).map((n) => employee(connection, n)),
+        ),
+        { added: 0, updated: 4, removed: 0, unchanged: 1 },
+      )
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("compares rows without a digest (written before 0014) by content, then stores their digest", () =>
+    Effect.gen(function* () {
+      const store = yield* EmployeeStore
+      const owner = yield* TestDatabase.ownerKysely
+      const connection = yield* insertConnection(owner, acme)
+      const records = Arr.range(1, 3).map((n) => employee(connection, n))
+      yield* store.replaceSnapshot(acme, connection, records)
+      yield* Effect.promise(() =>
+        owner
+          .updateTable("employee_records")
+          .set({ content_digest: null })
+          .where("connection_id", "=", connection)
+          .execute(),
+      )
+      const undigested = yield* rowsOf(owner, connection)
+      const changed = [employee(connection, 1), employee(connection, 2), employee(connection, 3, { title: "Lead" })]
+      assert.deepStrictEqual(yield* store.replaceSnapshot(acme, connection, changed), {
+        added: 0,
+        updated: 1,
+        removed: 0,
+        unchanged: 2,
+      })
+      const digested = yield* rowsOf(owner, connection)
+      assert.isTrue(digested.every((row) => row.content_digest !== null))
+      // an unchanged record keeps its updated_at even though its row was written once to store the digest
+      assert.deepStrictEqual(
+        digested.slice(0, 2).map((row) => row.updated_at),
+        undigested.slice(0, 2).map((row) => row.updated_at),
+      )
+      assert.isTrue(digested[2]!.updated_at > undigested[2]!.updated_at)
+      assert.deepStrictEqual((yield* store.replaceSnapshot(acme, connection, changed)).unchanged, 3)
+      assert.deepStrictEqual(yield* rowsOf(owner, connection), digested)
     }).pipe(Effect.scoped),
   )
 

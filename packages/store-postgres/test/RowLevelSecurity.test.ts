@@ -68,7 +68,6 @@ const arrange = (owner: Kysely<Database>) =>
           individual: JSON.stringify({ id: "ind-1", first_name: "Ada" }),
           employment: null,
           first_seen_at: now,
-          last_seen_at: now,
           updated_at: now,
         })
         .execute()
