@@ -114,29 +114,35 @@ const liveness = (db: pg.Pool, staleAfter: Duration.Duration) => {
           [poolId, os.hostname(), process.pid],
         ),
       ),
-    /** Unlocks the jobs and queues held by pools without a fresh heartbeat, and forgets long-dead pools. */
-    sweep: Effect.promise(async () => {
-      const { rows } = await db.query<{ pool_id: string }>(
-        `select distinct locked_by as pool_id from (
+    /**
+     * Unlocks the jobs and queues held by pools without a fresh heartbeat, and forgets long-dead pools. This process's
+     * own pools (`ownPools`) are alive whatever their heartbeat says: a long reconciliation that held the event loop
+     * keeps them from beating, and must not hand their running jobs to someone else.
+     */
+    sweep: (ownPools: ReadonlyArray<string>) =>
+      Effect.promise(async () => {
+        const { rows } = await db.query<{ pool_id: string }>(
+          `select distinct locked_by as pool_id from (
            select locked_by from graphile_worker._private_jobs
              where locked_by is not null and locked_at < now() - make_interval(secs => $1 / 1000.0)
            union all
            select locked_by from graphile_worker._private_job_queues
              where locked_by is not null and locked_at < now() - make_interval(secs => $1 / 1000.0)
          ) held
-         where not exists (select 1 from job_queue.worker_pools p
-           where p.pool_id = held.locked_by and p.heartbeat_at > now() - make_interval(secs => $1 / 1000.0))`,
-        [staleMs],
-      )
-      if (rows.length > 0) {
-        await db.query("select graphile_worker.force_unlock_workers($1::text[])", [rows.map((row) => row.pool_id)])
-      }
-      await db.query(
-        "delete from job_queue.worker_pools where heartbeat_at < now() - make_interval(secs => $1 / 1000.0)",
-        [staleMs * 10],
-      )
-      return rows.map((row) => row.pool_id)
-    }),
+         where held.locked_by <> all($2::text[])
+           and not exists (select 1 from job_queue.worker_pools p
+             where p.pool_id = held.locked_by and p.heartbeat_at > now() - make_interval(secs => $1 / 1000.0))`,
+          [staleMs, ownPools],
+        )
+        if (rows.length > 0) {
+          await db.query("select graphile_worker.force_unlock_workers($1::text[])", [rows.map((row) => row.pool_id)])
+        }
+        await db.query(
+          "delete from job_queue.worker_pools where heartbeat_at < now() - make_interval(secs => $1 / 1000.0)",
+          [staleMs * 10],
+        )
+        return rows.map((row) => row.pool_id)
+      }),
     forget: (poolId: string) =>
       Effect.promise(() => db.query("delete from job_queue.worker_pools where pool_id = $1", [poolId])),
   }
@@ -333,7 +339,7 @@ export const runWorker = (options: WorkerOptions) =>
     )
 
     yield* Effect.forEach(poolIds, alive.beat, { discard: true }).pipe(
-      Effect.zipRight(alive.sweep),
+      Effect.zipRight(Effect.suspend(() => alive.sweep([...poolIds]))),
       Effect.tap((unlocked) =>
         unlocked.length === 0
           ? Effect.void

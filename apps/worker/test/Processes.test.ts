@@ -193,4 +193,61 @@ describe("worker processes", () => {
         assert.isAtLeast(log.counts["POST /employer/individual"] ?? 0, 30)
       }),
   )
+
+  // A heartbeat sent just before a long reconciliation held the event loop reaches the database before the hold and
+  // is answered after it, so the sweep that follows sees its own pool's heartbeat as stale. A process is alive when it
+  // sweeps: it must not hand its own running jobs to another worker (which would run the sync a second time).
+  it.scopedLive("a worker's sweep never unlocks its own pool's jobs, however stale its heartbeat looks", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      yield* h.startWorker()
+      const pools = yield* pollUntil(
+        Effect.promise(() => sql<{ pool_id: string }>`select pool_id from job_queue.worker_pools`.execute(h.owner)),
+        (result) => result.rows.length === 1,
+        Duration.seconds(10),
+        "the worker never registered its pool",
+      )
+      const own = pools.rows[0]!.pool_id
+      // its heartbeat frozen an hour old, as if the event loop had been held that long
+      yield* Effect.promise(async () => {
+        await sql`update job_queue.worker_pools set heartbeat_at = now() - interval '1 hour'`.execute(h.owner)
+        await sql
+          .raw(`create function public.keep_heartbeat_stale() returns trigger language plpgsql as $$
+          begin new.heartbeat_at := old.heartbeat_at; return new; end $$`)
+          .execute(h.owner)
+        await sql`create trigger keep_heartbeat_stale before update on job_queue.worker_pools
+          for each row execute function public.keep_heartbeat_stale()`.execute(h.owner)
+      })
+      // two jobs due in an hour, locked an hour ago: one by this worker's pool, one by a pool that is gone
+      const lockedBy = (pool: string, key: string) =>
+        Effect.promise(async () => {
+          await sql`select graphile_worker.add_job('check_connection', '{}'::json,
+            run_at := now() + interval '1 hour', job_key := ${key})`.execute(h.owner)
+          await sql`update graphile_worker._private_jobs set locked_by = ${pool}, locked_at = now() - interval '1 hour'
+            where key = ${key}`.execute(h.owner)
+        })
+      yield* lockedBy(own, "held-by-own-pool")
+      yield* lockedBy("a-pool-that-died", "held-by-dead-pool")
+      const locks = Effect.promise(() =>
+        sql<{ key: string; locked_by: string | null }>`select key, locked_by from graphile_worker._private_jobs
+          where key like 'held-by-%' order by key`
+          .execute(h.owner)
+          .then((result) => result.rows),
+      )
+      // the dead pool's job is unlocked by a sweep (heartbeat every 250 ms, stale after 1.5 s) …
+      yield* pollUntil(
+        locks,
+        (rows) => rows.find((row) => row.key === "held-by-dead-pool")?.locked_by === null,
+        Duration.seconds(10),
+        "the sweep never unlocked the dead pool's job",
+      )
+      // … and several sweeps later the worker's own job is still its own
+      yield* Effect.sleep(Duration.seconds(1))
+      const after = yield* locks
+      assert.deepStrictEqual(after, [
+        { key: "held-by-dead-pool", locked_by: null },
+        { key: "held-by-own-pool", locked_by: own },
+      ])
+    }),
+  )
 })
