@@ -1,7 +1,8 @@
 /**
  * core's `PersonStore` on PostgreSQL. Saving a run is one customer-scoped transaction: the customer's persons and
- * record links are replaced (bulk `unnest` inserts, so a million records are a few round trips) and the run's
- * aliases and splits appended — a reader sees the previous run or the new one, never a mix.
+ * record links are replaced (bulk `unnest` inserts, so a million records are a few round trips), the run's
+ * aliases and splits appended and its inputs fingerprint kept — a reader sees the previous run or the new one, never
+ * a mix. The inputs digest is one statement over ids and timestamps, under the customer's row-level security.
  */
 import type { CustomerId } from "@finch-connections/core/Ids"
 import {
@@ -56,8 +57,15 @@ export interface PersonDecisionsTable {
   kind: ManualDecision["kind"]
   decided_at: Date
 }
+/** `person_runs`: the inputs fingerprint of each customer's last saved run. */
+export interface PersonRunsTable {
+  customer_id: string
+  inputs: string
+  saved_at: Date
+}
 /** The tables of this module. */
 export type PersonTables = {
+  person_runs: PersonRunsTable
   persons: PersonsTable
   person_links: PersonLinksTable
   person_aliases: PersonAliasesTable
@@ -76,9 +84,34 @@ const batches = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
   return out
 }
 
-const saveRun = (trx: CustomerTransaction, customerId: string, run: PersonRun, now: Date) =>
+/**
+ * The digest of a customer's reconciliation inputs, in one statement that reads only ids and timestamps: its current
+ * records as (connection, individual, last change) and its decisions as (pair, kind), each set in key order, hashed.
+ * A record's `updated_at` moves exactly when it changes or is removed (and a removed one leaves the set). Rows are
+ * written as row literals (`(a,b,c)`, quoted where needed), so no two different sets give the same text.
+ */
+const inputsDigest = (trx: CustomerTransaction, customerId: string) =>
+  query(() =>
+    sql<{ records: string; decisions: string }>`
+      select
+        (select md5(coalesce(string_agg(
+            row(connection_id, individual_id, (extract(epoch from updated_at) * 1000000)::bigint)::text, ','
+            order by connection_id, individual_id), ''))
+          from employee_records where customer_id = ${customerId} and removed_at is null) as records,
+        (select md5(coalesce(string_agg(row(record_a, record_b, kind)::text, ',' order by record_a, record_b), ''))
+          from person_decisions where customer_id = ${customerId}) as decisions`.execute(trx),
+  ).pipe(Effect.map(({ rows }) => `records:${rows[0]?.records}+decisions:${rows[0]?.decisions}`))
+
+const saveRun = (trx: CustomerTransaction, customerId: string, run: PersonRun, inputs: string, now: Date) =>
   Effect.gen(function* () {
     const t = tables(trx)
+    yield* query(() =>
+      t
+        .insertInto("person_runs")
+        .values({ customer_id: customerId, inputs, saved_at: now })
+        .onConflict((conflict) => conflict.column("customer_id").doUpdateSet({ inputs, saved_at: now }))
+        .execute(),
+    )
     yield* query(() => t.deleteFrom("person_links").where("customer_id", "=", customerId).execute())
     yield* query(() => t.deleteFrom("persons").where("customer_id", "=", customerId).execute())
     for (const batch of batches(run.persons)) {
@@ -125,9 +158,26 @@ export const make = (options: { readonly db: Kysely<Database> }): PersonStore["T
   const inCustomer = <A>(customerId: CustomerId, use: (trx: CustomerTransaction) => Effect.Effect<A, unknown>) =>
     withCustomer(db, customerId, use).pipe(Effect.orDie)
   return PersonStore.of({
-    saveRun: Effect.fn("PersonStore.saveRun")(function* (customerId, run) {
+    saveRun: Effect.fn("PersonStore.saveRun")(function* (customerId, run, inputs) {
       yield* Effect.annotateCurrentSpan({ customerId, persons: run.persons.length })
-      yield* inCustomer(customerId, (trx) => saveRun(trx, customerId, run, new Date()))
+      yield* inCustomer(customerId, (trx) => saveRun(trx, customerId, run, inputs, new Date()))
+    }),
+    inputsDigest: Effect.fn("PersonStore.inputsDigest")(function* (customerId) {
+      yield* Effect.annotateCurrentSpan({ customerId })
+      return yield* inCustomer(customerId, (trx) => inputsDigest(trx, customerId))
+    }),
+    lastRunInputs: Effect.fn("PersonStore.lastRunInputs")(function* (customerId) {
+      yield* Effect.annotateCurrentSpan({ customerId })
+      const row = yield* inCustomer(customerId, (trx) =>
+        query(() =>
+          tables(trx)
+            .selectFrom("person_runs")
+            .select("inputs")
+            .where("customer_id", "=", customerId)
+            .executeTakeFirst(),
+        ),
+      )
+      return Option.map(Option.fromNullable(row), (r) => r.inputs)
     }),
     previousPersons: Effect.fn("PersonStore.previousPersons")(function* (customerId) {
       yield* Effect.annotateCurrentSpan({ customerId })

@@ -5,7 +5,9 @@ import { reconcileSync } from "@finch-connections/core/reconciliation/Reconcilia
 import type { SourceRecord } from "@finch-connections/core/reconciliation/SourceRecord"
 import { personStoreContract } from "@finch-connections/core/testing/PersonStoreContract"
 import { Effect, Layer, Option } from "effect"
+import { sql } from "kysely"
 import * as PgPersonStore from "../src/PersonStore.ts"
+import * as PgDatabase from "../src/PgDatabase.ts"
 import * as TestDatabase from "../src/testing/TestDatabase.ts"
 
 const PersonStoreTest = PgPersonStore.layer.pipe(Layer.provideMerge(TestDatabase.layerPgDatabase({ max: 4 })))
@@ -46,7 +48,7 @@ layer(PersonStoreTest, { timeout: 120_000 })("PersonStore on PostgreSQL", (it) =
       }))
       const result = reconcileSync(records, { runAt: 1 })
       if (!("personIds" in result)) throw new Error("duplicate")
-      yield* store.saveRun(bulk, toPersonRun(result, records))
+      yield* store.saveRun(bulk, toPersonRun(result, records), "bulk-inputs")
       const previous = yield* store.previousPersons(bulk)
       assert.strictEqual(previous.length, result.personIds.length)
       assert.strictEqual(
@@ -54,7 +56,7 @@ layer(PersonStoreTest, { timeout: 120_000 })("PersonStore on PostgreSQL", (it) =
         records.length,
       )
       // a second save replaces the first whole
-      yield* store.saveRun(bulk, toPersonRun(result, records))
+      yield* store.saveRun(bulk, toPersonRun(result, records), "bulk-inputs")
       assert.strictEqual((yield* store.previousPersons(bulk)).length, result.personIds.length)
       assert.isTrue(Option.isSome(yield* store.assignmentOf(bulk, "c0:0")))
     }),
@@ -71,12 +73,94 @@ layer(PersonStoreTest, { timeout: 120_000 })("PersonStore on PostgreSQL", (it) =
         aliases: [],
         splits: [],
       }
-      yield* store.saveRun(atomic, run)
+      yield* store.saveRun(atomic, run, "inputs-1")
       // an assignment to an unknown person breaks the foreign key half-way through the save
       const broken = { ...run, assignments: [{ recordId: "r1", personId: "p_missing", score: null, matchedBy: [] }] }
-      const exit = yield* Effect.exit(store.saveRun(atomic, broken))
+      const exit = yield* Effect.exit(store.saveRun(atomic, broken, "inputs-2"))
       assert.isTrue(exit._tag === "Failure")
       assert.deepStrictEqual(yield* store.previousPersons(atomic), [{ personId: "p_1", since: 1, recordIds: ["r1"] }])
+      assert.deepStrictEqual(yield* store.lastRunInputs(atomic), Option.some("inputs-1"))
     }),
+  )
+
+  it.effect("the inputs digest changes exactly when a current record or a decision does, this customer's only", () =>
+    Effect.gen(function* () {
+      yield* insertCustomers("digest", "digest-other")
+      const owner = yield* TestDatabase.ownerKysely
+      const store = yield* PersonStore
+      const digest = CustomerId.make("digest")
+      const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second))
+      const connectionOf = async (customer: string) => {
+        const row = await sql<{ id: string }>`insert into connections
+            (id, customer_id, provider_id, company_id, status, created_at, updated_at)
+          values (gen_random_uuid(), ${customer}, 'gusto', ${`company-of-${customer}`}, 'active', ${at(0)}, ${at(0)})
+          returning id`.execute(owner)
+        return row.rows[0]!.id
+      }
+      const exec = (statement: ReturnType<typeof sql>) => Effect.promise(() => statement.execute(owner))
+      const [mine, theirs] = yield* Effect.promise(() =>
+        Promise.all([connectionOf("digest"), connectionOf("digest-other")]),
+      )
+      const addRecord = (customer: string, connection: string, individual: string) =>
+        exec(sql`insert into employee_records (customer_id, connection_id, individual_id, individual,
+            first_seen_at, last_seen_at, updated_at)
+          values (${customer}, ${connection}, ${individual}, ${JSON.stringify({ id: individual })}::jsonb,
+            ${at(1)}, ${at(1)}, ${at(1)})`)
+      const digests: Array<string> = []
+      /** The digest now, after checking whether it moved since the last look. */
+      const moved = Effect.gen(function* () {
+        const now = yield* store.inputsDigest(digest)
+        const changed = digests.length > 0 && now !== digests[digests.length - 1]
+        digests.push(now)
+        return changed
+      })
+
+      yield* moved
+      const empty = digests[0]
+      yield* addRecord("digest", mine, "1")
+      assert.isTrue(yield* moved, "a new record")
+      yield* addRecord("digest", mine, "2")
+      assert.isTrue(yield* moved, "another new record")
+      // a sync that saw the records unchanged touches only last_seen_at
+      yield* exec(sql`update employee_records set last_seen_at = ${at(9)} where customer_id = 'digest'`)
+      assert.isFalse(yield* moved, "records seen again")
+      yield* exec(sql`update employee_records set updated_at = ${at(10)} where individual_id = '2'`)
+      assert.isTrue(yield* moved, "a changed record")
+      // milliseconds count (the snapshot's timestamps come from the application's clock)
+      yield* exec(sql`update employee_records set updated_at = updated_at + interval '1 millisecond'
+        where individual_id = '2'`)
+      assert.isTrue(yield* moved, "a record changed a millisecond later")
+      yield* exec(sql`update employee_records set removed_at = ${at(11)}, updated_at = ${at(11)}`)
+      assert.isTrue(yield* moved, "removed records")
+      assert.strictEqual(digests[digests.length - 1], empty, "no current records is no records")
+
+      yield* exec(sql`update employee_records set removed_at = null, updated_at = ${at(12)}`)
+      assert.isTrue(yield* moved, "records back")
+      yield* store.decide(digest, { kind: "never_same_person", recordA: "x:1", recordB: "x:2" })
+      assert.isTrue(yield* moved, "a new decision")
+      yield* store.decide(digest, { kind: "never_same_person", recordA: "x:2", recordB: "x:1" })
+      assert.isFalse(yield* moved, "the same decision again")
+      yield* store.decide(digest, { kind: "same_person", recordA: "x:1", recordB: "x:2" })
+      assert.isTrue(yield* moved, "a decision changed")
+      yield* store.undecide(digest, "x:1", "x:2")
+      assert.isTrue(yield* moved, "a decision withdrawn")
+
+      // another customer's records and decisions never count (row-level security, and the query's own filter)
+      yield* addRecord("digest-other", theirs, "1")
+      yield* exec(sql`update employee_records set updated_at = ${at(20)} where customer_id = 'digest-other'`)
+      yield* store.decide(CustomerId.make("digest-other"), { kind: "same_person", recordA: "y:1", recordB: "y:2" })
+      assert.isFalse(yield* moved, "another customer's rows")
+
+      // the worker's role reads the same digest and keeps the run's inputs
+      const database = yield* TestDatabase.TestDatabase
+      const worker = PgPersonStore.make({
+        db: yield* PgDatabase.make({ url: database.url, role: "finch_worker", max: 1 }),
+      })
+      assert.strictEqual(yield* worker.inputsDigest(digest), digests[digests.length - 1])
+      const run = { persons: [], assignments: [], aliases: [], splits: [] }
+      yield* worker.saveRun(digest, run, "worker-inputs")
+      assert.deepStrictEqual(yield* store.lastRunInputs(digest), Option.some("worker-inputs"))
+      assert.deepStrictEqual(yield* worker.lastRunInputs(CustomerId.make("digest-other")), Option.none())
+    }).pipe(Effect.scoped),
   )
 })
