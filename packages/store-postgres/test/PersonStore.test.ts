@@ -163,4 +163,136 @@ layer(PersonStoreTest, { timeout: 120_000 })("PersonStore on PostgreSQL", (it) =
       assert.deepStrictEqual(yield* worker.lastRunInputs(CustomerId.make("digest-other")), Option.none())
     }).pipe(Effect.scoped),
   )
+
+  it.effect("a save writes only the persons and links that changed, and deletes the ones the run no longer has", () =>
+    Effect.gen(function* () {
+      yield* insertCustomers("incremental")
+      const owner = yield* TestDatabase.ownerKysely
+      const store = yield* PersonStore
+      const customer = CustomerId.make("incremental")
+      /** Each row's key and the transaction that last wrote it (`xmin`). */
+      const writers = Effect.promise(async () => {
+        const persons = await sql<{ key: string; xmin: string }>`select person_id as key, xmin::text as xmin
+          from persons where customer_id = 'incremental'`.execute(owner)
+        const links = await sql<{ key: string; xmin: string }>`select record_id as key, xmin::text as xmin
+          from person_links where customer_id = 'incremental'`.execute(owner)
+        return new Map<string, string>([
+          ...persons.rows.map((r) => [`person ${r.key}`, r.xmin] as const),
+          ...links.rows.map((r) => [`link ${r.key}`, r.xmin] as const),
+        ])
+      })
+      const link = (
+        recordId: string,
+        personId: string,
+        score: number | null = null,
+        matchedBy: Array<string> = [],
+      ) => ({
+        recordId,
+        personId,
+        score,
+        matchedBy,
+      })
+      const first = {
+        persons: [
+          { personId: "p_1", since: 1, recordIds: ["r1", "r2"] },
+          { personId: "p_2", since: 1.5, recordIds: ["r3"] },
+          { personId: "p_3", since: 2, recordIds: ["r4"] },
+        ],
+        assignments: [
+          link("r1", "p_1"),
+          link("r2", "p_1", 12.25, ["dob", "last_name"]),
+          link("r3", "p_2"),
+          link("r4", "p_3"),
+        ],
+        aliases: [],
+        splits: [],
+      }
+      yield* store.saveRun(customer, first, "first")
+      const before = yield* writers
+
+      // r2 moves to p_2 on other evidence, p_3 and its record go, p_4 arrives with a new record
+      const second = {
+        persons: [
+          { personId: "p_1", since: 1, recordIds: ["r1"] },
+          { personId: "p_2", since: 1.5, recordIds: ["r2", "r3"] },
+          { personId: "p_4", since: 3, recordIds: ["r5"] },
+        ],
+        assignments: [
+          link("r1", "p_1"),
+          link("r2", "p_2", 9.5, ["first_name:nickname"]),
+          link("r3", "p_2"),
+          link("r5", "p_4"),
+        ],
+        aliases: [],
+        splits: [{ personId: "p_1", into: ["p_1", "p_2"] }],
+      }
+      yield* store.saveRun(customer, second, "second")
+      const after = yield* writers
+      assert.deepStrictEqual([...after.keys()].sort(), [
+        "link r1",
+        "link r2",
+        "link r3",
+        "link r5",
+        "person p_1",
+        "person p_2",
+        "person p_4",
+      ])
+      for (const unchanged of ["person p_1", "person p_2", "link r1", "link r3"]) {
+        assert.strictEqual(after.get(unchanged), before.get(unchanged), `${unchanged} was rewritten`)
+      }
+      assert.notStrictEqual(after.get("link r2"), before.get("link r2"))
+      // what readers see is the second run, whole
+      assert.deepStrictEqual(yield* store.previousPersons(customer), second.persons)
+      for (const assignment of second.assignments) {
+        assert.deepStrictEqual(yield* store.assignmentOf(customer, assignment.recordId), Option.some(assignment))
+      }
+      assert.deepStrictEqual(yield* store.assignmentOf(customer, "r4"), Option.none())
+
+      // the same run again writes no person and no link
+      yield* store.saveRun(customer, second, "second")
+      assert.deepStrictEqual(yield* writers, after)
+      // a person whose first-seen time changed is rewritten, its id kept
+      const since = { ...second, persons: second.persons.map((p) => (p.personId === "p_4" ? { ...p, since: 2.5 } : p)) }
+      yield* store.saveRun(customer, since, "since")
+      assert.deepStrictEqual(yield* store.previousPersons(customer), since.persons)
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("two saves of one customer at once end as one of the runs, whole", () =>
+    Effect.gen(function* () {
+      yield* insertCustomers("racing")
+      const store = yield* PersonStore
+      const customer = CustomerId.make("racing")
+      const runOf = (prefix: string, count: number) => ({
+        persons: Array.from({ length: count }, (_, k) => ({
+          personId: `${prefix}${k}`,
+          since: k,
+          recordIds: [`r${k}`],
+        })),
+        assignments: Array.from({ length: count }, (_, k) => ({
+          recordId: `r${k}`,
+          personId: `${prefix}${k}`,
+          score: null,
+          matchedBy: [],
+        })),
+        aliases: [],
+        splits: [],
+      })
+      yield* store.saveRun(customer, runOf("p_start_", 300), "start")
+      const runs = [runOf("p_a_", 200), runOf("p_b_", 400)]
+      for (let round = 0; round < 5; round++) {
+        yield* Effect.all(
+          runs.map((run, k) => store.saveRun(customer, run, `run-${k}`)),
+          { concurrency: "unbounded" },
+        )
+        const persons = yield* store.previousPersons(customer)
+        const last = yield* store.lastRunInputs(customer)
+        const winner = runs[last.pipe(Option.getOrThrow) === "run-0" ? 0 : 1]!
+        assert.deepStrictEqual(
+          persons,
+          [...winner.persons].sort((a, b) => (a.personId < b.personId ? -1 : 1)),
+        )
+      }
+    }),
+  )
 })
