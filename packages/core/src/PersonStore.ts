@@ -1,12 +1,14 @@
 /**
  * The port that keeps reconciled persons per customer: the latest run's persons and record assignments (with the
- * evidence of each record's link), the aliases and splits every run produced, and the manual decisions that win
- * over scores. A run is saved whole: readers see the previous run or the new one, never a mix.
+ * evidence of each record's link), the aliases and splits every run produced, the manual decisions that win
+ * over scores, and the fingerprint of the inputs the latest run read (so an unchanged customer is not run again).
+ * A run is saved whole: readers see the previous run or the new one, never a mix.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { EmployeeStore } from "./EmployeeStore.ts"
 import type { CustomerId } from "./Ids.ts"
 import {
   type Alias,
@@ -61,8 +63,19 @@ export const canonicalDecision = (decision: ManualDecision): ManualDecision =>
 export class PersonStore extends Context.Tag("@finch-connections/core/PersonStore")<
   PersonStore,
   {
-    /** Replaces the customer's persons and assignments with `run` and appends its aliases and splits, atomically. */
-    readonly saveRun: (customerId: CustomerId, run: PersonRun) => Effect.Effect<void>
+    /**
+     * Replaces the customer's persons and assignments with `run`, appends its aliases and splits, and keeps `inputs`
+     * (the fingerprint of what the run read) as the last run's, atomically.
+     */
+    readonly saveRun: (customerId: CustomerId, run: PersonRun, inputs: string) => Effect.Effect<void>
+    /**
+     * A digest of the customer's reconciliation inputs as they are now: its current employee records (each by id and
+     * last change) and its manual decisions. It changes whenever one of them does (a record added, changed or
+     * removed; a decision made, changed or withdrawn).
+     */
+    readonly inputsDigest: (customerId: CustomerId) => Effect.Effect<string>
+    /** The `inputs` saved with the customer's last run; none before its first run. */
+    readonly lastRunInputs: (customerId: CustomerId) => Effect.Effect<Option.Option<string>>
     /** The persons of the last saved run (the `previous` of the next one); empty before the first. */
     readonly previousPersons: (customerId: CustomerId) => Effect.Effect<ReadonlyArray<PreviousPerson>>
     /** The current id of a person id, following aliases (merged ids); none when it was never known. */
@@ -86,30 +99,55 @@ interface CustomerState {
   aliases: Map<string, string>
   splits: Array<Split>
   decisions: Map<string, ManualDecision>
+  lastRunInputs: Option.Option<string>
 }
 
 const decisionKey = (recordA: string, recordB: string) =>
   recordA <= recordB ? `${recordA}\u0000${recordB}` : `${recordB}\u0000${recordA}`
 
-/** An in-memory `PersonStore` for tests; every build starts empty. */
-export const makeMemory = Effect.sync(() => {
+/**
+ * An in-memory `PersonStore` for tests; every build starts empty. It reads the customer's records from the
+ * `EmployeeStore` for `inputsDigest`, where their content stands for the last change PostgreSQL keeps.
+ */
+export const makeMemory = Effect.gen(function* () {
+  const employees = yield* EmployeeStore
   const customers = new Map<CustomerId, CustomerState>()
   const stateOf = (customerId: CustomerId): CustomerState => {
     let state = customers.get(customerId)
     if (state === undefined) {
-      state = { persons: [], assignments: new Map(), aliases: new Map(), splits: [], decisions: new Map() }
+      state = {
+        persons: [],
+        assignments: new Map(),
+        aliases: new Map(),
+        splits: [],
+        decisions: new Map(),
+        lastRunInputs: Option.none(),
+      }
       customers.set(customerId, state)
     }
     return state
   }
   return PersonStore.of({
-    saveRun: Effect.fn("PersonStore.saveRun")(function* (customerId: CustomerId, run: PersonRun) {
+    saveRun: Effect.fn("PersonStore.saveRun")(function* (customerId: CustomerId, run: PersonRun, inputs: string) {
       yield* Effect.annotateCurrentSpan("customerId", customerId)
       const state = stateOf(customerId)
+      state.lastRunInputs = Option.some(inputs)
       state.persons = run.persons
       state.assignments = new Map(run.assignments.map((a) => [a.recordId, a]))
       for (const alias of run.aliases) state.aliases.set(alias.alias, alias.personId)
       state.splits.push(...run.splits)
+    }),
+    inputsDigest: Effect.fn("PersonStore.inputsDigest")(function* (customerId: CustomerId) {
+      yield* Effect.annotateCurrentSpan("customerId", customerId)
+      const records = (yield* employees.listByCustomer(customerId))
+        .map((record) => [`${record.connectionId}:${record.individualId}`, JSON.stringify(record)] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      const decisions = [...stateOf(customerId).decisions.entries()].sort(([a], [b]) => (a < b ? -1 : 1))
+      return JSON.stringify({ records, decisions })
+    }),
+    lastRunInputs: Effect.fn("PersonStore.lastRunInputs")(function* (customerId: CustomerId) {
+      yield* Effect.annotateCurrentSpan("customerId", customerId)
+      return stateOf(customerId).lastRunInputs
     }),
     previousPersons: Effect.fn("PersonStore.previousPersons")(function* (customerId: CustomerId) {
       yield* Effect.annotateCurrentSpan("customerId", customerId)
@@ -150,5 +188,5 @@ export const makeMemory = Effect.sync(() => {
   })
 })
 
-/** `PersonStore` in memory. */
-export const layerMemory: Layer.Layer<PersonStore> = Layer.effect(PersonStore, makeMemory)
+/** `PersonStore` in memory; needs the `EmployeeStore` whose records its `inputsDigest` covers. */
+export const layerMemory: Layer.Layer<PersonStore, never, EmployeeStore> = Layer.effect(PersonStore, makeMemory)

@@ -3,4 +3,4 @@ import * as PersonStore from "../src/PersonStore.ts"
 import { StoresTest } from "../testing/CoreTest.ts"
 import { reconcileCustomerScenarios } from "../testing/ReconcileCustomerScenarios.ts"
 
-reconcileCustomerScenarios("in memory", Layer.merge(StoresTest, PersonStore.layerMemory))
+reconcileCustomerScenarios("in memory", PersonStore.layerMemory.pipe(Layer.provideMerge(StoresTest)))

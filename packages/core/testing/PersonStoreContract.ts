@@ -19,13 +19,14 @@ const background = Array.from({ length: 30 }, (_, k) =>
   record(`z:${k}`, `z${k % 3}`, `Person${k}`, `Family${k}`, `19${50 + k}-02-03`),
 )
 
-/** Saves runs, resolves aliases after a merge, records splits, and keeps decisions per customer. */
+/** Saves runs (with their inputs), resolves aliases after a merge, records splits, and keeps decisions per customer. */
 export const personStoreContract = (customer: string) =>
   Effect.gen(function* () {
     const store = yield* PersonStore
     const acme = CustomerId.make(customer)
     const other = CustomerId.make(`${customer}-other`)
     assert.deepStrictEqual(yield* store.previousPersons(acme), [])
+    assert.deepStrictEqual(yield* store.lastRunInputs(acme), Option.none())
 
     // run 1: William and Bill are apart (different customers' view: no overlap yet)
     const william = record("a:1", "a", "William", "Hart", "1975-06-30")
@@ -33,7 +34,8 @@ export const personStoreContract = (customer: string) =>
     const first = [william, ...background]
     const run1 = reconcileSync(first, { runAt: 1 })
     if (!("personIds" in run1)) throw new Error("duplicate")
-    yield* store.saveRun(acme, toPersonRun(run1, first))
+    yield* store.saveRun(acme, toPersonRun(run1, first), "inputs-1")
+    assert.deepStrictEqual(yield* store.lastRunInputs(acme), Option.some("inputs-1"))
     const previous = yield* store.previousPersons(acme)
     assert.strictEqual(previous.length, run1.personIds.length)
     const williamId = (yield* store.assignmentOf(acme, "a:1")).pipe(Option.getOrThrow).personId
@@ -47,7 +49,7 @@ export const personStoreContract = (customer: string) =>
     const third = [...second, bill]
     const run3 = reconcileSync(third, { previous: withBill, runAt: 3 })
     if (!("personIds" in run3)) throw new Error("duplicate")
-    yield* store.saveRun(acme, toPersonRun(run3, third))
+    yield* store.saveRun(acme, toPersonRun(run3, third), "inputs-3")
     const billNow = (yield* store.assignmentOf(acme, "b:1")).pipe(Option.getOrThrow)
     assert.strictEqual(billNow.personId, williamId)
     assert.include(billNow.matchedBy, "first_name:nickname")
@@ -61,7 +63,8 @@ export const personStoreContract = (customer: string) =>
     assert.deepStrictEqual(decisions, [{ kind: "never_same_person", recordA: "a:1", recordB: "b:1" }])
     const run4 = reconcileSync(third, { previous: yield* store.previousPersons(acme), decisions, runAt: 4 })
     if (!("personIds" in run4)) throw new Error("duplicate")
-    yield* store.saveRun(acme, toPersonRun(run4, third))
+    yield* store.saveRun(acme, toPersonRun(run4, third), "inputs-4")
+    assert.deepStrictEqual(yield* store.lastRunInputs(acme), Option.some("inputs-4"))
     const splits = yield* store.splits(acme)
     assert.strictEqual(splits.length, 1)
     assert.strictEqual(splits[0]?.personId, williamId)
@@ -74,4 +77,5 @@ export const personStoreContract = (customer: string) =>
     assert.deepStrictEqual(yield* store.decisions(acme), [])
     assert.deepStrictEqual(yield* store.previousPersons(other), [])
     assert.deepStrictEqual(yield* store.assignmentOf(other, "a:1"), Option.none())
+    assert.deepStrictEqual(yield* store.lastRunInputs(other), Option.none())
   })

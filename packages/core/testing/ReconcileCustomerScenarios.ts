@@ -11,7 +11,13 @@ import { CustomerRepository } from "../src/CustomerRepository.ts"
 import { EmployeeStore } from "../src/EmployeeStore.ts"
 import type { ConnectionId, CustomerId } from "../src/Ids.ts"
 import * as PersonStore from "../src/PersonStore.ts"
-import { reconcileCustomer, recordIdOf } from "../src/Persons.ts"
+import {
+  engineVersion,
+  type ReconcileCustomerOutcome,
+  type ReconcileCustomerSummary,
+  reconcileCustomer,
+  recordIdOf,
+} from "../src/Persons.ts"
 import { employee } from "./EmployeeStoreContract.ts"
 import * as Fixtures from "./Fixtures.ts"
 
@@ -45,6 +51,16 @@ const personOf = (customerId: CustomerId, connectionId: ConnectionId, individual
     return Option.getOrThrow(assignment).personId
   })
 
+/** The summary of a run that ran; fails the test when it was skipped. */
+const ran = (outcome: ReconcileCustomerOutcome): ReconcileCustomerSummary => {
+  if (outcome._tag === "Skipped") return assert.fail("the run was skipped")
+  return outcome.summary
+}
+
+/** What reconciling the customer now does: "Reconciled" or "Skipped". */
+const runs = (customerId: CustomerId, options?: { readonly engineVersion?: string }) =>
+  reconcileCustomer(customerId, options).pipe(Effect.map((outcome) => outcome._tag))
+
 /**
  * Registers the reconciliation use case's scenarios against the stores `layer_` provides (employees with the
  * connections and customers they belong to, and persons), under the name `name`. Cases use fresh customers.
@@ -71,7 +87,7 @@ export const reconcileCustomerScenarios = <E>(
           employee(globexGusto, "x-1", { first: "Ada", last: "Lovelace", dob: "1815-12-10" }),
         ])
 
-        const summary = yield* reconcileCustomer(acme)
+        const summary = ran(yield* reconcileCustomer(acme))
         assert.strictEqual(summary.stats.records, 4)
         assert.strictEqual(summary.stats.persons, 3)
         const ada = yield* personOf(acme, gusto, "g-1")
@@ -79,7 +95,7 @@ export const reconcileCustomerScenarios = <E>(
         assert.notStrictEqual(yield* personOf(acme, gusto, "g-2"), ada)
         const store = yield* PersonStore.PersonStore
         assert.isTrue(Option.isNone(yield* store.assignmentOf(globex, recordIdOf(globexGusto, "x-1"))))
-        assert.strictEqual((yield* reconcileCustomer(globex)).stats.records, 1)
+        assert.strictEqual(ran(yield* reconcileCustomer(globex)).stats.records, 1)
       }),
     )
 
@@ -112,7 +128,7 @@ export const reconcileCustomerScenarios = <E>(
           recordA: recordIdOf(gusto, "g-1"),
           recordB: recordIdOf(adp, "a-7"),
         })
-        const summary = yield* reconcileCustomer(acme)
+        const summary = ran(yield* reconcileCustomer(acme))
         assert.strictEqual(summary.splits, 1)
         const parts = [yield* personOf(acme, gusto, "g-1"), yield* personOf(acme, adp, "a-7")]
         assert.notStrictEqual(parts[0], parts[1])
@@ -121,6 +137,76 @@ export const reconcileCustomerScenarios = <E>(
           (yield* store.splits(acme)).map((split) => split.personId),
           [ada],
         )
+      }),
+    )
+
+    it.effect("skips a run whose inputs are those of the last saved run, and runs when any of them changed", () =>
+      Effect.gen(function* () {
+        const { acme, globex, gusto, adp, globexGusto } = yield* setup
+        const employees = yield* EmployeeStore
+        const store = yield* PersonStore.PersonStore
+        const ada = employee(gusto, "g-1", { first: "Ada", last: "Lovelace", dob: "1815-12-10" })
+        const charles = employee(gusto, "g-2", { first: "Charles", last: "Babbage", dob: "1791-12-26" })
+        const adaAtAdp = employee(adp, "a-7", { first: "Ada", last: "Lovelace", dob: "1815-12-10" })
+        yield* employees.replaceSnapshot(acme, gusto, [ada, charles])
+        yield* employees.replaceSnapshot(acme, adp, [adaAtAdp])
+        assert.strictEqual(yield* runs(acme), "Reconciled")
+        const adaId = yield* personOf(acme, gusto, "g-1")
+
+        // nothing changed, or a sync brought the same records again: nothing runs, the persons stay as they were
+        assert.strictEqual(yield* runs(acme), "Skipped")
+        yield* employees.replaceSnapshot(acme, gusto, [ada, charles])
+        assert.strictEqual(yield* runs(acme), "Skipped")
+        assert.strictEqual(yield* personOf(acme, adp, "a-7"), adaId)
+
+        // another customer's records and decisions are not this customer's inputs
+        yield* employees.replaceSnapshot(globex, globexGusto, [
+          employee(globexGusto, "x-1", { first: "Ada", last: "Lovelace", dob: "1815-12-10" }),
+        ])
+        yield* store.decide(globex, {
+          kind: "never_same_person",
+          recordA: recordIdOf(globexGusto, "x-1"),
+          recordB: recordIdOf(globexGusto, "x-2"),
+        })
+        assert.strictEqual(yield* runs(acme), "Skipped")
+
+        // a changed record runs, once
+        const charlesPromoted = employee(gusto, "g-2", {
+          first: "Charles",
+          last: "Babbage",
+          dob: "1791-12-26",
+          title: "Chief Engineer",
+        })
+        yield* employees.replaceSnapshot(acme, gusto, [ada, charlesPromoted])
+        assert.strictEqual(yield* runs(acme), "Reconciled")
+        assert.strictEqual(yield* runs(acme), "Skipped")
+
+        // a removed record runs
+        yield* employees.replaceSnapshot(acme, adp, [])
+        assert.strictEqual(yield* runs(acme), "Reconciled")
+        assert.isTrue(Option.isNone(yield* store.assignmentOf(acme, recordIdOf(adp, "a-7"))))
+        assert.strictEqual(yield* personOf(acme, gusto, "g-1"), adaId)
+        // …and so does its return
+        yield* employees.replaceSnapshot(acme, adp, [adaAtAdp])
+        assert.strictEqual(yield* runs(acme), "Reconciled")
+        assert.strictEqual(yield* personOf(acme, adp, "a-7"), adaId)
+
+        // a new decision runs; the same decision made again does not; withdrawing it runs
+        const pair = { recordA: recordIdOf(gusto, "g-1"), recordB: recordIdOf(adp, "a-7") }
+        yield* store.decide(acme, { kind: "never_same_person", ...pair })
+        assert.strictEqual(yield* runs(acme), "Reconciled")
+        assert.notStrictEqual(yield* personOf(acme, adp, "a-7"), yield* personOf(acme, gusto, "g-1"))
+        yield* store.decide(acme, { kind: "never_same_person", recordA: pair.recordB, recordB: pair.recordA })
+        assert.strictEqual(yield* runs(acme), "Skipped")
+        yield* store.undecide(acme, pair.recordA, pair.recordB)
+        assert.strictEqual(yield* runs(acme), "Reconciled")
+        assert.strictEqual(yield* personOf(acme, adp, "a-7"), yield* personOf(acme, gusto, "g-1"))
+
+        // another engine re-runs everyone once; the engine of a run is part of what it read
+        assert.strictEqual(yield* runs(acme, { engineVersion: `${engineVersion}-next` }), "Reconciled")
+        assert.strictEqual(yield* runs(acme, { engineVersion: `${engineVersion}-next` }), "Skipped")
+        assert.strictEqual(yield* runs(acme), "Reconciled")
+        assert.strictEqual(yield* personOf(acme, gusto, "g-1"), adaId)
       }),
     )
   })

@@ -16,6 +16,7 @@ import * as AddAccountUsernames from "./migrations/0010_add_account_usernames.ts
 import * as ForceRowLevelSecurity from "./migrations/0012_force_row_level_security.ts"
 import * as WorkerRuntimeLogin from "./migrations/0013_worker_runtime_login.ts"
 import * as DigestEmployeeRecords from "./migrations/0014_digest_employee_records.ts"
+import * as CreatePersonRuns from "./migrations/0015_create_person_runs.ts"
 import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
 import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
 import * as GrantWorkerPools from "./migrations/0022_grant_worker_pools.ts"
@@ -40,6 +41,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0012_force_row_level_security": ForceRowLevelSecurity,
   "0013_worker_runtime_login": WorkerRuntimeLogin,
   "0014_digest_employee_records": DigestEmployeeRecords,
+  "0015_create_person_runs": CreatePersonRuns,
   "0020_queue_connection_syncs": QueueConnectionSyncs,
   "0021_create_worker_pools": CreateWorkerPools,
   "0022_grant_worker_pools": GrantWorkerPools,

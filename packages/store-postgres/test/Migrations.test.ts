@@ -10,7 +10,7 @@ import { migrateToLatest, migrations } from "../src/Migrations.ts"
 
 const customerOwnedTables = ["customers", "connections", "connection_accounts", "access_tokens", "employee_records"]
   .concat(["sync_runs", "audit_events"])
-  .concat(["persons", "person_links", "person_aliases", "person_splits", "person_decisions"])
+  .concat(["persons", "person_links", "person_aliases", "person_splits", "person_decisions", "person_runs"])
   .concat(["finch_webhook_events", "connect_states"])
   .sort()
 

@@ -35,11 +35,14 @@ export const makeMemoryPool = (records: number): MemoryPool => {
   }
 }
 
-/** Reconciles the customer's employees into persons with a memory from `pool`. */
+/** Logs what a run did: its counts, or that it was skipped because nothing it reads had changed. */
+const logOutcome = (outcome: Persons.ReconcileCustomerOutcome) =>
+  outcome._tag === "Skipped"
+    ? Effect.logInfo("reconciliation skipped: inputs unchanged")
+    : Effect.logInfo("reconciled").pipe(Effect.annotateLogs({ ...outcome.summary.stats }))
+
+/** Reconciles the customer's employees into persons with a memory from `pool` (skipped when nothing changed). */
 export const reconcileCustomer = (customerId: CustomerId, pool: MemoryPool) =>
   pool
     .use((memory) => Persons.reconcileCustomer(customerId, { memory }))
-    .pipe(
-      Effect.tap((summary) => Effect.logInfo("reconciled").pipe(Effect.annotateLogs({ ...summary.stats }))),
-      Effect.annotateLogs({ job: "reconcile_customer", customerId }),
-    )
+    .pipe(Effect.tap(logOutcome), Effect.annotateLogs({ job: "reconcile_customer", customerId }))
