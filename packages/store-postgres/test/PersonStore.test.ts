@@ -103,9 +103,9 @@ layer(PersonStoreTest, { timeout: 120_000 })("PersonStore on PostgreSQL", (it) =
       )
       const addRecord = (customer: string, connection: string, individual: string) =>
         exec(sql`insert into employee_records (customer_id, connection_id, individual_id, individual,
-            first_seen_at, last_seen_at, updated_at)
+            first_seen_at, updated_at)
           values (${customer}, ${connection}, ${individual}, ${JSON.stringify({ id: individual })}::jsonb,
-            ${at(1)}, ${at(1)}, ${at(1)})`)
+            ${at(1)}, ${at(1)})`)
       const digests: Array<string> = []
       /** The digest now, after checking whether it moved since the last look. */
       const moved = Effect.gen(function* () {
@@ -121,8 +121,8 @@ layer(PersonStoreTest, { timeout: 120_000 })("PersonStore on PostgreSQL", (it) =
       assert.isTrue(yield* moved, "a new record")
       yield* addRecord("digest", mine, "2")
       assert.isTrue(yield* moved, "another new record")
-      // a sync that saw the records unchanged touches only last_seen_at
-      yield* exec(sql`update employee_records set last_seen_at = ${at(9)} where customer_id = 'digest'`)
+      // a sync that saw the records unchanged rewrites nothing but a missing content digest
+      yield* exec(sql`update employee_records set content_digest = 'seen' where customer_id = 'digest'`)
       assert.isFalse(yield* moved, "records seen again")
       yield* exec(sql`update employee_records set updated_at = ${at(10)} where individual_id = '2'`)
       assert.isTrue(yield* moved, "a changed record")
