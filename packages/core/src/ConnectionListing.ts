@@ -12,7 +12,7 @@ import { ConnectionRepository } from "./ConnectionRepository.ts"
 import type { CustomerNotFound } from "./Customer.ts"
 import { CustomerRepository } from "./CustomerRepository.ts"
 import type { ConnectionId, CustomerId } from "./Ids.ts"
-import { SyncQueue, type SyncId, type SyncRun } from "./SyncQueue.ts"
+import { type SyncId, SyncQueue, type SyncRun } from "./SyncQueue.ts"
 
 /** A sync not ended: `queued` (asked for, not started, or sent back to wait until `retryAt`) or `running`. */
 export interface PendingSync {

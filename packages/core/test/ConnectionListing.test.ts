@@ -71,8 +71,8 @@ describe("ConnectionListing (memory)", () => {
       })
       const deferred = yield* Connections.getConnectionWithSync(acme, connection.id)
       assert.deepStrictEqual(
-        Option.map(ConnectionListing.currentSync(deferred), (sync) => [sync.status, sync.retryAt]),
-        Option.some(["queued", Option.some(new Date("2030-01-01T00:00:00Z"))] as const),
+        Option.map(ConnectionListing.currentSync(deferred), (sync) => ({ status: sync.status, retryAt: sync.retryAt })),
+        Option.some({ status: "queued" as const, retryAt: Option.some(new Date("2030-01-01T00:00:00Z")) }),
       )
       assert.deepStrictEqual(
         Option.map(deferred.lastSync, (sync) => sync.id),

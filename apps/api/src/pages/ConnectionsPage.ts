@@ -138,7 +138,12 @@ const companyText = (connection: Connection, providerName: string) =>
     ? html`<span class="muted">not reported by ${providerName}</span>`
     : connection.companyId
 
-const connectionCard = (listed: ListedConnection, provider: ProviderInfo | undefined, csrf: string, highlighted: boolean) => {
+const connectionCard = (
+  listed: ListedConnection,
+  provider: ProviderInfo | undefined,
+  csrf: string,
+  highlighted: boolean,
+) => {
   const { connection } = listed
   const name = provider?.name ?? connection.providerId
   const headingId = `connection-${connection.id}`
