@@ -6,7 +6,6 @@
  */
 import * as Webhooks from "@finch-connections/finch-client/Webhooks"
 import * as AesTokenVault from "@finch-connections/store-postgres/AesTokenVault"
-import * as ConnectionSyncs from "@finch-connections/store-postgres/ConnectionSyncs"
 import * as ConnectStateLog from "@finch-connections/store-postgres/ConnectStateLog"
 import * as PersonDirectory from "@finch-connections/store-postgres/PersonDirectory"
 import * as PersonStore from "@finch-connections/store-postgres/PersonStore"
@@ -60,7 +59,6 @@ const StoreLive = Layer.mergeAll(
   PgEmployeeStore.layer,
   PersonStore.layer,
   PersonDirectory.layer,
-  ConnectionSyncs.layer,
   WebhookEventLog.layer,
   ConnectStateLog.layer,
   PgSyncQueue.layer,

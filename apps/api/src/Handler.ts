@@ -11,7 +11,6 @@ import type { FinchGateway } from "@finch-connections/core/FinchGateway"
 import type { PersonStore } from "@finch-connections/core/PersonStore"
 import type { SyncQueue } from "@finch-connections/core/SyncQueue"
 import type { Webhooks } from "@finch-connections/finch-client/Webhooks"
-import type { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
 import type { ConnectStateLog } from "@finch-connections/store-postgres/ConnectStateLog"
 import type { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
 import type { PgDatabase } from "@finch-connections/store-postgres/PgDatabase"
@@ -51,7 +50,6 @@ export type ApiServices =
   | ConnectStateLog
   | ConnectionListing
   | ConnectionRepository
-  | ConnectionSyncs
   | CustomerRepository
   | EmployeeStore
   | FinchGateway

@@ -3,6 +3,9 @@
  * outcome and refusal, reading, reauthentication and disconnection, with their error codes.
  */
 import { randomUUID } from "node:crypto"
+import { ConnectionId, CustomerId } from "@finch-connections/core/Ids"
+import { makeKysely } from "@finch-connections/store-postgres/Database"
+import * as PgSyncQueue from "@finch-connections/store-postgres/PgSyncQueue"
 import { Effect, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ConnectState from "../src/ConnectState.ts"
@@ -281,6 +284,96 @@ describe("connect sessions and the redirect flow", () => {
   })
 })
 
+describe("a connection's syncs in its JSON", () => {
+  it("shows a sync queued, running, ended (last_sync), and the next queued while the last result stays", async () => {
+    const created = await api.connect("acme", { username: "sync_sam", provider_id: "gusto" })
+    const id: string = created.body.connection.id
+    expect(created.body.connection).toMatchObject({ last_sync: null, current_sync: null })
+    const read = async () => (await api.call("GET", `/v1/customers/acme/connections/${id}`)).body
+    /** Reads until the worker's change shows: it reaches a cached body by notification, a moment later (at most ~10 s). */
+    const readOnce = async (shows: (body: any) => boolean) => {
+      for (let attempt = 0; attempt < 200; attempt++) {
+        const body = await read()
+        if (shows(body)) return body
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      return read()
+    }
+    const listed = async () =>
+      (await api.call("GET", "/v1/customers/acme/connections")).body.connections.find(
+        (connection: { id: string }) => connection.id === id,
+      )
+    const worker = makeKysely(Redacted.value(api.databaseUrl), { role: "finch_worker", max: 2 })
+    const queue = PgSyncQueue.make({ db: worker })
+    const acme = CustomerId.make("acme")
+    const connection = ConnectionId.make(id)
+    try {
+      const first = (await api.call("POST", `/v1/customers/acme/connections/${id}/syncs`)).body.sync_id
+      const queued = await read()
+      expect(queued.current_sync).toEqual({
+        id: first,
+        status: "queued",
+        requested_at: expect.any(String),
+        started_at: null,
+        retry_at: null,
+      })
+      expect(queued.last_sync).toBeNull()
+      expect(await listed()).toEqual(queued)
+
+      await Effect.runPromise(queue.claimRuns(acme, connection))
+      const running = await readOnce((body) => body.current_sync?.status === "running")
+      expect(running.current_sync).toMatchObject({ id: first, status: "running", started_at: expect.any(String) })
+      expect(running.last_sync).toBeNull()
+
+      // Sent back to wait (Finch answered 429): queued again, with when it is tried next; not "running".
+      const retryAt = new Date(Date.now() + 60_000)
+      await Effect.runPromise(
+        queue.deferRuns(acme, connection, [first], { retryAt, reason: "rate limited", countsAsRetry: false }),
+      )
+      expect((await readOnce((body) => body.current_sync?.status === "queued")).current_sync).toMatchObject({
+        id: first,
+        status: "queued",
+        started_at: running.current_sync.started_at,
+        retry_at: retryAt.toISOString(),
+      })
+
+      await Effect.runPromise(queue.claimRuns(acme, connection))
+      await Effect.runPromise(
+        queue.finishRuns(acme, connection, [first], {
+          _tag: "Succeeded",
+          records: { added: 2, updated: 0, removed: 0, unchanged: 0 },
+        }),
+      )
+      const ended = await readOnce((body) => body.last_sync !== null)
+      expect(ended.current_sync).toBeNull()
+      const run = (await api.call("GET", `/v1/customers/acme/syncs/${first}`)).body
+      expect(ended.last_sync).toEqual({
+        id: first,
+        status: "succeeded",
+        requested_at: run.requested_at,
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+      })
+
+      const second = (await api.call("POST", `/v1/customers/acme/connections/${id}/syncs`)).body.sync_id
+      expect(second).not.toBe(first)
+      await Effect.runPromise(queue.claimRuns(acme, connection))
+      const again = await readOnce((body) => body.current_sync?.status === "running")
+      expect(again.current_sync).toMatchObject({ id: second, status: "running" })
+      expect(again.last_sync).toEqual(ended.last_sync)
+      // The list says the same (its cached body goes with the same notification).
+      let inList = await listed()
+      for (let attempt = 0; attempt < 200 && inList.current_sync?.status !== "running"; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        inList = await listed()
+      }
+      expect(inList).toEqual(again)
+    } finally {
+      await worker.destroy()
+    }
+  })
+})
+
 describe("reading, reauthenticating and disconnecting", () => {
   let connectionId: string
   let accountId: string
@@ -305,6 +398,7 @@ describe("reading, reauthenticating and disconnecting", () => {
           "created_at",
           "disconnected_at",
           "entities",
+          "current_sync",
           "id",
           "last_sync",
           "products",

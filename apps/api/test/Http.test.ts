@@ -149,6 +149,18 @@ describe("system routes", () => {
     const put = answer.body.paths["/v1/customers/{customer_id}"].put
     expect(put.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/PutCustomer" })
     expect(answer.body.components.schemas.Connection.properties).toHaveProperty("accounts")
+    expect(answer.body.components.schemas.Connection.required).toEqual(
+      expect.arrayContaining(["last_sync", "current_sync"]),
+    )
+    expect(Object.keys(answer.body.components.schemas.CurrentSync.properties).sort()).toEqual([
+      "id",
+      "requested_at",
+      "retry_at",
+      "started_at",
+      "status",
+    ])
+    expect(answer.body.components.schemas.CurrentSync.properties.status.enum).toEqual(["queued", "running"])
+    expect(answer.body.components.schemas.LastSync.properties.status.enum).toEqual(["succeeded", "partial", "failed"])
     expect(answer.body.components.schemas.Account.required).toContain("username")
     expect(answer.body.components.schemas.Account.properties.username.anyOf).toEqual(
       expect.arrayContaining([{ type: "null" }]),

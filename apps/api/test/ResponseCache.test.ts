@@ -89,26 +89,64 @@ describe("the response cache", () => {
     expect(one.body.accounts[0].status).toBe("reauth_required")
   })
 
-  it("shows a sync the worker's queue starts (through the store, as finch_worker) on a later read", async () => {
+  it("shows a sync requested through the API as queued on the next read, the cache on", async () => {
+    const path = `/v1/customers/globex/connections/${globexConnectionId}`
+    const before = await eventually(
+      () => api.call("GET", path),
+      () => cache.lookup("globex", `connections/${globexConnectionId}`) !== undefined,
+    )
+    expect(before.body.current_sync).toBeNull()
+    const requested = await api.call("POST", `${path}/syncs`)
+    expect(requested.status).toBe(202)
+    const after = await api.call("GET", path)
+    expect(after.body.current_sync).toMatchObject({ id: requested.body.sync_id, status: "queued", started_at: null })
+    expect(after.headers.get("etag")).not.toBe(before.headers.get("etag"))
+  })
+
+  it("shows a sync the worker's queue queues, starts, defers and finishes (as finch_worker) on later reads", async () => {
     await listCached()
-    expect((await list()).body.connections[0].last_sync).toBeNull()
+    expect((await list()).body.connections[0]).toMatchObject({ last_sync: null, current_sync: null })
     const worker = makeKysely(Redacted.value(api.databaseUrl), { role: "finch_worker", max: 2 })
-    try {
-      const queue = PgSyncQueue.make({ db: worker })
-      await Effect.runPromise(
-        Effect.gen(function* () {
-          yield* queue.requestSync(CustomerId.make("acme"), ConnectionId.make(connectionId))
-          yield* queue.claimRuns(CustomerId.make("acme"), ConnectionId.make(connectionId))
-        }),
+    const queue = PgSyncQueue.make({ db: worker })
+    const acme = CustomerId.make("acme")
+    const connection = ConnectionId.make(connectionId)
+    /** Runs `step` on the worker's queue, then reads the (cached) list until its connection shows `expected`. */
+    const shownAfter = async (step: Effect.Effect<unknown>, expected: (sync: any) => boolean) => {
+      await Effect.runPromise(step)
+      const answer = await eventually(
+        () => list(),
+        (read) => expected(read.body.connections[0]),
       )
+      return answer.body.connections[0]
+    }
+    try {
+      const run = await Effect.runPromise(queue.requestSync(acme, connection))
+      const queued = await shownAfter(Effect.void, (shown) => shown.current_sync?.status === "queued")
+      expect(queued.current_sync).toMatchObject({ id: run.id, status: "queued", retry_at: null })
+      await listCached()
+      const running = await shownAfter(
+        queue.claimRuns(acme, connection),
+        (shown) => shown.current_sync?.status === "running",
+      )
+      expect(running.current_sync).toMatchObject({ id: run.id, started_at: expect.any(String) })
+      await listCached()
+      const retryAt = new Date(Date.now() + 60_000)
+      const deferred = await shownAfter(
+        queue.deferRuns(acme, connection, [run.id], { retryAt, reason: "rate limited", countsAsRetry: false }),
+        (shown) => shown.current_sync?.status === "queued",
+      )
+      expect(deferred.current_sync).toMatchObject({ id: run.id, retry_at: retryAt.toISOString() })
+      await listCached()
+      const finished = await shownAfter(
+        Effect.andThen(queue.claimRuns(acme, connection), () =>
+          queue.finishRuns(acme, connection, [run.id], { _tag: "Failed", error: "boom" }),
+        ),
+        (shown) => shown.last_sync !== null,
+      )
+      expect(finished).toMatchObject({ current_sync: null, last_sync: { id: run.id, status: "failed" } })
     } finally {
       await worker.destroy()
     }
-    const synced = await eventually(
-      () => list(),
-      (answer) => answer.body.connections[0].last_sync !== null,
-    )
-    expect(synced.body.connections[0].last_sync).toMatchObject({ status: "running", finished_at: null })
   })
 
   it("shows the API's own writes at once (read-your-writes)", async () => {

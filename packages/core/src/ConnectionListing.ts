@@ -1,6 +1,7 @@
 /**
- * The port that reads a customer's connections as the API shows them: each with its last sync, read at once (one
- * snapshot, one round of the store). Another customer's connection is indistinguishable from an unknown one.
+ * The port that reads a customer's connections as the API and the pages show them: each with where its employee syncs
+ * stand (running, queued, the newest that ended), read at once (one snapshot, one round of the store). Another
+ * customer's connection is indistinguishable from an unknown one.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -11,28 +12,50 @@ import { ConnectionRepository } from "./ConnectionRepository.ts"
 import type { CustomerNotFound } from "./Customer.ts"
 import { CustomerRepository } from "./CustomerRepository.ts"
 import type { ConnectionId, CustomerId } from "./Ids.ts"
-import { SyncQueue, type SyncRunStatus } from "./SyncQueue.ts"
+import { type SyncId, SyncQueue, type SyncRun } from "./SyncQueue.ts"
 
-/** When a connection's last sync started (a worker claimed it), and how it ended once it has. */
-export interface LastSync {
-  readonly startedAt: Date
-  readonly finishedAt: Option.Option<Date>
-  readonly status: SyncRunStatus
+/** A sync not ended: `queued` (asked for, not started, or sent back to wait until `retryAt`) or `running`. */
+export interface PendingSync {
+  readonly id: SyncId
+  readonly status: "queued" | "running"
+  readonly requestedAt: Date
+  /** When a worker first started it; none while it never started. */
+  readonly startedAt: Option.Option<Date>
+  /** When it is tried again, while it waits after a deferral. */
+  readonly retryAt: Option.Option<Date>
 }
 
-/** A connection with its last sync (`None` while it never synced). */
+/** A sync that ended, and how. */
+export interface EndedSync {
+  readonly id: SyncId
+  readonly status: "succeeded" | "partial" | "failed"
+  readonly requestedAt: Date
+  readonly startedAt: Option.Option<Date>
+  readonly finishedAt: Date
+}
+
+/** A connection with where its syncs stand; each `None` when there is no such sync. */
 export interface ListedConnection {
   readonly connection: Connection
-  readonly lastSync: Option.Option<LastSync>
+  /** The sync a worker runs now (the newest asked for, when runs claimed together run). */
+  readonly runningSync: Option.Option<PendingSync>
+  /** The sync waiting for a worker (the one a new request joins). */
+  readonly queuedSync: Option.Option<PendingSync>
+  /** The newest sync that ended. */
+  readonly lastSync: Option.Option<EndedSync>
 }
 
-/** A customer's connections with their last syncs. */
+/** The sync a client follows now: the running one, else the queued one. */
+export const currentSync = (listed: ListedConnection): Option.Option<PendingSync> =>
+  Option.orElse(listed.runningSync, () => listed.queuedSync)
+
+/** A customer's connections with their syncs. */
 export class ConnectionListing extends Context.Tag("@finch-connections/core/ConnectionListing")<
   ConnectionListing,
   {
-    /** The customer's connections, newest first, each with its last sync; `CustomerNotFound` for an unknown customer. */
+    /** The customer's connections, newest first, each with its syncs; `CustomerNotFound` for an unknown customer. */
     readonly list: (customerId: CustomerId) => Effect.Effect<ReadonlyArray<ListedConnection>, CustomerNotFound>
-    /** One connection of the customer with its last sync. */
+    /** One connection of the customer with its syncs. */
     readonly get: (
       customerId: CustomerId,
       connectionId: ConnectionId,
@@ -40,33 +63,60 @@ export class ConnectionListing extends Context.Tag("@finch-connections/core/Conn
   }
 >() {}
 
+const pendingOf = (run: SyncRun): Option.Option<PendingSync> =>
+  run.status === "queued" || run.status === "running"
+    ? Option.some({
+        id: run.id,
+        status: run.status,
+        requestedAt: run.requestedAt,
+        startedAt: run.startedAt,
+        retryAt: run.retryAt,
+      })
+    : Option.none()
+
+const endedOf = (run: SyncRun): Option.Option<EndedSync> =>
+  run.status !== "queued" && run.status !== "running" && Option.isSome(run.finishedAt)
+    ? Option.some({
+        id: run.id,
+        status: run.status,
+        requestedAt: run.requestedAt,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt.value,
+      })
+    : Option.none()
+
 /**
- * An in-memory `ConnectionListing` for tests, over the other ports' memory layers: a connection's last sync is its
- * newest run a worker started.
+ * Where a connection's syncs stand, from its runs newest first: the same choice as the store's (`connection_listing`,
+ * migration 0033).
  */
+export const syncsOf = (
+  runs: ReadonlyArray<SyncRun>,
+): Pick<ListedConnection, "runningSync" | "queuedSync" | "lastSync"> => ({
+  runningSync: Option.fromNullable(runs.find((run) => run.status === "running")).pipe(Option.flatMap(pendingOf)),
+  queuedSync: Option.fromNullable(runs.findLast((run) => run.status === "queued")).pipe(Option.flatMap(pendingOf)),
+  lastSync: Option.firstSomeOf(runs.map(endedOf)),
+})
+
+/** Every run a connection can have in a test, so the newest that ended is never cut off. */
+const allRuns = { limit: Number.MAX_SAFE_INTEGER }
+
+/** An in-memory `ConnectionListing` for tests, over the other ports' memory layers (every run, queued ones too). */
 export const makeMemory = Effect.gen(function* () {
   const customers = yield* CustomerRepository
   const connections = yield* ConnectionRepository
   const syncs = yield* SyncQueue
-  const withLastSync = (connection: Connection) =>
-    Effect.map(syncs.listRuns(connection.customerId, connection.id), (runs) => {
-      const started = runs.find((run) => Option.isSome(run.startedAt))
-      return {
-        connection,
-        lastSync: Option.map(Option.fromNullable(started), (run) => ({
-          startedAt: Option.getOrThrow(run.startedAt),
-          finishedAt: run.finishedAt,
-          status: run.status,
-        })),
-      }
-    })
+  const withSyncs = (connection: Connection) =>
+    Effect.map(
+      syncs.listRuns(connection.customerId, connection.id, allRuns),
+      (runs): ListedConnection => ({ connection, ...syncsOf(runs) }),
+    )
   return ConnectionListing.of({
     list: Effect.fn("ConnectionListing.list")(function* (customerId) {
       yield* customers.get(customerId)
-      return yield* Effect.forEach(yield* connections.list(customerId), withLastSync)
+      return yield* Effect.forEach(yield* connections.list(customerId), withSyncs)
     }),
     get: Effect.fn("ConnectionListing.get")(function* (customerId, connectionId) {
-      return yield* withLastSync(yield* connections.get(customerId, connectionId))
+      return yield* withSyncs(yield* connections.get(customerId, connectionId))
     }),
   })
 })

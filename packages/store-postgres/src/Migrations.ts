@@ -24,6 +24,7 @@ import * as ReconcileAfterSyncs from "./migrations/0023_reconcile_after_syncs.ts
 import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as NotifyCustomerChanges from "./migrations/0031_notify_customer_changes.ts"
 import * as CreateConnectionListing from "./migrations/0032_create_connection_listing.ts"
+import * as ListConnectionSyncs from "./migrations/0033_list_connection_syncs.ts"
 import * as CreatePersons from "./migrations/0050_create_persons.ts"
 
 /** Every migration, in the order they run. Never edit one that has shipped: add the next. */
@@ -49,6 +50,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0030_create_api_ledgers": CreateApiLedgers,
   "0031_notify_customer_changes": NotifyCustomerChanges,
   "0032_create_connection_listing": CreateConnectionListing,
+  "0033_list_connection_syncs": ListConnectionSyncs,
   "0050_create_persons": CreatePersons,
 }
 

@@ -2,8 +2,13 @@
  * Every domain → JSON mapping for connections lives here. A connection's JSON never holds a token, a token id or a
  * ciphertext.
  */
-import type { Account, Connection } from "@finch-connections/core/Connection"
-import type { LastSync, ListedConnection } from "@finch-connections/core/ConnectionListing"
+import type { Account } from "@finch-connections/core/Connection"
+import {
+  currentSync,
+  type EndedSync,
+  type ListedConnection,
+  type PendingSync,
+} from "@finch-connections/core/ConnectionListing"
 import type { TokenRecorded } from "@finch-connections/core/ConnectionRepository"
 import { Option, Schema } from "effect"
 
@@ -40,12 +45,28 @@ export const EntityBody = Schema.Struct({
   status: Schema.NullOr(Schema.String),
 }).annotations({ identifier: "Entity" })
 
-/** The connection's last employee sync. */
+/** The newest employee sync of the connection that ended; its run is at `GET …/syncs/{id}`. */
 export const LastSyncBody = Schema.Struct({
-  started_at: Timestamp,
-  finished_at: Schema.NullOr(Timestamp),
-  status: Schema.NullOr(Schema.String),
+  id: Schema.String.annotations({ description: "the sync's id (`GET /v1/customers/{customer_id}/syncs/{id}`)" }),
+  status: Schema.Literal("succeeded", "partial", "failed"),
+  requested_at: Timestamp,
+  started_at: Schema.NullOr(Timestamp),
+  finished_at: Timestamp,
 }).annotations({ identifier: "LastSync" })
+
+/** The employee sync of the connection asked for and not ended yet. */
+export const CurrentSyncBody = Schema.Struct({
+  id: Schema.String.annotations({ description: "the sync's id (`GET /v1/customers/{customer_id}/syncs/{id}`)" }),
+  status: Schema.Literal("queued", "running").annotations({
+    description: "`queued` until a worker starts it, and again while it waits after a deferral; then `running`",
+  }),
+  requested_at: Timestamp,
+  started_at: Schema.NullOr(Timestamp).annotations({ description: "when a worker first started it" }),
+  retry_at: Schema.NullOr(Timestamp).annotations({
+    description:
+      "when it is tried again, while it waits after a deferral (Finch rate limited, data not ready, an error)",
+  }),
+}).annotations({ identifier: "CurrentSync" })
 
 /** One provider + company of the customer, with its accounts. */
 export const ConnectionBody = Schema.Struct({
@@ -64,7 +85,13 @@ export const ConnectionBody = Schema.Struct({
   updated_at: Timestamp,
   reauth_required_at: Schema.NullOr(Timestamp),
   disconnected_at: Schema.NullOr(Timestamp),
-  last_sync: Schema.NullOr(LastSyncBody),
+  last_sync: Schema.NullOr(LastSyncBody).annotations({
+    description: "the newest sync that ended; it stays while a later one is queued or running",
+  }),
+  current_sync: Schema.NullOr(CurrentSyncBody).annotations({
+    description:
+      "the sync running now, else the one queued; null when none is (a queued one waits behind a running one)",
+  }),
 }).annotations({ identifier: "Connection" })
 export type ConnectionBody = typeof ConnectionBody.Type
 
@@ -86,34 +113,47 @@ const accountJson = (account: Account): AccountBody => ({
   updated_at: iso(account.updatedAt),
 })
 
-/** The connection's JSON, with its last sync when it had one. */
-export const toJson = (connection: Connection, lastSync: Option.Option<LastSync> = Option.none()): ConnectionBody => ({
-  id: connection.id,
-  provider_id: connection.providerId,
-  company_id: connection.companyId,
-  status: connection.status,
-  accounts: connection.accounts.map(accountJson),
-  entities: connection.entities.map((entity) => ({
-    id: entity.id,
-    name: Option.getOrNull(entity.name),
-    status: Option.getOrNull(entity.status),
-  })),
-  products: [...connection.products],
-  created_at: iso(connection.createdAt),
-  updated_at: iso(connection.updatedAt),
-  reauth_required_at: Option.getOrNull(Option.map(connection.reauthRequiredAt, iso)),
-  disconnected_at: Option.getOrNull(Option.map(connection.disconnectedAt, iso)),
-  last_sync: Option.getOrNull(
-    Option.map(lastSync, (sync) => ({
-      started_at: iso(sync.startedAt),
-      finished_at: Option.getOrNull(Option.map(sync.finishedAt, iso)),
-      status: sync.status,
-    })),
-  ),
+const isoOrNull = (date: Option.Option<Date>) => Option.getOrNull(Option.map(date, iso))
+
+const lastSyncJson = (sync: EndedSync): typeof LastSyncBody.Type => ({
+  id: sync.id,
+  status: sync.status,
+  requested_at: iso(sync.requestedAt),
+  started_at: isoOrNull(sync.startedAt),
+  finished_at: iso(sync.finishedAt),
 })
 
-/** A listed connection's JSON, its last sync included. */
-export const listedJson = (listed: ListedConnection): ConnectionBody => toJson(listed.connection, listed.lastSync)
+const currentSyncJson = (sync: PendingSync): typeof CurrentSyncBody.Type => ({
+  id: sync.id,
+  status: sync.status,
+  requested_at: iso(sync.requestedAt),
+  started_at: isoOrNull(sync.startedAt),
+  retry_at: isoOrNull(sync.retryAt),
+})
+
+/** A listed connection's JSON, with its newest ended sync and the one queued or running now. */
+export const toJson = (listed: ListedConnection): ConnectionBody => {
+  const { connection } = listed
+  return {
+    id: connection.id,
+    provider_id: connection.providerId,
+    company_id: connection.companyId,
+    status: connection.status,
+    accounts: connection.accounts.map(accountJson),
+    entities: connection.entities.map((entity) => ({
+      id: entity.id,
+      name: Option.getOrNull(entity.name),
+      status: Option.getOrNull(entity.status),
+    })),
+    products: [...connection.products],
+    created_at: iso(connection.createdAt),
+    updated_at: iso(connection.updatedAt),
+    reauth_required_at: isoOrNull(connection.reauthRequiredAt),
+    disconnected_at: isoOrNull(connection.disconnectedAt),
+    last_sync: Option.getOrNull(Option.map(listed.lastSync, lastSyncJson)),
+    current_sync: Option.getOrNull(Option.map(currentSync(listed), currentSyncJson)),
+  }
+}
 
 /** The outcome's name for a recorded token (`OwnedByAnotherCustomer` never gets here: it is an error). */
 export const outcomeOf = (recorded: TokenRecorded): Outcome => {

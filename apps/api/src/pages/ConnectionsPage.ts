@@ -4,7 +4,7 @@
  * disconnect and connect more; plus what the last action did.
  */
 import type { Account, Connection } from "@finch-connections/core/Connection"
-import type { FinishedSync, SyncState } from "@finch-connections/store-postgres/ConnectionSyncs"
+import type { EndedSync, ListedConnection } from "@finch-connections/core/ConnectionListing"
 import { Option } from "effect"
 import { html } from "hono/html"
 import { csrfField, type Html, Layout, notice, time } from "./Layout.ts"
@@ -60,30 +60,41 @@ const statusText: Record<string, string> = {
 
 const statusBadge = (status: string) => html`<span class="badge badge-${status}">${statusText[status] ?? status}</span>`
 
-const finishedText: Record<FinishedSync["status"], string> = {
+const finishedText: Record<EndedSync["status"], string> = {
   succeeded: "Succeeded",
   partial: "Partly succeeded (Finch could not give some records)",
   failed: "Failed",
 }
 
 /** A sync running or waiting for a worker, in words; "" when none is. */
-const pendingText = (state: SyncState) => {
-  const running = state.running === null ? "" : html`Running since ${time(state.running.startedAt)}`
-  if (state.queued === null) return running
-  const queued = html`${state.running === null ? "Sync queued" : "another sync queued"} since ${time(state.queued.requestedAt)}${
-    state.queued.retryAt === null ? "" : html`, next try at ${time(state.queued.retryAt)}`
-  }`
-  return state.running === null ? queued : html`${running}; ${queued}`
+const pendingText = (listed: ListedConnection) => {
+  const running = Option.match(listed.runningSync, {
+    onNone: () => "",
+    onSome: (sync) =>
+      Option.match(sync.startedAt, { onNone: () => html`Running`, onSome: (at) => html`Running since ${time(at)}` }),
+  })
+  return Option.match(listed.queuedSync, {
+    onNone: () => running,
+    onSome: (sync) => {
+      const queued = html`${running === "" ? "Sync queued" : "another sync queued"} since ${time(sync.requestedAt)}${Option.match(
+        sync.retryAt,
+        { onNone: () => "", onSome: (retryAt) => html`, next try at ${time(retryAt)}` },
+      )}`
+      return running === "" ? queued : html`${running}; ${queued}`
+    },
+  })
 }
 
 /** What the connection's syncs are doing, with the last one that ended beside a pending one. */
-const syncText = (state: SyncState | undefined) => {
-  if (state === undefined) return html`Never synced`
-  const pending = pendingText(state)
-  const finished = state.lastFinished
-  if (finished === null) return pending === "" ? html`Never synced` : pending
-  const result = html`${finishedText[finished.status]}, ${time(finished.finishedAt)}`
-  return pending === "" ? result : html`${pending}<br />Previous sync: ${result}`
+const syncText = (listed: ListedConnection) => {
+  const pending = pendingText(listed)
+  return Option.match(listed.lastSync, {
+    onNone: () => (pending === "" ? html`Never synced` : pending),
+    onSome: (ended) => {
+      const result = html`${finishedText[ended.status]}, ${time(ended.finishedAt)}`
+      return pending === "" ? result : html`${pending}<br />Previous sync: ${result}`
+    },
+  })
 }
 
 /** How a person knows a login: its username as Finch said it, else (Finch never said) its account id. */
@@ -128,12 +139,12 @@ const companyText = (connection: Connection, providerName: string) =>
     : connection.companyId
 
 const connectionCard = (
-  connection: Connection,
+  listed: ListedConnection,
   provider: ProviderInfo | undefined,
-  sync: SyncState | undefined,
   csrf: string,
   highlighted: boolean,
 ) => {
+  const { connection } = listed
   const name = provider?.name ?? connection.providerId
   const headingId = `connection-${connection.id}`
   return html`<article class="connection${highlighted ? " highlighted" : ""}" aria-labelledby="${headingId}">
@@ -156,7 +167,7 @@ const connectionCard = (
             )}</ul></dd>`
           : ""
       }
-      <dt>Employee sync</dt><dd>${syncText(sync)}</dd>
+      <dt>Employee sync</dt><dd>${syncText(listed)}</dd>
     </dl>
     <table>
       <caption>Logins</caption>
@@ -180,9 +191,9 @@ const connectionCard = (
 /** The whole page. */
 export const ConnectionsPage = (props: {
   readonly customerName: string
-  readonly connections: ReadonlyArray<Connection>
+  /** Each with where its syncs stand. */
+  readonly connections: ReadonlyArray<ListedConnection>
   readonly providers: ReadonlyMap<string, ProviderInfo>
-  readonly syncs: ReadonlyMap<string, SyncState>
   readonly csrf: string
   readonly flash: Flash
   readonly highlight?: string | undefined
@@ -191,7 +202,9 @@ export const ConnectionsPage = (props: {
     title: "Connections",
     section: "connections",
     // While a sync waits or runs the page reloads itself, so its start and end show without anyone pressing anything.
-    refreshSeconds: [...props.syncs.values()].some((sync) => sync.running !== null || sync.queued !== null)
+    refreshSeconds: props.connections.some(
+      (listed) => Option.isSome(listed.runningSync) || Option.isSome(listed.queuedSync),
+    )
       ? 10
       : undefined,
     body: html`<h1>${props.customerName}: connections</h1>
@@ -203,13 +216,12 @@ export const ConnectionsPage = (props: {
       ${
         props.connections.length === 0
           ? html`<p>Nothing is connected yet.</p>`
-          : props.connections.map((connection) =>
+          : props.connections.map((listed) =>
               connectionCard(
-                connection,
-                props.providers.get(connection.providerId),
-                props.syncs.get(connection.id),
+                listed,
+                props.providers.get(listed.connection.providerId),
                 props.csrf,
-                connection.id === props.highlight,
+                listed.connection.id === props.highlight,
               ),
             )
       }`,

@@ -13,7 +13,6 @@ import * as Connections from "@finch-connections/core/Connections"
 import * as Customers from "@finch-connections/core/Customers"
 import { ConnectionId, type CustomerId } from "@finch-connections/core/Ids"
 import type { Product } from "@finch-connections/core/Product"
-import { ConnectionSyncs } from "@finch-connections/store-postgres/ConnectionSyncs"
 import { ConnectStateLog } from "@finch-connections/store-postgres/ConnectStateLog"
 import { PersonDirectory } from "@finch-connections/store-postgres/PersonDirectory"
 import { Effect, Either, Option, Runtime, Schema } from "effect"
@@ -210,8 +209,8 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
       Effect.all(
         {
           customer: Customers.getCustomer(customerId),
-          connections: Connections.listConnections(customerId),
-          syncs: Effect.flatMap(ConnectionSyncs, (syncs) => syncs.states(customerId)),
+          // One statement: the connections and where their syncs stand, as the JSON API reads them.
+          connections: Connections.listConnectionsWithSyncs(customerId),
           providers: Effect.flatMap(ProviderCatalog, (catalog) => catalog.all),
         },
         { concurrency: "unbounded" },
@@ -224,7 +223,6 @@ export const routes = (runtime: ApiRuntime, options: { readonly publicUrl?: stri
             customerName: loaded.customer.name,
             connections: loaded.connections,
             providers: loaded.providers,
-            syncs: loaded.syncs,
             csrf: Runtime.runSync(runtime)(PageSessions).csrfToken(session),
             flash: { outcome: c.req.query("outcome"), error: c.req.query("error"), notice: c.req.query("notice") },
             highlight: c.req.query("connection_id"),

@@ -84,12 +84,18 @@ export const routes = (runtime: ApiRuntime) =>
             customerId: c.req.valid("param").customer_id,
             code: body.code,
             ...(body.redirect_uri === undefined ? {} : { redirectUri: body.redirect_uri }),
-          }).pipe(Effect.tap(requestSyncOf)),
-          (recorded) =>
-            c.json(
-              { connection: ConnectionJson.toJson(recorded.connection), outcome: ConnectionJson.outcomeOf(recorded) },
-              201,
+          }).pipe(
+            Effect.tap(requestSyncOf),
+            // Read back with its syncs: the one just requested, and a reauthenticated connection's earlier ones.
+            Effect.flatMap((recorded) =>
+              Effect.map(
+                Connections.getConnectionWithSync(recorded.connection.customerId, recorded.connection.id),
+                (listed) => ({ recorded, listed }),
+              ),
             ),
+          ),
+          ({ recorded, listed }) =>
+            c.json({ connection: ConnectionJson.toJson(listed), outcome: ConnectionJson.outcomeOf(recorded) }, 201),
         )
       },
     )
@@ -108,7 +114,7 @@ export const routes = (runtime: ApiRuntime) =>
           c,
           { customerId, route: "connections" },
           () => Connections.listConnectionsWithSyncs(customerId),
-          (listed) => ({ connections: listed.map(ConnectionJson.listedJson) }),
+          (listed) => ({ connections: listed.map(ConnectionJson.toJson) }),
         )
       },
     )
@@ -127,7 +133,7 @@ export const routes = (runtime: ApiRuntime) =>
           c,
           { customerId: customer_id, route: `connections/${connection_id}` },
           () => Connections.getConnectionWithSync(customer_id, connection_id),
-          ConnectionJson.listedJson,
+          ConnectionJson.toJson,
         )
       },
     )
