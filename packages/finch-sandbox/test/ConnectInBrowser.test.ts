@@ -20,7 +20,8 @@ describe("Connect in a browser", () => {
     })
     await new Promise<void>((resolve) => callback.listen(0, "127.0.0.1", resolve))
     callbackUrl = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/finch/callback`
-  })
+    // the first launch on a machine may unpack the packaged Chromium, slowly when other packages' tests run beside it
+  }, 120_000)
 
   afterAll(async () => {
     await browser?.close()
