@@ -2,15 +2,16 @@
  * `pnpm --filter @finch-connections/worker bench`: the worker syncing BENCH_CONNECTIONS (20) connections of
  * BENCH_EMPLOYEES (2,000) employees from the sandbox with Finch's rate limits on, BENCH_ROUNDS (3) times, through
  * the queue in PostgreSQL and the rate budget shared there, by BENCH_WORKERS (2) worker processes of
- * BENCH_CONCURRENCY (2) jobs each. To keep the run short the sandbox's clock runs BENCH_SPEED (2) times faster and
- * the budget's window shrinks to match (60 s / speed); the budget keeps Finch's default margin (500 ms). Prints total
- * requests, wall time against the rate limit's floor for that many requests, data requests per sync, and the time
- * from a sync request to its job starting on an idle worker. BENCH_REQUEST_LOG=<file> keeps the sandbox's request
- * log; BENCH_CPU_PROF=<dir> has each worker process write a V8 CPU profile there (`--cpu-prof`) when it stops.
+ * BENCH_CONCURRENCY (2) jobs each, on Finch's real one-minute window. BENCH_SPEED=<n> runs the sandbox's clock n
+ * times faster and shrinks the budget's window to match (60 s / n), for a shorter run; the budget keeps Finch's
+ * default margin (500 ms). Prints total requests, wall time against the rate limit's floor for that many requests,
+ * data requests per sync, and the time from a sync request to its job starting on an idle worker.
+ * BENCH_REQUEST_LOG=<file> keeps the sandbox's request log; BENCH_WORKER_LOG=<file> keeps the worker processes' JSON
+ * log lines; BENCH_CPU_PROF=<dir> has each worker process write a V8 CPU profile there (`--cpu-prof`) when it stops.
  */
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { writeFileSync } from "node:fs"
+import { openSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { ConnectionRepository } from "@finch-connections/core/ConnectionRepository"
@@ -48,7 +49,7 @@ const program = Effect.gen(function* () {
   const connectionsCount = yield* Config.integer("BENCH_CONNECTIONS").pipe(Config.withDefault(20))
   const employees = yield* Config.integer("BENCH_EMPLOYEES").pipe(Config.withDefault(2_000))
   const rounds = yield* Config.integer("BENCH_ROUNDS").pipe(Config.withDefault(3))
-  const speed = yield* Config.number("BENCH_SPEED").pipe(Config.withDefault(2))
+  const speed = yield* Config.number("BENCH_SPEED").pipe(Config.withDefault(1))
   const workers = yield* Config.integer("BENCH_WORKERS").pipe(Config.withDefault(2))
   const concurrency = yield* Config.integer("BENCH_CONCURRENCY").pipe(Config.withDefault(2))
   const window = Duration.millis(60_000 / speed)
@@ -124,13 +125,15 @@ const program = Effect.gen(function* () {
 
   // the workers: processes of their own (as in production), their budget's window shrunk to the sandbox's minute
   const cpuProf = process.env.BENCH_CPU_PROF ?? ""
+  const workerLogFile = process.env.BENCH_WORKER_LOG ?? ""
+  const workerLog = workerLogFile === "" ? undefined : openSync(workerLogFile, "w")
   const profArgs = cpuProf === "" ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProf)}`]
   for (let n = 0; n < workers; n++) {
     yield* Effect.acquireRelease(
       Effect.sync(() =>
         spawn(process.execPath, [...profArgs, path.join(packageRoot, "src/main.ts")], {
           cwd: packageRoot,
-          stdio: ["ignore", "ignore", "inherit"],
+          stdio: ["ignore", workerLog === undefined ? "ignore" : workerLog, "inherit"],
           env: {
             PATH: process.env.PATH ?? "",
             DATABASE_URL: Redacted.value(workerUrl),
