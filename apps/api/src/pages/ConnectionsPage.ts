@@ -130,8 +130,9 @@ const accountRow = (connection: Connection, account: Account, csrf: string) => {
 }
 
 /**
- * The company's Finch id; a key of our own (`connection:…`, `entity:…`, for providers that report no company id, such
- * as multi-entity ones and Deel) means nothing to a person: the entities below say which company it is.
+ * The company's Finch id, labelled as an id (the entities below name the company); a key of our own
+ * (`connection:…`, `entity:…`, for providers that report no company id, such as multi-entity ones and Deel) means
+ * nothing to a person, so it is said not to be reported.
  */
 const companyText = (connection: Connection, providerName: string) =>
   /^(connection|entity):/.test(connection.companyId)
@@ -159,7 +160,7 @@ const connectionCard = (
         : ""
     }
     <dl>
-      <dt>Company</dt><dd>${companyText(connection, name)}</dd>
+      <dt>Finch company id</dt><dd>${companyText(connection, name)}</dd>
       ${
         connection.entities.length > 0
           ? html`<dt>Entities</dt><dd><ul class="entities">${connection.entities.map(
