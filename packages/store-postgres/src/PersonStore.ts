@@ -2,7 +2,8 @@
  * core's `PersonStore` on PostgreSQL. Saving a run is one customer-scoped transaction: the customer's persons and
  * record links become the run's, writing only those that differ (bulk `unnest` upserts and `any` deletes, so a
  * million records are a few round trips), the run's aliases and splits are appended and its inputs fingerprint
- * kept — a reader sees the previous run or the new one, never a mix. The inputs digest is one statement over ids and timestamps, under the customer's row-level security.
+ * kept — a reader sees the previous run or the new one, never a mix. The inputs digest is one statement over ids and
+ * timestamps, under the customer's row-level security.
  */
 import type { CustomerId } from "@finch-connections/core/Ids"
 import {
