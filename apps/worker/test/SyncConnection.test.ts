@@ -43,15 +43,18 @@ describe("sync_connection", () => {
           "no reconciliation ran",
         )
         assert.isAbove(persons.length, 0)
-        // the connection shows its last sync
-        const row = yield* Effect.promise(() =>
+        // the connection shows this sync as its last: its newest ended run (what the listing reads)
+        const lastEnded = yield* Effect.promise(() =>
           h.owner
-            .selectFrom("connections")
-            .select(["last_sync_status"])
-            .where("id", "=", connectionId)
+            .selectFrom("sync_runs")
+            .select(["id", "status"])
+            .where("connection_id", "=", connectionId)
+            .where("finished_at", "is not", null)
+            .orderBy("requested_at", "desc")
+            .limit(1)
             .executeTakeFirstOrThrow(),
         )
-        assert.strictEqual(row.last_sync_status, "succeeded")
+        assert.deepStrictEqual(lastEnded, { id: run.id, status: "succeeded" })
       }),
   )
 

@@ -52,9 +52,6 @@ export interface ConnectionsTable {
   readonly updated_at: Date
   readonly reauth_required_at: Date | null
   readonly disconnected_at: Date | null
-  readonly last_sync_started_at: Date | null
-  readonly last_sync_finished_at: Date | null
-  readonly last_sync_status: SyncRunStatus | null
 }
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type NewConnectionRow = Insertable<ConnectionsTable>

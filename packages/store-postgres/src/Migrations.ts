@@ -17,6 +17,7 @@ import * as ForceRowLevelSecurity from "./migrations/0012_force_row_level_securi
 import * as WorkerRuntimeLogin from "./migrations/0013_worker_runtime_login.ts"
 import * as DigestEmployeeRecords from "./migrations/0014_digest_employee_records.ts"
 import * as CreatePersonRuns from "./migrations/0015_create_person_runs.ts"
+import * as DropConnectionLastSync from "./migrations/0017_drop_connection_last_sync.ts"
 import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.ts"
 import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
 import * as GrantWorkerPools from "./migrations/0022_grant_worker_pools.ts"
@@ -43,6 +44,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0013_worker_runtime_login": WorkerRuntimeLogin,
   "0014_digest_employee_records": DigestEmployeeRecords,
   "0015_create_person_runs": CreatePersonRuns,
+  "0017_drop_connection_last_sync": DropConnectionLastSync,
   "0020_queue_connection_syncs": QueueConnectionSyncs,
   "0021_create_worker_pools": CreateWorkerPools,
   "0022_grant_worker_pools": GrantWorkerPools,

@@ -34,8 +34,6 @@ const connectionRowOf = (row: JsonRow<ConnectionRow>): ConnectionRow => ({
   updated_at: dateOf(row.updated_at),
   reauth_required_at: dateOrNull(row.reauth_required_at),
   disconnected_at: dateOrNull(row.disconnected_at),
-  last_sync_started_at: dateOrNull(row.last_sync_started_at),
-  last_sync_finished_at: dateOrNull(row.last_sync_finished_at),
 })
 
 const accountRowOf = (row: JsonRow<ConnectionAccountRow>): ConnectionAccountRow => ({

@@ -129,15 +129,6 @@ export const make = (options: { readonly db: Kysely<Database> }): SyncQueue["Typ
           .returning("id")
           .execute(),
       )
-      if (rows.length > 0) {
-        yield* inCustomer(customerId, (trx) =>
-          trx
-            .updateTable("connections")
-            .set({ last_sync_started_at: sql`now()`, last_sync_status: "running", updated_at: sql`now()` })
-            .where("id", "=", connectionId)
-            .execute(),
-        )
-      }
       return rows.map((row) => SyncId.make(row.id))
     }),
     recordProgress: Effect.fn("SyncQueue.recordProgress")(function* (customerId, runs, progress, failedItems = []) {
@@ -195,34 +186,28 @@ export const make = (options: { readonly db: Kysely<Database> }): SyncQueue["Typ
     finishRuns: Effect.fn("SyncQueue.finishRuns")(function* (customerId, connectionId, runs, outcome) {
       yield* Effect.annotateCurrentSpan({ customerId, connectionId, outcome: outcome._tag })
       const status = outcome._tag === "Succeeded" ? "succeeded" : outcome._tag === "Partial" ? "partial" : "failed"
-      yield* inCustomer(customerId, async (trx) => {
-        if (runs.length > 0) {
-          await trx
-            .updateTable("sync_runs")
-            .set({
-              status,
-              error: outcome._tag === "Failed" ? outcome.error : null,
-              retry_at: null,
-              finished_at: sql`now()`,
-              updated_at: sql`now()`,
-              ...(outcome._tag === "Failed"
-                ? {}
-                : {
-                    records_added: outcome.records.added,
-                    records_updated: outcome.records.updated,
-                    records_removed: outcome.records.removed,
-                    records_unchanged: outcome.records.unchanged,
-                  }),
-            })
-            .where("id", "in", runs)
-            .execute()
-        }
-        await trx
-          .updateTable("connections")
-          .set({ last_sync_finished_at: sql`now()`, last_sync_status: status, updated_at: sql`now()` })
-          .where("id", "=", connectionId)
-          .execute()
-      })
+      if (runs.length === 0) return
+      yield* inCustomer(customerId, (trx) =>
+        trx
+          .updateTable("sync_runs")
+          .set({
+            status,
+            error: outcome._tag === "Failed" ? outcome.error : null,
+            retry_at: null,
+            finished_at: sql`now()`,
+            updated_at: sql`now()`,
+            ...(outcome._tag === "Failed"
+              ? {}
+              : {
+                  records_added: outcome.records.added,
+                  records_updated: outcome.records.updated,
+                  records_removed: outcome.records.removed,
+                  records_unchanged: outcome.records.unchanged,
+                }),
+          })
+          .where("id", "in", runs)
+          .execute(),
+      )
     }),
     requestReconcile: Effect.fn("SyncQueue.requestReconcile")(function* (customerId) {
       yield* Effect.annotateCurrentSpan({ customerId })

@@ -7,6 +7,7 @@ import { makeKysely } from "../src/Database.ts"
 import { withDatabase } from "../src/DatabaseServer.ts"
 import { adminQuery } from "../src/internal/adminQuery.ts"
 import { migrateToLatest, migrations } from "../src/Migrations.ts"
+import * as DropConnectionLastSync from "../src/migrations/0017_drop_connection_last_sync.ts"
 
 const customerOwnedTables = ["customers", "connections", "connection_accounts", "access_tokens", "employee_records"]
   .concat(["sync_runs", "audit_events"])
@@ -199,6 +200,108 @@ describe("the migrations", () => {
       for (const applied of results) expect(applied).toEqual(Object.keys(migrations))
     } finally {
       await Promise.all(names.map((database) => adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}"`)))
+    }
+  })
+
+  it("drop the connections' last-sync columns (0017), named by no function or view; down refills them from sync_runs", async () => {
+    // An owner that is no superuser, so forced row-level security binds the backfill as it does in production.
+    const owner = `fc_test_owner_${randomBytes(6).toString("hex")}`
+    const password = randomBytes(12).toString("hex")
+    const database = `${name}_last_sync`
+    await adminQuery(
+      serverUrl,
+      `CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS PASSWORD '${password}'`,
+    )
+    await adminQuery(serverUrl, `CREATE DATABASE "${database}" OWNER ${owner}`)
+    const url = new URL(Redacted.value(withDatabase(Redacted.make(serverUrl), database)))
+    url.username = owner
+    url.password = password
+    const other = makeKysely<any>(url.toString(), { max: 1 })
+    const acrossCustomers = makeKysely<any>(url.toString(), { max: 1, acrossCustomers: true })
+    const lastSyncColumns = async () =>
+      (
+        await sql<{ name: string }>`select column_name as name from information_schema.columns
+          where table_name = 'connections' and column_name like 'last_sync%' order by column_name`.execute(other)
+      ).rows.map((row) => row.name)
+    try {
+      await migrateToLatest(other)
+      expect(await lastSyncColumns()).toEqual([])
+      const { rows: naming } = await sql<{ name: string }>`
+        select proname as name from pg_proc where pronamespace = 'public'::regnamespace and prosrc like '%last_sync%'
+        union all select viewname from pg_views where schemaname = 'public' and definition like '%last_sync%'`.execute(
+        other,
+      )
+      expect(naming).toEqual([])
+
+      await acrossCustomers.insertInto("customers").values({ id: "acme", name: "Acme" }).execute()
+      const [ended, runningAgain, never] = [randomUUID(), randomUUID(), randomUUID()]
+      const created = new Date("2026-01-01T00:00:00Z")
+      for (const id of [ended, runningAgain, never]) {
+        await acrossCustomers
+          .insertInto("connections")
+          .values({
+            id,
+            customer_id: "acme",
+            provider_id: "gusto",
+            company_id: id,
+            status: "active",
+            created_at: created,
+            updated_at: created,
+          })
+          .execute()
+      }
+      const at = (minute: number) => new Date(Date.UTC(2026, 0, 2, 0, minute))
+      const runs = [
+        // ended: a partial run, then a later failed one, then one queued (not started)
+        [ended, "partial", at(0), at(5)],
+        [ended, "failed", at(10), at(15)],
+        [ended, "queued", null, null],
+        // running again: a succeeded run, then one started after it ended
+        [runningAgain, "succeeded", at(0), at(5)],
+        [runningAgain, "running", at(10), null],
+      ] as const
+      for (const [connection, status, startedAt, finishedAt] of runs) {
+        await acrossCustomers
+          .insertInto("sync_runs")
+          .values({
+            id: randomUUID(),
+            customer_id: "acme",
+            connection_id: connection,
+            status,
+            started_at: startedAt,
+            finished_at: finishedAt,
+          })
+          .execute()
+      }
+
+      await DropConnectionLastSync.down(other)
+      const rows = await acrossCustomers
+        .selectFrom("connections")
+        .select(["id", "last_sync_started_at", "last_sync_finished_at", "last_sync_status"])
+        .execute()
+      const byId = Object.fromEntries(rows.map(({ id, ...row }) => [id, row]))
+      expect(byId).toEqual({
+        [ended]: { last_sync_started_at: at(10), last_sync_finished_at: at(15), last_sync_status: "failed" },
+        [runningAgain]: { last_sync_started_at: at(10), last_sync_finished_at: at(5), last_sync_status: "running" },
+        [never]: { last_sync_started_at: null, last_sync_finished_at: null, last_sync_status: null },
+      })
+      // the worker may write them again, as before 0017
+      const { rows: grants } = await sql<{ name: string }>`select column_name as name
+        from information_schema.column_privileges where table_name = 'connections' and grantee = 'finch_worker'
+          and privilege_type = 'UPDATE' and column_name like 'last_sync%' order by column_name`.execute(other)
+      expect(grants.map((row) => row.name)).toEqual([
+        "last_sync_finished_at",
+        "last_sync_started_at",
+        "last_sync_status",
+      ])
+
+      await DropConnectionLastSync.up(other)
+      expect(await lastSyncColumns()).toEqual([])
+    } finally {
+      await other.destroy()
+      await acrossCustomers.destroy()
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
+      await adminQuery(serverUrl, `DROP ROLE IF EXISTS ${owner}`)
     }
   })
 

@@ -121,6 +121,41 @@ layer(QueueTest, { timeout: 60_000, excludeTestServices: true })("PgSyncQueue", 
     }).pipe(Effect.scoped),
   )
 
+  it.effect("a sync's start, progress, deferral and end write only its runs, never the connection's row", () =>
+    Effect.gen(function* () {
+      const queue = yield* SyncQueue
+      const owner = yield* TestDatabase.ownerKysely
+      const connectionId = yield* insertConnection(owner, acme)
+      // xmin names the transaction that wrote the row's current version: any update, even of nothing, replaces it
+      const version = Effect.promise(() =>
+        sql<{
+          xmin: string
+          updated_at: Date
+        }>`select xmin::text, updated_at from connections where id = ${connectionId}`
+          .execute(owner)
+          .then((result) => result.rows[0]),
+      )
+      const before = yield* version
+      assert.isDefined(before)
+      const run = yield* queue.requestSync(acme, connectionId)
+      const worker = PgSyncQueue.make({ db: yield* asRole("finch_worker") })
+      const deferred = yield* worker.claimRuns(acme, connectionId)
+      yield* worker.deferRuns(acme, connectionId, deferred, {
+        retryAt: new Date(Date.now() + 60_000),
+        reason: "rate limited",
+        countsAsRetry: false,
+      })
+      const claimed = yield* worker.claimRuns(acme, connectionId)
+      assert.deepStrictEqual(claimed, [run.id])
+      yield* worker.recordProgress(acme, claimed, { pages: 1, individuals: 2, employments: 2, failedItems: 0 })
+      const records = { added: 2, updated: 0, removed: 0, unchanged: 0 }
+      yield* worker.finishRuns(acme, connectionId, claimed, { _tag: "Succeeded", records })
+      const [finished] = yield* queue.listRuns(acme, connectionId)
+      assert.strictEqual(finished?.status, "succeeded")
+      assert.deepStrictEqual(yield* version, before)
+    }).pipe(Effect.scoped),
+  )
+
   it.effect("the shared rate budget lets exactly the limit through, however many sessions ask at once", () =>
     Effect.gen(function* () {
       const budgets = [
