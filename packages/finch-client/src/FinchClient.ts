@@ -228,8 +228,10 @@ export const make = (options: Options = {}): Effect.Effect<FinchClientService, n
           ...(options.clientSecret === undefined ? [] : [Redacted.value(options.clientSecret)]),
         ]
 
-        const attempt = Effect.zipRight(
-          limiter.take(call.operation),
+        // Each attempt is a request Finch counts: it takes a slot, settled once the answer (or the failure) is in.
+        const attempt = RateLimiter.withSlot(
+          limiter,
+          call.operation,
           httpClient.execute(request).pipe(
             Effect.flatMap((response) =>
               Effect.map(response.text, (text) => ({

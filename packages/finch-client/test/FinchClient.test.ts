@@ -533,17 +533,51 @@ describe("FinchClient against the sandbox: secrets", () => {
 })
 
 describe("FinchClient: a limiter of one's own", () => {
-  it.scopedLive("takes a slot from the given limiter before every attempt, in place of its own", () =>
+  it.scopedLive(
+    "takes a slot from the given limiter before every attempt, in place of its own, and settles it after",
+    () =>
+      Effect.gen(function* () {
+        const finch = yield* sandbox()
+        const events: Array<string> = []
+        const client = yield* finch.client({
+          rateLimiter: {
+            take: (operation) =>
+              Effect.sync(() => {
+                events.push(`take ${operation}`)
+                return Effect.sync(() => void events.push(`settle ${operation}`))
+              }),
+          },
+        })
+        const connection = yield* finch.connect({ employee_size: 3 })
+        const directory = Chunk.toReadonlyArray(yield* Stream.runCollect(client.directory(connection.token)))
+        yield* client.individuals(connection.token, ids(directory))
+        assert.deepStrictEqual(events, [
+          "take GET /employer/directory",
+          "settle GET /employer/directory",
+          "take POST /employer/individual",
+          "settle POST /employer/individual",
+        ])
+      }),
+  )
+
+  it.scopedLive("settles the slot of an attempt that failed, once per attempt", () =>
     Effect.gen(function* () {
-      const finch = yield* sandbox()
-      const taken: Array<string> = []
+      const finch = yield* sandbox({ rateLimits: "always" })
+      const events: Array<string> = []
       const client = yield* finch.client({
-        rateLimiter: { take: (operation) => Effect.sync(() => void taken.push(operation)) },
+        maxRetries: 1,
+        retryPolicy: { initialDelay: "1 millis", maxDelay: "1 millis" },
+        rateLimiter: {
+          take: () =>
+            Effect.sync(() => {
+              events.push("take")
+              return Effect.sync(() => void events.push("settle"))
+            }),
+        },
       })
       const connection = yield* finch.connect({ employee_size: 3 })
-      const directory = Chunk.toReadonlyArray(yield* Stream.runCollect(client.directory(connection.token)))
-      yield* client.individuals(connection.token, ids(directory))
-      assert.deepStrictEqual(taken, ["GET /employer/directory", "POST /employer/individual"])
+      yield* Effect.flip(client.company(connection.token))
+      assert.deepStrictEqual(events, ["take", "settle", "take", "settle"])
     }),
   )
 })
