@@ -22,6 +22,7 @@ import * as QueueConnectionSyncs from "./migrations/0020_queue_connection_syncs.
 import * as CreateWorkerPools from "./migrations/0021_create_worker_pools.ts"
 import * as GrantWorkerPools from "./migrations/0022_grant_worker_pools.ts"
 import * as ReconcileAfterSyncs from "./migrations/0023_reconcile_after_syncs.ts"
+import * as SettleFinchRateSlots from "./migrations/0024_settle_finch_rate_slots.ts"
 import * as CreateApiLedgers from "./migrations/0030_create_api_ledgers.ts"
 import * as NotifyCustomerChanges from "./migrations/0031_notify_customer_changes.ts"
 import * as CreateConnectionListing from "./migrations/0032_create_connection_listing.ts"
@@ -49,6 +50,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0021_create_worker_pools": CreateWorkerPools,
   "0022_grant_worker_pools": GrantWorkerPools,
   "0023_reconcile_after_syncs": ReconcileAfterSyncs,
+  "0024_settle_finch_rate_slots": SettleFinchRateSlots,
   "0030_create_api_ledgers": CreateApiLedgers,
   "0031_notify_customer_changes": NotifyCustomerChanges,
   "0032_create_connection_listing": CreateConnectionListing,

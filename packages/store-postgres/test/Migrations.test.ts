@@ -8,6 +8,7 @@ import { withDatabase } from "../src/DatabaseServer.ts"
 import { adminQuery } from "../src/internal/adminQuery.ts"
 import { migrateToLatest, migrations } from "../src/Migrations.ts"
 import * as DropConnectionLastSync from "../src/migrations/0017_drop_connection_last_sync.ts"
+import * as SettleFinchRateSlots from "../src/migrations/0024_settle_finch_rate_slots.ts"
 
 const customerOwnedTables = ["customers", "connections", "connection_accounts", "access_tokens", "employee_records"]
   .concat(["sync_runs", "audit_events"])
@@ -399,5 +400,37 @@ describe("the migrations", () => {
       await late.destroy()
       await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
     }
+  })
+
+  it("give rate slots ids to settle them (0024), and step back to the budget of 0020, whose take keeps working", async () => {
+    const take = async (key: string) =>
+      (await sql<{ wait_ms: number }>`select take_finch_rate_slot(${key}, 5, 60000) as wait_ms`.execute(db)).rows
+    const columns = async () =>
+      (
+        await sql<{ column_name: string }>`select column_name from information_schema.columns
+          where table_schema = 'rate_budget' and table_name = 'slots' order by column_name`.execute(db)
+      ).rows.map((row) => row.column_name)
+    const settleExists = async () =>
+      (await sql<{ found: string | null }>`select to_regproc('settle_finch_rate_slot')::text as found`.execute(db))
+        .rows[0]?.found !== null
+
+    const { rows: taken } = await sql<{ slot_id: string | null; wait_ms: number }>`
+      select slot_id::text, wait_ms from take_finch_rate_slot_id('migrations:a', 1, 60000)`.execute(db)
+    expect(taken).toEqual([{ slot_id: expect.stringMatching(/^\d+$/), wait_ms: 0 }])
+    await sql`select settle_finch_rate_slot('migrations:a', ${taken[0]!.slot_id}::bigint)`.execute(db)
+    // A process deployed before 0024 still takes slots from the same budget.
+    expect(await take("migrations:a")).toEqual([{ wait_ms: 0 }])
+
+    await SettleFinchRateSlots.down(db)
+    expect(await columns()).toEqual(["key", "taken_at"])
+    expect(await settleExists()).toBe(false)
+    expect(await take("migrations:a")).toEqual([{ wait_ms: 0 }])
+
+    await SettleFinchRateSlots.up(db)
+    expect(await columns()).toEqual(["id", "key", "taken_at"])
+    expect(await settleExists()).toBe(true)
+    const { rows: withoutId } = await sql<{ count: string }>`
+      select count(*)::text as count from rate_budget.slots where id is null`.execute(db)
+    expect(withoutId).toEqual([{ count: "0" }])
   })
 })

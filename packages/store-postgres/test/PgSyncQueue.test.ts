@@ -168,20 +168,79 @@ layer(QueueTest, { timeout: 60_000, excludeTestServices: true })("PgSyncQueue", 
         (budget) => budget.tryTake("app-1:POST /employer/individual", 5, Duration.seconds(30)),
         { concurrency: "unbounded" },
       )
-      assert.strictEqual(waits.filter((wait) => Duration.toMillis(wait) === 0).length, 5)
-      for (const wait of waits.filter((w) => Duration.toMillis(w) > 0)) {
-        assert.isAtMost(Duration.toMillis(wait), 30_000)
+      assert.strictEqual(waits.filter(Either.isRight).length, 5)
+      for (const wait of waits.filter(Either.isLeft)) {
+        assert.isAtMost(Duration.toMillis(wait.left), 30_000)
       }
       // another key has its own budget
-      assert.strictEqual(
-        Duration.toMillis(yield* budgets[0]!.tryTake("app-1:GET /employer/directory", 5, "30 seconds")),
-        0,
-      )
+      assert.isTrue(Either.isRight(yield* budgets[0]!.tryTake("app-1:GET /employer/directory", 5, "30 seconds")))
       // a slot frees up once the window has passed
       yield* budgets[0]!.take("app-2:x", 1, "300 millis")
       const before = Date.now()
       yield* budgets[1]!.take("app-2:x", 1, "300 millis")
       assert.isAtLeast(Date.now() - before, 250)
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("a settled slot is counted for a window from its settle, and settling touches no other slot", () =>
+    Effect.gen(function* () {
+      const budget = PgRateBudget.make({ db: yield* asRole("finch_worker") })
+      const owner = yield* TestDatabase.ownerKysely
+      const key = "app-3:GET /employer/payment"
+      const other = "app-3:GET /employer/company"
+      const stampOf = (slot: PgRateBudget.RateSlot) =>
+        Effect.promise(() =>
+          sql<{ taken_at: Date }>`select taken_at from rate_budget.slots where id = ${slot.id}::bigint`
+            .execute(owner)
+            .then(({ rows }) => rows.map((row) => row.taken_at.getTime())),
+        )
+      // Stands for a request that began `seconds` ago.
+      const backdate = (slot: PgRateBudget.RateSlot, seconds: number) =>
+        Effect.promise(() =>
+          sql`update rate_budget.slots set taken_at = taken_at - make_interval(secs => ${seconds}::integer)
+            where id = ${slot.id}::bigint`.execute(owner),
+        )
+      const waitFor = (forKey: string) =>
+        Effect.map(budget.tryTake(forKey, 1, "60 seconds"), (taken) =>
+          Either.isLeft(taken) ? Duration.toMillis(taken.left) : 0,
+        )
+
+      const slot = yield* budget.take(key, 1, "60 seconds")
+      const untouched = yield* budget.take(other, 1, "60 seconds")
+      yield* backdate(slot, 50)
+      const untouchedStamp = yield* stampOf(untouched)
+      // Taken 50 s ago: it would free up within 10 s.
+      assert.isAtMost(yield* waitFor(key), 10_000)
+
+      const before = yield* stampOf(slot)
+      yield* budget.settle(slot)
+      const after = yield* stampOf(slot)
+      assert.lengthOf(after, 1)
+      assert.isAbove(after[0]!, before[0]!)
+      // Its request ended now: the window starts over from the settle.
+      assert.isAbove(yield* waitFor(key), 50_000)
+      // Once a window has passed since the settle, it frees up.
+      yield* backdate(slot, 61)
+      assert.strictEqual(yield* waitFor(key), 0)
+
+      // The other key's slot kept its stamp, even against a settle naming its id under the wrong key.
+      yield* budget.settle({ key, id: untouched.id })
+      assert.deepStrictEqual(yield* stampOf(untouched), untouchedStamp)
+      assert.isAbove(yield* waitFor(other), 50_000)
+    }).pipe(Effect.scoped),
+  )
+
+  it.effect("a slot whose window passed while its request was in flight is counted again from its settle", () =>
+    Effect.gen(function* () {
+      const budget = PgRateBudget.make({ db: yield* asRole("finch_app") })
+      const owner = yield* TestDatabase.ownerKysely
+      const key = "app-4:POST /employer/individual"
+      const slot = yield* budget.take(key, 1, "60 seconds")
+      // The next take found it out of the window and deleted it.
+      yield* Effect.promise(() => sql`delete from rate_budget.slots where id = ${slot.id}::bigint`.execute(owner))
+      yield* budget.settle(slot)
+      const taken = yield* budget.tryTake(key, 1, "60 seconds")
+      assert.isTrue(Either.isLeft(taken) && Duration.toMillis(taken.left) > 50_000)
     }).pipe(Effect.scoped),
   )
 })
