@@ -15,11 +15,11 @@ export interface SharedBudgetOptions {
   readonly limits?: RateLimiter.RateLimits
   /** Finch's window, 60 s; shorter only against a sandbox whose clock runs faster. */
   readonly window?: Duration.DurationInput
-  /** Added to the window to absorb the delay between taking a slot and Finch counting the request. */
+  /** Added to the window for clock-rate differences; Finch's window's margin unless given. */
   readonly margin?: Duration.DurationInput
 }
 
-/** A `RateLimiter` over the shared budget. */
+/** A `RateLimiter` over the shared budget: each slot is settled in the budget when its request ends. */
 export const sharedLimiter = (budget: PgRateBudgetService, options: SharedBudgetOptions): RateLimiter.RateLimiter => {
   const limits = options.limits ?? RateLimiter.finchLimits
   const window = Duration.sum(
@@ -30,8 +30,8 @@ export const sharedLimiter = (budget: PgRateBudgetService, options: SharedBudget
     take: (operation) => {
       const limit = limits[operation]
       return limit === undefined || limit <= 0
-        ? Effect.void
-        : budget.take(`${options.application}:${operation}`, limit, window)
+        ? Effect.succeed(Effect.void)
+        : Effect.map(budget.take(`${options.application}:${operation}`, limit, window), budget.settle)
     },
   }
 }

@@ -2,6 +2,7 @@
  * The worker's settings from the environment (see the README's worker section for each variable).
  */
 import * as FinchClient from "@finch-connections/finch-client/FinchClient"
+import * as RateLimiter from "@finch-connections/finch-client/RateLimiter"
 import * as AesTokenVault from "@finch-connections/store-postgres/AesTokenVault"
 import * as DatabaseLogin from "@finch-connections/store-postgres/DatabaseLogin"
 import * as DatabaseServer from "@finch-connections/store-postgres/DatabaseServer"
@@ -40,8 +41,8 @@ export const workerOptions = Effect.gen(function* () {
       rateLimits === "off"
         ? "off"
         : {
-            window: yield* millis("FINCH_RATE_WINDOW_MS", Duration.minutes(1)),
-            margin: yield* millis("FINCH_RATE_MARGIN_MS", Duration.millis(500)),
+            window: yield* millis("FINCH_RATE_WINDOW_MS", RateLimiter.finchWindow.window),
+            margin: yield* millis("FINCH_RATE_MARGIN_MS", RateLimiter.finchWindow.margin),
           },
     worker: {
       // The worker's runtime login: DATABASE_URL, or the embedded server's finch_worker login.
