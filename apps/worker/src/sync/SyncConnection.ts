@@ -193,12 +193,20 @@ export const syncConnection = (customerId: CustomerId, connectionId: ConnectionI
     if (runs.length === 0) return { _tag: "NothingWaiting" } as SyncJobOutcome
     yield* Effect.logInfo("sync started")
 
+    // Individuals and employments report side by side: one report at a time, each with the counts as they are when
+    // it goes, so a report that started earlier cannot land last and write older counts over newer ones.
+    const reporting = yield* Effect.makeSemaphore(1)
     const tracker: Tracker = {
       progress: { pages: 0, individuals: 0, employments: 0, failedItems: 0 },
       report: (failedItems = []) =>
-        Effect.zipRight(
-          queue.recordProgress(customerId, runs, { ...tracker.progress }, failedItems),
-          Effect.logInfo("sync progress").pipe(Effect.annotateLogs({ ...tracker.progress })),
+        reporting.withPermits(1)(
+          Effect.suspend(() => {
+            const progress = { ...tracker.progress }
+            return Effect.zipRight(
+              queue.recordProgress(customerId, runs, progress, failedItems),
+              Effect.logInfo("sync progress").pipe(Effect.annotateLogs(progress)),
+            )
+          }),
         ),
     }
     const outcome = yield* Effect.either(fetchAndWrite(customerId, connectionId, tracker)).pipe(
