@@ -3,8 +3,8 @@
  * BENCH_EMPLOYEES (2,000) employees from the sandbox with Finch's rate limits on, BENCH_ROUNDS (3) times, through
  * the queue in PostgreSQL and the rate budget shared there, by BENCH_WORKERS (2) worker processes of
  * BENCH_CONCURRENCY (2) jobs each, on Finch's real one-minute window. BENCH_SPEED=<n> runs the sandbox's clock n
- * times faster and shrinks the budget's window to match (60 s / n), for a shorter run; the budget keeps Finch's
- * default margin (500 ms). Prints total requests, wall time against the rate limit's floor for that many requests,
+ * times faster and shrinks the budget's window to match (60 s / n), for a shorter run; the budget keeps its default
+ * margin. Prints total requests, wall time against the rate limit's floor for that many requests,
  * data requests per sync, and the time from a sync request to its job starting on an idle worker.
  * BENCH_REQUEST_LOG=<file> keeps the sandbox's request log; BENCH_WORKER_LOG=<file> keeps the worker processes' JSON
  * log lines; BENCH_CPU_PROF=<dir> has each worker process write a V8 CPU profile there (`--cpu-prof`) when it stops.
